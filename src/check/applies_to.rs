@@ -1,0 +1,76 @@
+//! appliesToWorkloads (oam-spec.md §3.9, the runtime's validating webhook): empty or `*` is any
+//! workload; `*.<group>` is any workload of that API group; otherwise the workload definition's
+//! name, alias or `definitionRef.name`. We also accept the spec's `GROUP/VERSION.KIND` form,
+//! matched by group and kind, which the runtime never matched (DESIGN.md decisions).
+
+use super::Bound;
+use super::definitions::{Definitions, group_of};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::GroupKind;
+
+pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mut Diagnostics) {
+    let workload_crd =
+        bound.workload_definition.map_or_else(|| definitions.crd_name(&bound.workload), |d| Definitions::crd_of(d).to_owned());
+    let api_version = bound.workload.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
+    let kind = bound.workload.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+    let workload_gk = GroupKind::of(api_version, kind);
+    for bound_trait in &bound.traits {
+        let Some(definition) = bound_trait.definition else { continue };
+        let rules = &definition.applies_to;
+        let applies = rules.is_empty()
+            || rules.iter().any(|rule| {
+                let rule = rule.value.as_str();
+                rule == "*"
+                    || rule.strip_prefix("*.").is_some_and(|group| group == group_of(&workload_crd))
+                    || rule == workload_crd
+                    || rule == bound.workload_type
+                    || bound.workload_definition.is_some_and(|d| d.is_named(rule))
+                    || matches_group_version_kind(rule, &workload_gk)
+            });
+        if applies {
+            continue;
+        }
+        let allowed: Vec<String> = rules.iter().map(|r| format!("`{}`", r.value)).collect();
+        let mut diagnostic = Diagnostic::new(
+            Code::TraitNotApplicable,
+            bound_trait.binding.span,
+            format!(
+                "trait `{}` cannot apply to workload `{}` of component `{}`",
+                bound_trait.type_name,
+                bound.workload_type,
+                bound.component.name.value
+            ),
+        )
+        .with_label_text(format!("applies to {}", allowed.join(", ")));
+        if let Some(first) = rules.first() {
+            diagnostic = diagnostic.with_label(first.span, "appliesToWorkloads declared here");
+        }
+        diags.push(diagnostic.with_help(format!(
+            "remove the trait from this component, or add `{}` (or `*.{}`) to the TraitDefinition's appliesToWorkloads",
+            bound.workload_type,
+            group_of(&workload_crd)
+        )));
+    }
+}
+
+/// `core.oam.dev/v1alpha2.ContainerizedWorkload`: group and kind must match; any version does.
+fn matches_group_version_kind(rule: &str, workload: &GroupKind) -> bool {
+    let Some((group_version, kind)) = rule.rsplit_once('.') else { return false };
+    let Some((group, _version)) = group_version.rsplit_once('/') else { return false };
+    group == workload.group && kind == workload.kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_group_version_kind;
+    use crate::model::GroupKind;
+
+    #[test]
+    fn group_version_kind_rules_match_by_group_and_kind() {
+        let cw = GroupKind::of("core.oam.dev/v1alpha2", "ContainerizedWorkload");
+        assert!(matches_group_version_kind("core.oam.dev/v1alpha2.ContainerizedWorkload", &cw));
+        assert!(matches_group_version_kind("core.oam.dev/v1.ContainerizedWorkload", &cw));
+        assert!(!matches_group_version_kind("apps/v1.Deployment", &cw));
+        assert!(!matches_group_version_kind("deployments.apps", &cw));
+    }
+}

@@ -1,0 +1,81 @@
+//! Stage 3, check: the model in, every app's bindings resolved out.
+//! Resolves each reference (components, revisions, definitions, scopes, parameters) and applies
+//! the spec's rules (appliesTo, conflictsWith, one trait type per component, scope overlap).
+//! Every error of every app is collected; `render` never starts on a model with errors.
+
+mod applies_to;
+mod conflicts;
+mod definitions;
+mod resolve;
+
+pub(crate) use definitions::type_label;
+
+use serde_json::Value;
+
+use crate::diag::Diagnostics;
+use crate::model::{App, AppComponent, Component, Definition, Model, Parameter, ParameterValue, ScopeObject, ScopeRef, TraitBinding};
+
+/// A model whose references all resolve.
+pub(crate) struct Checked<'m> {
+    pub(crate) model: &'m Model,
+    pub(crate) apps: Vec<CheckedApp<'m>>,
+}
+
+pub(crate) struct CheckedApp<'m> {
+    pub(crate) app: &'m App,
+    pub(crate) components: Vec<Bound<'m>>,
+}
+
+/// A component of an app with everything it needs to render.
+pub(crate) struct Bound<'m> {
+    pub(crate) entry: &'m AppComponent,
+    pub(crate) component: &'m Component,
+    pub(crate) revision: String,
+    /// The workload object, `type:` shorthand resolved to apiVersion/kind.
+    pub(crate) workload: Value,
+    /// The workload's definition name (or CRD-style name without one), for labels and rules.
+    pub(crate) workload_type: String,
+    pub(crate) workload_definition: Option<&'m Definition>,
+    pub(crate) parameters: Vec<(&'m Parameter, &'m ParameterValue)>,
+    pub(crate) traits: Vec<BoundTrait<'m>>,
+    pub(crate) scopes: Vec<BoundScope<'m>>,
+}
+
+impl Bound<'_> {
+    /// A bound `revisionEnabled` trait names the workload after the revision.
+    pub(crate) fn revision_enabled(&self) -> bool {
+        self.traits.iter().any(|t| t.definition.is_some_and(|d| d.revision_enabled))
+    }
+}
+
+pub(crate) struct BoundTrait<'m> {
+    pub(crate) binding: &'m TraitBinding,
+    /// The trait object, shorthand resolved to apiVersion/kind.
+    pub(crate) object: Value,
+    pub(crate) type_name: String,
+    pub(crate) definition: Option<&'m Definition>,
+}
+
+pub(crate) struct BoundScope<'m> {
+    pub(crate) scope: &'m ScopeObject,
+    pub(crate) reference: &'m ScopeRef,
+    pub(crate) definition: Option<&'m Definition>,
+}
+
+pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m> {
+    let definitions = definitions::Definitions::new(model);
+    let mut apps = Vec::new();
+    for app in &model.apps {
+        let mut components = Vec::new();
+        for entry in &app.components {
+            if let Some(bound) = resolve::resolve(app, entry, model, &definitions, diags) {
+                applies_to::check(&bound, &definitions, diags);
+                conflicts::check(&bound, &definitions, diags);
+                components.push(bound);
+            }
+        }
+        resolve::check_scope_overlap(&components, diags);
+        apps.push(CheckedApp { app, components });
+    }
+    Checked { model, apps }
+}

@@ -1,0 +1,79 @@
+//! The command line: clap types only, no logic.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::emit::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "oam", version, about = "Compile OAM applications into plain Kubernetes manifests, offline")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Render apps to Kubernetes objects: a YAML stream on stdout, or a directory with -o
+    Render(RenderArgs),
+    /// Load and check the inputs; print every diagnostic, render nothing
+    Check(InputArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InputArgs {
+    /// Files or directories to read (recursively: *.yaml, *.yml, *.json), or - for stdin
+    #[arg(default_value = ".")]
+    pub(crate) paths: Vec<String>,
+    /// A directory of definitions to add (repeatable)
+    #[arg(short = 'd', long = "definitions", value_name = "DIR")]
+    pub(crate) definitions: Vec<String>,
+    /// Leave out the built-in definitions
+    #[arg(long)]
+    pub(crate) no_builtins: bool,
+    /// Treat warnings as errors (for CI)
+    #[arg(long)]
+    pub(crate) strict: bool,
+    #[command(flatten)]
+    pub(crate) budgets: BudgetArgs,
+}
+
+/// Limits against hostile input; the defaults are far above real apps.
+#[derive(Debug, Args)]
+pub(crate) struct BudgetArgs {
+    /// Largest input file, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub(crate) max_file_bytes: usize,
+    /// Most YAML documents in one file
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub(crate) max_documents: usize,
+    /// Deepest nesting of lists and mappings
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub(crate) max_depth: usize,
+    /// Most events that YAML aliases may replay in one file
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub(crate) max_alias_events: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RenderArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Write one file per object into this directory (with kustomization.yaml files)
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub(crate) output: Option<String>,
+    /// Write into a non-empty directory that oam did not write before
+    #[arg(long, requires = "output")]
+    pub(crate) force: bool,
+    /// Output format of the stream
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub(crate) format: Format,
+    /// Render only these apps (repeatable)
+    #[arg(long = "app", value_name = "NAME")]
+    pub(crate) apps: Vec<String>,
+    /// Namespace for apps that set none
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub(crate) namespace: Option<String>,
+    /// Leave out plain Kubernetes objects that are passed through from the inputs
+    #[arg(long)]
+    pub(crate) skip_raw: bool,
+}

@@ -1,0 +1,177 @@
+//! The registry of diagnostic codes. A code is never reused; a retired code stays here, marked.
+//! `docs/errors.md` documents each code with an example and the fix; a test keeps the two in step.
+
+/// A stable diagnostic code, rendered as `oam::E021` or `oam::W001`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Code {
+    /// An input path cannot be read: it does not exist, is not readable, or is not UTF-8.
+    UnreadableInput,
+    /// The text is not valid YAML (or JSON).
+    YamlSyntax,
+    /// A document is not a mapping (a list or a scalar at the top level).
+    DocumentNotObject,
+    /// A document has no `apiVersion` or no `kind`.
+    MissingTypeMeta,
+    /// An OAM API group object names a version oam does not know.
+    UnknownOamVersion,
+    /// A known OAM version with a kind it does not have.
+    UnknownOamKind,
+    /// An input exceeds a budget: file size, documents, nesting depth or alias expansion.
+    InputBudget,
+    /// A field has the wrong type (a list where a string is expected, say).
+    WrongType,
+    /// A required field is missing.
+    MissingField,
+    /// Two objects of one kind share a name.
+    DuplicateName,
+    /// A name is not a valid DNS-1123 name, so it cannot become an object or file name.
+    InvalidName,
+    /// `componentName` names no Component.
+    UnknownComponent,
+    /// Two traits on one component conflict (`conflictsWith`, either side).
+    TraitConflict,
+    /// A trait's `appliesToWorkloads` does not include the component's workload type.
+    TraitNotApplicable,
+    /// A parameter value names a parameter the component does not declare.
+    UndeclaredParameter,
+    /// A `required` parameter has no value.
+    MissingParameter,
+    /// A scope reference names no scope object.
+    UnknownScope,
+    /// An application component gives both `componentName` and `revisionName`, or neither.
+    ComponentRefShape,
+    /// `revisionName` does not match the revision oam computes for the component.
+    RevisionMismatch,
+    /// A typed workload (`type: NAME`) or named trait names no definition.
+    UnknownDefinition,
+    /// One trait type is bound twice to one component.
+    DuplicateTrait,
+    /// A `revisionEnabled` trait is bound to a component whose workload fixes its own name.
+    NamedRevisionWorkload,
+    /// A `conflictsWith` rule cannot be parsed.
+    InvalidConflictRule,
+    /// A field path is malformed.
+    InvalidFieldPath,
+    /// A value cannot be written at a field path (it runs through a scalar or a list index).
+    FieldPathNotSettable,
+    /// A definition needs a CustomResourceDefinition or API version oam cannot find.
+    UnresolvableType,
+    /// Two rendered objects have the same kind, namespace and name.
+    DuplicateObject,
+    /// The output cannot be written.
+    OutputError,
+    /// The output directory holds files oam did not write.
+    OutputNotOwned,
+    /// A scope that does not allow overlap holds a component that another scope of its kind holds.
+    ScopeOverlap,
+    /// A field oam does not know; often a typo.
+    UnknownField,
+    /// A trait has no definition, so appliesTo, conflict and workloadRef checks are skipped.
+    TraitWithoutDefinition,
+    /// `dataInputs`/`dataOutputs` are read but their wiring is not applied yet.
+    DataPassingNotApplied,
+}
+
+impl Code {
+    /// Every code, in the order of `docs/errors.md`.
+    #[cfg(test)]
+    pub(crate) const ALL: &'static [Code] = &[
+        Code::UnreadableInput,
+        Code::YamlSyntax,
+        Code::DocumentNotObject,
+        Code::MissingTypeMeta,
+        Code::UnknownOamVersion,
+        Code::UnknownOamKind,
+        Code::InputBudget,
+        Code::WrongType,
+        Code::MissingField,
+        Code::DuplicateName,
+        Code::InvalidName,
+        Code::UnknownComponent,
+        Code::TraitConflict,
+        Code::TraitNotApplicable,
+        Code::UndeclaredParameter,
+        Code::MissingParameter,
+        Code::UnknownScope,
+        Code::ComponentRefShape,
+        Code::RevisionMismatch,
+        Code::UnknownDefinition,
+        Code::DuplicateTrait,
+        Code::NamedRevisionWorkload,
+        Code::InvalidConflictRule,
+        Code::InvalidFieldPath,
+        Code::FieldPathNotSettable,
+        Code::UnresolvableType,
+        Code::DuplicateObject,
+        Code::OutputError,
+        Code::OutputNotOwned,
+        Code::ScopeOverlap,
+        Code::UnknownField,
+        Code::TraitWithoutDefinition,
+        Code::DataPassingNotApplied,
+    ];
+
+    /// The stable text of the code, e.g. `oam::E021`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Code::UnreadableInput => "oam::E001",
+            Code::YamlSyntax => "oam::E002",
+            Code::DocumentNotObject => "oam::E003",
+            Code::MissingTypeMeta => "oam::E004",
+            Code::UnknownOamVersion => "oam::E005",
+            Code::UnknownOamKind => "oam::E006",
+            Code::InputBudget => "oam::E007",
+            Code::WrongType => "oam::E010",
+            Code::MissingField => "oam::E011",
+            Code::DuplicateName => "oam::E012",
+            Code::InvalidName => "oam::E013",
+            Code::UnknownComponent => "oam::E020",
+            Code::TraitConflict => "oam::E021",
+            Code::TraitNotApplicable => "oam::E022",
+            Code::UndeclaredParameter => "oam::E023",
+            Code::MissingParameter => "oam::E024",
+            Code::UnknownScope => "oam::E025",
+            Code::ComponentRefShape => "oam::E026",
+            Code::RevisionMismatch => "oam::E027",
+            Code::UnknownDefinition => "oam::E028",
+            Code::DuplicateTrait => "oam::E029",
+            Code::NamedRevisionWorkload => "oam::E030",
+            Code::InvalidConflictRule => "oam::E031",
+            Code::ScopeOverlap => "oam::E032",
+            Code::InvalidFieldPath => "oam::E040",
+            Code::FieldPathNotSettable => "oam::E041",
+            Code::UnresolvableType => "oam::E042",
+            Code::DuplicateObject => "oam::E050",
+            Code::OutputError => "oam::E051",
+            Code::OutputNotOwned => "oam::E052",
+            Code::UnknownField => "oam::W001",
+            Code::TraitWithoutDefinition => "oam::W002",
+            Code::DataPassingNotApplied => "oam::W003",
+        }
+    }
+
+    /// Warnings are codes `W…`; `--strict` turns them into errors.
+    pub(crate) fn is_warning(self) -> bool {
+        self.as_str().as_bytes()[5] == b'W'
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md"))
+            .expect("docs/errors.md exists");
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{} is used twice", code.as_str());
+            assert!(
+                docs.contains(&format!("## {}", code.as_str())),
+                "docs/errors.md has no section for {}",
+                code.as_str()
+            );
+        }
+    }
+}

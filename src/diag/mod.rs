@@ -1,0 +1,169 @@
+//! Diagnostics: one type for the whole crate.
+//! In: a code, a message and the span it points at, from any stage. Out: sorted reports (see
+//! `report`). Stages push into a `Diagnostics` and never print; `run` prints them all at the end.
+
+mod code;
+mod report;
+
+pub(crate) use code::Code;
+pub(crate) use report::{ReportStyle, render_all};
+
+use crate::load::FileId;
+
+/// A byte range in one input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Span {
+    pub(crate) file: FileId,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    pub(crate) fn new(file: FileId, start: u32, end: u32) -> Span {
+        Span { file, start, end: end.max(start) }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Severity {
+    Error,
+    Warning,
+}
+
+/// A span with a short text shown beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Label {
+    pub(crate) span: Span,
+    pub(crate) text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Diagnostic {
+    pub(crate) code: Code,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    /// `None` only for problems with no source text (an unreadable path, an output error).
+    pub(crate) primary: Option<Label>,
+    pub(crate) secondary: Vec<Label>,
+    pub(crate) help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error or a warning, as the code says.
+    pub(crate) fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::unlocated(code, message).at(span, "")
+    }
+
+    /// A diagnostic that points at no source text.
+    pub(crate) fn unlocated(code: Code, message: impl Into<String>) -> Diagnostic {
+        let severity = if code.is_warning() { Severity::Warning } else { Severity::Error };
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    fn at(mut self, span: Span, text: &str) -> Diagnostic {
+        self.primary = Some(Label { span, text: text.to_owned() });
+        self
+    }
+
+    /// The text beside the primary span.
+    pub(crate) fn with_label_text(mut self, text: impl Into<String>) -> Diagnostic {
+        if let Some(primary) = &mut self.primary {
+            primary.text = text.into();
+        }
+        self
+    }
+
+    /// A second place that explains the first (the other trait of a conflict, say).
+    pub(crate) fn with_label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label { span, text: text.into() });
+        self
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    fn sort_key(&self) -> (Option<Span>, Code, &str) {
+        (self.primary.as_ref().map(|l| l.span), self.code, &self.message)
+    }
+}
+
+/// Everything a run found, errors and warnings.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// `--strict`: every warning becomes an error.
+    pub(crate) fn promote_warnings(&mut self) {
+        for d in &mut self.items {
+            d.severity = Severity::Error;
+        }
+    }
+
+    /// Deterministic order: by file, offset, code; duplicates (one rule reached twice) dropped.
+    pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.items.dedup();
+        self.items
+    }
+}
+
+/// Did the user mean one of `candidates`? Picks the closest by edit distance, if close enough.
+pub(crate) fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let wrong_lower = wrong.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&wrong_lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(wrong.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let fields = ["parameterValues", "componentName", "traits"];
+        assert_eq!(did_you_mean("parameterValue", fields), Some("parameterValues"));
+        assert_eq!(did_you_mean("trait", fields), Some("traits"));
+        assert_eq!(did_you_mean("replicas", fields), None);
+    }
+}

@@ -1,0 +1,161 @@
+//! A directory for Git: `<app>/<kind>-<name>.yaml`, a `kustomization.yaml` per app and one at the
+//! root; objects that belong to no app sit at the root. The tree is built in a temporary sibling
+//! and renamed into place, so a failed run leaves the old directory as it was. Files oam did not
+//! write are kept; the marker `.oam-rendered` lists what oam wrote, so stale files are pruned.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::yaml::to_yaml;
+use crate::diag::{Code, Diagnostic};
+use crate::render::Object;
+
+pub(crate) const MARKER: &str = ".oam-rendered";
+
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DirOptions {
+    /// Write into a non-empty directory that oam did not write before.
+    pub(crate) force: bool,
+}
+
+/// The files of the tree, relative path → content, in a stable order.
+pub(crate) fn layout(objects: &[Object], app_order: &[String]) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    // Document order per folder, for the kustomization listings.
+    let mut listed: Vec<(Option<&str>, Vec<String>)> = Vec::new();
+    for object in objects {
+        let kind = object.value.get("kind").and_then(Value::as_str).unwrap_or("object").to_ascii_lowercase();
+        let name = object.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("unnamed");
+        let namespace = object.value.pointer("/metadata/namespace").and_then(Value::as_str);
+        let folder = object.app.as_deref();
+        let prefix = folder.map(|a| format!("{a}/")).unwrap_or_default();
+        let mut file = format!("{kind}-{name}.yaml");
+        if files.contains_key(&format!("{prefix}{file}")) {
+            // Same kind and name in two namespaces: the namespace goes into the file name.
+            file = format!("{kind}-{}-{name}.yaml", namespace.unwrap_or("default"));
+        }
+        files.insert(format!("{prefix}{file}"), to_yaml(&object.value));
+        match listed.iter_mut().find(|(f, _)| *f == folder) {
+            Some((_, names)) => names.push(file),
+            None => listed.push((folder, vec![file])),
+        }
+    }
+    let mut root_resources: Vec<String> = app_order
+        .iter()
+        .filter(|a| listed.iter().any(|(f, _)| *f == Some(a.as_str())))
+        .map(|a| format!("{a}/"))
+        .collect();
+    for (folder, names) in &listed {
+        match folder {
+            Some(app) => {
+                files.insert(format!("{app}/kustomization.yaml"), kustomization(names));
+            }
+            None => root_resources.extend(names.iter().cloned()),
+        }
+    }
+    files.insert("kustomization.yaml".to_owned(), kustomization(&root_resources));
+    files
+}
+
+fn kustomization(resources: &[String]) -> String {
+    let mut text = String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+    for resource in resources {
+        text.push_str("  - ");
+        text.push_str(resource.trim_end_matches('/'));
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes the tree at `target`, atomically: all of it, or nothing changes.
+pub(crate) fn write_dir(target: &Path, files: &BTreeMap<String, String>, options: DirOptions) -> Result<(), Diagnostic> {
+    let previous = previous_files(target, options)?;
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let base = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{base}.oam-new-{}", std::process::id()));
+    let retired = parent.join(format!(".{base}.oam-old-{}", std::process::id()));
+    let result = stage(&staging, files).and_then(|()| swap(target, &staging, &retired, previous.as_ref()));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result.map_err(|e| {
+        Diagnostic::unlocated(Code::OutputError, format!("cannot write `{}`: {e}", target.display()))
+            .with_help("check that the output's parent directory exists and is writable; the old output is unchanged")
+    })
+}
+
+/// What oam wrote last time (`Some`), or `None` for a new or empty directory.
+fn previous_files(target: &Path, options: DirOptions) -> Result<Option<Vec<String>>, Diagnostic> {
+    let Ok(entries) = fs::read_dir(target) else { return Ok(None) };
+    if entries.count() == 0 {
+        return Ok(None);
+    }
+    match fs::read_to_string(target.join(MARKER)) {
+        Ok(marker) => Ok(Some(marker.lines().map(str::to_owned).collect())),
+        Err(_) if options.force => Ok(Some(Vec::new())),
+        Err(_) => Err(Diagnostic::unlocated(
+            Code::OutputNotOwned,
+            format!("`{}` is not empty and oam did not write it", target.display()),
+        )
+        .with_help(format!("choose an empty or new directory, or pass --force to write into it (files oam does not write are kept; no `{MARKER}` marker was found)"))),
+    }
+}
+
+fn stage(staging: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()> {
+    fs::create_dir_all(staging)?;
+    for (path, content) in files {
+        let full = staging.join(path);
+        if let Some(dir) = full.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(full, content)?;
+    }
+    let listing: String = files.keys().map(|k| format!("{k}\n")).collect();
+    fs::write(staging.join(MARKER), listing)
+}
+
+/// Moves the user's own files from the old tree into the staged one, then swaps the two.
+fn swap(target: &Path, staging: &Path, retired: &Path, previous: Option<&Vec<String>>) -> std::io::Result<()> {
+    let Some(previous) = previous else {
+        if target.exists() {
+            fs::remove_dir(target)?;
+        }
+        return fs::rename(staging, target);
+    };
+    for relative in user_files(target, previous)? {
+        let destination = staging.join(&relative);
+        if destination.exists() {
+            continue; // oam writes this path now; the user's copy stays in the retired tree
+        }
+        if let Some(dir) = destination.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::copy(target.join(&relative), destination)?;
+    }
+    fs::rename(target, retired)?;
+    if let Err(e) = fs::rename(staging, target) {
+        fs::rename(retired, target)?;
+        return Err(e);
+    }
+    fs::remove_dir_all(retired)
+}
+
+/// Files under `root` that the marker does not list.
+fn user_files(root: &Path, written: &[String]) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name().follow_links(false) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(root).map_err(std::io::Error::other)?.to_path_buf();
+        let text = relative.to_string_lossy().replace('\\', "/");
+        if text != MARKER && !written.contains(&text) {
+            out.push(relative);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,35 @@
+//! Stage 5, emit: rendered objects in, bytes out: a YAML stream, a JSON `List`, or a directory
+//! for Git. Output is deterministic (one ordering rule, in `order`). Only this stage and `load`
+//! touch the file system, and a directory is written whole or not at all.
+
+mod dir;
+mod order;
+mod yaml;
+
+pub(crate) use dir::{DirOptions, layout, write_dir};
+pub(crate) use order::sort;
+
+use serde_json::{Value, json};
+
+use crate::render::Object;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Yaml,
+    Json,
+}
+
+/// The whole output as one stream: `---`-separated YAML documents, or a `v1` `List` in JSON.
+pub(crate) fn stream(objects: &[Object], format: Format) -> String {
+    match format {
+        Format::Yaml => objects.iter().map(|o| format!("---\n{}", yaml::to_yaml(&o.value))).collect(),
+        Format::Json => {
+            let items: Vec<&Value> = objects.iter().map(|o| &o.value).collect();
+            let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    }
+}

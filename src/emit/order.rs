@@ -1,0 +1,37 @@
+//! The one rule for document order (DESIGN.md): by app (pass-through objects last), then a fixed
+//! kind order (Namespace, ServiceAccount, Secret, ConfigMap, PVC, Service, workloads, the rest),
+//! then kind, name and namespace. Apps keep the order of the inputs.
+
+use serde_json::Value;
+
+use crate::render::Object;
+
+const KIND_ORDER: &[&str] = &[
+    "Namespace",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Service",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+];
+
+/// Sorts objects in place. `app_order` is the apps' input order.
+pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
+    objects.sort_by_cached_key(|o| {
+        let app_rank = o.app.as_ref().and_then(|a| app_order.iter().position(|x| x == a)).unwrap_or(usize::MAX);
+        let kind = text(&o.value, "/kind");
+        let kind_rank = KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len());
+        (app_rank, kind_rank, kind, text(&o.value, "/metadata/name"), text(&o.value, "/metadata/namespace"))
+    });
+}
+
+fn text(value: &Value, pointer: &str) -> String {
+    value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned()
+}

@@ -1,0 +1,185 @@
+//! Writing YAML that YAML 1.1 readers (kubectl, PyYAML) and 1.2 readers read back to the same
+//! values: any string that could be read as something else (`on`, `yes`, `0755`, `1e3`, `~`) is
+//! quoted; keys keep their order, with apiVersion, kind, metadata and spec first.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
+
+/// One document, without a `---` separator.
+pub(crate) fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(map) if !map.is_empty() => write_map(&mut out, value, 0, true),
+        Value::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
+        scalar => {
+            write_scalar(&mut out, scalar, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn ordered_keys(value: &Value, top: bool) -> Vec<&String> {
+    let Value::Object(map) = value else { return Vec::new() };
+    let mut keys: Vec<&String> = map.keys().collect();
+    if top {
+        keys.sort_by_key(|k| FIRST_KEYS.iter().position(|f| f == k).unwrap_or(FIRST_KEYS.len()));
+    }
+    keys
+}
+
+fn write_map(out: &mut String, value: &Value, indent: usize, top: bool) {
+    for key in ordered_keys(value, top) {
+        let child = &value[key.as_str()];
+        out.push_str(&" ".repeat(indent));
+        if is_plain(key) {
+            out.push_str(key);
+        } else {
+            out.push_str(&Value::String(key.clone()).to_string());
+        }
+        out.push(':');
+        write_child(out, child, indent);
+    }
+}
+
+fn write_list(out: &mut String, items: &[Value], indent: usize) {
+    for item in items {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        match item {
+            Value::Object(map) if !map.is_empty() => {
+                // The first key shares the line with the dash; the rest align under it.
+                let mut first = String::new();
+                write_map(&mut first, item, indent + 2, false);
+                out.push(' ');
+                out.push_str(&first[indent + 2..]);
+            }
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                write_list(out, inner, indent + 2);
+            }
+            scalar => {
+                out.push(' ');
+                write_scalar(out, scalar, indent + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn write_child(out: &mut String, child: &Value, indent: usize) {
+    match child {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            write_map(out, child, indent + 2, false);
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            write_list(out, items, indent + 2);
+        }
+        scalar => {
+            out.push(' ');
+            write_scalar(out, scalar, indent + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_scalar(out: &mut String, value: &Value, indent: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(out, s, indent),
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, indent: usize) {
+    if is_plain(s) {
+        out.push_str(s);
+    } else if let Some(block) = literal_block(s, indent) {
+        out.push_str(&block);
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar.
+        out.push_str(&Value::String(s.to_owned()).to_string());
+    }
+}
+
+/// `|` or `|-` for multi-line text that a literal block keeps exactly.
+fn literal_block(s: &str, indent: usize) -> Option<String> {
+    let body = s.strip_suffix('\n');
+    let (text, chomp) = match body {
+        Some(b) if !b.ends_with('\n') => (b, ""),
+        Some(_) => return None,
+        None => (s, "-"),
+    };
+    let clean = text.contains('\n')
+        && !text.starts_with([' ', '\t'])
+        && text.lines().all(|l| !l.ends_with([' ', '\t']) && l.chars().all(|c| c == '\t' || !c.is_control()))
+        && !text.contains('\r');
+    if !clean {
+        return None;
+    }
+    let pad = " ".repeat(indent);
+    let mut block = format!("|{chomp}");
+    for line in text.split('\n') {
+        block.push('\n');
+        if !line.is_empty() {
+            block.push_str(&pad);
+            block.push_str(line);
+        }
+    }
+    Some(block)
+}
+
+/// Can `s` stand unquoted and still read back as this string under YAML 1.1 and 1.2?
+fn is_plain(s: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "nan", "inf",
+    ];
+    let Some(first) = s.chars().next() else { return false };
+    let safe_start = first.is_ascii_alphabetic() || first == '/' || (first == '-' && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'));
+    safe_start
+        && !RESERVED.contains(&s.to_ascii_lowercase().as_str())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || " ._/:=@+,-$()%".contains(c))
+        && !s.ends_with([' ', ':'])
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.contains("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_plain, to_yaml};
+    use serde_json::json;
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        for s in ["on", "yes", "Y", "0755", "1e3", "~", "", "null", "1.0", "-1", "a: b", "#x", "*a", "a #b", " a"] {
+            assert!(!is_plain(s), "{s:?} must be quoted");
+        }
+        for s in ["nginx:1.19", "app.oam.dev/name", "--coolflag", "hello world", "wordpress"] {
+            assert!(is_plain(s), "{s:?} can be plain");
+        }
+    }
+
+    #[test]
+    fn writes_kubernetes_shaped_yaml() {
+        let value = json!({
+            "spec": {"containers": [{"name": "a", "args": ["x", "on"], "env": []}]},
+            "kind": "Deployment",
+            "apiVersion": "apps/v1",
+            "metadata": {"name": "web", "labels": {}},
+            "data": {"f": "line one\nline two\n", "g": 3}
+        });
+        let expected = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {}\nspec:\n  containers:\n    - name: a\n      args:\n        - x\n        - \"on\"\n      env: []\ndata:\n  f: |\n    line one\n    line two\n  g: 3\n";
+        assert_eq!(to_yaml(&value), expected);
+    }
+}

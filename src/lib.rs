@@ -1,0 +1,161 @@
+//! `oam` compiles Open Application Model applications into plain Kubernetes manifests, offline.
+//!
+//! The pipeline, one module a stage; data flows one way:
+//! 1. [`load`]: discover files, parse YAML with spans and budgets, classify documents.
+//! 2. [`model`]: lower each dialect into one internal model.
+//! 3. [`check`]: resolve references; appliesTo, conflictsWith and the other rules.
+//! 4. [`render`]: parameters, names, labels, traits, core kinds → Kubernetes objects.
+//! 5. [`emit`]: deterministic order; a YAML/JSON stream or a directory for Git.
+//!
+//! [`diag`] holds the one diagnostic type every stage reports with.
+//!
+//! The library API is unstable: it exists for the CLI and for tests ([`run`]).
+
+mod check;
+mod cli;
+mod diag;
+mod emit;
+mod load;
+mod model;
+mod render;
+
+#[cfg(test)]
+mod golden;
+
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use cli::{Cli, Command, InputArgs, RenderArgs};
+use diag::{Diagnostics, ReportStyle};
+use emit::DirOptions;
+use load::{Budgets, Inputs, Sources};
+use render::RenderOptions;
+
+pub use emit::Format;
+
+/// Where a run reads and writes: injectable, so tests run the CLI in-process.
+pub struct Env<'a> {
+    /// Relative paths are resolved against this directory, and shown relative to it.
+    pub cwd: PathBuf,
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    /// Colour diagnostics (a terminal without `NO_COLOR`).
+    pub colour: bool,
+}
+
+/// Runs the command line. Returns the exit code: 0 success, 1 invalid input, 2 bad usage.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mut Env<'_>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = if env.colour { error.render().ansi().to_string() } else { error.render().to_string() };
+            let usage = error.use_stderr();
+            let out = if usage { &mut *env.stderr } else { &mut *env.stdout };
+            let _ = write!(out, "{text}");
+            return if usage { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Render(args) => render_command(&args, env),
+        Command::Check(args) => {
+            let mut session = Session::default();
+            session.compile(&args, env, &[], &RenderOptions::default());
+            session.finish(env)
+        }
+    }
+}
+
+fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
+    let mut session = Session::default();
+    let options = RenderOptions { namespace: args.namespace.clone(), skip_raw: args.skip_raw };
+    if let Some(compiled) = session.compile(&args.input, env, &args.apps, &options) {
+        match &args.output {
+            None => {
+                // A closed pipe (`oam render | head`) is not an error of the input.
+                let _ = env.stdout.write_all(emit::stream(&compiled.objects, args.format).as_bytes());
+            }
+            Some(dir) => {
+                let files = emit::layout(&compiled.objects, &compiled.app_order);
+                let target = env.cwd.join(dir);
+                if let Err(diagnostic) = emit::write_dir(&target, &files, DirOptions { force: args.force }) {
+                    session.diags.push(diagnostic);
+                }
+            }
+        }
+    }
+    session.finish(env)
+}
+
+/// Rendered objects in output order.
+struct Compiled {
+    app_order: Vec<String>,
+    objects: Vec<render::Object>,
+}
+
+/// One run's sources and diagnostics.
+#[derive(Default)]
+struct Session {
+    sources: Sources,
+    diags: Diagnostics,
+}
+
+impl Session {
+    /// Load → model → check → render, stopping after the first stage with errors.
+    fn compile(&mut self, args: &InputArgs, env: &mut Env<'_>, apps: &[String], options: &RenderOptions) -> Option<Compiled> {
+        let inputs = Inputs {
+            paths: args.paths.clone(),
+            definition_dirs: args.definitions.clone(),
+            builtins: !args.no_builtins,
+            budgets: Budgets {
+                max_file_bytes: args.budgets.max_file_bytes,
+                max_documents: args.budgets.max_documents,
+                max_depth: args.budgets.max_depth,
+                max_alias_events: args.budgets.max_alias_events,
+                ..Budgets::default()
+            },
+        };
+        let documents = load::load(&env.cwd, &inputs, env.stdin, &mut self.sources, &mut self.diags);
+        if self.stop(args.strict) {
+            return None;
+        }
+        let mut model = model::lower(&documents, &mut self.diags);
+        if !apps.is_empty() {
+            model.apps.retain(|a| apps.contains(&a.name.value));
+        }
+        if self.stop(args.strict) {
+            return None;
+        }
+        let checked = check::check(&model, &mut self.diags);
+        if self.stop(args.strict) {
+            return None;
+        }
+        let mut objects = render::render(&checked, options, &mut self.diags);
+        if self.stop(args.strict) {
+            return None;
+        }
+        let app_order: Vec<String> = model.apps.iter().map(|a| a.name.value.clone()).collect();
+        emit::sort(&mut objects, &app_order);
+        Some(Compiled { app_order, objects })
+    }
+
+    fn stop(&mut self, strict: bool) -> bool {
+        if strict {
+            self.diags.promote_warnings();
+        }
+        self.diags.has_errors()
+    }
+
+    /// Prints the diagnostics; the exit code says whether there were errors.
+    fn finish(self, env: &mut Env<'_>) -> u8 {
+        let failed = self.diags.has_errors();
+        let style = if env.colour { ReportStyle::Colour } else { ReportStyle::Plain };
+        let text = diag::render_all(&self.diags.into_sorted(), &self.sources, style);
+        let _ = env.stderr.write_all(text.as_bytes());
+        u8::from(failed)
+    }
+}

@@ -1,0 +1,122 @@
+//! Stage 1, load: paths in, documents out.
+//! Discovers files (sorted), reads them, splits multi-document YAML and parses each document into
+//! span-carrying nodes, within budgets. Every document keeps its file and span. This stage knows
+//! nothing of OAM beyond telling its API group and versions apart.
+
+mod classify;
+mod discover;
+mod source;
+mod yaml;
+
+pub(crate) use classify::{Document, OAM_GROUP, Origin};
+pub(crate) use discover::Input;
+pub(crate) use source::{FileId, Sources};
+pub(crate) use yaml::{Key, Node, NodeValue};
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+
+/// Limits that keep hostile input from exhausting memory or time. Real apps never reach them.
+#[derive(Clone, Debug)]
+pub(crate) struct Budgets {
+    pub(crate) max_file_bytes: usize,
+    pub(crate) max_documents: usize,
+    pub(crate) max_depth: usize,
+    pub(crate) max_nodes: usize,
+    pub(crate) max_alias_events: usize,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            max_file_bytes: 16 * 1024 * 1024,
+            max_documents: 10_000,
+            max_depth: 100,
+            max_nodes: 2_000_000,
+            max_alias_events: 100_000,
+        }
+    }
+}
+
+/// What to read: input paths, definition directories, and whether the built-ins come along.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Inputs {
+    pub(crate) paths: Vec<String>,
+    pub(crate) definition_dirs: Vec<String>,
+    pub(crate) builtins: bool,
+    pub(crate) budgets: Budgets,
+}
+
+/// Built-in definitions, embedded in the binary: (shown name, text).
+const BUILTINS: &[(&str, &str)] =
+    &[("<builtin>/v1alpha2.yaml", include_str!("../model/builtins/v1alpha2.yaml"))];
+
+/// Reads every input. `stdin` is read only if an input is `-`.
+pub(crate) fn load(
+    base: &Path,
+    inputs: &Inputs,
+    stdin: &mut dyn Read,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Vec<Document> {
+    let mut documents = Vec::new();
+    if inputs.builtins {
+        for (name, text) in BUILTINS {
+            let file = sources.add((*name).to_owned(), (*text).to_owned());
+            let nodes = yaml::parse(file, text, &inputs.budgets, diags);
+            documents.extend(classify::classify(nodes, Origin::Builtin, diags));
+        }
+    }
+    let groups = [(&inputs.definition_dirs, Origin::DefinitionDir), (&inputs.paths, Origin::Input)];
+    for (paths, origin) in groups {
+        let (found, missing) = discover::discover(base, paths);
+        for path in missing {
+            diags.push(
+                Diagnostic::unlocated(Code::UnreadableInput, format!("`{path}` does not exist"))
+                    .with_help("pass an existing file or directory, or `-` for standard input"),
+            );
+        }
+        for input in found {
+            let Some((name, text)) = read(&input, stdin, diags) else { continue };
+            let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+            let file = sources.add(name, text);
+            let text = &sources.get(file).text;
+            let nodes = yaml::parse(file, text, &inputs.budgets, diags);
+            documents.extend(classify::classify(nodes, origin, diags));
+        }
+    }
+    documents
+}
+
+fn read(input: &Input, stdin: &mut dyn Read, diags: &mut Diagnostics) -> Option<(String, String)> {
+    let (name, bytes) = match input {
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            if let Err(e) = stdin.read_to_end(&mut bytes) {
+                diags.push(Diagnostic::unlocated(Code::UnreadableInput, format!("cannot read standard input: {e}")));
+                return None;
+            }
+            ("<stdin>".to_owned(), bytes)
+        }
+        Input::File { path, shown } => match std::fs::read(path) {
+            Ok(bytes) => (shown.clone(), bytes),
+            Err(e) => {
+                diags.push(Diagnostic::unlocated(Code::UnreadableInput, format!("cannot read `{shown}`: {e}")));
+                return None;
+            }
+        },
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some((name, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            diags.push(
+                Diagnostic::unlocated(Code::UnreadableInput, format!("`{name}` is not UTF-8 (invalid byte at offset {at})"))
+                    .with_help("save the file as UTF-8; YAML and JSON inputs must be UTF-8"),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Input files and their text. Every span in the crate points into one of these.
+
+/// The index of a file in `Sources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId(pub(crate) u32);
+
+/// A file as read: the name shown in diagnostics and its text.
+#[derive(Debug)]
+pub(crate) struct SourceFile {
+    pub(crate) name: String,
+    pub(crate) text: String,
+}
+
+/// Every file a run read, built-in definitions included.
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    pub(crate) fn add(&mut self, name: String, text: String) -> FileId {
+        self.files.push(SourceFile { name, text });
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub(crate) fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+}
+
+/// The byte offset of a 1-based line and character column in `text`.
+pub(crate) fn offset_of(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0;
+    for (index, l) in text.split_inclusive('\n').enumerate() {
+        if index as u64 + 1 == line {
+            let chars = column.saturating_sub(1) as usize;
+            return offset + l.char_indices().nth(chars).map_or(l.len(), |(i, _)| i);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset_of;
+
+    #[test]
+    fn offsets_count_characters_within_a_line() {
+        let text = "a: 1\nb: é x\n";
+        assert_eq!(offset_of(text, 1, 1), 0);
+        assert_eq!(offset_of(text, 2, 4), 8);
+        assert_eq!(offset_of(text, 2, 6), 11);
+        assert_eq!(offset_of(text, 9, 1), text.len());
+    }
+}

@@ -1,0 +1,360 @@
+//! YAML (and JSON, a subset) into span-carrying nodes, with budgets against hostile input.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::{Location, Options, Spanned};
+
+use super::source::offset_of;
+use super::{Budgets, FileId};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+
+/// A YAML node and where it stands in its file.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Node {
+    pub(crate) span: Span,
+    pub(crate) value: NodeValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum NodeValue {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    List(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key; Kubernetes keys are strings, so other scalars are kept as their text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Key {
+    pub(crate) text: String,
+    pub(crate) span: Span,
+}
+
+impl Node {
+    /// The value without spans, as rendering works on it.
+    pub(crate) fn to_value(&self) -> Value {
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Number(n) => Value::Number(n.clone()),
+            NodeValue::String(s) => Value::String(s.clone()),
+            NodeValue::List(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+            NodeValue::Map(entries) => Value::Object(
+                entries.iter().map(|(k, v)| (k.text.clone(), v.to_value())).collect::<Map<_, _>>(),
+            ),
+        }
+    }
+
+    /// The entry `key` of a mapping node.
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.text == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What the node is, for "expected a string, found a list" messages.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match &self.value {
+            NodeValue::Null => "null",
+            NodeValue::Bool(_) => "a boolean",
+            NodeValue::Number(_) => "a number",
+            NodeValue::String(_) => "a string",
+            NodeValue::List(_) => "a list",
+            NodeValue::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses every document of one file. Empty documents are skipped. A syntax error or a breached
+/// budget is one diagnostic for the file, and no documents.
+pub(crate) fn parse(file: FileId, text: &str, budgets: &Budgets, diags: &mut Diagnostics) -> Vec<Node> {
+    if text.len() > budgets.max_file_bytes {
+        diags.push(
+            Diagnostic::new(Code::InputBudget, Span::new(file, 0, 0), format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                text.len(),
+                budgets.max_file_bytes
+            ))
+            .with_help("split the file, or raise the limit with --max-file-bytes"),
+        );
+        return Vec::new();
+    }
+    let mut options = Options::default();
+    options.with_snippet = false;
+    options.legacy_octal_numbers = true; // as kubectl's YAML 1.1 reader: 0755 is octal
+    options.alias_limits.max_total_replayed_events = budgets.max_alias_events;
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_depth = budgets.max_depth;
+        budget.max_documents = budgets.max_documents;
+        budget.max_nodes = budgets.max_nodes;
+    }
+    match serde_saphyr::from_multiple_with_options::<Spanned<RawNode>>(text, options) {
+        Ok(raw) => {
+            let mut converter = Converter { file, text, diags };
+            raw.into_iter().map(|doc| converter.convert(doc)).collect()
+        }
+        Err(error) => {
+            diags.push(syntax_diagnostic(file, text, &error));
+            Vec::new()
+        }
+    }
+}
+
+fn syntax_diagnostic(file: FileId, text: &str, error: &serde_saphyr::Error) -> Diagnostic {
+    let message = error.to_string();
+    let budget = message.contains("budget") || message.contains("limit");
+    let message = strip_position(message.trim());
+    let span = error.location().map_or(Span::new(file, 0, 0), |l| {
+        let start = offset_of(text, l.line(), l.column()) as u32;
+        let end = text[start as usize..].chars().next().map_or(start, |c| start + c.len_utf8() as u32);
+        Span::new(file, start, end)
+    });
+    if budget {
+        Diagnostic::new(Code::InputBudget, span, format!("input exceeds a budget: {message}"))
+            .with_help("oam limits nesting depth, documents per file and alias expansion against hostile input; raise the limits with --max-depth, --max-documents or --max-alias-events if the file is genuine")
+    } else {
+        Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
+            .with_help("fix the YAML syntax here; indent with spaces, never tabs")
+    }
+}
+
+/// serde-saphyr prefixes messages with `error: line N column M: `; the span shows that already.
+fn strip_position(message: &str) -> String {
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    if let Some(rest) = message.strip_prefix("line ") {
+        if let Some((_, after)) = rest.split_once(": ") {
+            return after.to_owned();
+        }
+    }
+    message.to_owned()
+}
+
+struct Converter<'a> {
+    file: FileId,
+    text: &'a str,
+    diags: &'a mut Diagnostics,
+}
+
+impl Converter<'_> {
+    fn start(&self, location: &Location) -> u32 {
+        match location.span().byte_offset() {
+            Some(offset) if offset <= self.text.len() as u64 => offset as u32,
+            _ => offset_of(self.text, location.line(), location.column()) as u32,
+        }
+    }
+
+    fn scalar_span(&self, location: &Location) -> Span {
+        let start = self.start(location);
+        let len = location.span().byte_len().unwrap_or(0) as u32;
+        Span::new(self.file, start, (start + len).min(self.text.len() as u32))
+    }
+
+    fn convert(&mut self, raw: Spanned<RawNode>) -> Node {
+        let location = raw.referenced;
+        match raw.value {
+            RawNode::Scalar(value) => {
+                let span = self.scalar_span(&location);
+                let value = self.scalar(value, span);
+                Node { span, value }
+            }
+            RawNode::List(items) => {
+                let items: Vec<Node> = items.into_iter().map(|i| self.convert(i)).collect();
+                let span = self.collection_span(&location, items.last().map(|n| n.span.end));
+                Node { span, value: NodeValue::List(items) }
+            }
+            RawNode::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for (key, value) in entries {
+                    let key = self.convert(key);
+                    let value = self.convert(value);
+                    let text = match &key.value {
+                        NodeValue::String(s) => s.clone(),
+                        NodeValue::Number(n) => n.to_string(),
+                        NodeValue::Bool(b) => b.to_string(),
+                        NodeValue::Null => "null".to_owned(),
+                        NodeValue::List(_) | NodeValue::Map(_) => {
+                            self.diags.push(
+                                Diagnostic::new(Code::WrongType, key.span, "a mapping key must be a scalar")
+                                    .with_help("Kubernetes objects have string keys; quote the key"),
+                            );
+                            continue;
+                        }
+                    };
+                    out.push((Key { text, span: key.span }, value));
+                }
+                let end = out.last().map(|(_, v)| v.span.end);
+                let span = self.collection_span(&location, end);
+                Node { span, value: NodeValue::Map(out) }
+            }
+        }
+    }
+
+    fn collection_span(&self, location: &Location, last_end: Option<u32>) -> Span {
+        let start = self.start(location);
+        let end = last_end.unwrap_or(start + 1).min(self.text.len() as u32);
+        Span::new(self.file, start, end)
+    }
+
+    fn scalar(&mut self, value: Scalar, span: Span) -> NodeValue {
+        match value {
+            Scalar::Null => NodeValue::Null,
+            Scalar::Bool(b) => NodeValue::Bool(b),
+            Scalar::Int(i) => NodeValue::Number(i.into()),
+            Scalar::UInt(u) => NodeValue::Number(u.into()),
+            Scalar::String(s) => NodeValue::String(s),
+            Scalar::Float(f) => {
+                let source = &self.text[span.start as usize..span.end as usize];
+                let integer_literal = source.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit());
+                match Number::from_f64(f) {
+                    Some(n) if !integer_literal || source.is_empty() => NodeValue::Number(n),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::new(Code::WrongType, span, "this number cannot be represented exactly")
+                                .with_help("Kubernetes integers are 64-bit; quote the value if it is meant as a string"),
+                        );
+                        NodeValue::Null
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What serde-saphyr hands us, before spans become byte ranges.
+enum RawNode {
+    Scalar(Scalar),
+    List(Vec<Spanned<RawNode>>),
+    Map(Vec<(Spanned<RawNode>, Spanned<RawNode>)>),
+}
+
+enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    String(String),
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawNode;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Null))
+    }
+    fn visit_none<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawNode, D::Error> {
+        RawNode::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Int(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::UInt(v)))
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Float(f64::NAN)))
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Float(f64::NAN)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::Float(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawNode, E> {
+        Ok(RawNode::Scalar(Scalar::String(v)))
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<RawNode, E> {
+        String::from_utf8(v.to_vec())
+            .map(|s| RawNode::Scalar(Scalar::String(s)))
+            .map_err(|_| E::custom("binary data is not valid UTF-8"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(RawNode::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(RawNode::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NodeValue, parse};
+    use crate::diag::Diagnostics;
+    use crate::load::{Budgets, FileId};
+
+    fn parse_ok(text: &str) -> Vec<super::Node> {
+        let mut diags = Diagnostics::default();
+        let docs = parse(FileId(0), text, &Budgets::default(), &mut diags);
+        assert!(diags.into_sorted().is_empty());
+        docs
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_of_the_source() {
+        let text = "a: héllo\nb:\n  - x\n---\nc: 1\n";
+        let docs = parse_ok(text);
+        assert_eq!(docs.len(), 2);
+        let a = docs[0].get("a").unwrap();
+        assert_eq!(&text[a.span.start as usize..a.span.end as usize], "héllo");
+        let NodeValue::Map(entries) = &docs[1].value else { panic!("not a map") };
+        assert_eq!(&text[entries[0].0.span.start as usize..entries[0].0.span.end as usize], "c");
+    }
+
+    #[test]
+    fn syntax_errors_and_budgets_are_diagnostics() {
+        let mut diags = Diagnostics::default();
+        assert!(parse(FileId(0), "a: [1, 2\nb: 3\n", &Budgets::default(), &mut diags).is_empty());
+        assert!(diags.has_errors());
+        let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
+        let mut diags = Diagnostics::default();
+        assert!(parse(FileId(0), &deep, &Budgets::default(), &mut diags).is_empty());
+        assert!(diags.has_errors());
+    }
+
+    #[test]
+    fn huge_integers_are_refused_not_rounded() {
+        let mut diags = Diagnostics::default();
+        parse(FileId(0), "n: 99999999999999999999999\n", &Budgets::default(), &mut diags);
+        assert!(diags.has_errors());
+    }
+}

@@ -1,0 +1,247 @@
+//! Stage 2, model: documents in, one internal model out.
+//! Each dialect's kinds are read with spans and *lowered* into the same types (definitions,
+//! components, apps, scope objects, pass-through objects). Nothing after this stage knows which
+//! dialect a thing came from. No references are resolved here; that is `check`.
+
+mod fields;
+mod kinds;
+mod revision;
+mod v1alpha2;
+
+pub(crate) use revision::fnv1a32;
+pub(crate) use kinds::{GroupKind, crd_name_of, type_of_crd_name};
+
+use serde_json::Value;
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::load::{Document, Origin};
+
+/// A string from the input and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Text {
+    pub(crate) value: String,
+    pub(crate) span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum DefinitionKind {
+    Workload,
+    Trait,
+    Scope,
+}
+
+impl DefinitionKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            DefinitionKind::Workload => "WorkloadDefinition",
+            DefinitionKind::Trait => "TraitDefinition",
+            DefinitionKind::Scope => "ScopeDefinition",
+        }
+    }
+}
+
+/// A platform capability: a workload type, a trait or a scope.
+#[derive(Clone, Debug)]
+pub(crate) struct Definition {
+    pub(crate) kind: DefinitionKind,
+    pub(crate) name: Text,
+    /// The short name (`definition.oam.dev/alias` annotation), accepted wherever a name is.
+    pub(crate) alias: Option<String>,
+    /// `spec.definitionRef.name`: the CRD of the kind this definition describes.
+    pub(crate) crd_name: Option<Text>,
+    pub(crate) crd_version: Option<String>,
+    pub(crate) labels: Vec<(String, String)>,
+    pub(crate) applies_to: Vec<Text>,
+    pub(crate) conflicts_with: Vec<Text>,
+    pub(crate) workload_ref_path: Option<Text>,
+    pub(crate) workload_refs_path: Option<Text>,
+    pub(crate) allow_component_overlap: bool,
+    pub(crate) revision_enabled: bool,
+    pub(crate) origin: Origin,
+}
+
+impl Definition {
+    /// Is `name` this definition's name or alias?
+    pub(crate) fn is_named(&self, name: &str) -> bool {
+        self.name.value == name || self.alias.as_deref() == Some(name)
+    }
+}
+
+/// A declared component parameter and the fields it writes.
+#[derive(Clone, Debug)]
+pub(crate) struct Parameter {
+    pub(crate) name: Text,
+    pub(crate) field_paths: Vec<Text>,
+    pub(crate) required: bool,
+}
+
+/// What to run: a workload object plus the parameters an operator may set.
+#[derive(Clone, Debug)]
+pub(crate) struct Component {
+    pub(crate) name: Text,
+    pub(crate) labels: Vec<(String, String)>,
+    pub(crate) annotations: Vec<(String, String)>,
+    pub(crate) workload: Value,
+    pub(crate) workload_span: Span,
+    /// The `type: NAME` shorthand naming a WorkloadDefinition instead of apiVersion/kind.
+    pub(crate) workload_type: Option<Text>,
+    pub(crate) parameters: Vec<Parameter>,
+    /// The canonical spec, hashed into the revision name.
+    pub(crate) spec: Value,
+    /// Set when the component was stored as a ControllerRevision: its fixed revision name.
+    pub(crate) stored_revision: Option<String>,
+}
+
+/// How an app entry names its component.
+#[derive(Clone, Debug)]
+pub(crate) enum ComponentRef {
+    Name(Text),
+    Revision(Text),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ParameterValue {
+    pub(crate) name: Text,
+    pub(crate) value: Value,
+}
+
+/// A trait bound to a component: an object, or the `{name, properties}` shorthand.
+#[derive(Clone, Debug)]
+pub(crate) struct TraitBinding {
+    pub(crate) object: Value,
+    pub(crate) span: Span,
+    /// The shorthand's definition name; the object's apiVersion/kind come from that definition.
+    pub(crate) named: Option<Text>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ScopeRef {
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: Text,
+    pub(crate) span: Span,
+}
+
+/// One component of an app, with the traits and scopes the operator bound to it.
+#[derive(Clone, Debug)]
+pub(crate) struct AppComponent {
+    pub(crate) component: ComponentRef,
+    pub(crate) span: Span,
+    pub(crate) parameter_values: Vec<ParameterValue>,
+    pub(crate) traits: Vec<TraitBinding>,
+    pub(crate) scopes: Vec<ScopeRef>,
+}
+
+/// An application: components bound to traits and scopes (an ApplicationConfiguration).
+#[derive(Clone, Debug)]
+pub(crate) struct App {
+    pub(crate) name: Text,
+    pub(crate) namespace: Option<String>,
+    pub(crate) labels: Vec<(String, String)>,
+    pub(crate) annotations: Vec<(String, String)>,
+    pub(crate) components: Vec<AppComponent>,
+}
+
+/// A scope object from the inputs (a HealthScope, say), filled with workload refs at render.
+#[derive(Clone, Debug)]
+pub(crate) struct ScopeObject {
+    pub(crate) group_kind: GroupKind,
+    pub(crate) name: Text,
+    pub(crate) object: Value,
+}
+
+/// A CustomResourceDefinition: how a kind's plural and versions are found offline.
+#[derive(Clone, Debug)]
+pub(crate) struct Crd {
+    pub(crate) name: String,
+    pub(crate) group_kind: GroupKind,
+    pub(crate) version: String,
+}
+
+/// A plain Kubernetes object among the inputs, passed through unchanged.
+#[derive(Clone, Debug)]
+pub(crate) struct RawObject {
+    pub(crate) object: Value,
+    pub(crate) span: Span,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Model {
+    pub(crate) definitions: Vec<Definition>,
+    pub(crate) components: Vec<Component>,
+    pub(crate) apps: Vec<App>,
+    pub(crate) scopes: Vec<ScopeObject>,
+    pub(crate) crds: Vec<Crd>,
+    pub(crate) raw: Vec<RawObject>,
+}
+
+/// Lowers every document. A user definition replaces a built-in one of the same kind and name.
+pub(crate) fn lower(documents: &[Document], diags: &mut Diagnostics) -> Model {
+    let mut model = Model::default();
+    for document in documents {
+        match document.oam_version() {
+            Some("v1alpha2") => v1alpha2::lower(document, &mut model, diags),
+            _ if document.origin == Origin::Input && !is_metadata_only(document) => {
+                lower_kubernetes(document, &mut model, diags);
+            }
+            _ => lower_kubernetes_definitions_only(document, &mut model, diags),
+        }
+    }
+    drop_replaced_builtins(&mut model);
+    check_duplicates(&model, diags);
+    model
+}
+
+/// CRDs teach plurals and versions; nothing else from a definitions directory is rendered.
+fn lower_kubernetes_definitions_only(document: &Document, model: &mut Model, diags: &mut Diagnostics) {
+    if document.kind == "CustomResourceDefinition" {
+        kinds::lower_crd(document, model, diags);
+    }
+}
+
+/// Definitions-only kinds (CRDs, RBAC for the runtime) are read, not rendered.
+fn is_metadata_only(document: &Document) -> bool {
+    document.kind == "CustomResourceDefinition"
+}
+
+fn lower_kubernetes(document: &Document, model: &mut Model, diags: &mut Diagnostics) {
+    if document.api_version == "apps/v1" && document.kind == "ControllerRevision" {
+        if let Some(component) = v1alpha2::lower_controller_revision(document, diags) {
+            model.components.push(component);
+            return;
+        }
+    }
+    model.raw.push(RawObject { object: document.root.to_value(), span: document.span() });
+}
+
+fn drop_replaced_builtins(model: &mut Model) {
+    let user: Vec<(DefinitionKind, String)> = model
+        .definitions
+        .iter()
+        .filter(|d| d.origin != Origin::Builtin)
+        .map(|d| (d.kind, d.name.value.clone()))
+        .collect();
+    model
+        .definitions
+        .retain(|d| d.origin != Origin::Builtin || !user.contains(&(d.kind, d.name.value.clone())));
+}
+
+fn check_duplicates(model: &Model, diags: &mut Diagnostics) {
+    let definitions = model.definitions.iter().map(|d| (d.kind.as_str(), &d.name));
+    // A stored revision shares its component's name by design.
+    let components =
+        model.components.iter().filter(|c| c.stored_revision.is_none()).map(|c| ("Component", &c.name));
+    let apps = model.apps.iter().map(|a| ("ApplicationConfiguration", &a.name));
+    let mut seen: Vec<(&str, &Text)> = Vec::new();
+    for (kind, name) in definitions.chain(components).chain(apps) {
+        if let Some((_, first)) = seen.iter().find(|(k, n)| *k == kind && n.value == name.value) {
+            diags.push(
+                Diagnostic::new(Code::DuplicateName, name.span, format!("a second {kind} named `{}`", name.value))
+                    .with_label(first.span, "first defined here")
+                    .with_help("names are unique per kind: rename one, or drop one of the files from the inputs"),
+            );
+        } else {
+            seen.push((kind, name));
+        }
+    }
+}

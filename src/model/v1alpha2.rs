@@ -1,0 +1,372 @@
+//! Lowering OAM v1alpha2 (`core.oam.dev/v1alpha2`, the crossplane oam-kubernetes-runtime dialect).
+//! Field sets follow the runtime's Go types (`apis/core/v1alpha2/core_types.go`), plus KubeVela's
+//! `conflictsWith` on TraitDefinition.
+
+use serde_json::Value;
+
+use super::fields::Fields;
+use super::{
+    App, AppComponent, Component, ComponentRef, Definition, DefinitionKind, GroupKind, Model, Parameter,
+    ParameterValue, ScopeObject, ScopeRef, Text, TraitBinding,
+};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::load::{Document, Node, NodeValue};
+
+const ALIAS_ANNOTATION: &str = "definition.oam.dev/alias";
+/// Scope kinds whose objects come with the inputs (the runtime expects them to pre-exist).
+const SCOPE_KINDS: &[&str] = &["HealthScope"];
+
+pub(super) fn lower(document: &Document, model: &mut Model, diags: &mut Diagnostics) {
+    let Some(mut root) = Fields::of(&document.root, "", diags) else { return };
+    root.string("apiVersion", diags);
+    root.string("kind", diags);
+    match document.kind.as_str() {
+        "Component" => {
+            if let Some(component) = lower_component(&mut root, diags) {
+                model.components.push(component);
+            }
+        }
+        "ApplicationConfiguration" => {
+            if let Some(app) = lower_app(&mut root, diags) {
+                model.apps.push(app);
+            }
+        }
+        "WorkloadDefinition" => lower_definition(document, DefinitionKind::Workload, &mut root, model, diags),
+        "TraitDefinition" => lower_definition(document, DefinitionKind::Trait, &mut root, model, diags),
+        "ScopeDefinition" => lower_definition(document, DefinitionKind::Scope, &mut root, model, diags),
+        kind if SCOPE_KINDS.contains(&kind) => {
+            let Some(name) = metadata_name(&mut root, diags) else { return };
+            let group_kind = GroupKind::of(&document.api_version, kind);
+            model.scopes.push(ScopeObject { group_kind, name, object: document.root.to_value() });
+            return;
+        }
+        kind => {
+            let span = document.root.get("kind").map_or(document.span(), |n| n.span);
+            let help = if ["ContainerizedWorkload", "ManualScalerTrait"].contains(&kind) {
+                format!("a {kind} is rendered as part of an app: put it in a Component's `spec.workload` or an ApplicationConfiguration trait")
+            } else {
+                "v1alpha2 kinds are Component, ApplicationConfiguration, WorkloadDefinition, TraitDefinition, ScopeDefinition and HealthScope".to_owned()
+            };
+            diags.push(
+                Diagnostic::new(Code::UnknownOamKind, span, format!("`{}` has no kind `{kind}` that oam renders", document.api_version))
+                    .with_help(help),
+            );
+            return;
+        }
+    }
+    root.value("status"); // cluster state: read, never used
+    root.finish(diags);
+}
+
+/// `metadata.name`, required. Other metadata fields are Kubernetes' business, so not checked.
+fn metadata_name(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Text> {
+    let Some(mut metadata) = root.object("metadata", diags) else {
+        diags.push(root.missing("metadata"));
+        return None;
+    };
+    metadata.required_string("name", diags)
+}
+
+struct Metadata {
+    name: Text,
+    namespace: Option<String>,
+    labels: Vec<(String, String)>,
+    annotations: Vec<(String, String)>,
+}
+
+fn metadata(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Metadata> {
+    let Some(mut metadata) = root.object("metadata", diags) else {
+        diags.push(root.missing("metadata"));
+        return None;
+    };
+    let name = metadata.required_string("name", diags)?;
+    Some(Metadata {
+        name,
+        namespace: metadata.string("namespace", diags).map(|t| t.value),
+        labels: metadata.string_map("labels", diags),
+        annotations: metadata.string_map("annotations", diags),
+    })
+}
+
+fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Component> {
+    let metadata = metadata(root, diags)?;
+    let Some(mut spec) = root.object("spec", diags) else {
+        diags.push(root.missing("spec"));
+        return None;
+    };
+    let spec_value = spec.to_value();
+    let parameters = spec.list("parameters", diags).iter().filter_map(|p| lower_parameter(p, diags)).collect();
+    spec.value("helm"); // KubeVela's Helm-release components are not rendered by oam
+    let workload = spec.node("workload");
+    spec.finish(diags);
+    let Some(workload) = workload else {
+        diags.push(Diagnostic::new(Code::MissingField, metadata.name.span, "`spec.workload` is required")
+            .with_label_text("this Component has no workload")
+            .with_help("add `spec.workload`: a Kubernetes object with apiVersion and kind, or `type: <WorkloadDefinition>`"));
+        return None;
+    };
+    let NodeValue::Map(_) = &workload.value else {
+        diags.push(super::fields::wrong_type(workload, "spec.workload", "a mapping (a Kubernetes object)"));
+        return None;
+    };
+    let workload_type = workload.get("type").and_then(|t| {
+        let text = t.as_str().map(|s| Text { value: s.to_owned(), span: t.span });
+        if text.is_none() {
+            diags.push(super::fields::wrong_type(t, "spec.workload.type", "a string (a WorkloadDefinition name)"));
+        }
+        text
+    });
+    let mut object = workload.to_value();
+    if let Some(map) = object.as_object_mut() {
+        map.shift_remove("type");
+    }
+    Some(Component {
+        name: metadata.name,
+        labels: metadata.labels,
+        annotations: metadata.annotations,
+        workload: object,
+        workload_span: workload.span,
+        workload_type,
+        parameters,
+        spec: spec_value,
+        stored_revision: None,
+    })
+}
+
+fn lower_parameter(node: &Node, diags: &mut Diagnostics) -> Option<Parameter> {
+    let mut fields = Fields::of(node, "spec.parameters[]", diags)?;
+    let name = fields.required_string("name", diags);
+    let field_paths = fields.strings("fieldPaths", diags);
+    let required = fields.bool("required", diags).unwrap_or(false);
+    fields.string("description", diags);
+    fields.string("type", diags); // the spec's examples write it; the runtime ignores it
+    fields.finish(diags);
+    Some(Parameter { name: name?, field_paths, required })
+}
+
+fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
+    let metadata = metadata(root, diags)?;
+    let Some(mut spec) = root.object("spec", diags) else {
+        diags.push(root.missing("spec"));
+        return None;
+    };
+    let components = spec.list("components", diags).iter().filter_map(|c| lower_app_component(c, diags)).collect();
+    spec.finish(diags);
+    Some(App {
+        name: metadata.name,
+        namespace: metadata.namespace,
+        labels: metadata.labels,
+        annotations: metadata.annotations,
+        components,
+    })
+}
+
+fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppComponent> {
+    let mut fields = Fields::of(node, "spec.components[]", diags)?;
+    let component_name = fields.string("componentName", diags);
+    let revision_name = fields.string("revisionName", diags);
+    let component = match (component_name, revision_name) {
+        (Some(name), None) => ComponentRef::Name(name),
+        (None, Some(revision)) => ComponentRef::Revision(revision),
+        (Some(name), Some(revision)) => {
+            diags.push(
+                Diagnostic::new(Code::ComponentRefShape, revision.span, format!(
+                    "componentName `{}` and revisionName `{}` are mutually exclusive", name.value, revision.value
+                ))
+                .with_label(name.span, "componentName given here")
+                .with_help("keep `componentName` to follow the latest spec, or `revisionName` to pin one revision"),
+            );
+            return None;
+        }
+        (None, None) => {
+            diags.push(
+                Diagnostic::new(Code::ComponentRefShape, fields.head(), "this component entry names no component")
+                    .with_help("add `componentName: <Component name>` (or `revisionName` to pin a revision)"),
+            );
+            return None;
+        }
+    };
+    let parameter_values = fields.list("parameterValues", diags).iter().filter_map(|p| lower_parameter_value(p, diags)).collect();
+    let traits = fields.list("traits", diags).iter().filter_map(|t| lower_trait(t, diags)).collect();
+    let scopes = fields.list("scopes", diags).iter().filter_map(|s| lower_scope_ref(s, diags)).collect();
+    data_passing(&mut fields, diags);
+    fields.finish(diags);
+    Some(AppComponent { component, span: node.span, parameter_values, traits, scopes })
+}
+
+/// `dataOutputs`/`dataInputs` are accepted; their wiring is not applied yet, which is said.
+fn data_passing(fields: &mut Fields<'_>, diags: &mut Diagnostics) {
+    for key in ["dataOutputs", "dataInputs"] {
+        if let Some(node) = fields.node(key) {
+            if matches!(&node.value, NodeValue::List(items) if !items.is_empty()) {
+                let span = fields.key_span(key).unwrap_or(node.span);
+                diags.push(
+                    Diagnostic::new(Code::DataPassingNotApplied, span, format!("`{key}` is not applied: oam does not pass data between components yet"))
+                        .with_help("the objects render without the wiring; set the value in the consumer by hand until data passing lands"),
+                );
+            }
+        }
+    }
+}
+
+fn lower_parameter_value(node: &Node, diags: &mut Diagnostics) -> Option<ParameterValue> {
+    let mut fields = Fields::of(node, "parameterValues[]", diags)?;
+    let name = fields.required_string("name", diags);
+    let value = match fields.node("value") {
+        Some(v @ Node { value: NodeValue::String(_) | NodeValue::Number(_) | NodeValue::Bool(_), .. }) => v.to_value(),
+        Some(v) => {
+            diags.push(super::fields::wrong_type(v, "parameterValues[].value", "a string or a number"));
+            return None;
+        }
+        None => {
+            diags.push(fields.missing("value"));
+            return None;
+        }
+    };
+    fields.finish(diags);
+    Some(ParameterValue { name: name?, value })
+}
+
+fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
+    let mut fields = Fields::of(node, "traits[]", diags)?;
+    let trait_node = fields.node("trait");
+    data_passing(&mut fields, diags);
+    fields.finish(diags);
+    let Some(trait_node) = trait_node else {
+        diags.push(fields_missing(node, "trait"));
+        return None;
+    };
+    let NodeValue::Map(_) = &trait_node.value else {
+        diags.push(super::fields::wrong_type(trait_node, "traits[].trait", "a mapping (a Kubernetes object)"));
+        return None;
+    };
+    // The runtime's mutating webhook shorthand: {name: <TraitDefinition>, properties: {…}}.
+    let is_shorthand = trait_node.get("apiVersion").is_none() && trait_node.get("kind").is_none();
+    let named = match (is_shorthand, trait_node.get("name")) {
+        (true, Some(n)) => match n.as_str() {
+            Some(s) => Some(Text { value: s.to_owned(), span: n.span }),
+            None => {
+                diags.push(super::fields::wrong_type(n, "traits[].trait.name", "a string (a TraitDefinition name)"));
+                return None;
+            }
+        },
+        _ => None,
+    };
+    let object = match &named {
+        Some(_) => {
+            let mut object = serde_json::Map::new();
+            if let Some(metadata) = trait_node.get("metadata") {
+                object.insert("metadata".to_owned(), metadata.to_value());
+            }
+            if let Some(properties) = trait_node.get("properties") {
+                object.insert("spec".to_owned(), properties.to_value());
+            }
+            Value::Object(object)
+        }
+        None => trait_node.to_value(),
+    };
+    Some(TraitBinding { object, span: trait_node.span, named })
+}
+
+fn fields_missing(node: &Node, key: &str) -> Diagnostic {
+    Diagnostic::new(Code::MissingField, node.span, format!("`{key}` is required here"))
+        .with_help(format!("add `{key}:` to this entry"))
+}
+
+fn lower_scope_ref(node: &Node, diags: &mut Diagnostics) -> Option<ScopeRef> {
+    let mut fields = Fields::of(node, "scopes[]", diags)?;
+    let Some(mut scope_ref) = fields.object("scopeRef", diags) else {
+        diags.push(fields.missing("scopeRef"));
+        return None;
+    };
+    let api_version = scope_ref.required_string("apiVersion", diags);
+    let kind = scope_ref.required_string("kind", diags);
+    let name = scope_ref.required_string("name", diags);
+    scope_ref.finish(diags);
+    fields.finish(diags);
+    Some(ScopeRef { api_version: api_version?.value, kind: kind?.value, name: name?, span: node.span })
+}
+
+fn lower_definition(
+    document: &Document,
+    kind: DefinitionKind,
+    root: &mut Fields<'_>,
+    model: &mut Model,
+    diags: &mut Diagnostics,
+) {
+    let Some(metadata) = metadata(root, diags) else { return };
+    let mut spec = match root.object("spec", diags) {
+        Some(spec) => spec,
+        None => {
+            diags.push(root.missing("spec"));
+            return;
+        }
+    };
+    let (crd_name, crd_version) = match spec.object("definitionRef", diags) {
+        Some(mut reference) => {
+            let name = reference.string("name", diags).filter(|n| !n.value.is_empty());
+            let version = reference.string("version", diags).map(|v| v.value);
+            reference.finish(diags);
+            (name, version)
+        }
+        None => (None, None),
+    };
+    let mut definition = Definition {
+        kind,
+        name: metadata.name,
+        alias: annotation(&metadata.annotations, ALIAS_ANNOTATION),
+        crd_name,
+        crd_version,
+        labels: metadata.labels,
+        applies_to: Vec::new(),
+        conflicts_with: Vec::new(),
+        workload_ref_path: None,
+        workload_refs_path: None,
+        allow_component_overlap: true,
+        revision_enabled: false,
+        origin: document.origin,
+    };
+    spec.value("extension"); // free-form for platform builders, unused by the runtime
+    match kind {
+        DefinitionKind::Workload => {
+            spec.list("childResourceKinds", diags);
+            spec.string("revisionLabel", diags);
+            spec.string("podSpecPath", diags);
+        }
+        DefinitionKind::Trait => {
+            definition.applies_to = spec.strings("appliesToWorkloads", diags);
+            definition.conflicts_with = spec.strings("conflictsWith", diags);
+            definition.workload_ref_path = spec.string("workloadRefPath", diags).filter(|p| !p.value.is_empty());
+            definition.revision_enabled = spec.bool("revisionEnabled", diags).unwrap_or(false);
+            spec.bool("podDisruptive", diags);
+        }
+        DefinitionKind::Scope => {
+            definition.workload_refs_path = spec.string("workloadRefsPath", diags).filter(|p| !p.value.is_empty());
+            definition.allow_component_overlap = spec.bool("allowComponentOverlap", diags).unwrap_or(true);
+        }
+    }
+    spec.finish(diags);
+    model.definitions.push(definition);
+}
+
+fn annotation(annotations: &[(String, String)], key: &str) -> Option<String> {
+    annotations.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+/// A Component kept as an `apps/v1` ControllerRevision (as the runtime stores revisions): the
+/// pinned spec a `revisionName` refers to.
+pub(super) fn lower_controller_revision(document: &Document, diags: &mut Diagnostics) -> Option<Component> {
+    let data = document.root.get("data")?;
+    let is_component = data.get("apiVersion").and_then(Node::as_str) == Some("core.oam.dev/v1alpha2")
+        && data.get("kind").and_then(Node::as_str) == Some("Component");
+    if !is_component {
+        return None;
+    }
+    let revision = document.root.get("metadata")?.get("name")?.as_str()?.to_owned();
+    let mut fields = Fields::of(data, "data", diags)?;
+    fields.string("apiVersion", diags);
+    fields.string("kind", diags);
+    let mut component = lower_component(&mut fields, diags)?;
+    component.stored_revision = Some(revision);
+    Some(component)
+}

@@ -47,7 +47,7 @@ pub(crate) struct BudgetArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub(crate) max_documents: usize,
     /// Deepest nesting of lists and mappings
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub(crate) max_depth: usize,
     /// Most events that YAML aliases may replay in one file
     #[arg(long, value_name = "N", default_value_t = 100_000)]

@@ -1,0 +1,223 @@
+//! End-to-end golden tests. Each folder `testdata/<suite>/<case>/` is run in-process through
+//! `run` with the case folder as working directory, and its output compared with `golden/`:
+//!
+//! - `render`: stdout → `golden/render/<case>.yaml` (stderr, if any → `<case>.stderr`); exit 0.
+//! - `bad`: stderr → `golden/bad/<case>.stderr`; exit 1, nothing on stdout.
+//! - `render-dir`: the tree written by `-o` → `golden/render-dir/<case>/`; exit 0.
+//! - `examples/<name>/` → `golden/examples/<name>.yaml`.
+//!
+//! A case may hold `args`: the command line, one argument a line (default `render .`);
+//! `{out}` stands for the output directory of `render-dir` cases.
+//! Re-bless every golden file (and drop orphans) with `OAM_BLESS=1 cargo test`, then read the diff.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use crate::Env;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn blessing() -> bool {
+    std::env::var_os("OAM_BLESS").is_some_and(|v| v == "1")
+}
+
+struct Outcome {
+    code: u8,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_case(dir: &Path, args: &[String]) -> Outcome {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut stdin: &[u8] = b"";
+    let mut env = Env { cwd: dir.to_path_buf(), stdin: &mut stdin, stdout: &mut stdout, stderr: &mut stderr, colour: false };
+    let code = crate::run(std::iter::once("oam".to_owned()).chain(args.iter().cloned()), &mut env);
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).replace("\r\n", "\n");
+    Outcome { code, stdout: text(stdout), stderr: text(stderr) }
+}
+
+fn case_args(dir: &Path, out: Option<&Path>) -> Vec<String> {
+    let text = fs::read_to_string(dir.join("args")).unwrap_or_else(|_| "render\n.\n".to_owned());
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match out {
+            Some(out) => l.replace("{out}", &out.to_string_lossy()),
+            None => l.to_owned(),
+        })
+        .collect()
+}
+
+fn cases(suite_dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut cases: Vec<(String, PathBuf)> = fs::read_dir(suite_dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                .collect()
+        })
+        .unwrap_or_default();
+    cases.sort();
+    cases
+}
+
+/// Collects mismatches of one suite, so a run reports all of them at once.
+#[derive(Default)]
+struct Report {
+    failures: Vec<String>,
+    expected_files: Vec<PathBuf>,
+}
+
+impl Report {
+    fn compare(&mut self, golden: &Path, actual: &str) {
+        self.expected_files.push(golden.to_path_buf());
+        if blessing() {
+            if let Some(parent) = golden.parent() {
+                fs::create_dir_all(parent).expect("create golden folder");
+            }
+            fs::write(golden, actual).expect("write golden file");
+            return;
+        }
+        let expected = fs::read_to_string(golden).unwrap_or_default().replace("\r\n", "\n");
+        if expected != actual {
+            let diff = TextDiff::from_lines(&expected, actual).unified_diff().header("golden", "actual").to_string();
+            self.failures.push(format!("{} differs:\n{diff}", golden.display()));
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        self.failures.push(message);
+    }
+
+    /// With OAM_BLESS=1, removes golden files of cases that no longer exist.
+    fn prune(&self, golden_dir: &Path) {
+        if !blessing() {
+            return;
+        }
+        for entry in walkdir::WalkDir::new(golden_dir).contents_first(true).into_iter().filter_map(Result::ok) {
+            let path = entry.path();
+            let kept = self.expected_files.iter().any(|f| f == path || f.starts_with(path));
+            if !kept {
+                let _ = if entry.file_type().is_dir() { fs::remove_dir(path) } else { fs::remove_file(path) };
+            }
+        }
+    }
+
+    fn finish(self, suite: &str) {
+        assert!(self.failures.is_empty(), "{suite}: {} mismatches (bless with OAM_BLESS=1 cargo test)\n\n{}", self.failures.len(), self.failures.join("\n"));
+    }
+}
+
+fn stream_suite(suite: &str, cases_dir: &Path, golden_dir: &Path, expect_code: u8) {
+    let mut report = Report::default();
+    for (name, dir) in cases(cases_dir) {
+        let outcome = run_case(&dir, &case_args(&dir, None));
+        if outcome.code != expect_code {
+            report.fail(format!("{suite}/{name}: exit {} (expected {expect_code})\n{}", outcome.code, outcome.stderr));
+        }
+        if expect_code == 1 {
+            if !outcome.stdout.is_empty() {
+                report.fail(format!("{suite}/{name}: wrote to stdout on failure"));
+            }
+            report.compare(&golden_dir.join(format!("{name}.stderr")), &outcome.stderr);
+        } else {
+            report.compare(&golden_dir.join(format!("{name}.yaml")), &outcome.stdout);
+            if !outcome.stderr.is_empty() {
+                report.compare(&golden_dir.join(format!("{name}.stderr")), &outcome.stderr);
+            }
+        }
+    }
+    report.prune(golden_dir);
+    report.finish(suite);
+}
+
+#[test]
+fn render_cases() {
+    stream_suite("render", &root().join("testdata/render"), &root().join("golden/render"), 0);
+}
+
+#[test]
+fn bad_input_cases() {
+    stream_suite("bad", &root().join("testdata/bad"), &root().join("golden/bad"), 1);
+}
+
+#[test]
+fn examples() {
+    stream_suite("examples", &root().join("examples"), &root().join("golden/examples"), 0);
+}
+
+fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let relative = e.path().strip_prefix(dir).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+            (relative, fs::read_to_string(e.path()).unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn render_dir_cases() {
+    let golden_root = root().join("golden/render-dir");
+    let mut report = Report::default();
+    for (name, dir) in cases(&root().join("testdata/render-dir")) {
+        let out = std::env::temp_dir().join(format!("oam-golden-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&out);
+        let outcome = run_case(&dir, &case_args(&dir, Some(&out)));
+        if outcome.code != 0 {
+            report.fail(format!("render-dir/{name}: exit {}\n{}", outcome.code, outcome.stderr));
+            continue;
+        }
+        let golden = golden_root.join(&name);
+        let actual = read_tree(&out);
+        if blessing() {
+            let _ = fs::remove_dir_all(&golden);
+        }
+        for (file, content) in &actual {
+            report.compare(&golden.join(file), content);
+        }
+        if !blessing() {
+            for file in read_tree(&golden).keys().filter(|f| !actual.contains_key(*f)) {
+                report.fail(format!("render-dir/{name}: {file} was not written"));
+            }
+        }
+        let _ = fs::remove_dir_all(&out);
+    }
+    report.prune(&golden_root);
+    report.finish("render-dir");
+}
+
+/// Renders the same inputs twice: byte-identical output.
+#[test]
+fn rendering_is_deterministic() {
+    for (_, dir) in cases(&root().join("testdata/render")).into_iter().chain(cases(&root().join("examples"))) {
+        let args = case_args(&dir, None);
+        assert_eq!(run_case(&dir, &args).stdout, run_case(&dir, &args).stdout, "{}", dir.display());
+    }
+}
+
+/// The upstream v1alpha2 examples render (they live in `../shared/corpus`, beside the checkout
+/// in CI; a plain clone does not have them, and then this test says so and passes).
+#[test]
+fn upstream_v1alpha2_examples_render() {
+    let corpus = root().join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent (only CI has the shared corpus)", corpus.display());
+        return;
+    }
+    let sets = fs::read_to_string(root().join("testdata/corpus-sets.txt")).expect("testdata/corpus-sets.txt");
+    for set in sets.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let args: Vec<String> = std::iter::once("render").chain(set.split_whitespace()).map(str::to_owned).collect();
+        let outcome = run_case(&corpus, &args);
+        assert_eq!(outcome.code, 0, "{set:?}\n{}", outcome.stderr);
+        assert!(outcome.stdout.contains("kind:"), "{set:?} rendered nothing");
+    }
+}

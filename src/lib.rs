@@ -82,7 +82,7 @@ fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
             Some(dir) => {
                 let files = emit::layout(&compiled.objects, &compiled.app_order);
                 let target = env.cwd.join(dir);
-                if let Err(diagnostic) = emit::write_dir(&target, &files, DirOptions { force: args.force }) {
+                if let Err(diagnostic) = emit::write_dir(&target, dir, &files, DirOptions { force: args.force }) {
                     session.diags.push(diagnostic);
                 }
             }

@@ -71,8 +71,8 @@ fn kustomization(resources: &[String]) -> String {
 }
 
 /// Writes the tree at `target`, atomically: all of it, or nothing changes.
-pub(crate) fn write_dir(target: &Path, files: &BTreeMap<String, String>, options: DirOptions) -> Result<(), Diagnostic> {
-    let previous = previous_files(target, options)?;
+pub(crate) fn write_dir(target: &Path, shown: &str, files: &BTreeMap<String, String>, options: DirOptions) -> Result<(), Diagnostic> {
+    let previous = previous_files(target, shown, options)?;
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let base = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{base}.oam-new-{}", std::process::id()));
@@ -82,13 +82,13 @@ pub(crate) fn write_dir(target: &Path, files: &BTreeMap<String, String>, options
         let _ = fs::remove_dir_all(&staging);
     }
     result.map_err(|e| {
-        Diagnostic::unlocated(Code::OutputError, format!("cannot write `{}`: {e}", target.display()))
+        Diagnostic::unlocated(Code::OutputError, format!("cannot write `{shown}`: {e}"))
             .with_help("check that the output's parent directory exists and is writable; the old output is unchanged")
     })
 }
 
 /// What oam wrote last time (`Some`), or `None` for a new or empty directory.
-fn previous_files(target: &Path, options: DirOptions) -> Result<Option<Vec<String>>, Diagnostic> {
+fn previous_files(target: &Path, shown: &str, options: DirOptions) -> Result<Option<Vec<String>>, Diagnostic> {
     let Ok(entries) = fs::read_dir(target) else { return Ok(None) };
     if entries.count() == 0 {
         return Ok(None);
@@ -98,7 +98,7 @@ fn previous_files(target: &Path, options: DirOptions) -> Result<Option<Vec<Strin
         Err(_) if options.force => Ok(Some(Vec::new())),
         Err(_) => Err(Diagnostic::unlocated(
             Code::OutputNotOwned,
-            format!("`{}` is not empty and oam did not write it", target.display()),
+            format!("`{shown}` is not empty and oam did not write it"),
         )
         .with_help(format!("choose an empty or new directory, or pass --force to write into it (files oam does not write are kept; no `{MARKER}` marker was found)"))),
     }

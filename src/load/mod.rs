@@ -33,7 +33,7 @@ impl Default for Budgets {
         Budgets {
             max_file_bytes: 16 * 1024 * 1024,
             max_documents: 10_000,
-            max_depth: 100,
+            max_depth: 64,
             max_nodes: 2_000_000,
             max_alias_events: 100_000,
         }

@@ -97,6 +97,7 @@ pub(crate) fn parse(file: FileId, text: &str, budgets: &Budgets, diags: &mut Dia
     options.alias_limits.max_total_replayed_events = budgets.max_alias_events;
     if let Some(budget) = options.budget.as_mut() {
         budget.max_depth = budgets.max_depth;
+        budget.flow_nesting_limit = budgets.max_depth;
         budget.max_documents = budgets.max_documents;
         budget.max_nodes = budgets.max_nodes;
     }

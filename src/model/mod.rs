@@ -211,7 +211,9 @@ fn lower_kubernetes(document: &Document, model: &mut Model, diags: &mut Diagnost
             return;
         }
     }
-    model.raw.push(RawObject { object: document.root.to_value(), span: document.span() });
+    let name = document.root.get("metadata").and_then(|m| m.get("name"));
+    let span = name.map_or_else(|| document.root.get("kind").map_or(document.span(), |k| k.span), |n| n.span);
+    model.raw.push(RawObject { object: document.root.to_value(), span });
 }
 
 fn drop_replaced_builtins(model: &mut Model) {

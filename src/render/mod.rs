@@ -24,6 +24,8 @@ pub(crate) struct Object {
     pub(crate) app: Option<String>,
     /// Where a problem with this object is reported.
     pub(crate) span: Span,
+    /// Passed through from the inputs: Kubernetes' looser per-kind name rules apply.
+    pub(crate) passthrough: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -58,12 +60,12 @@ pub(crate) fn render(checked: &Checked<'_>, options: &RenderOptions, diags: &mut
                 }
             }
             let span = bound.entry.span;
-            objects.extend(rendered.objects.into_iter().map(|value| Object { value, app: Some(app.name.value.clone()), span }));
+            objects.extend(rendered.objects.into_iter().map(|value| Object { value, app: Some(app.name.value.clone()), span, passthrough: false }));
         }
     }
     objects.extend(render_scopes(checked, &scope_members, diags));
     if !options.skip_raw {
-        objects.extend(checked.model.raw.iter().map(|raw| Object { value: raw.object.clone(), app: None, span: raw.span }));
+        objects.extend(checked.model.raw.iter().map(|raw| Object { value: raw.object.clone(), app: None, span: raw.span, passthrough: true }));
     }
     names::check(&objects, diags);
     objects
@@ -90,7 +92,7 @@ fn render_scopes(checked: &Checked<'_>, members: &[(&ScopeObject, String, Value)
             _ => None,
         };
         labels::label_scope(&mut object, app.as_deref());
-        out.push(Object { value: object, app, span: scope.name.span });
+        out.push(Object { value: object, app, span: scope.name.span, passthrough: false });
     }
     out
 }

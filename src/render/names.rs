@@ -36,7 +36,7 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
         let name = object.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
         let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Some(format!("kind `{kind}` is not a Kubernetes kind (letters and digits only)"))
-        } else if let Err(reason) = dns1123_subdomain(name) {
+        } else if let Err(reason) = if object.passthrough { path_segment(name) } else { dns1123_subdomain(name) } {
             Some(format!("{kind} name `{}` is not a valid name: {reason}", shorten(name)))
         } else {
             object
@@ -60,6 +60,21 @@ fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
 
 fn shorten(text: &str) -> String {
     if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text.to_owned() }
+}
+
+/// Kubernetes' minimum for any object name (RBAC kinds allow `:`): it must be usable as one
+/// path segment, so never `.`, `..`, or anything with `/`.
+fn path_segment(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    if name == "." || name == ".." || name.contains(['/', '%', '\\']) || name.chars().any(char::is_control) {
+        return Err("it cannot be a path segment (`.`, `..`, `/`, `%`, `\\` or control characters)".to_owned());
+    }
+    if name.len() > 253 {
+        return Err(format!("it is {} characters long, more than 253", name.len()));
+    }
+    Ok(())
 }
 
 /// RFC 1123 subdomain, as Kubernetes checks object names.

@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::emit::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "oam", version, about = "Compile OAM applications into plain Kubernetes manifests, offline")]
+#[command(
+    name = "oam",
+    version,
+    about = "Compile OAM applications into plain Kubernetes manifests, offline"
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,

@@ -35,10 +35,23 @@ struct Outcome {
 fn run_case(dir: &Path, args: &[String]) -> Outcome {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut stdin: &[u8] = b"";
-    let mut env = Env { cwd: dir.to_path_buf(), stdin: &mut stdin, stdout: &mut stdout, stderr: &mut stderr, colour: false };
-    let code = crate::run(std::iter::once("oam".to_owned()).chain(args.iter().cloned()), &mut env);
+    let mut env = Env {
+        cwd: dir.to_path_buf(),
+        stdin: &mut stdin,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        colour: false,
+    };
+    let code = crate::run(
+        std::iter::once("oam".to_owned()).chain(args.iter().cloned()),
+        &mut env,
+    );
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).replace("\r\n", "\n");
-    Outcome { code, stdout: text(stdout), stderr: text(stderr) }
+    Outcome {
+        code,
+        stdout: text(stdout),
+        stderr: text(stderr),
+    }
 }
 
 fn case_args(dir: &Path, out: Option<&Path>) -> Vec<String> {
@@ -83,10 +96,16 @@ impl Report {
             fs::write(golden, actual).expect("write golden file");
             return;
         }
-        let expected = fs::read_to_string(golden).unwrap_or_default().replace("\r\n", "\n");
+        let expected = fs::read_to_string(golden)
+            .unwrap_or_default()
+            .replace("\r\n", "\n");
         if expected != actual {
-            let diff = TextDiff::from_lines(&expected, actual).unified_diff().header("golden", "actual").to_string();
-            self.failures.push(format!("{} differs:\n{diff}", golden.display()));
+            let diff = TextDiff::from_lines(&expected, actual)
+                .unified_diff()
+                .header("golden", "actual")
+                .to_string();
+            self.failures
+                .push(format!("{} differs:\n{diff}", golden.display()));
         }
     }
 
@@ -99,17 +118,33 @@ impl Report {
         if !blessing() {
             return;
         }
-        for entry in walkdir::WalkDir::new(golden_dir).contents_first(true).into_iter().filter_map(Result::ok) {
+        for entry in walkdir::WalkDir::new(golden_dir)
+            .contents_first(true)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
             let path = entry.path();
-            let kept = self.expected_files.iter().any(|f| f == path || f.starts_with(path));
+            let kept = self
+                .expected_files
+                .iter()
+                .any(|f| f == path || f.starts_with(path));
             if !kept {
-                let _ = if entry.file_type().is_dir() { fs::remove_dir(path) } else { fs::remove_file(path) };
+                let _ = if entry.file_type().is_dir() {
+                    fs::remove_dir(path)
+                } else {
+                    fs::remove_file(path)
+                };
             }
         }
     }
 
     fn finish(self, suite: &str) {
-        assert!(self.failures.is_empty(), "{suite}: {} mismatches (bless with OAM_BLESS=1 cargo test)\n\n{}", self.failures.len(), self.failures.join("\n"));
+        assert!(
+            self.failures.is_empty(),
+            "{suite}: {} mismatches (bless with OAM_BLESS=1 cargo test)\n\n{}",
+            self.failures.len(),
+            self.failures.join("\n")
+        );
     }
 }
 
@@ -118,7 +153,10 @@ fn stream_suite(suite: &str, cases_dir: &Path, golden_dir: &Path, expect_code: u
     for (name, dir) in cases(cases_dir) {
         let outcome = run_case(&dir, &case_args(&dir, None));
         if outcome.code != expect_code {
-            report.fail(format!("{suite}/{name}: exit {} (expected {expect_code})\n{}", outcome.code, outcome.stderr));
+            report.fail(format!(
+                "{suite}/{name}: exit {} (expected {expect_code})\n{}",
+                outcome.code, outcome.stderr
+            ));
         }
         if expect_code == 1 {
             if !outcome.stdout.is_empty() {
@@ -138,17 +176,32 @@ fn stream_suite(suite: &str, cases_dir: &Path, golden_dir: &Path, expect_code: u
 
 #[test]
 fn render_cases() {
-    stream_suite("render", &root().join("testdata/render"), &root().join("golden/render"), 0);
+    stream_suite(
+        "render",
+        &root().join("testdata/render"),
+        &root().join("golden/render"),
+        0,
+    );
 }
 
 #[test]
 fn bad_input_cases() {
-    stream_suite("bad", &root().join("testdata/bad"), &root().join("golden/bad"), 1);
+    stream_suite(
+        "bad",
+        &root().join("testdata/bad"),
+        &root().join("golden/bad"),
+        1,
+    );
 }
 
 #[test]
 fn examples() {
-    stream_suite("examples", &root().join("examples"), &root().join("golden/examples"), 0);
+    stream_suite(
+        "examples",
+        &root().join("examples"),
+        &root().join("golden/examples"),
+        0,
+    );
 }
 
 fn read_tree(dir: &Path) -> BTreeMap<String, String> {
@@ -158,7 +211,12 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let relative = e.path().strip_prefix(dir).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+            let relative = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             (relative, fs::read_to_string(e.path()).unwrap_or_default())
         })
         .collect()
@@ -173,7 +231,10 @@ fn render_dir_cases() {
         let _ = fs::remove_dir_all(&out);
         let outcome = run_case(&dir, &case_args(&dir, Some(&out)));
         if outcome.code != 0 {
-            report.fail(format!("render-dir/{name}: exit {}\n{}", outcome.code, outcome.stderr));
+            report.fail(format!(
+                "render-dir/{name}: exit {}\n{}",
+                outcome.code, outcome.stderr
+            ));
             continue;
         }
         let golden = golden_root.join(&name);
@@ -185,7 +246,10 @@ fn render_dir_cases() {
             report.compare(&golden.join(file), content);
         }
         if !blessing() {
-            for file in read_tree(&golden).keys().filter(|f| !actual.contains_key(*f)) {
+            for file in read_tree(&golden)
+                .keys()
+                .filter(|f| !actual.contains_key(*f))
+            {
                 report.fail(format!("render-dir/{name}: {file} was not written"));
             }
         }
@@ -198,9 +262,17 @@ fn render_dir_cases() {
 /// Renders the same inputs twice: byte-identical output.
 #[test]
 fn rendering_is_deterministic() {
-    for (_, dir) in cases(&root().join("testdata/render")).into_iter().chain(cases(&root().join("examples"))) {
+    for (_, dir) in cases(&root().join("testdata/render"))
+        .into_iter()
+        .chain(cases(&root().join("examples")))
+    {
         let args = case_args(&dir, None);
-        assert_eq!(run_case(&dir, &args).stdout, run_case(&dir, &args).stdout, "{}", dir.display());
+        assert_eq!(
+            run_case(&dir, &args).stdout,
+            run_case(&dir, &args).stdout,
+            "{}",
+            dir.display()
+        );
     }
 }
 
@@ -210,12 +282,22 @@ fn rendering_is_deterministic() {
 fn upstream_v1alpha2_examples_render() {
     let corpus = root().join("../shared/corpus");
     if !corpus.is_dir() {
-        eprintln!("skipped: {} is absent (only CI has the shared corpus)", corpus.display());
+        eprintln!(
+            "skipped: {} is absent (only CI has the shared corpus)",
+            corpus.display()
+        );
         return;
     }
-    let sets = fs::read_to_string(root().join("testdata/corpus-sets.txt")).expect("testdata/corpus-sets.txt");
-    for set in sets.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
-        let args: Vec<String> = std::iter::once("render").chain(set.split_whitespace()).map(str::to_owned).collect();
+    let sets = fs::read_to_string(root().join("testdata/corpus-sets.txt"))
+        .expect("testdata/corpus-sets.txt");
+    for set in sets
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let args: Vec<String> = std::iter::once("render")
+            .chain(set.split_whitespace())
+            .map(str::to_owned)
+            .collect();
         let outcome = run_case(&corpus, &args);
         assert_eq!(outcome.code, 0, "{set:?}\n{}", outcome.stderr);
         assert!(outcome.stdout.contains("kind:"), "{set:?} rendered nothing");

@@ -22,7 +22,6 @@ mod render;
 #[cfg(test)]
 mod golden;
 
-
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -53,9 +52,17 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
-            let text = if env.colour { error.render().ansi().to_string() } else { error.render().to_string() };
+            let text = if env.colour {
+                error.render().ansi().to_string()
+            } else {
+                error.render().to_string()
+            };
             let usage = error.use_stderr();
-            let out = if usage { &mut *env.stderr } else { &mut *env.stdout };
+            let out = if usage {
+                &mut *env.stderr
+            } else {
+                &mut *env.stdout
+            };
             let _ = write!(out, "{text}");
             return if usage { 2 } else { 0 };
         }
@@ -72,17 +79,24 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
 
 fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
     let mut session = Session::default();
-    let options = RenderOptions { namespace: args.namespace.clone(), skip_raw: args.skip_raw };
+    let options = RenderOptions {
+        namespace: args.namespace.clone(),
+        skip_raw: args.skip_raw,
+    };
     if let Some(compiled) = session.compile(&args.input, env, &args.apps, &options) {
         match &args.output {
             None => {
                 // A closed pipe (`oam render | head`) is not an error of the input.
-                let _ = env.stdout.write_all(emit::stream(&compiled.objects, args.format).as_bytes());
+                let _ = env
+                    .stdout
+                    .write_all(emit::stream(&compiled.objects, args.format).as_bytes());
             }
             Some(dir) => {
                 let files = emit::layout(&compiled.objects, &compiled.app_order);
                 let target = env.cwd.join(dir);
-                if let Err(diagnostic) = emit::write_dir(&target, dir, &files, DirOptions { force: args.force }) {
+                if let Err(diagnostic) =
+                    emit::write_dir(&target, dir, &files, DirOptions { force: args.force })
+                {
                     session.diags.push(diagnostic);
                 }
             }
@@ -106,7 +120,13 @@ struct Session {
 
 impl Session {
     /// Load → model → check → render, stopping after the first stage with errors.
-    fn compile(&mut self, args: &InputArgs, env: &mut Env<'_>, apps: &[String], options: &RenderOptions) -> Option<Compiled> {
+    fn compile(
+        &mut self,
+        args: &InputArgs,
+        env: &mut Env<'_>,
+        apps: &[String],
+        options: &RenderOptions,
+    ) -> Option<Compiled> {
         let inputs = Inputs {
             paths: args.paths.clone(),
             definition_dirs: args.definitions.clone(),
@@ -119,7 +139,13 @@ impl Session {
                 ..Budgets::default()
             },
         };
-        let documents = load::load(&env.cwd, &inputs, env.stdin, &mut self.sources, &mut self.diags);
+        let documents = load::load(
+            &env.cwd,
+            &inputs,
+            env.stdin,
+            &mut self.sources,
+            &mut self.diags,
+        );
         if self.stop(args.strict) {
             return None;
         }
@@ -153,7 +179,11 @@ impl Session {
     /// Prints the diagnostics; the exit code says whether there were errors.
     fn finish(self, env: &mut Env<'_>) -> u8 {
         let failed = self.diags.has_errors();
-        let style = if env.colour { ReportStyle::Colour } else { ReportStyle::Plain };
+        let style = if env.colour {
+            ReportStyle::Colour
+        } else {
+            ReportStyle::Plain
+        };
         let text = diag::render_all(&self.diags.into_sorted(), &self.sources, style);
         let _ = env.stderr.write_all(text.as_bytes());
         u8::from(failed)

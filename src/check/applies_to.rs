@@ -9,19 +9,33 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::GroupKind;
 
 pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mut Diagnostics) {
-    let workload_crd =
-        bound.workload_definition.map_or_else(|| definitions.crd_name(&bound.workload), |d| Definitions::crd_of(d).to_owned());
-    let api_version = bound.workload.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
-    let kind = bound.workload.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+    let workload_crd = bound.workload_definition.map_or_else(
+        || definitions.crd_name(&bound.workload),
+        |d| Definitions::crd_of(d).to_owned(),
+    );
+    let api_version = bound
+        .workload
+        .get("apiVersion")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let kind = bound
+        .workload
+        .get("kind")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     let workload_gk = GroupKind::of(api_version, kind);
     for bound_trait in &bound.traits {
-        let Some(definition) = bound_trait.definition else { continue };
+        let Some(definition) = bound_trait.definition else {
+            continue;
+        };
         let rules = &definition.applies_to;
         let applies = rules.is_empty()
             || rules.iter().any(|rule| {
                 let rule = rule.value.as_str();
                 rule == "*"
-                    || rule.strip_prefix("*.").is_some_and(|group| group == group_of(&workload_crd))
+                    || rule
+                        .strip_prefix("*.")
+                        .is_some_and(|group| group == group_of(&workload_crd))
                     || rule == workload_crd
                     || rule == bound.workload_type
                     || bound.workload_definition.is_some_and(|d| d.is_named(rule))
@@ -36,9 +50,7 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
             bound_trait.binding.span,
             format!(
                 "trait `{}` cannot apply to workload `{}` of component `{}`",
-                bound_trait.type_name,
-                bound.workload_type,
-                bound.component.name.value
+                bound_trait.type_name, bound.workload_type, bound.component.name.value
             ),
         )
         .with_label_text(format!("applies to {}", allowed.join(", ")));
@@ -55,8 +67,12 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
 
 /// `core.oam.dev/v1alpha2.ContainerizedWorkload`: group and kind must match; any version does.
 fn matches_group_version_kind(rule: &str, workload: &GroupKind) -> bool {
-    let Some((group_version, kind)) = rule.rsplit_once('.') else { return false };
-    let Some((group, _version)) = group_version.rsplit_once('/') else { return false };
+    let Some((group_version, kind)) = rule.rsplit_once('.') else {
+        return false;
+    };
+    let Some((group, _version)) = group_version.rsplit_once('/') else {
+        return false;
+    };
     group == workload.group && kind == workload.kind
 }
 
@@ -68,8 +84,14 @@ mod tests {
     #[test]
     fn group_version_kind_rules_match_by_group_and_kind() {
         let cw = GroupKind::of("core.oam.dev/v1alpha2", "ContainerizedWorkload");
-        assert!(matches_group_version_kind("core.oam.dev/v1alpha2.ContainerizedWorkload", &cw));
-        assert!(matches_group_version_kind("core.oam.dev/v1.ContainerizedWorkload", &cw));
+        assert!(matches_group_version_kind(
+            "core.oam.dev/v1alpha2.ContainerizedWorkload",
+            &cw
+        ));
+        assert!(matches_group_version_kind(
+            "core.oam.dev/v1.ContainerizedWorkload",
+            &cw
+        ));
         assert!(!matches_group_version_kind("apps/v1.Deployment", &cw));
         assert!(!matches_group_version_kind("deployments.apps", &cw));
     }

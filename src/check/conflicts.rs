@@ -15,8 +15,14 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
             let rule = conflict_rule(first, second, definitions, diags)
                 .map(|r| (r, first))
                 .or_else(|| conflict_rule(second, first, definitions, diags).map(|r| (r, second)));
-            let Some((rule, declared_by)) = rule else { continue };
-            let other = if std::ptr::eq(declared_by, first) { second } else { first };
+            let Some((rule, declared_by)) = rule else {
+                continue;
+            };
+            let other = if std::ptr::eq(declared_by, first) {
+                second
+            } else {
+                first
+            };
             diags.push(
                 Diagnostic::new(
                     Code::TraitConflict,
@@ -28,11 +34,16 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
                 )
                 .with_label_text(format!("conflicts with `{}`", first.type_name))
                 .with_label(first.binding.span, "bound here")
-                .with_label(rule.span, format!(
-                    "`{}` declares conflictsWith `{}`, which matches `{}`",
-                    declared_by.type_name, rule.value, other.type_name
-                ))
-                .with_help("remove one of the two traits, or drop the conflict from the TraitDefinition"),
+                .with_label(
+                    rule.span,
+                    format!(
+                        "`{}` declares conflictsWith `{}`, which matches `{}`",
+                        declared_by.type_name, rule.value, other.type_name
+                    ),
+                )
+                .with_help(
+                    "remove one of the two traits, or drop the conflict from the TraitDefinition",
+                ),
             );
         }
     }
@@ -46,7 +57,10 @@ fn conflict_rule<'m>(
     diags: &mut Diagnostics,
 ) -> Option<&'m Text> {
     let rules = &owner.definition?.conflicts_with;
-    let other_crd = other.definition.map_or_else(|| definitions.crd_name(&other.object), |d| Definitions::crd_of(d).to_owned());
+    let other_crd = other.definition.map_or_else(
+        || definitions.crd_name(&other.object),
+        |d| Definitions::crd_of(d).to_owned(),
+    );
     rules.iter().find(|rule| {
         let text = rule.value.as_str();
         if text == "*" {
@@ -74,7 +88,12 @@ fn conflict_rule<'m>(
 
 /// Equality-based Kubernetes label selectors: `a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-separated.
 fn selector_matches(selector: &str, labels: &[(String, String)]) -> Result<bool, String> {
-    let value_of = |key: &str| labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let value_of = |key: &str| {
+        labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     let mut all = true;
     for term in selector.split(',').map(str::trim) {
         if term.is_empty() {

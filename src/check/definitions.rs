@@ -26,23 +26,36 @@ impl<'m> Definitions<'m> {
 
     /// By name or alias.
     pub(crate) fn named(&self, kind: DefinitionKind, name: &str) -> Option<&'m Definition> {
-        self.model.definitions.iter().find(|d| d.kind == kind && d.is_named(name))
+        self.model
+            .definitions
+            .iter()
+            .find(|d| d.kind == kind && d.is_named(name))
     }
 
     pub(crate) fn names(&self, kind: DefinitionKind) -> impl Iterator<Item = &'m str> {
-        self.model.definitions.iter().filter(move |d| d.kind == kind).map(|d| d.name.value.as_str())
+        self.model
+            .definitions
+            .iter()
+            .filter(move |d| d.kind == kind)
+            .map(|d| d.name.value.as_str())
     }
 
     /// The CRD-style name of an object's kind: `deployments.apps`.
     pub(crate) fn crd_name(&self, object: &Value) -> String {
-        let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let api_version = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
         crd_name_of(&GroupKind::of(api_version, kind), &self.model.crds)
     }
 
     /// The definition of an object: by its type label, else by its CRD-style name.
     pub(crate) fn of_object(&self, kind: DefinitionKind, object: &Value) -> Option<&'m Definition> {
-        let label = object.pointer("/metadata/labels").and_then(|l| l.get(type_label(kind))).and_then(Value::as_str);
+        let label = object
+            .pointer("/metadata/labels")
+            .and_then(|l| l.get(type_label(kind)))
+            .and_then(Value::as_str);
         if let Some(definition) = label.and_then(|name| self.named(kind, name)) {
             return Some(definition);
         }
@@ -50,7 +63,11 @@ impl<'m> Definitions<'m> {
             return None;
         }
         let crd = self.crd_name(object);
-        let by_name = self.model.definitions.iter().find(|d| d.kind == kind && d.name.value == crd);
+        let by_name = self
+            .model
+            .definitions
+            .iter()
+            .find(|d| d.kind == kind && d.name.value == crd);
         by_name.or_else(|| {
             self.model
                 .definitions
@@ -61,7 +78,10 @@ impl<'m> Definitions<'m> {
 
     /// The CRD name a definition describes; its own name when it has no `definitionRef`.
     pub(crate) fn crd_of(definition: &Definition) -> &str {
-        definition.crd_name.as_ref().map_or(&definition.name.value, |c| &c.value)
+        definition
+            .crd_name
+            .as_ref()
+            .map_or(&definition.name.value, |c| &c.value)
     }
 }
 

@@ -13,7 +13,10 @@ pub(crate) use definitions::type_label;
 use serde_json::Value;
 
 use crate::diag::Diagnostics;
-use crate::model::{App, AppComponent, Component, Definition, Model, Parameter, ParameterValue, ScopeObject, ScopeRef, TraitBinding};
+use crate::model::{
+    App, AppComponent, Component, Definition, Model, Parameter, ParameterValue, ScopeObject,
+    ScopeRef, TraitBinding,
+};
 
 /// A model whose references all resolve.
 pub(crate) struct Checked<'m> {
@@ -44,7 +47,9 @@ pub(crate) struct Bound<'m> {
 impl Bound<'_> {
     /// A bound `revisionEnabled` trait names the workload after the revision.
     pub(crate) fn revision_enabled(&self) -> bool {
-        self.traits.iter().any(|t| t.definition.is_some_and(|d| d.revision_enabled))
+        self.traits
+            .iter()
+            .any(|t| t.definition.is_some_and(|d| d.revision_enabled))
     }
 }
 

@@ -7,7 +7,8 @@ use super::definitions::Definitions;
 use super::{Bound, BoundScope, BoundTrait};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::{
-    App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Text, type_of_crd_name,
+    App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Text,
+    type_of_crd_name,
 };
 
 pub(super) fn resolve<'m>(
@@ -19,7 +20,8 @@ pub(super) fn resolve<'m>(
 ) -> Option<Bound<'m>> {
     let (component, revision) = find_component(entry, model, diags)?;
     let (workload, workload_definition) = resolve_workload(component, model, definitions, diags)?;
-    let workload_type = workload_definition.map_or_else(|| definitions.crd_name(&workload), |d| d.name.value.clone());
+    let workload_type = workload_definition
+        .map_or_else(|| definitions.crd_name(&workload), |d| d.name.value.clone());
     let parameters = resolve_parameters(app, entry, component, diags);
     let traits = resolve_traits(entry, model, definitions, diags);
     let scopes = resolve_scopes(entry, model, definitions, diags);
@@ -38,12 +40,25 @@ pub(super) fn resolve<'m>(
     Some(bound)
 }
 
-fn find_component<'m>(entry: &AppComponent, model: &'m Model, diags: &mut Diagnostics) -> Option<(&'m Component, String)> {
-    let current = || model.components.iter().filter(|c| c.stored_revision.is_none());
+fn find_component<'m>(
+    entry: &AppComponent,
+    model: &'m Model,
+    diags: &mut Diagnostics,
+) -> Option<(&'m Component, String)> {
+    let current = || {
+        model
+            .components
+            .iter()
+            .filter(|c| c.stored_revision.is_none())
+    };
     match &entry.component {
         ComponentRef::Name(name) => {
             let Some(component) = current().find(|c| c.name.value == name.value) else {
-                let mut d = Diagnostic::new(Code::UnknownComponent, name.span, format!("no Component named `{}`", name.value));
+                let mut d = Diagnostic::new(
+                    Code::UnknownComponent,
+                    name.span,
+                    format!("no Component named `{}`", name.value),
+                );
                 d = match did_you_mean(&name.value, current().map(|c| c.name.value.as_str())) {
                     Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
                     None => d.with_label_text("not among the inputs"),
@@ -54,11 +69,18 @@ fn find_component<'m>(entry: &AppComponent, model: &'m Model, diags: &mut Diagno
             Some((component, component.revision()))
         }
         ComponentRef::Revision(revision) => {
-            if let Some(c) = model.components.iter().find(|c| c.revision() == revision.value) {
+            if let Some(c) = model
+                .components
+                .iter()
+                .find(|c| c.revision() == revision.value)
+            {
                 return Some((c, revision.value.clone()));
             }
             let owner = current().find(|c| {
-                revision.value.strip_prefix(c.name.value.as_str()).is_some_and(|rest| rest.starts_with('-'))
+                revision
+                    .value
+                    .strip_prefix(c.name.value.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
             });
             let help = match owner {
                 Some(c) => format!(
@@ -70,8 +92,12 @@ fn find_component<'m>(entry: &AppComponent, model: &'m Model, diags: &mut Diagno
                 None => "use `componentName`, or add the pinned spec as an apps/v1 ControllerRevision with that name".to_owned(),
             };
             diags.push(
-                Diagnostic::new(Code::RevisionMismatch, revision.span, format!("no component revision named `{}`", revision.value))
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::RevisionMismatch,
+                    revision.span,
+                    format!("no component revision named `{}`", revision.value),
+                )
+                .with_help(help),
             );
             None
         }
@@ -99,7 +125,11 @@ fn resolve_workload<'m>(
         return Some((workload, definition));
     };
     let Some(definition) = definitions.named(DefinitionKind::Workload, &type_name.value) else {
-        diags.push(unknown_definition(DefinitionKind::Workload, type_name, definitions));
+        diags.push(unknown_definition(
+            DefinitionKind::Workload,
+            type_name,
+            definitions,
+        ));
         return None;
     };
     let (api_version, kind) = type_of_definition(definition, model, type_name, diags)?;
@@ -107,20 +137,33 @@ fn resolve_workload<'m>(
     object.insert("apiVersion".to_owned(), Value::String(api_version));
     object.insert("kind".to_owned(), Value::String(kind));
     // The webhook also labels the workload with its type and copies the Component's metadata.
-    let metadata = object.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let metadata = object
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
     if let Some(metadata) = metadata.as_object_mut() {
-        let labels = metadata.entry("labels").or_insert_with(|| Value::Object(Map::new()));
+        let labels = metadata
+            .entry("labels")
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Some(labels) = labels.as_object_mut() {
             for (k, v) in &component.labels {
-                labels.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+                labels
+                    .entry(k.clone())
+                    .or_insert_with(|| Value::String(v.clone()));
             }
-            labels.insert(super::type_label(DefinitionKind::Workload).to_owned(), Value::String(definition.name.value.clone()));
+            labels.insert(
+                super::type_label(DefinitionKind::Workload).to_owned(),
+                Value::String(definition.name.value.clone()),
+            );
         }
         if !component.annotations.is_empty() {
-            let annotations = metadata.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+            let annotations = metadata
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Map::new()));
             if let Some(annotations) = annotations.as_object_mut() {
                 for (k, v) in &component.annotations {
-                    annotations.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+                    annotations
+                        .entry(k.clone())
+                        .or_insert_with(|| Value::String(v.clone()));
                 }
             }
         }
@@ -151,13 +194,24 @@ fn type_of_definition(
     Some((api_version.trim_start_matches('/').to_owned(), kind))
 }
 
-fn unknown_definition(kind: DefinitionKind, name: &Text, definitions: &Definitions<'_>) -> Diagnostic {
-    let d = Diagnostic::new(Code::UnknownDefinition, name.span, format!("no {} named `{}`", kind.as_str(), name.value));
+fn unknown_definition(
+    kind: DefinitionKind,
+    name: &Text,
+    definitions: &Definitions<'_>,
+) -> Diagnostic {
+    let d = Diagnostic::new(
+        Code::UnknownDefinition,
+        name.span,
+        format!("no {} named `{}`", kind.as_str(), name.value),
+    );
     let d = match did_you_mean(&name.value, definitions.names(kind)) {
         Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
         None => d.with_label_text("not among the inputs or the built-ins"),
     };
-    d.with_help(format!("add the {} to the inputs or pass its directory with -d", kind.as_str()))
+    d.with_help(format!(
+        "add the {} to the inputs or pass its directory with -d",
+        kind.as_str()
+    ))
 }
 
 fn resolve_parameters<'m>(
@@ -165,42 +219,69 @@ fn resolve_parameters<'m>(
     entry: &'m AppComponent,
     component: &'m Component,
     diags: &mut Diagnostics,
-) -> Vec<(&'m crate::model::Parameter, &'m crate::model::ParameterValue)> {
+) -> Vec<(
+    &'m crate::model::Parameter,
+    &'m crate::model::ParameterValue,
+)> {
     let mut resolved = Vec::new();
     for value in &entry.parameter_values {
-        match component.parameters.iter().find(|p| p.name.value == value.name.value) {
+        match component
+            .parameters
+            .iter()
+            .find(|p| p.name.value == value.name.value)
+        {
             Some(parameter) => resolved.push((parameter, value)),
             None => {
                 let declared = component.parameters.iter().map(|p| p.name.value.as_str());
                 let d = Diagnostic::new(
                     Code::UndeclaredParameter,
                     value.name.span,
-                    format!("Component `{}` declares no parameter `{}`", component.name.value, value.name.value),
+                    format!(
+                        "Component `{}` declares no parameter `{}`",
+                        component.name.value, value.name.value
+                    ),
                 );
                 let d = match did_you_mean(&value.name.value, declared) {
                     Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
                     None => d.with_label_text("not declared"),
                 };
-                let names: Vec<&str> = component.parameters.iter().map(|p| p.name.value.as_str()).collect();
+                let names: Vec<&str> = component
+                    .parameters
+                    .iter()
+                    .map(|p| p.name.value.as_str())
+                    .collect();
                 let help = if names.is_empty() {
                     "the Component declares no parameters; remove this value or declare it in `spec.parameters`".to_owned()
                 } else {
                     format!("declared parameters: {}", names.join(", "))
                 };
-                diags.push(d.with_label(component.name.span, "Component defined here").with_help(help));
+                diags.push(
+                    d.with_label(component.name.span, "Component defined here")
+                        .with_help(help),
+                );
             }
         }
     }
     for parameter in component.parameters.iter().filter(|p| p.required) {
-        if !entry.parameter_values.iter().any(|v| v.name.value == parameter.name.value) {
+        if !entry
+            .parameter_values
+            .iter()
+            .any(|v| v.name.value == parameter.name.value)
+        {
             diags.push(
                 Diagnostic::new(
                     Code::MissingParameter,
                     component_ref_span(entry),
-                    format!("required parameter `{}` of Component `{}` has no value in app `{}`", parameter.name.value, component.name.value, app.name.value),
+                    format!(
+                        "required parameter `{}` of Component `{}` has no value in app `{}`",
+                        parameter.name.value, component.name.value, app.name.value
+                    ),
                 )
                 .with_label(parameter.name.span, "declared required here")
-                .with_help(format!("add `- name: {}` with a `value` to this component's parameterValues", parameter.name.value)),
+                .with_help(format!(
+                    "add `- name: {}` with a `value` to this component's parameterValues",
+                    parameter.name.value
+                )),
             );
         }
     }
@@ -228,15 +309,26 @@ fn resolve_traits<'m>(
                     diags.push(unknown_definition(DefinitionKind::Trait, name, definitions));
                     continue;
                 };
-                let Some((api_version, kind)) = type_of_definition(definition, model, name, diags) else { continue };
+                let Some((api_version, kind)) = type_of_definition(definition, model, name, diags)
+                else {
+                    continue;
+                };
                 let mut typed = Map::new();
                 typed.insert("apiVersion".to_owned(), Value::String(api_version));
                 typed.insert("kind".to_owned(), Value::String(kind));
-                let mut metadata = object.get("metadata").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+                let mut metadata = object
+                    .get("metadata")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Map::new()));
                 if let Some(m) = metadata.as_object_mut() {
-                    let labels = m.entry("labels").or_insert_with(|| Value::Object(Map::new()));
+                    let labels = m
+                        .entry("labels")
+                        .or_insert_with(|| Value::Object(Map::new()));
                     if let Some(labels) = labels.as_object_mut() {
-                        labels.insert(super::type_label(DefinitionKind::Trait).to_owned(), Value::String(definition.name.value.clone()));
+                        labels.insert(
+                            super::type_label(DefinitionKind::Trait).to_owned(),
+                            Value::String(definition.name.value.clone()),
+                        );
                     }
                 }
                 typed.insert("metadata".to_owned(), metadata);
@@ -264,16 +356,31 @@ fn resolve_traits<'m>(
                 definition
             }
         };
-        let type_name = definition.map_or_else(|| definitions.crd_name(&object), |d| d.name.value.clone());
-        if let Some(first) = traits.iter().find(|t: &&BoundTrait<'_>| t.type_name == type_name) {
+        let type_name =
+            definition.map_or_else(|| definitions.crd_name(&object), |d| d.name.value.clone());
+        if let Some(first) = traits
+            .iter()
+            .find(|t: &&BoundTrait<'_>| t.type_name == type_name)
+        {
             diags.push(
-                Diagnostic::new(Code::DuplicateTrait, binding.span, format!("trait type `{type_name}` is bound twice to this component"))
-                    .with_label(first.binding.span, "first bound here")
-                    .with_help("a component takes one trait of each type (OAM spec): merge the two into one"),
+                Diagnostic::new(
+                    Code::DuplicateTrait,
+                    binding.span,
+                    format!("trait type `{type_name}` is bound twice to this component"),
+                )
+                .with_label(first.binding.span, "first bound here")
+                .with_help(
+                    "a component takes one trait of each type (OAM spec): merge the two into one",
+                ),
             );
             continue;
         }
-        traits.push(BoundTrait { binding, object, type_name, definition });
+        traits.push(BoundTrait {
+            binding,
+            object,
+            type_name,
+            definition,
+        });
     }
     traits
 }
@@ -287,7 +394,11 @@ fn resolve_scopes<'m>(
     let mut scopes = Vec::new();
     for scope_ref in &entry.scopes {
         let group_kind = GroupKind::of(&scope_ref.api_version, &scope_ref.kind);
-        let Some(scope) = model.scopes.iter().find(|s| s.group_kind == group_kind && s.name.value == scope_ref.name.value) else {
+        let Some(scope) = model
+            .scopes
+            .iter()
+            .find(|s| s.group_kind == group_kind && s.name.value == scope_ref.name.value)
+        else {
             diags.push(
                 Diagnostic::new(Code::UnknownScope, scope_ref.name.span, format!("no {} named `{}`", scope_ref.kind, scope_ref.name.value))
                     .with_help(format!("add the {} object to the inputs; oam renders it with the workload references filled in", scope_ref.kind)),
@@ -295,7 +406,11 @@ fn resolve_scopes<'m>(
             continue;
         };
         let definition = definitions.of_object(DefinitionKind::Scope, &scope.object);
-        scopes.push(BoundScope { scope, reference: scope_ref, definition });
+        scopes.push(BoundScope {
+            scope,
+            reference: scope_ref,
+            definition,
+        });
     }
     scopes
 }
@@ -303,14 +418,33 @@ fn resolve_scopes<'m>(
 /// A `revisionEnabled` trait names the workload after the revision, so the workload must not
 /// name itself (the runtime's validating webhook).
 fn check_named_revision_workload(bound: &Bound<'_>, diags: &mut Diagnostics) {
-    let Some(revision_trait) = bound.traits.iter().find(|t| t.definition.is_some_and(|d| d.revision_enabled)) else { return };
-    let fixed_name = bound.workload.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned);
+    let Some(revision_trait) = bound
+        .traits
+        .iter()
+        .find(|t| t.definition.is_some_and(|d| d.revision_enabled))
+    else {
+        return;
+    };
+    let fixed_name = bound
+        .workload
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let by_parameter = bound
         .parameters
         .iter()
-        .find(|(p, _)| p.field_paths.iter().any(|f| f.value.contains("metadata.name")))
+        .find(|(p, _)| {
+            p.field_paths
+                .iter()
+                .any(|f| f.value.contains("metadata.name"))
+        })
         .map(|(_, v)| v.name.span);
-    let Some(span) = by_parameter.or(fixed_name.is_some().then_some(bound.component.workload_span)) else { return };
+    let Some(span) = by_parameter.or(fixed_name
+        .is_some()
+        .then_some(bound.component.workload_span))
+    else {
+        return;
+    };
     diags.push(
         Diagnostic::new(Code::NamedRevisionWorkload, span, format!("the workload of Component `{}` sets its own name, but trait `{}` is revisionEnabled", bound.component.name.value, revision_trait.type_name))
             .with_label(revision_trait.binding.span, "names the workload after the component revision")
@@ -322,13 +456,25 @@ fn check_named_revision_workload(bound: &Bound<'_>, diags: &mut Diagnostics) {
 pub(super) fn check_scope_overlap(components: &[Bound<'_>], diags: &mut Diagnostics) {
     for bound in components {
         for (i, scope) in bound.scopes.iter().enumerate() {
-            let Some(definition) = scope.definition.filter(|d| !d.allow_component_overlap) else { continue };
-            if let Some(other) = bound.scopes[..i].iter().find(|o| o.scope.group_kind == scope.scope.group_kind) {
+            let Some(definition) = scope.definition.filter(|d| !d.allow_component_overlap) else {
+                continue;
+            };
+            if let Some(other) = bound.scopes[..i]
+                .iter()
+                .find(|o| o.scope.group_kind == scope.scope.group_kind)
+            {
                 diags.push(
-                    Diagnostic::new(Code::ScopeOverlap, scope.reference.span, format!(
-                        "Component `{}` is in two {} scopes, `{}` and `{}`",
-                        bound.component.name.value, scope.scope.group_kind.kind, other.scope.name.value, scope.scope.name.value
-                    ))
+                    Diagnostic::new(
+                        Code::ScopeOverlap,
+                        scope.reference.span,
+                        format!(
+                            "Component `{}` is in two {} scopes, `{}` and `{}`",
+                            bound.component.name.value,
+                            scope.scope.group_kind.kind,
+                            other.scope.name.value,
+                            scope.scope.name.value
+                        ),
+                    )
                     .with_label(definition.name.span, "allowComponentOverlap is false here")
                     .with_help("keep the component in one scope of this kind"),
                 );

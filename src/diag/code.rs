@@ -166,7 +166,11 @@ mod tests {
             .expect("docs/errors.md exists");
         let mut seen = std::collections::BTreeSet::new();
         for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "{} is used twice", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "{} is used twice",
+                code.as_str()
+            );
             assert!(
                 docs.contains(&format!("## {}", code.as_str())),
                 "docs/errors.md has no section for {}",

@@ -20,7 +20,11 @@ pub(crate) struct Span {
 
 impl Span {
     pub(crate) fn new(file: FileId, start: u32, end: u32) -> Span {
-        Span { file, start, end: end.max(start) }
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
     }
 }
 
@@ -56,7 +60,11 @@ impl Diagnostic {
 
     /// A diagnostic that points at no source text.
     pub(crate) fn unlocated(code: Code, message: impl Into<String>) -> Diagnostic {
-        let severity = if code.is_warning() { Severity::Warning } else { Severity::Error };
+        let severity = if code.is_warning() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         Diagnostic {
             code,
             severity,
@@ -68,7 +76,10 @@ impl Diagnostic {
     }
 
     fn at(mut self, span: Span, text: &str) -> Diagnostic {
-        self.primary = Some(Label { span, text: text.to_owned() });
+        self.primary = Some(Label {
+            span,
+            text: text.to_owned(),
+        });
         self
     }
 
@@ -82,7 +93,10 @@ impl Diagnostic {
 
     /// A second place that explains the first (the other trait of a conflict, say).
     pub(crate) fn with_label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.secondary.push(Label { span, text: text.into() });
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -92,7 +106,11 @@ impl Diagnostic {
     }
 
     fn sort_key(&self) -> (Option<Span>, Code, &str) {
-        (self.primary.as_ref().map(|l| l.span), self.code, &self.message)
+        (
+            self.primary.as_ref().map(|l| l.span),
+            self.code,
+            &self.message,
+        )
     }
 }
 
@@ -162,7 +180,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let fields = ["parameterValues", "componentName", "traits"];
-        assert_eq!(did_you_mean("parameterValue", fields), Some("parameterValues"));
+        assert_eq!(
+            did_you_mean("parameterValue", fields),
+            Some("parameterValues")
+        );
         assert_eq!(did_you_mean("trait", fields), Some("traits"));
         assert_eq!(did_you_mean("replicas", fields), None);
     }

@@ -20,7 +20,11 @@ pub(crate) enum ReportStyle {
 }
 
 /// Renders every diagnostic, in order, then a one-line summary.
-pub(crate) fn render_all(diagnostics: &[Diagnostic], sources: &Sources, style: ReportStyle) -> String {
+pub(crate) fn render_all(
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    style: ReportStyle,
+) -> String {
     let theme = match style {
         ReportStyle::Plain => GraphicalTheme::unicode_nocolor(),
         ReportStyle::Colour => GraphicalTheme {
@@ -28,14 +32,19 @@ pub(crate) fn render_all(diagnostics: &[Diagnostic], sources: &Sources, style: R
             styles: ThemeStyles::ansi(),
         },
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(80).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(80)
+        .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report::new(diagnostic, sources);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
     }
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     if !diagnostics.is_empty() {
         out.push_str(&summary(errors, warnings));
@@ -78,7 +87,9 @@ impl Report {
             labels: Vec::new(),
             related: Vec::new(),
         };
-        let Some(primary) = &diagnostic.primary else { return report };
+        let Some(primary) = &diagnostic.primary else {
+            return report;
+        };
         report.source = Some(named_source(primary, sources));
         report.labels.push(labeled(primary, true));
         for label in &diagnostic.secondary {
@@ -91,7 +102,13 @@ impl Report {
                     message: label.text.clone(),
                     help: None,
                     source: Some(named_source(label, sources)),
-                    labels: vec![labeled(&Label { span: label.span, text: String::new() }, true)],
+                    labels: vec![labeled(
+                        &Label {
+                            span: label.span,
+                            text: String::new(),
+                        },
+                        true,
+                    )],
                     related: Vec::new(),
                 });
             }
@@ -109,7 +126,11 @@ fn labeled(label: &Label, primary: bool) -> LabeledSpan {
     let len = (label.span.end - label.span.start) as usize;
     let span = SourceSpan::new((label.span.start as usize).into(), len);
     let text = (!label.text.is_empty()).then(|| label.text.clone());
-    if primary { LabeledSpan::new_primary_with_span(text, span) } else { LabeledSpan::new_with_span(text, span) }
+    if primary {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
+    }
 }
 
 impl fmt::Debug for Report {
@@ -136,7 +157,9 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

@@ -27,9 +27,21 @@ pub(crate) fn layout(objects: &[Object], app_order: &[String]) -> BTreeMap<Strin
     // Document order per folder, for the kustomization listings.
     let mut listed: Vec<(Option<&str>, Vec<String>)> = Vec::new();
     for object in objects {
-        let kind = object.value.get("kind").and_then(Value::as_str).unwrap_or("object").to_ascii_lowercase();
-        let name = object.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("unnamed");
-        let namespace = object.value.pointer("/metadata/namespace").and_then(Value::as_str);
+        let kind = object
+            .value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("object")
+            .to_ascii_lowercase();
+        let name = object
+            .value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("unnamed");
+        let namespace = object
+            .value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str);
         let folder = object.app.as_deref();
         let prefix = folder.map(|a| format!("{a}/")).unwrap_or_default();
         let mut file = format!("{kind}-{name}.yaml");
@@ -56,12 +68,17 @@ pub(crate) fn layout(objects: &[Object], app_order: &[String]) -> BTreeMap<Strin
             None => root_resources.extend(names.iter().cloned()),
         }
     }
-    files.insert("kustomization.yaml".to_owned(), kustomization(&root_resources));
+    files.insert(
+        "kustomization.yaml".to_owned(),
+        kustomization(&root_resources),
+    );
     files
 }
 
 fn kustomization(resources: &[String]) -> String {
-    let mut text = String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+    let mut text = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
     for resource in resources {
         text.push_str("  - ");
         text.push_str(resource.trim_end_matches('/'));
@@ -71,13 +88,24 @@ fn kustomization(resources: &[String]) -> String {
 }
 
 /// Writes the tree at `target`, atomically: all of it, or nothing changes.
-pub(crate) fn write_dir(target: &Path, shown: &str, files: &BTreeMap<String, String>, options: DirOptions) -> Result<(), Diagnostic> {
+pub(crate) fn write_dir(
+    target: &Path,
+    shown: &str,
+    files: &BTreeMap<String, String>,
+    options: DirOptions,
+) -> Result<(), Diagnostic> {
     let previous = previous_files(target, shown, options)?;
-    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let base = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base = target
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{base}.oam-new-{}", std::process::id()));
     let retired = parent.join(format!(".{base}.oam-old-{}", std::process::id()));
-    let result = stage(&staging, files).and_then(|()| swap(target, &staging, &retired, previous.as_ref()));
+    let result =
+        stage(&staging, files).and_then(|()| swap(target, &staging, &retired, previous.as_ref()));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -88,8 +116,14 @@ pub(crate) fn write_dir(target: &Path, shown: &str, files: &BTreeMap<String, Str
 }
 
 /// What oam wrote last time (`Some`), or `None` for a new or empty directory.
-fn previous_files(target: &Path, shown: &str, options: DirOptions) -> Result<Option<Vec<String>>, Diagnostic> {
-    let Ok(entries) = fs::read_dir(target) else { return Ok(None) };
+fn previous_files(
+    target: &Path,
+    shown: &str,
+    options: DirOptions,
+) -> Result<Option<Vec<String>>, Diagnostic> {
+    let Ok(entries) = fs::read_dir(target) else {
+        return Ok(None);
+    };
     if entries.count() == 0 {
         return Ok(None);
     }
@@ -118,7 +152,12 @@ fn stage(staging: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()
 }
 
 /// Moves the user's own files from the old tree into the staged one, then swaps the two.
-fn swap(target: &Path, staging: &Path, retired: &Path, previous: Option<&Vec<String>>) -> std::io::Result<()> {
+fn swap(
+    target: &Path,
+    staging: &Path,
+    retired: &Path,
+    previous: Option<&Vec<String>>,
+) -> std::io::Result<()> {
     let Some(previous) = previous else {
         if target.exists() {
             fs::remove_dir(target)?;
@@ -146,12 +185,19 @@ fn swap(target: &Path, staging: &Path, retired: &Path, previous: Option<&Vec<Str
 /// Files under `root` that the marker does not list.
 fn user_files(root: &Path, written: &[String]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(root).sort_by_file_name().follow_links(false) {
+    for entry in walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .follow_links(false)
+    {
         let entry = entry.map_err(std::io::Error::other)?;
         if entry.file_type().is_dir() {
             continue;
         }
-        let relative = entry.path().strip_prefix(root).map_err(std::io::Error::other)?.to_path_buf();
+        let relative = entry
+            .path()
+            .strip_prefix(root)
+            .map_err(std::io::Error::other)?
+            .to_path_buf();
         let text = relative.to_string_lossy().replace('\\', "/");
         if text != MARKER && !written.contains(&text) {
             out.push(relative);

@@ -25,13 +25,30 @@ const KIND_ORDER: &[&str] = &[
 /// Sorts objects in place. `app_order` is the apps' input order.
 pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
     objects.sort_by_cached_key(|o| {
-        let app_rank = o.app.as_ref().and_then(|a| app_order.iter().position(|x| x == a)).unwrap_or(usize::MAX);
+        let app_rank = o
+            .app
+            .as_ref()
+            .and_then(|a| app_order.iter().position(|x| x == a))
+            .unwrap_or(usize::MAX);
         let kind = text(&o.value, "/kind");
-        let kind_rank = KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len());
-        (app_rank, kind_rank, kind, text(&o.value, "/metadata/name"), text(&o.value, "/metadata/namespace"))
+        let kind_rank = KIND_ORDER
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(KIND_ORDER.len());
+        (
+            app_rank,
+            kind_rank,
+            kind,
+            text(&o.value, "/metadata/name"),
+            text(&o.value, "/metadata/namespace"),
+        )
     });
 }
 
 fn text(value: &Value, pointer: &str) -> String {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned()
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }

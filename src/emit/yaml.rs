@@ -23,10 +23,17 @@ pub(crate) fn to_yaml(value: &Value) -> String {
 }
 
 fn ordered_keys(value: &Value, top: bool) -> Vec<&String> {
-    let Value::Object(map) = value else { return Vec::new() };
+    let Value::Object(map) = value else {
+        return Vec::new();
+    };
     let mut keys: Vec<&String> = map.keys().collect();
     if top {
-        keys.sort_by_key(|k| FIRST_KEYS.iter().position(|f| f == k).unwrap_or(FIRST_KEYS.len()));
+        keys.sort_by_key(|k| {
+            FIRST_KEYS
+                .iter()
+                .position(|f| f == k)
+                .unwrap_or(FIRST_KEYS.len())
+        });
     }
     keys
 }
@@ -122,7 +129,9 @@ fn literal_block(s: &str, indent: usize) -> Option<String> {
     };
     let clean = text.contains('\n')
         && !text.starts_with([' ', '\t'])
-        && text.lines().all(|l| !l.ends_with([' ', '\t']) && l.chars().all(|c| c == '\t' || !c.is_control()))
+        && text
+            .lines()
+            .all(|l| !l.ends_with([' ', '\t']) && l.chars().all(|c| c == '\t' || !c.is_control()))
         && !text.contains('\r');
     if !clean {
         return None;
@@ -144,11 +153,16 @@ fn is_plain(s: &str) -> bool {
     const RESERVED: &[&str] = &[
         "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "nan", "inf",
     ];
-    let Some(first) = s.chars().next() else { return false };
-    let safe_start = first.is_ascii_alphabetic() || first == '/' || (first == '-' && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'));
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let safe_start = first.is_ascii_alphabetic()
+        || first == '/'
+        || (first == '-' && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'));
     safe_start
         && !RESERVED.contains(&s.to_ascii_lowercase().as_str())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || " ._/:=@+,-$()%".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._/:=@+,-$()%".contains(c))
         && !s.ends_with([' ', ':'])
         && !s.contains(": ")
         && !s.contains(" #")
@@ -162,10 +176,19 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["on", "yes", "Y", "0755", "1e3", "~", "", "null", "1.0", "-1", "a: b", "#x", "*a", "a #b", " a"] {
+        for s in [
+            "on", "yes", "Y", "0755", "1e3", "~", "", "null", "1.0", "-1", "a: b", "#x", "*a",
+            "a #b", " a",
+        ] {
             assert!(!is_plain(s), "{s:?} must be quoted");
         }
-        for s in ["nginx:1.19", "app.oam.dev/name", "--coolflag", "hello world", "wordpress"] {
+        for s in [
+            "nginx:1.19",
+            "app.oam.dev/name",
+            "--coolflag",
+            "hello world",
+            "wordpress",
+        ] {
             assert!(is_plain(s), "{s:?} can be plain");
         }
     }

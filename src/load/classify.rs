@@ -47,19 +47,34 @@ pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics
                 Diagnostic::new(
                     Code::DocumentNotObject,
                     root.span,
-                    format!("a document must be a Kubernetes object, found {}", root.type_name()),
+                    format!(
+                        "a document must be a Kubernetes object, found {}",
+                        root.type_name()
+                    ),
                 )
-                .with_help("each YAML document holds one object with `apiVersion`, `kind` and `metadata`"),
+                .with_help(
+                    "each YAML document holds one object with `apiVersion`, `kind` and `metadata`",
+                ),
             );
             continue;
         }
         let api_version = type_meta(&root, "apiVersion", diags);
         let kind = type_meta(&root, "kind", diags);
-        let (Some(api_version), Some(kind)) = (api_version, kind) else { continue };
-        let document = Document { root, api_version, kind, origin };
+        let (Some(api_version), Some(kind)) = (api_version, kind) else {
+            continue;
+        };
+        let document = Document {
+            root,
+            api_version,
+            kind,
+            origin,
+        };
         if let Some(version) = document.oam_version() {
             if !OAM_VERSIONS.contains(&version) {
-                let node = document.root.get("apiVersion").map_or(document.span(), |n| n.span);
+                let node = document
+                    .root
+                    .get("apiVersion")
+                    .map_or(document.span(), |n| n.span);
                 diags.push(
                     Diagnostic::new(
                         Code::UnknownOamVersion,
@@ -67,7 +82,11 @@ pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics
                         format!("oam does not read `{}` objects", document.api_version),
                     )
                     .with_label_text(format!("oam knows {}", known_versions()))
-                    .with_help(format!("write this {} as {}", document.kind, known_versions())),
+                    .with_help(format!(
+                        "write this {} as {}",
+                        document.kind,
+                        known_versions()
+                    )),
                 );
                 continue;
             }
@@ -78,7 +97,11 @@ pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics
 }
 
 fn known_versions() -> String {
-    OAM_VERSIONS.iter().map(|v| format!("`{OAM_GROUP}/{v}`")).collect::<Vec<_>>().join(", ")
+    OAM_VERSIONS
+        .iter()
+        .map(|v| format!("`{OAM_GROUP}/{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn type_meta(root: &Node, field: &str, diags: &mut Diagnostics) -> Option<String> {
@@ -87,8 +110,12 @@ fn type_meta(root: &Node, field: &str, diags: &mut Diagnostics) -> Option<String
             Some(text) if !text.is_empty() => Some(text.to_owned()),
             _ => {
                 diags.push(
-                    Diagnostic::new(Code::WrongType, node.span, format!("`{field}` must be a non-empty string"))
-                        .with_label_text(format!("found {}", node.type_name())),
+                    Diagnostic::new(
+                        Code::WrongType,
+                        node.span,
+                        format!("`{field}` must be a non-empty string"),
+                    )
+                    .with_label_text(format!("found {}", node.type_name())),
                 );
                 None
             }
@@ -96,9 +123,15 @@ fn type_meta(root: &Node, field: &str, diags: &mut Diagnostics) -> Option<String
         None => {
             let span = Span::new(root.span.file, root.span.start, root.span.start);
             diags.push(
-                Diagnostic::new(Code::MissingTypeMeta, span, format!("this object has no `{field}`"))
-                    .with_label_text("object starts here")
-                    .with_help(format!("add `{field}:`, e.g. `apiVersion: core.oam.dev/v1alpha2` and `kind: Component`")),
+                Diagnostic::new(
+                    Code::MissingTypeMeta,
+                    span,
+                    format!("this object has no `{field}`"),
+                )
+                .with_label_text("object starts here")
+                .with_help(format!(
+                    "add `{field}:`, e.g. `apiVersion: core.oam.dev/v1alpha2` and `kind: Component`"
+                )),
             );
             None
         }

@@ -25,18 +25,29 @@ pub(crate) fn discover(base: &Path, paths: &[String]) -> (Vec<Input>, Vec<String
         }
         let path = base.join(given);
         if path.is_file() {
-            inputs.push(Input::File { shown: shown(base, &path), path });
+            inputs.push(Input::File {
+                shown: shown(base, &path),
+                path,
+            });
         } else if path.is_dir() {
             let walker = WalkDir::new(&path)
                 .follow_links(false)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
             for entry in walker.filter_map(Result::ok) {
                 let is_input = entry.file_type().is_file()
-                    && entry.path().extension().is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x));
+                    && entry
+                        .path()
+                        .extension()
+                        .is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x));
                 if is_input {
-                    inputs.push(Input::File { shown: shown(base, entry.path()), path: entry.into_path() });
+                    inputs.push(Input::File {
+                        shown: shown(base, entry.path()),
+                        path: entry.into_path(),
+                    });
                 }
             }
         } else {

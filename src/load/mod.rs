@@ -50,8 +50,10 @@ pub(crate) struct Inputs {
 }
 
 /// Built-in definitions, embedded in the binary: (shown name, text).
-const BUILTINS: &[(&str, &str)] =
-    &[("<builtin>/v1alpha2.yaml", include_str!("../model/builtins/v1alpha2.yaml"))];
+const BUILTINS: &[(&str, &str)] = &[(
+    "<builtin>/v1alpha2.yaml",
+    include_str!("../model/builtins/v1alpha2.yaml"),
+)];
 
 /// Reads every input. `stdin` is read only if an input is `-`.
 pub(crate) fn load(
@@ -69,7 +71,10 @@ pub(crate) fn load(
             documents.extend(classify::classify(nodes, Origin::Builtin, diags));
         }
     }
-    let groups = [(&inputs.definition_dirs, Origin::DefinitionDir), (&inputs.paths, Origin::Input)];
+    let groups = [
+        (&inputs.definition_dirs, Origin::DefinitionDir),
+        (&inputs.paths, Origin::Input),
+    ];
     for (paths, origin) in groups {
         let (found, missing) = discover::discover(base, paths);
         for path in missing {
@@ -79,8 +84,13 @@ pub(crate) fn load(
             );
         }
         for input in found {
-            let Some((name, text)) = read(&input, stdin, diags) else { continue };
-            let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+            let Some((name, text)) = read(&input, stdin, diags) else {
+                continue;
+            };
+            let text = text
+                .strip_prefix('\u{feff}')
+                .map(str::to_owned)
+                .unwrap_or(text);
             let file = sources.add(name, text);
             let text = &sources.get(file).text;
             let nodes = yaml::parse(file, text, &inputs.budgets, diags);
@@ -95,7 +105,10 @@ fn read(input: &Input, stdin: &mut dyn Read, diags: &mut Diagnostics) -> Option<
         Input::Stdin => {
             let mut bytes = Vec::new();
             if let Err(e) = stdin.read_to_end(&mut bytes) {
-                diags.push(Diagnostic::unlocated(Code::UnreadableInput, format!("cannot read standard input: {e}")));
+                diags.push(Diagnostic::unlocated(
+                    Code::UnreadableInput,
+                    format!("cannot read standard input: {e}"),
+                ));
                 return None;
             }
             ("<stdin>".to_owned(), bytes)
@@ -103,7 +116,10 @@ fn read(input: &Input, stdin: &mut dyn Read, diags: &mut Diagnostics) -> Option<
         Input::File { path, shown } => match std::fs::read(path) {
             Ok(bytes) => (shown.clone(), bytes),
             Err(e) => {
-                diags.push(Diagnostic::unlocated(Code::UnreadableInput, format!("cannot read `{shown}`: {e}")));
+                diags.push(Diagnostic::unlocated(
+                    Code::UnreadableInput,
+                    format!("cannot read `{shown}`: {e}"),
+                ));
                 return None;
             }
         },
@@ -113,8 +129,11 @@ fn read(input: &Input, stdin: &mut dyn Read, diags: &mut Diagnostics) -> Option<
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             diags.push(
-                Diagnostic::unlocated(Code::UnreadableInput, format!("`{name}` is not UTF-8 (invalid byte at offset {at})"))
-                    .with_help("save the file as UTF-8; YAML and JSON inputs must be UTF-8"),
+                Diagnostic::unlocated(
+                    Code::UnreadableInput,
+                    format!("`{name}` is not UTF-8 (invalid byte at offset {at})"),
+                )
+                .with_help("save the file as UTF-8; YAML and JSON inputs must be UTF-8"),
             );
             None
         }

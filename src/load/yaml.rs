@@ -44,7 +44,10 @@ impl Node {
             NodeValue::String(s) => Value::String(s.clone()),
             NodeValue::List(items) => Value::Array(items.iter().map(Node::to_value).collect()),
             NodeValue::Map(entries) => Value::Object(
-                entries.iter().map(|(k, v)| (k.text.clone(), v.to_value())).collect::<Map<_, _>>(),
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.text.clone(), v.to_value()))
+                    .collect::<Map<_, _>>(),
             ),
         }
     }
@@ -79,14 +82,23 @@ impl Node {
 
 /// Parses every document of one file. Empty documents are skipped. A syntax error or a breached
 /// budget is one diagnostic for the file, and no documents.
-pub(crate) fn parse(file: FileId, text: &str, budgets: &Budgets, diags: &mut Diagnostics) -> Vec<Node> {
+pub(crate) fn parse(
+    file: FileId,
+    text: &str,
+    budgets: &Budgets,
+    diags: &mut Diagnostics,
+) -> Vec<Node> {
     if text.len() > budgets.max_file_bytes {
         diags.push(
-            Diagnostic::new(Code::InputBudget, Span::new(file, 0, 0), format!(
-                "file is {} bytes, more than the limit of {} bytes",
-                text.len(),
-                budgets.max_file_bytes
-            ))
+            Diagnostic::new(
+                Code::InputBudget,
+                Span::new(file, 0, 0),
+                format!(
+                    "file is {} bytes, more than the limit of {} bytes",
+                    text.len(),
+                    budgets.max_file_bytes
+                ),
+            )
             .with_help("split the file, or raise the limit with --max-file-bytes"),
         );
         return Vec::new();
@@ -119,7 +131,10 @@ fn syntax_diagnostic(file: FileId, text: &str, error: &serde_saphyr::Error) -> D
     let message = strip_position(message.trim());
     let span = error.location().map_or(Span::new(file, 0, 0), |l| {
         let start = offset_of(text, l.line(), l.column()) as u32;
-        let end = text[start as usize..].chars().next().map_or(start, |c| start + c.len_utf8() as u32);
+        let end = text[start as usize..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8() as u32);
         Span::new(file, start, end)
     });
     if budget {
@@ -173,7 +188,10 @@ impl Converter<'_> {
             RawNode::List(items) => {
                 let items: Vec<Node> = items.into_iter().map(|i| self.convert(i)).collect();
                 let span = self.collection_span(&location, items.last().map(|n| n.span.end));
-                Node { span, value: NodeValue::List(items) }
+                Node {
+                    span,
+                    value: NodeValue::List(items),
+                }
             }
             RawNode::Map(entries) => {
                 let mut out = Vec::with_capacity(entries.len());
@@ -187,17 +205,30 @@ impl Converter<'_> {
                         NodeValue::Null => "null".to_owned(),
                         NodeValue::List(_) | NodeValue::Map(_) => {
                             self.diags.push(
-                                Diagnostic::new(Code::WrongType, key.span, "a mapping key must be a scalar")
-                                    .with_help("Kubernetes objects have string keys; quote the key"),
+                                Diagnostic::new(
+                                    Code::WrongType,
+                                    key.span,
+                                    "a mapping key must be a scalar",
+                                )
+                                .with_help("Kubernetes objects have string keys; quote the key"),
                             );
                             continue;
                         }
                     };
-                    out.push((Key { text, span: key.span }, value));
+                    out.push((
+                        Key {
+                            text,
+                            span: key.span,
+                        },
+                        value,
+                    ));
                 }
                 let end = out.last().map(|(_, v)| v.span.end);
                 let span = self.collection_span(&location, end);
-                Node { span, value: NodeValue::Map(out) }
+                Node {
+                    span,
+                    value: NodeValue::Map(out),
+                }
             }
         }
     }
@@ -217,7 +248,10 @@ impl Converter<'_> {
             Scalar::String(s) => NodeValue::String(s),
             Scalar::Float(f) => {
                 let source = &self.text[span.start as usize..span.end as usize];
-                let integer_literal = source.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit());
+                let integer_literal = source
+                    .trim_start_matches(['-', '+'])
+                    .bytes()
+                    .all(|b| b.is_ascii_digit());
                 match Number::from_f64(f) {
                     Some(n) if !integer_literal || source.is_empty() => NodeValue::Number(n),
                     _ => {
@@ -337,14 +371,27 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let a = docs[0].get("a").unwrap();
         assert_eq!(&text[a.span.start as usize..a.span.end as usize], "héllo");
-        let NodeValue::Map(entries) = &docs[1].value else { panic!("not a map") };
-        assert_eq!(&text[entries[0].0.span.start as usize..entries[0].0.span.end as usize], "c");
+        let NodeValue::Map(entries) = &docs[1].value else {
+            panic!("not a map")
+        };
+        assert_eq!(
+            &text[entries[0].0.span.start as usize..entries[0].0.span.end as usize],
+            "c"
+        );
     }
 
     #[test]
     fn syntax_errors_and_budgets_are_diagnostics() {
         let mut diags = Diagnostics::default();
-        assert!(parse(FileId(0), "a: [1, 2\nb: 3\n", &Budgets::default(), &mut diags).is_empty());
+        assert!(
+            parse(
+                FileId(0),
+                "a: [1, 2\nb: 3\n",
+                &Budgets::default(),
+                &mut diags
+            )
+            .is_empty()
+        );
         assert!(diags.has_errors());
         let deep = format!("{}1{}", "[".repeat(500), "]".repeat(500));
         let mut diags = Diagnostics::default();
@@ -355,7 +402,12 @@ mod tests {
     #[test]
     fn huge_integers_are_refused_not_rounded() {
         let mut diags = Diagnostics::default();
-        parse(FileId(0), "n: 99999999999999999999999\n", &Budgets::default(), &mut diags);
+        parse(
+            FileId(0),
+            "n: 99999999999999999999999\n",
+            &Budgets::default(),
+            &mut diags,
+        );
         assert!(diags.has_errors());
     }
 }

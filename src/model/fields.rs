@@ -19,11 +19,25 @@ pub(crate) struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     /// The fields of `node`, or a wrong-type diagnostic if it is not a mapping.
-    pub(crate) fn of(node: &'n Node, what: impl Into<String>, diags: &mut Diagnostics) -> Option<Fields<'n>> {
+    pub(crate) fn of(
+        node: &'n Node,
+        what: impl Into<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<Fields<'n>> {
         let what = what.into();
         match &node.value {
-            NodeValue::Map(entries) => Some(Fields { node, entries, asked: Vec::new(), what }),
-            NodeValue::Null => Some(Fields { node, entries: &[], asked: Vec::new(), what }),
+            NodeValue::Map(entries) => Some(Fields {
+                node,
+                entries,
+                asked: Vec::new(),
+                what,
+            }),
+            NodeValue::Null => Some(Fields {
+                node,
+                entries: &[],
+                asked: Vec::new(),
+                what,
+            }),
             _ => {
                 diags.push(wrong_type(node, &what, "a mapping"));
                 None
@@ -53,14 +67,20 @@ impl<'n> Fields<'n> {
 
     /// The span of `key` itself, for "remove this field" labels.
     pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
-        self.entries.iter().find(|(k, _)| k.text == key).map(|(k, _)| k.span)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, _)| k.span)
     }
 
     /// An optional string.
     pub(crate) fn string(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<Text> {
         let node = self.node(key)?;
         match &node.value {
-            NodeValue::String(s) => Some(Text { value: s.clone(), span: node.span }),
+            NodeValue::String(s) => Some(Text {
+                value: s.clone(),
+                span: node.span,
+            }),
             _ => {
                 diags.push(wrong_type(node, &self.path(key), "a string"));
                 None
@@ -69,7 +89,11 @@ impl<'n> Fields<'n> {
     }
 
     /// A string that must be there.
-    pub(crate) fn required_string(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<Text> {
+    pub(crate) fn required_string(
+        &mut self,
+        key: &'static str,
+        diags: &mut Diagnostics,
+    ) -> Option<Text> {
         if self.node(key).is_none() {
             diags.push(self.missing(key));
             return None;
@@ -82,21 +106,31 @@ impl<'n> Fields<'n> {
         match &node.value {
             NodeValue::Bool(b) => Some(*b),
             _ => {
-                diags.push(wrong_type(node, &self.path(key), "a boolean (true or false)"));
+                diags.push(wrong_type(
+                    node,
+                    &self.path(key),
+                    "a boolean (true or false)",
+                ));
                 None
             }
         }
     }
 
     /// A nested mapping.
-    pub(crate) fn object(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<Fields<'n>> {
+    pub(crate) fn object(
+        &mut self,
+        key: &'static str,
+        diags: &mut Diagnostics,
+    ) -> Option<Fields<'n>> {
         let node = self.node(key)?;
         Fields::of(node, self.path(key), diags)
     }
 
     /// The items of a list; absent or null is empty.
     pub(crate) fn list(&mut self, key: &'static str, diags: &mut Diagnostics) -> &'n [Node] {
-        let Some(node) = self.node(key) else { return &[] };
+        let Some(node) = self.node(key) else {
+            return &[];
+        };
         match &node.value {
             NodeValue::List(items) => items,
             _ => {
@@ -112,7 +146,10 @@ impl<'n> Fields<'n> {
         let mut out = Vec::new();
         for item in self.list(key, diags) {
             match &item.value {
-                NodeValue::String(s) => out.push(Text { value: s.clone(), span: item.span }),
+                NodeValue::String(s) => out.push(Text {
+                    value: s.clone(),
+                    span: item.span,
+                }),
                 _ => diags.push(wrong_type(item, &format!("an item of {path}"), "a string")),
             }
         }
@@ -125,7 +162,9 @@ impl<'n> Fields<'n> {
         key: &'static str,
         diags: &mut Diagnostics,
     ) -> Vec<(String, String)> {
-        let Some(map) = self.node(key) else { return Vec::new() };
+        let Some(map) = self.node(key) else {
+            return Vec::new();
+        };
         let NodeValue::Map(entries) = &map.value else {
             diags.push(wrong_type(map, &self.path(key), "a mapping of strings"));
             return Vec::new();
@@ -135,8 +174,9 @@ impl<'n> Fields<'n> {
             match &v.value {
                 NodeValue::String(s) => out.push((k.text.clone(), s.clone())),
                 _ => diags.push(
-                    wrong_type(v, &format!("{}.{}", self.path(key), k.text), "a string")
-                        .with_help("label and annotation values are strings: quote numbers and booleans"),
+                    wrong_type(v, &format!("{}.{}", self.path(key), k.text), "a string").with_help(
+                        "label and annotation values are strings: quote numbers and booleans",
+                    ),
                 ),
             }
         }
@@ -149,13 +189,28 @@ impl<'n> Fields<'n> {
     }
 
     pub(crate) fn path(&self, key: &str) -> String {
-        if self.what.is_empty() { key.to_owned() } else { format!("{}.{key}", self.what) }
+        if self.what.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.what)
+        }
     }
 
     pub(crate) fn missing(&self, key: &str) -> Diagnostic {
-        Diagnostic::new(Code::MissingField, self.head(), format!("`{}` is required", self.path(key)))
-            .with_label_text(format!("this object has no `{key}`"))
-            .with_help(format!("add `{key}` to {}", if self.what.is_empty() { "the object" } else { &self.what }))
+        Diagnostic::new(
+            Code::MissingField,
+            self.head(),
+            format!("`{}` is required", self.path(key)),
+        )
+        .with_label_text(format!("this object has no `{key}`"))
+        .with_help(format!(
+            "add `{key}` to {}",
+            if self.what.is_empty() {
+                "the object"
+            } else {
+                &self.what
+            }
+        ))
     }
 
     /// Reports every field that was never asked for, with the closest known name.
@@ -172,7 +227,9 @@ impl<'n> Fields<'n> {
             diagnostic = match did_you_mean(&key.text, self.asked.iter().copied()) {
                 Some(known) => diagnostic
                     .with_label_text(format!("did you mean `{known}`?"))
-                    .with_help(format!("rename it to `{known}`; oam ignores fields it does not know")),
+                    .with_help(format!(
+                        "rename it to `{known}`; oam ignores fields it does not know"
+                    )),
                 None => diagnostic.with_help(format!(
                     "oam ignores this field; the known fields here are: {}",
                     self.asked.join(", ")
@@ -185,6 +242,10 @@ impl<'n> Fields<'n> {
 
 /// "`spec.replicas` must be a number, found a string".
 pub(crate) fn wrong_type(node: &Node, what: &str, expected: &str) -> Diagnostic {
-    Diagnostic::new(Code::WrongType, node.span, format!("`{what}` must be {expected}"))
-        .with_label_text(format!("found {}", node.type_name()))
+    Diagnostic::new(
+        Code::WrongType,
+        node.span,
+        format!("`{what}` must be {expected}"),
+    )
+    .with_label_text(format!("found {}", node.type_name()))
 }

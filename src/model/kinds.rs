@@ -18,7 +18,10 @@ impl GroupKind {
     /// From an `apiVersion` (`apps/v1`, `v1`) and a kind.
     pub(crate) fn of(api_version: &str, kind: &str) -> GroupKind {
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        GroupKind { group: group.to_owned(), kind: kind.to_owned() }
+        GroupKind {
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+        }
     }
 }
 
@@ -35,15 +38,40 @@ const WELL_KNOWN: &[(&str, &str, &str, &str)] = &[
     ("apps", "v1", "Deployment", "deployments"),
     ("apps", "v1", "ReplicaSet", "replicasets"),
     ("apps", "v1", "StatefulSet", "statefulsets"),
-    ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
+    (
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+    ),
     ("batch", "v1", "CronJob", "cronjobs"),
     ("batch", "v1", "Job", "jobs"),
     ("networking.k8s.io", "v1", "Ingress", "ingresses"),
-    ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies"),
-    ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets"),
-    (OAM_GROUP, "v1alpha2", "ContainerizedWorkload", "containerizedworkloads"),
+    (
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+    ),
+    (
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+    ),
+    (
+        OAM_GROUP,
+        "v1alpha2",
+        "ContainerizedWorkload",
+        "containerizedworkloads",
+    ),
     (OAM_GROUP, "v1alpha2", "HealthScope", "healthscopes"),
-    (OAM_GROUP, "v1alpha2", "ManualScalerTrait", "manualscalertraits"),
+    (
+        OAM_GROUP,
+        "v1alpha2",
+        "ManualScalerTrait",
+        "manualscalertraits",
+    ),
 ];
 
 /// `<plural>.<group>` of a kind, as definitions are named.
@@ -51,7 +79,12 @@ pub(crate) fn crd_name_of(group_kind: &GroupKind, crds: &[Crd]) -> String {
     let plural = crds
         .iter()
         .find(|c| c.group_kind == *group_kind)
-        .and_then(|c| c.name.split_once('.').map(|(p, _)| p.to_owned()).or_else(|| Some(c.name.clone())))
+        .and_then(|c| {
+            c.name
+                .split_once('.')
+                .map(|(p, _)| p.to_owned())
+                .or_else(|| Some(c.name.clone()))
+        })
         .or_else(|| {
             WELL_KNOWN
                 .iter()
@@ -59,13 +92,20 @@ pub(crate) fn crd_name_of(group_kind: &GroupKind, crds: &[Crd]) -> String {
                 .map(|(_, _, _, p)| (*p).to_owned())
         })
         .unwrap_or_else(|| guess_plural(&group_kind.kind));
-    if group_kind.group.is_empty() { plural } else { format!("{plural}.{}", group_kind.group) }
+    if group_kind.group.is_empty() {
+        plural
+    } else {
+        format!("{plural}.{}", group_kind.group)
+    }
 }
 
 /// The `apiVersion` and kind a CRD name stands for, if a CRD or the table knows it.
 pub(crate) fn type_of_crd_name(crd_name: &str, crds: &[Crd]) -> Option<(String, String)> {
     if let Some(crd) = crds.iter().find(|c| c.name == crd_name) {
-        return Some((api_version(&crd.group_kind.group, &crd.version), crd.group_kind.kind.clone()));
+        return Some((
+            api_version(&crd.group_kind.group, &crd.version),
+            crd.group_kind.kind.clone(),
+        ));
     }
     let (plural, group) = crd_name.split_once('.').unwrap_or((crd_name, ""));
     WELL_KNOWN
@@ -75,7 +115,11 @@ pub(crate) fn type_of_crd_name(crd_name: &str, crds: &[Crd]) -> Option<(String, 
 }
 
 fn api_version(group: &str, version: &str) -> String {
-    if group.is_empty() { version.to_owned() } else { format!("{group}/{version}") }
+    if group.is_empty() {
+        version.to_owned()
+    } else {
+        format!("{group}/{version}")
+    }
 }
 
 /// Kubernetes' default plural: lower-case, `s`/`x`/`z`/`ch`/`sh` → `+es`, consonant `y` → `ies`.
@@ -83,7 +127,10 @@ fn guess_plural(kind: &str) -> String {
     let lower = kind.to_ascii_lowercase();
     if lower.ends_with(['s', 'x', 'z']) || lower.ends_with("ch") || lower.ends_with("sh") {
         format!("{lower}es")
-    } else if let Some(stem) = lower.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {
+    } else if let Some(stem) = lower
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u']))
+    {
         format!("{stem}ies")
     } else {
         format!("{lower}s")
@@ -94,21 +141,44 @@ fn guess_plural(kind: &str) -> String {
 pub(super) fn lower_crd(document: &Document, model: &mut Model, diags: &mut Diagnostics) {
     // CRDs are read for their names only; their other fields are none of oam's business.
     let mut quiet = Diagnostics::default();
-    let Some(mut root) = Fields::of(&document.root, "", &mut quiet) else { return };
-    let Some(mut metadata) = root.object("metadata", &mut quiet) else { return };
-    let Some(name) = metadata.required_string("name", diags) else { return };
-    let Some(mut spec) = root.object("spec", &mut quiet) else { return };
-    let group = spec.string("group", &mut quiet).map(|t| t.value).unwrap_or_default();
-    let kind = spec.object("names", &mut quiet).and_then(|mut n| n.string("kind", &mut quiet));
-    let version = spec.string("version", &mut quiet).map(|t| t.value).or_else(|| {
-        spec.list("versions", &mut quiet)
-            .first()
-            .and_then(|v| v.get("name"))
-            .and_then(|n| n.as_str())
-            .map(str::to_owned)
-    });
+    let Some(mut root) = Fields::of(&document.root, "", &mut quiet) else {
+        return;
+    };
+    let Some(mut metadata) = root.object("metadata", &mut quiet) else {
+        return;
+    };
+    let Some(name) = metadata.required_string("name", diags) else {
+        return;
+    };
+    let Some(mut spec) = root.object("spec", &mut quiet) else {
+        return;
+    };
+    let group = spec
+        .string("group", &mut quiet)
+        .map(|t| t.value)
+        .unwrap_or_default();
+    let kind = spec
+        .object("names", &mut quiet)
+        .and_then(|mut n| n.string("kind", &mut quiet));
+    let version = spec
+        .string("version", &mut quiet)
+        .map(|t| t.value)
+        .or_else(|| {
+            spec.list("versions", &mut quiet)
+                .first()
+                .and_then(|v| v.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+        });
     if let (Some(kind), Some(version)) = (kind, version) {
-        model.crds.push(Crd { name: name.value, group_kind: GroupKind { group, kind: kind.value }, version });
+        model.crds.push(Crd {
+            name: name.value,
+            group_kind: GroupKind {
+                group,
+                kind: kind.value,
+            },
+            version,
+        });
     }
 }
 
@@ -122,11 +192,20 @@ mod tests {
         assert_eq!(guess_plural("Policy"), "policies");
         assert_eq!(guess_plural("Gateway"), "gateways");
         assert_eq!(guess_plural("Ingress"), "ingresses");
-        assert_eq!(crd_name_of(&GroupKind::of("apps/v1", "Deployment"), &[]), "deployments.apps");
-        assert_eq!(crd_name_of(&GroupKind::of("v1", "Service"), &[]), "services");
+        assert_eq!(
+            crd_name_of(&GroupKind::of("apps/v1", "Deployment"), &[]),
+            "deployments.apps"
+        );
+        assert_eq!(
+            crd_name_of(&GroupKind::of("v1", "Service"), &[]),
+            "services"
+        );
         assert_eq!(
             type_of_crd_name("containerizedworkloads.core.oam.dev", &[]),
-            Some(("core.oam.dev/v1alpha2".to_owned(), "ContainerizedWorkload".to_owned()))
+            Some((
+                "core.oam.dev/v1alpha2".to_owned(),
+                "ContainerizedWorkload".to_owned()
+            ))
         );
     }
 }

@@ -8,8 +8,8 @@ mod kinds;
 mod revision;
 mod v1alpha2;
 
-pub(crate) use revision::fnv1a32;
 pub(crate) use kinds::{GroupKind, crd_name_of, type_of_crd_name};
+pub(crate) use revision::fnv1a32;
 
 use serde_json::Value;
 
@@ -193,7 +193,11 @@ pub(crate) fn lower(documents: &[Document], diags: &mut Diagnostics) -> Model {
 }
 
 /// CRDs teach plurals and versions; nothing else from a definitions directory is rendered.
-fn lower_kubernetes_definitions_only(document: &Document, model: &mut Model, diags: &mut Diagnostics) {
+fn lower_kubernetes_definitions_only(
+    document: &Document,
+    model: &mut Model,
+    diags: &mut Diagnostics,
+) {
     if document.kind == "CustomResourceDefinition" {
         kinds::lower_crd(document, model, diags);
     }
@@ -212,8 +216,19 @@ fn lower_kubernetes(document: &Document, model: &mut Model, diags: &mut Diagnost
         }
     }
     let name = document.root.get("metadata").and_then(|m| m.get("name"));
-    let span = name.map_or_else(|| document.root.get("kind").map_or(document.span(), |k| k.span), |n| n.span);
-    model.raw.push(RawObject { object: document.root.to_value(), span });
+    let span = name.map_or_else(
+        || {
+            document
+                .root
+                .get("kind")
+                .map_or(document.span(), |k| k.span)
+        },
+        |n| n.span,
+    );
+    model.raw.push(RawObject {
+        object: document.root.to_value(),
+        span,
+    });
 }
 
 fn drop_replaced_builtins(model: &mut Model) {
@@ -231,12 +246,21 @@ fn drop_replaced_builtins(model: &mut Model) {
 fn check_duplicates(model: &Model, diags: &mut Diagnostics) {
     let definitions = model.definitions.iter().map(|d| (d.kind.as_str(), &d.name));
     // A stored revision shares its component's name by design.
-    let components =
-        model.components.iter().filter(|c| c.stored_revision.is_none()).map(|c| ("Component", &c.name));
-    let apps = model.apps.iter().map(|a| ("ApplicationConfiguration", &a.name));
+    let components = model
+        .components
+        .iter()
+        .filter(|c| c.stored_revision.is_none())
+        .map(|c| ("Component", &c.name));
+    let apps = model
+        .apps
+        .iter()
+        .map(|a| ("ApplicationConfiguration", &a.name));
     let mut seen: Vec<(&str, &Text)> = Vec::new();
     for (kind, name) in definitions.chain(components).chain(apps) {
-        if let Some((_, first)) = seen.iter().find(|(k, n)| *k == kind && n.value == name.value) {
+        if let Some((_, first)) = seen
+            .iter()
+            .find(|(k, n)| *k == kind && n.value == name.value)
+        {
             diags.push(
                 Diagnostic::new(Code::DuplicateName, name.span, format!("a second {kind} named `{}`", name.value))
                     .with_label(first.span, "first defined here")

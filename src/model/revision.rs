@@ -14,7 +14,11 @@ impl Component {
         }
         let mut canonical = String::new();
         write_canonical(&self.spec, &mut canonical);
-        format!("{}-{}", self.name.value, &format!("{:016x}", fnv1a64(canonical.as_bytes()))[..10])
+        format!(
+            "{}-{}",
+            self.name.value,
+            &format!("{:016x}", fnv1a64(canonical.as_bytes()))[..10]
+        )
     }
 }
 
@@ -51,12 +55,16 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// FNV-1a, 32 bit, as the runtime names ConfigMaps of config files.
 pub(crate) fn fnv1a32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5, |hash, b| (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5, |hash, b| {
+        (hash ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// FNV-1a, 64 bit: small, portable, and stable across platforms and releases.
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -65,8 +73,10 @@ mod tests {
 
     #[test]
     fn canonical_form_ignores_key_order() {
-        let a: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":{"y":[1,2],"x":null}}"#).unwrap();
-        let b: serde_json::Value = serde_json::from_str(r#"{"a":{"x":null,"y":[1,2]},"b":1}"#).unwrap();
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"b":1,"a":{"y":[1,2],"x":null}}"#).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str(r#"{"a":{"x":null,"y":[1,2]},"b":1}"#).unwrap();
         let (mut x, mut y) = (String::new(), String::new());
         write_canonical(&a, &mut x);
         write_canonical(&b, &mut y);

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::fields::Fields;
 use super::{
-    App, AppComponent, Component, ComponentRef, Definition, DefinitionKind, GroupKind, Model, Parameter,
-    ParameterValue, ScopeObject, ScopeRef, Text, TraitBinding,
+    App, AppComponent, Component, ComponentRef, Definition, DefinitionKind, GroupKind, Model,
+    Parameter, ParameterValue, ScopeObject, ScopeRef, Text, TraitBinding,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Document, Node, NodeValue};
@@ -17,39 +17,64 @@ const ALIAS_ANNOTATION: &str = "definition.oam.dev/alias";
 const SCOPE_KINDS: &[&str] = &["HealthScope"];
 
 pub(super) fn lower(document: &Document, model: &mut Model, diags: &mut Diagnostics) {
-    let Some(mut root) = Fields::of(&document.root, "", diags) else { return };
+    let Some(mut root) = Fields::of(&document.root, "", diags) else {
+        return;
+    };
     root.string("apiVersion", diags);
     root.string("kind", diags);
     match document.kind.as_str() {
-        "Component" => {
-            if let Some(component) = lower_component(&mut root, diags) {
-                model.components.push(component);
+        "Component" => match lower_component(&mut root, diags) {
+            Some(component) => model.components.push(component),
+            None => return,
+        },
+        "ApplicationConfiguration" => match lower_app(&mut root, diags) {
+            Some(app) => model.apps.push(app),
+            None => return,
+        },
+        "WorkloadDefinition" | "TraitDefinition" | "ScopeDefinition" => {
+            let kind = match document.kind.as_str() {
+                "WorkloadDefinition" => DefinitionKind::Workload,
+                "TraitDefinition" => DefinitionKind::Trait,
+                _ => DefinitionKind::Scope,
+            };
+            if !lower_definition(document, kind, &mut root, model, diags) {
+                return;
             }
         }
-        "ApplicationConfiguration" => {
-            if let Some(app) = lower_app(&mut root, diags) {
-                model.apps.push(app);
-            }
-        }
-        "WorkloadDefinition" => lower_definition(document, DefinitionKind::Workload, &mut root, model, diags),
-        "TraitDefinition" => lower_definition(document, DefinitionKind::Trait, &mut root, model, diags),
-        "ScopeDefinition" => lower_definition(document, DefinitionKind::Scope, &mut root, model, diags),
         kind if SCOPE_KINDS.contains(&kind) => {
-            let Some(name) = metadata_name(&mut root, diags) else { return };
+            let Some(name) = metadata_name(&mut root, diags) else {
+                return;
+            };
             let group_kind = GroupKind::of(&document.api_version, kind);
-            model.scopes.push(ScopeObject { group_kind, name, object: document.root.to_value() });
+            model.scopes.push(ScopeObject {
+                group_kind,
+                name,
+                object: document.root.to_value(),
+            });
             return;
         }
         kind => {
-            let span = document.root.get("kind").map_or(document.span(), |n| n.span);
+            let span = document
+                .root
+                .get("kind")
+                .map_or(document.span(), |n| n.span);
             let help = if ["ContainerizedWorkload", "ManualScalerTrait"].contains(&kind) {
-                format!("a {kind} is rendered as part of an app: put it in a Component's `spec.workload` or an ApplicationConfiguration trait")
+                format!(
+                    "a {kind} is rendered as part of an app: put it in a Component's `spec.workload` or an ApplicationConfiguration trait"
+                )
             } else {
                 "v1alpha2 kinds are Component, ApplicationConfiguration, WorkloadDefinition, TraitDefinition, ScopeDefinition and HealthScope".to_owned()
             };
             diags.push(
-                Diagnostic::new(Code::UnknownOamKind, span, format!("`{}` has no kind `{kind}` that oam renders", document.api_version))
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::UnknownOamKind,
+                    span,
+                    format!(
+                        "`{}` has no kind `{kind}` that oam renders",
+                        document.api_version
+                    ),
+                )
+                .with_help(help),
             );
             return;
         }
@@ -95,7 +120,11 @@ fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         return None;
     };
     let spec_value = spec.to_value();
-    let parameters = spec.list("parameters", diags).iter().filter_map(|p| lower_parameter(p, diags)).collect();
+    let parameters = spec
+        .list("parameters", diags)
+        .iter()
+        .filter_map(|p| lower_parameter(p, diags))
+        .collect();
     spec.value("helm"); // KubeVela's Helm-release components are not rendered by oam
     let workload = spec.node("workload");
     spec.finish(diags);
@@ -106,13 +135,24 @@ fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         return None;
     };
     let NodeValue::Map(_) = &workload.value else {
-        diags.push(super::fields::wrong_type(workload, "spec.workload", "a mapping (a Kubernetes object)"));
+        diags.push(super::fields::wrong_type(
+            workload,
+            "spec.workload",
+            "a mapping (a Kubernetes object)",
+        ));
         return None;
     };
     let workload_type = workload.get("type").and_then(|t| {
-        let text = t.as_str().map(|s| Text { value: s.to_owned(), span: t.span });
+        let text = t.as_str().map(|s| Text {
+            value: s.to_owned(),
+            span: t.span,
+        });
         if text.is_none() {
-            diags.push(super::fields::wrong_type(t, "spec.workload.type", "a string (a WorkloadDefinition name)"));
+            diags.push(super::fields::wrong_type(
+                t,
+                "spec.workload.type",
+                "a string (a WorkloadDefinition name)",
+            ));
         }
         text
     });
@@ -141,7 +181,11 @@ fn lower_parameter(node: &Node, diags: &mut Diagnostics) -> Option<Parameter> {
     fields.string("description", diags);
     fields.string("type", diags); // the spec's examples write it; the runtime ignores it
     fields.finish(diags);
-    Some(Parameter { name: name?, field_paths, required })
+    Some(Parameter {
+        name: name?,
+        field_paths,
+        required,
+    })
 }
 
 fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
@@ -150,7 +194,11 @@ fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
         diags.push(root.missing("spec"));
         return None;
     };
-    let components = spec.list("components", diags).iter().filter_map(|c| lower_app_component(c, diags)).collect();
+    let components = spec
+        .list("components", diags)
+        .iter()
+        .filter_map(|c| lower_app_component(c, diags))
+        .collect();
     spec.finish(diags);
     Some(App {
         name: metadata.name,
@@ -178,20 +226,50 @@ fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppCompon
             );
             return None;
         }
+        (None, None)
+            if fields.key_span("componentName").is_some()
+                || fields.key_span("revisionName").is_some() =>
+        {
+            return None; // the wrong type is reported already
+        }
         (None, None) => {
             diags.push(
-                Diagnostic::new(Code::ComponentRefShape, fields.head(), "this component entry names no component")
-                    .with_help("add `componentName: <Component name>` (or `revisionName` to pin a revision)"),
+                Diagnostic::new(
+                    Code::ComponentRefShape,
+                    fields.head(),
+                    "this component entry names no component",
+                )
+                .with_help(
+                    "add `componentName: <Component name>` (or `revisionName` to pin a revision)",
+                ),
             );
             return None;
         }
     };
-    let parameter_values = fields.list("parameterValues", diags).iter().filter_map(|p| lower_parameter_value(p, diags)).collect();
-    let traits = fields.list("traits", diags).iter().filter_map(|t| lower_trait(t, diags)).collect();
-    let scopes = fields.list("scopes", diags).iter().filter_map(|s| lower_scope_ref(s, diags)).collect();
+    let parameter_values = fields
+        .list("parameterValues", diags)
+        .iter()
+        .filter_map(|p| lower_parameter_value(p, diags))
+        .collect();
+    let traits = fields
+        .list("traits", diags)
+        .iter()
+        .filter_map(|t| lower_trait(t, diags))
+        .collect();
+    let scopes = fields
+        .list("scopes", diags)
+        .iter()
+        .filter_map(|s| lower_scope_ref(s, diags))
+        .collect();
     data_passing(&mut fields, diags);
     fields.finish(diags);
-    Some(AppComponent { component, span: node.span, parameter_values, traits, scopes })
+    Some(AppComponent {
+        component,
+        span: node.span,
+        parameter_values,
+        traits,
+        scopes,
+    })
 }
 
 /// `dataOutputs`/`dataInputs` are accepted; their wiring is not applied yet, which is said.
@@ -213,9 +291,18 @@ fn lower_parameter_value(node: &Node, diags: &mut Diagnostics) -> Option<Paramet
     let mut fields = Fields::of(node, "parameterValues[]", diags)?;
     let name = fields.required_string("name", diags);
     let value = match fields.node("value") {
-        Some(v @ Node { value: NodeValue::String(_) | NodeValue::Number(_) | NodeValue::Bool(_), .. }) => v.to_value(),
+        Some(
+            v @ Node {
+                value: NodeValue::String(_) | NodeValue::Number(_) | NodeValue::Bool(_),
+                ..
+            },
+        ) => v.to_value(),
         Some(v) => {
-            diags.push(super::fields::wrong_type(v, "parameterValues[].value", "a string or a number"));
+            diags.push(super::fields::wrong_type(
+                v,
+                "parameterValues[].value",
+                "a string or a number",
+            ));
             return None;
         }
         None => {
@@ -237,16 +324,27 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
         return None;
     };
     let NodeValue::Map(_) = &trait_node.value else {
-        diags.push(super::fields::wrong_type(trait_node, "traits[].trait", "a mapping (a Kubernetes object)"));
+        diags.push(super::fields::wrong_type(
+            trait_node,
+            "traits[].trait",
+            "a mapping (a Kubernetes object)",
+        ));
         return None;
     };
     // The runtime's mutating webhook shorthand: {name: <TraitDefinition>, properties: {…}}.
     let is_shorthand = trait_node.get("apiVersion").is_none() && trait_node.get("kind").is_none();
     let named = match (is_shorthand, trait_node.get("name")) {
         (true, Some(n)) => match n.as_str() {
-            Some(s) => Some(Text { value: s.to_owned(), span: n.span }),
+            Some(s) => Some(Text {
+                value: s.to_owned(),
+                span: n.span,
+            }),
             None => {
-                diags.push(super::fields::wrong_type(n, "traits[].trait.name", "a string (a TraitDefinition name)"));
+                diags.push(super::fields::wrong_type(
+                    n,
+                    "traits[].trait.name",
+                    "a string (a TraitDefinition name)",
+                ));
                 return None;
             }
         },
@@ -265,12 +363,25 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
         }
         None => trait_node.to_value(),
     };
-    Some(TraitBinding { object, span: trait_node.span, named })
+    // Point at what names the trait (its kind, or the shorthand's name), not the whole object.
+    let span = trait_node
+        .get("kind")
+        .or_else(|| trait_node.get("name"))
+        .map_or(trait_node.span, |n| n.span);
+    Some(TraitBinding {
+        object,
+        span,
+        named,
+    })
 }
 
 fn fields_missing(node: &Node, key: &str) -> Diagnostic {
-    Diagnostic::new(Code::MissingField, node.span, format!("`{key}` is required here"))
-        .with_help(format!("add `{key}:` to this entry"))
+    Diagnostic::new(
+        Code::MissingField,
+        node.span,
+        format!("`{key}` is required here"),
+    )
+    .with_help(format!("add `{key}:` to this entry"))
 }
 
 fn lower_scope_ref(node: &Node, diags: &mut Diagnostics) -> Option<ScopeRef> {
@@ -284,7 +395,12 @@ fn lower_scope_ref(node: &Node, diags: &mut Diagnostics) -> Option<ScopeRef> {
     let name = scope_ref.required_string("name", diags);
     scope_ref.finish(diags);
     fields.finish(diags);
-    Some(ScopeRef { api_version: api_version?.value, kind: kind?.value, name: name?, span: node.span })
+    Some(ScopeRef {
+        api_version: api_version?.value,
+        kind: kind?.value,
+        name: name?,
+        span: node.span,
+    })
 }
 
 fn lower_definition(
@@ -293,18 +409,22 @@ fn lower_definition(
     root: &mut Fields<'_>,
     model: &mut Model,
     diags: &mut Diagnostics,
-) {
-    let Some(metadata) = metadata(root, diags) else { return };
+) -> bool {
+    let Some(metadata) = metadata(root, diags) else {
+        return false;
+    };
     let mut spec = match root.object("spec", diags) {
         Some(spec) => spec,
         None => {
             diags.push(root.missing("spec"));
-            return;
+            return false;
         }
     };
     let (crd_name, crd_version) = match spec.object("definitionRef", diags) {
         Some(mut reference) => {
-            let name = reference.string("name", diags).filter(|n| !n.value.is_empty());
+            let name = reference
+                .string("name", diags)
+                .filter(|n| !n.value.is_empty());
             let version = reference.string("version", diags).map(|v| v.value);
             reference.finish(diags);
             (name, version)
@@ -336,33 +456,51 @@ fn lower_definition(
         DefinitionKind::Trait => {
             definition.applies_to = spec.strings("appliesToWorkloads", diags);
             definition.conflicts_with = spec.strings("conflictsWith", diags);
-            definition.workload_ref_path = spec.string("workloadRefPath", diags).filter(|p| !p.value.is_empty());
+            definition.workload_ref_path = spec
+                .string("workloadRefPath", diags)
+                .filter(|p| !p.value.is_empty());
             definition.revision_enabled = spec.bool("revisionEnabled", diags).unwrap_or(false);
             spec.bool("podDisruptive", diags);
         }
         DefinitionKind::Scope => {
-            definition.workload_refs_path = spec.string("workloadRefsPath", diags).filter(|p| !p.value.is_empty());
-            definition.allow_component_overlap = spec.bool("allowComponentOverlap", diags).unwrap_or(true);
+            definition.workload_refs_path = spec
+                .string("workloadRefsPath", diags)
+                .filter(|p| !p.value.is_empty());
+            definition.allow_component_overlap =
+                spec.bool("allowComponentOverlap", diags).unwrap_or(true);
         }
     }
     spec.finish(diags);
     model.definitions.push(definition);
+    true
 }
 
 fn annotation(annotations: &[(String, String)], key: &str) -> Option<String> {
-    annotations.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    annotations
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
 }
 
 /// A Component kept as an `apps/v1` ControllerRevision (as the runtime stores revisions): the
 /// pinned spec a `revisionName` refers to.
-pub(super) fn lower_controller_revision(document: &Document, diags: &mut Diagnostics) -> Option<Component> {
+pub(super) fn lower_controller_revision(
+    document: &Document,
+    diags: &mut Diagnostics,
+) -> Option<Component> {
     let data = document.root.get("data")?;
-    let is_component = data.get("apiVersion").and_then(Node::as_str) == Some("core.oam.dev/v1alpha2")
+    let is_component = data.get("apiVersion").and_then(Node::as_str)
+        == Some("core.oam.dev/v1alpha2")
         && data.get("kind").and_then(Node::as_str) == Some("Component");
     if !is_component {
         return None;
     }
-    let revision = document.root.get("metadata")?.get("name")?.as_str()?.to_owned();
+    let revision = document
+        .root
+        .get("metadata")?
+        .get("name")?
+        .as_str()?
+        .to_owned();
     let mut fields = Fields::of(data, "data", diags)?;
     fields.string("apiVersion", diags);
     fields.string("kind", diags);

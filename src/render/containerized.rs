@@ -12,12 +12,20 @@ const SELECTOR_LABEL: &str = "containerizedworkload.oam.crossplane.io";
 
 /// The objects a ContainerizedWorkload becomes, Deployment first; `None` for other kinds.
 pub(super) fn expand(workload: &Value) -> Option<Vec<Value>> {
-    let is_containerized = workload.get("kind").and_then(Value::as_str) == Some("ContainerizedWorkload")
-        && workload.get("apiVersion").and_then(Value::as_str).is_some_and(|v| v.starts_with("core.oam.dev/"));
+    let is_containerized = workload.get("kind").and_then(Value::as_str)
+        == Some("ContainerizedWorkload")
+        && workload
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with("core.oam.dev/"));
     if !is_containerized {
         return None;
     }
-    let name = workload.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let name = workload
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), json!(name));
     for key in ["namespace", "labels", "annotations"] {
@@ -29,10 +37,20 @@ pub(super) fn expand(workload: &Value) -> Option<Vec<Value>> {
     let mut pod = Pod::default();
     let mut config_maps = Vec::new();
     let empty = Vec::new();
-    let containers = spec.get("containers").and_then(Value::as_array).unwrap_or(&empty);
+    let containers = spec
+        .get("containers")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
     let mut ports = Vec::new();
     for container in containers {
-        let translated = translate_container(container, &name, &metadata, &mut pod, &mut config_maps, &mut ports);
+        let translated = translate_container(
+            container,
+            &name,
+            &metadata,
+            &mut pod,
+            &mut config_maps,
+            &mut ports,
+        );
         pod.containers.push(translated);
     }
     let mut node_selector = Map::new();
@@ -53,7 +71,10 @@ pub(super) fn expand(workload: &Value) -> Option<Vec<Value>> {
         pod_spec.insert("nodeSelector".to_owned(), Value::Object(node_selector));
     }
     if !pod.image_pull_secrets.is_empty() {
-        pod_spec.insert("imagePullSecrets".to_owned(), Value::Array(pod.image_pull_secrets));
+        pod_spec.insert(
+            "imagePullSecrets".to_owned(),
+            Value::Array(pod.image_pull_secrets),
+        );
     }
     if !pod.volumes.is_empty() {
         pod_spec.insert("volumes".to_owned(), Value::Array(pod.volumes));
@@ -89,7 +110,11 @@ struct Pod {
 
 impl Pod {
     fn add_volume(&mut self, volume: Value) {
-        if !self.volumes.iter().any(|v| v.get("name") == volume.get("name")) {
+        if !self
+            .volumes
+            .iter()
+            .any(|v| v.get("name") == volume.get("name"))
+        {
             self.volumes.push(volume);
         }
     }
@@ -103,7 +128,10 @@ fn translate_container(
     config_maps: &mut Vec<Value>,
     service_ports: &mut Vec<Value>,
 ) -> Value {
-    let container_name = container.get("name").and_then(Value::as_str).unwrap_or("container");
+    let container_name = container
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("container");
     let mut out = Map::new();
     for key in ["name", "image"] {
         if let Some(value) = container.get(key) {
@@ -134,7 +162,10 @@ fn translate_container(
     if !ports.is_empty() {
         out.insert("ports".to_owned(), Value::Array(ports));
     }
-    let env: Vec<Value> = array(container, "env").iter().filter_map(translate_env).collect();
+    let env: Vec<Value> = array(container, "env")
+        .iter()
+        .filter_map(translate_env)
+        .collect();
     if !env.is_empty() {
         out.insert("env".to_owned(), Value::Array(env));
     }
@@ -150,7 +181,9 @@ fn translate_container(
             out.insert("resources".to_owned(), json!({"requests": requests}));
         }
         for volume in array(resources, "volumes") {
-            let Some(volume_name) = volume.get("name") else { continue };
+            let Some(volume_name) = volume.get("name") else {
+                continue;
+            };
             let mut mount = json!({"name": volume_name, "mountPath": volume.get("mountPath").cloned().unwrap_or(Value::Null)});
             if volume.get("accessMode").and_then(Value::as_str) == Some("RO") {
                 mount["readOnly"] = json!(true);
@@ -164,10 +197,15 @@ fn translate_container(
         }
     }
     for config in array(container, "config") {
-        let Some(path) = config.get("path").and_then(Value::as_str) else { continue };
+        let Some(path) = config.get("path").and_then(Value::as_str) else {
+            continue;
+        };
         let file_name = path.rsplit('/').next().unwrap_or(path);
         if let Some(value) = config.get("value") {
-            let config_map_name = format!("{workload_name}-{container_name}-{}", fnv1a32(path.as_bytes()));
+            let config_map_name = format!(
+                "{workload_name}-{container_name}-{}",
+                fnv1a32(path.as_bytes())
+            );
             let mut cm_metadata = metadata.clone();
             cm_metadata.insert("name".to_owned(), json!(config_map_name));
             config_maps.push(json!({
@@ -176,10 +214,14 @@ fn translate_container(
                 "metadata": cm_metadata,
                 "data": {file_name: value.as_str().map_or_else(|| value.to_string(), str::to_owned)},
             }));
-            pod.add_volume(json!({"name": config_map_name, "configMap": {"name": config_map_name}}));
+            pod.add_volume(
+                json!({"name": config_map_name, "configMap": {"name": config_map_name}}),
+            );
             mounts.push(json!({"name": config_map_name, "mountPath": path, "subPath": file_name}));
         } else if let Some(secret) = config.get("fromSecret") {
-            let (Some(secret_name), Some(key)) = (secret.get("name"), secret.get("key")) else { continue };
+            let (Some(secret_name), Some(key)) = (secret.get("name"), secret.get("key")) else {
+                continue;
+            };
             pod.add_volume(json!({"name": secret_name, "secret": {"secretName": secret_name}}));
             mounts.push(json!({"name": secret_name, "mountPath": path, "subPath": key}));
         }
@@ -205,11 +247,15 @@ fn translate_container(
 fn translate_env(env: &Value) -> Option<Value> {
     let name = env.get("name")?;
     if let Some(value) = env.get("value") {
-        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
         return Some(json!({"name": name, "value": text}));
     }
     let secret = env.get("fromSecret")?;
-    Some(json!({"name": name, "valueFrom": {"secretKeyRef": {"name": secret.get("name")?, "key": secret.get("key")?}}}))
+    Some(
+        json!({"name": name, "valueFrom": {"secretKeyRef": {"name": secret.get("name")?, "key": secret.get("key")?}}}),
+    )
 }
 
 /// Quantities are strings in Kubernetes; a bare number is written as one.
@@ -221,5 +267,8 @@ fn quantity(value: &Value) -> Value {
 }
 
 fn array<'v>(value: &'v Value, key: &str) -> &'v [Value] {
-    value.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }

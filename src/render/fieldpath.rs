@@ -20,17 +20,22 @@ pub(crate) fn parse(path: &str) -> Result<Vec<Segment>, String> {
     let mut expect_field = true;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('[') {
-            let close = after.find(']').ok_or_else(|| format!("`[` without `]` in `{path}`"))?;
+            let close = after
+                .find(']')
+                .ok_or_else(|| format!("`[` without `]` in `{path}`"))?;
             let inner = &after[..close];
-            let segment = if let Some(quoted) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                Segment::Field(quoted.to_owned())
-            } else if let Ok(index) = inner.parse::<usize>() {
-                Segment::Index(index)
-            } else if !inner.is_empty() && !inner.contains(['"', '[']) {
-                Segment::Field(inner.to_owned())
-            } else {
-                return Err(format!("`[{inner}]` is neither an index nor a key in `{path}`"));
-            };
+            let segment =
+                if let Some(quoted) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                    Segment::Field(quoted.to_owned())
+                } else if let Ok(index) = inner.parse::<usize>() {
+                    Segment::Index(index)
+                } else if !inner.is_empty() && !inner.contains(['"', '[']) {
+                    Segment::Field(inner.to_owned())
+                } else {
+                    return Err(format!(
+                        "`[{inner}]` is neither an index nor a key in `{path}`"
+                    ));
+                };
             segments.push(segment);
             rest = &after[close + 1..];
             expect_field = false;
@@ -63,7 +68,13 @@ pub(crate) fn set(target: &mut Value, path: &[Segment], value: Value) -> Result<
     for (i, segment) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         let next_is_index = matches!(path.get(i + 1), Some(Segment::Index(_)));
-        let empty = || if next_is_index { Value::Array(Vec::new()) } else { Value::Object(Map::new()) };
+        let empty = || {
+            if next_is_index {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(Map::new())
+            }
+        };
         match segment {
             Segment::Field(name) => {
                 if current.is_null() {
@@ -105,7 +116,9 @@ pub(crate) fn set(target: &mut Value, path: &[Segment], value: Value) -> Result<
 
 fn push_segment(walked: &mut String, segment: &Segment) {
     match segment {
-        Segment::Field(name) if name.contains(['.', '[', ']']) => walked.push_str(&format!("[\"{name}\"]")),
+        Segment::Field(name) if name.contains(['.', '[', ']']) => {
+            walked.push_str(&format!("[\"{name}\"]"))
+        }
         Segment::Field(name) => {
             if !walked.is_empty() {
                 walked.push('.');
@@ -117,7 +130,11 @@ fn push_segment(walked: &mut String, segment: &Segment) {
 }
 
 fn display(walked: &str) -> &str {
-    if walked.is_empty() { "the object" } else { walked }
+    if walked.is_empty() {
+        "the object"
+    } else {
+        walked
+    }
 }
 
 #[cfg(test)]
@@ -136,8 +153,14 @@ mod tests {
                 Segment::Field("image".into())
             ]
         );
-        assert_eq!(parse(r#"metadata.labels["a.b/c"]"#).unwrap()[2], Segment::Field("a.b/c".into()));
-        assert_eq!(parse("metadata.labels[state]").unwrap()[2], Segment::Field("state".into()));
+        assert_eq!(
+            parse(r#"metadata.labels["a.b/c"]"#).unwrap()[2],
+            Segment::Field("a.b/c".into())
+        );
+        assert_eq!(
+            parse("metadata.labels[state]").unwrap()[2],
+            Segment::Field("state".into())
+        );
         for bad in ["", "a..b", "a.", ".a", "a[0", "a[0]b", "a[\"x]"] {
             assert!(parse(bad).is_err(), "{bad} should not parse");
         }
@@ -146,7 +169,12 @@ mod tests {
     #[test]
     fn sets_create_and_pad() {
         let mut v = json!({"metadata": {"name": "x"}});
-        set(&mut v, &parse("spec.containers[1].image").unwrap(), json!("nginx")).unwrap();
+        set(
+            &mut v,
+            &parse("spec.containers[1].image").unwrap(),
+            json!("nginx"),
+        )
+        .unwrap();
         assert_eq!(v["spec"]["containers"], json!([null, {"image": "nginx"}]));
         let err = set(&mut v, &parse("metadata[0]").unwrap(), json!(1)).unwrap_err();
         assert_eq!(err, "`metadata` is not a list");

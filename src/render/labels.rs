@@ -22,7 +22,10 @@ pub(super) fn label(object: &mut Value, context: &Context<'_, '_>, resource: Res
     };
     let oam = [
         ("app.oam.dev/name", context.app.name.value.as_str()),
-        ("app.oam.dev/component", context.bound.component.name.value.as_str()),
+        (
+            "app.oam.dev/component",
+            context.bound.component.name.value.as_str(),
+        ),
         ("app.oam.dev/revision", context.bound.revision.as_str()),
         ("app.oam.dev/resourceType", resource_type),
         (key, type_name),
@@ -32,14 +35,23 @@ pub(super) fn label(object: &mut Value, context: &Context<'_, '_>, resource: Res
             labels.insert(k.to_owned(), Value::String(v.to_owned()));
         }
         for (k, v) in &context.app.labels {
-            labels.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+            labels
+                .entry(k.clone())
+                .or_insert_with(|| Value::String(v.clone()));
         }
     }
-    let inherited: Vec<&(String, String)> = context.app.annotations.iter().filter(|(k, _)| k != LAST_APPLIED).collect();
+    let inherited: Vec<&(String, String)> = context
+        .app
+        .annotations
+        .iter()
+        .filter(|(k, _)| k != LAST_APPLIED)
+        .collect();
     if !inherited.is_empty() {
         if let Some(annotations) = metadata_map(object, "annotations") {
             for (k, v) in inherited {
-                annotations.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+                annotations
+                    .entry(k.clone())
+                    .or_insert_with(|| Value::String(v.clone()));
             }
         }
     }
@@ -52,14 +64,22 @@ pub(super) fn label_scope(object: &mut Value, app: Option<&str>) {
         if let Some(app) = app {
             labels.insert("app.oam.dev/name".to_owned(), Value::String(app.to_owned()));
         }
-        labels.insert("app.oam.dev/resourceType".to_owned(), Value::String("SCOPE".to_owned()));
+        labels.insert(
+            "app.oam.dev/resourceType".to_owned(),
+            Value::String("SCOPE".to_owned()),
+        );
     }
     drop_last_applied(object);
 }
 
 fn drop_last_applied(object: &mut Value) {
-    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else { return };
-    if let Some(annotations) = metadata.get_mut("annotations").and_then(Value::as_object_mut) {
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(annotations) = metadata
+        .get_mut("annotations")
+        .and_then(Value::as_object_mut)
+    {
         annotations.shift_remove(LAST_APPLIED);
         if annotations.is_empty() {
             metadata.shift_remove("annotations");
@@ -68,9 +88,18 @@ fn drop_last_applied(object: &mut Value) {
 }
 
 /// `metadata.<field>` as a mutable map, created when missing.
-pub(super) fn metadata_map<'v>(object: &'v mut Value, field: &str) -> Option<&'v mut Map<String, Value>> {
-    let metadata = object.as_object_mut()?.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
-    let map = metadata.as_object_mut()?.entry(field).or_insert_with(|| Value::Object(Map::new()));
+pub(super) fn metadata_map<'v>(
+    object: &'v mut Value,
+    field: &str,
+) -> Option<&'v mut Map<String, Value>> {
+    let metadata = object
+        .as_object_mut()?
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let map = metadata
+        .as_object_mut()?
+        .entry(field)
+        .or_insert_with(|| Value::Object(Map::new()));
     if map.is_null() {
         *map = Value::Object(Map::new());
     }

@@ -38,13 +38,26 @@ pub(crate) struct RenderOptions {
 pub(crate) fn reference_to(object: &Value) -> Value {
     let mut reference = Map::new();
     for key in ["apiVersion", "kind"] {
-        reference.insert(key.to_owned(), object.get(key).cloned().unwrap_or(Value::Null));
+        reference.insert(
+            key.to_owned(),
+            object.get(key).cloned().unwrap_or(Value::Null),
+        );
     }
-    reference.insert("name".to_owned(), object.pointer("/metadata/name").cloned().unwrap_or(Value::Null));
+    reference.insert(
+        "name".to_owned(),
+        object
+            .pointer("/metadata/name")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
     Value::Object(reference)
 }
 
-pub(crate) fn render(checked: &Checked<'_>, options: &RenderOptions, diags: &mut Diagnostics) -> Vec<Object> {
+pub(crate) fn render(
+    checked: &Checked<'_>,
+    options: &RenderOptions,
+    diags: &mut Diagnostics,
+) -> Vec<Object> {
     let mut objects = Vec::new();
     // (scope, app, workload reference), in app order.
     let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();
@@ -52,20 +65,43 @@ pub(crate) fn render(checked: &Checked<'_>, options: &RenderOptions, diags: &mut
         let app = checked_app.app;
         let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
         for bound in &checked_app.components {
-            let context = workload::Context { app, bound, namespace: namespace.as_deref() };
-            let Some(rendered) = workload::render_component(&context, diags) else { continue };
+            let context = workload::Context {
+                app,
+                bound,
+                namespace: namespace.as_deref(),
+            };
+            let Some(rendered) = workload::render_component(&context, diags) else {
+                continue;
+            };
             for scope in &bound.scopes {
-                if scope.definition.is_some_and(|d| d.workload_refs_path.is_some()) {
-                    scope_members.push((scope.scope, app.name.value.clone(), rendered.primary_reference.clone()));
+                if scope
+                    .definition
+                    .is_some_and(|d| d.workload_refs_path.is_some())
+                {
+                    scope_members.push((
+                        scope.scope,
+                        app.name.value.clone(),
+                        rendered.primary_reference.clone(),
+                    ));
                 }
             }
             let span = bound.entry.span;
-            objects.extend(rendered.objects.into_iter().map(|value| Object { value, app: Some(app.name.value.clone()), span, passthrough: false }));
+            objects.extend(rendered.objects.into_iter().map(|value| Object {
+                value,
+                app: Some(app.name.value.clone()),
+                span,
+                passthrough: false,
+            }));
         }
     }
     objects.extend(render_scopes(checked, &scope_members, diags));
     if !options.skip_raw {
-        objects.extend(checked.model.raw.iter().map(|raw| Object { value: raw.object.clone(), app: None, span: raw.span, passthrough: true }));
+        objects.extend(checked.model.raw.iter().map(|raw| Object {
+            value: raw.object.clone(),
+            app: None,
+            span: raw.span,
+            passthrough: true,
+        }));
     }
     names::check(&objects, diags);
     objects
@@ -73,26 +109,47 @@ pub(crate) fn render(checked: &Checked<'_>, options: &RenderOptions, diags: &mut
 
 /// Every scope object, with the workloads of its members at its definition's
 /// `workloadRefsPath`. A scope that only one app uses belongs to that app.
-fn render_scopes(checked: &Checked<'_>, members: &[(&ScopeObject, String, Value)], diags: &mut Diagnostics) -> Vec<Object> {
+fn render_scopes(
+    checked: &Checked<'_>,
+    members: &[(&ScopeObject, String, Value)],
+    diags: &mut Diagnostics,
+) -> Vec<Object> {
     let mut out = Vec::new();
     for scope in &checked.model.scopes {
         let mut object = scope.object.clone();
-        let mine: Vec<&(&ScopeObject, String, Value)> = members.iter().filter(|(s, _, _)| std::ptr::eq(*s, scope)).collect();
+        let mine: Vec<&(&ScopeObject, String, Value)> = members
+            .iter()
+            .filter(|(s, _, _)| std::ptr::eq(*s, scope))
+            .collect();
         let mut apps: Vec<&str> = mine.iter().map(|(_, a, _)| a.as_str()).collect();
         apps.dedup();
-        let path = checked.apps.iter().flat_map(|a| &a.components).flat_map(|b| &b.scopes)
+        let path = checked
+            .apps
+            .iter()
+            .flat_map(|a| &a.components)
+            .flat_map(|b| &b.scopes)
             .find(|s| std::ptr::eq(s.scope, scope))
             .and_then(|s| s.definition)
             .and_then(|d| d.workload_refs_path.as_ref());
         if let Some(path) = path {
-            workload::append_references(&mut object, path, mine.iter().map(|(_, _, r)| r.clone()), diags);
+            workload::append_references(
+                &mut object,
+                path,
+                mine.iter().map(|(_, _, r)| r.clone()),
+                diags,
+            );
         }
         let app = match apps.as_slice() {
             [only] => Some((*only).to_owned()),
             _ => None,
         };
         labels::label_scope(&mut object, app.as_deref());
-        out.push(Object { value: object, app, span: scope.name.span, passthrough: false });
+        out.push(Object {
+            value: object,
+            app,
+            span: scope.name.span,
+            passthrough: false,
+        });
     }
     out
 }

@@ -12,8 +12,15 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
         if let Some(app) = &object.app {
             if let Err(reason) = dns1123_subdomain(app) {
                 diags.push(
-                    Diagnostic::new(Code::InvalidName, object.span, format!("app name `{}` cannot name a directory: {reason}", shorten(app)))
-                        .with_help("rename the ApplicationConfiguration to a DNS-1123 name"),
+                    Diagnostic::new(
+                        Code::InvalidName,
+                        object.span,
+                        format!(
+                            "app name `{}` cannot name a directory: {reason}",
+                            shorten(app)
+                        ),
+                    )
+                    .with_help("rename the ApplicationConfiguration to a DNS-1123 name"),
                 );
                 continue;
             }
@@ -32,18 +39,39 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
         } else {
             seen.push(identity);
         }
-        let kind = object.value.get("kind").and_then(Value::as_str).unwrap_or("");
-        let name = object.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let kind = object
+            .value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let name = object
+            .value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Some(format!("kind `{kind}` is not a Kubernetes kind (letters and digits only)"))
-        } else if let Err(reason) = if object.passthrough { path_segment(name) } else { dns1123_subdomain(name) } {
-            Some(format!("{kind} name `{}` is not a valid name: {reason}", shorten(name)))
+            Some(format!(
+                "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
+            ))
+        } else if let Err(reason) = if object.passthrough {
+            path_segment(name)
+        } else {
+            dns1123_subdomain(name)
+        } {
+            Some(format!(
+                "{kind} name `{}` is not a valid name: {reason}",
+                shorten(name)
+            ))
         } else {
             object
                 .value
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
-                .and_then(|ns| dns1123_label(ns).err().map(|reason| format!("namespace `{}` is not valid: {reason}", shorten(ns))))
+                .and_then(|ns| {
+                    dns1123_label(ns)
+                        .err()
+                        .map(|reason| format!("namespace `{}` is not valid: {reason}", shorten(ns)))
+                })
         };
         if let Some(message) = problem {
             diags.push(
@@ -59,7 +87,11 @@ fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
 }
 
 fn shorten(text: &str) -> String {
-    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text.to_owned() }
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Kubernetes' minimum for any object name (RBAC kinds allow `:`): it must be usable as one
@@ -68,11 +100,21 @@ fn path_segment(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("it is empty".to_owned());
     }
-    if name == "." || name == ".." || name.contains(['/', '%', '\\']) || name.chars().any(char::is_control) {
-        return Err("it cannot be a path segment (`.`, `..`, `/`, `%`, `\\` or control characters)".to_owned());
+    if name == "."
+        || name == ".."
+        || name.contains(['/', '%', '\\'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(
+            "it cannot be a path segment (`.`, `..`, `/`, `%`, `\\` or control characters)"
+                .to_owned(),
+        );
     }
     if name.len() > 253 {
-        return Err(format!("it is {} characters long, more than 253", name.len()));
+        return Err(format!(
+            "it is {} characters long, more than 253",
+            name.len()
+        ));
     }
     Ok(())
 }
@@ -83,7 +125,10 @@ pub(crate) fn dns1123_subdomain(name: &str) -> Result<(), String> {
         return Err("it is empty".to_owned());
     }
     if name.len() > 253 {
-        return Err(format!("it is {} characters long, more than 253", name.len()));
+        return Err(format!(
+            "it is {} characters long, more than 253",
+            name.len()
+        ));
     }
     name.split('.').try_for_each(|part| label_chars(part, name))
 }
@@ -91,17 +136,29 @@ pub(crate) fn dns1123_subdomain(name: &str) -> Result<(), String> {
 /// RFC 1123 label, as Kubernetes checks namespaces.
 pub(crate) fn dns1123_label(name: &str) -> Result<(), String> {
     if name.len() > 63 {
-        return Err(format!("it is {} characters long, more than 63", name.len()));
+        return Err(format!(
+            "it is {} characters long, more than 63",
+            name.len()
+        ));
     }
     label_chars(name, name)
 }
 
 fn label_chars(part: &str, whole: &str) -> Result<(), String> {
     let valid = !part.is_empty()
-        && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !part.starts_with('-')
         && !part.ends_with('-');
-    if valid { Ok(()) } else { Err(format!("`{}` must be lower-case alphanumerics and `-`, starting and ending alphanumeric", shorten(whole))) }
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` must be lower-case alphanumerics and `-`, starting and ending alphanumeric",
+            shorten(whole)
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -111,7 +168,16 @@ mod tests {
     #[test]
     fn names_are_dns1123() {
         assert!(dns1123_subdomain("example-app.v1").is_ok());
-        for bad in ["", "../x", "A_B", "-a", "a-", "a..b", "a/b", &"x".repeat(300)] {
+        for bad in [
+            "",
+            "../x",
+            "A_B",
+            "-a",
+            "a-",
+            "a..b",
+            "a/b",
+            &"x".repeat(300),
+        ] {
             assert!(dns1123_subdomain(bad).is_err(), "{bad}");
         }
         assert!(dns1123_label("prod").is_ok());

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::workload::{Context, set_metadata};
 use super::labels;
+use super::workload::{Context, set_metadata};
 use crate::model::Text;
 
 pub(super) struct TraitObjects<'m> {
@@ -17,7 +17,11 @@ pub(super) struct TraitObjects<'m> {
 
 pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
     let bound = context.bound;
-    let mut out = TraitObjects { with_reference: Vec::new(), plain: Vec::new(), replicas: None };
+    let mut out = TraitObjects {
+        with_reference: Vec::new(),
+        plain: Vec::new(),
+        replicas: None,
+    };
     let mut used_names: Vec<String> = Vec::new();
     for bound_trait in &bound.traits {
         let mut object = bound_trait.object.clone();
@@ -25,11 +29,20 @@ pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
             out.replicas = object.pointer("/spec/replicaCount").cloned();
             continue;
         }
-        let name = match object.pointer("/metadata/name").and_then(Value::as_str).filter(|n| !n.is_empty()) {
+        let name = match object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+        {
             Some(name) => name.to_owned(),
             None => {
                 // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
-                let short = bound_trait.type_name.split('.').next().unwrap_or("trait").to_ascii_lowercase();
+                let short = bound_trait
+                    .type_name
+                    .split('.')
+                    .next()
+                    .unwrap_or("trait")
+                    .to_ascii_lowercase();
                 let base = format!("{}-{short}", bound.component.name.value);
                 let mut name = base.clone();
                 let mut n = 2;
@@ -43,10 +56,21 @@ pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
         };
         used_names.push(name);
         if let Some(namespace) = context.namespace {
-            set_metadata(&mut object, "namespace", Value::String(namespace.to_owned()));
+            set_metadata(
+                &mut object,
+                "namespace",
+                Value::String(namespace.to_owned()),
+            );
         }
-        labels::label(&mut object, context, labels::Resource::Trait(&bound_trait.type_name));
-        match bound_trait.definition.and_then(|d| d.workload_ref_path.as_ref()) {
+        labels::label(
+            &mut object,
+            context,
+            labels::Resource::Trait(&bound_trait.type_name),
+        );
+        match bound_trait
+            .definition
+            .and_then(|d| d.workload_ref_path.as_ref())
+        {
             Some(path) => out.with_reference.push((object, path)),
             None => out.plain.push(object),
         }
@@ -56,5 +80,8 @@ pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
 
 fn is_manual_scaler(object: &Value) -> bool {
     object.get("kind").and_then(Value::as_str) == Some("ManualScalerTrait")
-        && object.get("apiVersion").and_then(Value::as_str).is_some_and(|v| v.starts_with("core.oam.dev/"))
+        && object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with("core.oam.dev/"))
 }

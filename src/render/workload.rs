@@ -21,7 +21,10 @@ pub(super) struct RenderedComponent {
     pub(super) primary_reference: Value,
 }
 
-pub(super) fn render_component(context: &Context<'_, '_>, diags: &mut Diagnostics) -> Option<RenderedComponent> {
+pub(super) fn render_component(
+    context: &Context<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<RenderedComponent> {
     let bound = context.bound;
     let mut workload = bound.workload.clone();
     let mut ok = true;
@@ -35,14 +38,30 @@ pub(super) fn render_component(context: &Context<'_, '_>, diags: &mut Diagnostic
     }
     // The runtime's SetWorkloadInstanceName: a set name is kept; a revisionEnabled trait names
     // the workload after the revision; otherwise the component's name.
-    if workload.pointer("/metadata/name").and_then(Value::as_str).is_none_or(str::is_empty) {
-        let name = if bound.revision_enabled() { bound.revision.clone() } else { bound.component.name.value.clone() };
+    if workload
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        let name = if bound.revision_enabled() {
+            bound.revision.clone()
+        } else {
+            bound.component.name.value.clone()
+        };
         set_metadata(&mut workload, "name", Value::String(name));
     }
     if let Some(namespace) = context.namespace {
-        set_metadata(&mut workload, "namespace", Value::String(namespace.to_owned()));
+        set_metadata(
+            &mut workload,
+            "namespace",
+            Value::String(namespace.to_owned()),
+        );
     }
-    labels::label(&mut workload, context, labels::Resource::Workload(&bound.workload_type));
+    labels::label(
+        &mut workload,
+        context,
+        labels::Resource::Workload(&bound.workload_type),
+    );
 
     let mut trait_objects = traits::render(context);
     let mut objects = match containerized::expand(&workload) {
@@ -50,7 +69,10 @@ pub(super) fn render_component(context: &Context<'_, '_>, diags: &mut Diagnostic
         None => vec![workload],
     };
     if let Some(replicas) = trait_objects.replicas.take() {
-        if let Some(spec) = objects[0].as_object_mut().map(|o| o.entry("spec").or_insert_with(|| Value::Object(Map::new()))) {
+        if let Some(spec) = objects[0]
+            .as_object_mut()
+            .map(|o| o.entry("spec").or_insert_with(|| Value::Object(Map::new())))
+        {
             if let Some(spec) = spec.as_object_mut() {
                 spec.shift_insert(0, "replicas".to_owned(), replicas);
             }
@@ -64,18 +86,36 @@ pub(super) fn render_component(context: &Context<'_, '_>, diags: &mut Diagnostic
         };
         if let Err(reason) = fieldpath::set(object, &segments, primary_reference.clone()) {
             diags.push(
-                Diagnostic::new(Code::FieldPathNotSettable, path.span, format!("cannot write the workload reference at `{}`: {reason}", path.value))
-                    .with_help("fix the TraitDefinition's workloadRefPath, or the trait object in its way"),
+                Diagnostic::new(
+                    Code::FieldPathNotSettable,
+                    path.span,
+                    format!(
+                        "cannot write the workload reference at `{}`: {reason}",
+                        path.value
+                    ),
+                )
+                .with_help(
+                    "fix the TraitDefinition's workloadRefPath, or the trait object in its way",
+                ),
             );
         }
     }
     objects.extend(trait_objects.with_reference.into_iter().map(|(o, _)| o));
     objects.extend(trait_objects.plain);
-    Some(RenderedComponent { objects, primary_reference })
+    Some(RenderedComponent {
+        objects,
+        primary_reference,
+    })
 }
 
 /// Writes a parameter value at one field path; false (and a diagnostic) if it cannot.
-fn write_at(workload: &mut Value, path: &Text, value: Value, given_at: &Text, diags: &mut Diagnostics) -> bool {
+fn write_at(
+    workload: &mut Value,
+    path: &Text,
+    value: Value,
+    given_at: &Text,
+    diags: &mut Diagnostics,
+) -> bool {
     let segments = match fieldpath::parse(&path.value) {
         Ok(segments) => segments,
         Err(_) => {
@@ -98,13 +138,19 @@ fn write_at(workload: &mut Value, path: &Text, value: Value, given_at: &Text, di
 
 fn invalid_path(path: &Text, field: &str) -> Diagnostic {
     let reason = fieldpath::parse(&path.value).err().unwrap_or_default();
-    Diagnostic::new(Code::InvalidFieldPath, path.span, format!("invalid field path in {field}: {reason}"))
-        .with_help("write paths like `spec.containers[0].image` or `metadata.labels[\"app\"]`")
+    Diagnostic::new(
+        Code::InvalidFieldPath,
+        path.span,
+        format!("invalid field path in {field}: {reason}"),
+    )
+    .with_help("write paths like `spec.containers[0].image` or `metadata.labels[\"app\"]`")
 }
 
 pub(super) fn set_metadata(object: &mut Value, key: &str, value: Value) {
     if let Some(object) = object.as_object_mut() {
-        let metadata = object.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        let metadata = object
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Some(metadata) = metadata.as_object_mut() {
             metadata.insert(key.to_owned(), value);
         }
@@ -112,18 +158,25 @@ pub(super) fn set_metadata(object: &mut Value, key: &str, value: Value) {
 }
 
 /// Appends references not yet listed to the list at `path` (the runtime's scope `applyScope`).
-pub(super) fn append_references(object: &mut Value, path: &Text, references: impl Iterator<Item = Value>, diags: &mut Diagnostics) {
+pub(super) fn append_references(
+    object: &mut Value,
+    path: &Text,
+    references: impl Iterator<Item = Value>,
+    diags: &mut Diagnostics,
+) {
     let Ok(segments) = fieldpath::parse(&path.value) else {
         diags.push(invalid_path(path, "workloadRefsPath"));
         return;
     };
     let mut current = object.clone();
-    let mut list = segments.iter().try_fold(&mut current, |v, s| match s {
-        fieldpath::Segment::Field(f) => v.get_mut(f),
-        fieldpath::Segment::Index(i) => v.get_mut(*i),
-    })
-    .and_then(|v| v.as_array().cloned())
-    .unwrap_or_default();
+    let mut list = segments
+        .iter()
+        .try_fold(&mut current, |v, s| match s {
+            fieldpath::Segment::Field(f) => v.get_mut(f),
+            fieldpath::Segment::Index(i) => v.get_mut(*i),
+        })
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
     for reference in references {
         if !list.contains(&reference) {
             list.push(reference);
@@ -131,8 +184,15 @@ pub(super) fn append_references(object: &mut Value, path: &Text, references: imp
     }
     if let Err(reason) = fieldpath::set(object, &segments, Value::Array(list)) {
         diags.push(
-            Diagnostic::new(Code::FieldPathNotSettable, path.span, format!("cannot write workload references at `{}`: {reason}", path.value))
-                .with_help("fix the ScopeDefinition's workloadRefsPath"),
+            Diagnostic::new(
+                Code::FieldPathNotSettable,
+                path.span,
+                format!(
+                    "cannot write workload references at `{}`: {reason}",
+                    path.value
+                ),
+            )
+            .with_help("fix the ScopeDefinition's workloadRefsPath"),
         );
     }
 }

@@ -59,9 +59,7 @@ impl<'m> Definitions<'m> {
         if let Some(definition) = label.and_then(|name| self.named(kind, name)) {
             return Some(definition);
         }
-        if object.get("kind").is_none() {
-            return None;
-        }
+        object.get("kind")?;
         let crd = self.crd_name(object);
         let by_name = self
             .model

@@ -225,41 +225,40 @@ fn resolve_parameters<'m>(
 )> {
     let mut resolved = Vec::new();
     for value in &entry.parameter_values {
-        match component
+        if let Some(parameter) = component
             .parameters
             .iter()
             .find(|p| p.name.value == value.name.value)
         {
-            Some(parameter) => resolved.push((parameter, value)),
-            None => {
-                let declared = component.parameters.iter().map(|p| p.name.value.as_str());
-                let d = Diagnostic::new(
-                    Code::UndeclaredParameter,
-                    value.name.span,
-                    format!(
-                        "Component `{}` declares no parameter `{}`",
-                        component.name.value, value.name.value
-                    ),
-                );
-                let d = match did_you_mean(&value.name.value, declared) {
-                    Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
-                    None => d.with_label_text("not declared"),
-                };
-                let names: Vec<&str> = component
-                    .parameters
-                    .iter()
-                    .map(|p| p.name.value.as_str())
-                    .collect();
-                let help = if names.is_empty() {
-                    "the Component declares no parameters; remove this value or declare it in `spec.parameters`".to_owned()
-                } else {
-                    format!("declared parameters: {}", names.join(", "))
-                };
-                diags.push(
-                    d.with_label(component.name.span, "Component defined here")
-                        .with_help(help),
-                );
-            }
+            resolved.push((parameter, value));
+        } else {
+            let declared = component.parameters.iter().map(|p| p.name.value.as_str());
+            let d = Diagnostic::new(
+                Code::UndeclaredParameter,
+                value.name.span,
+                format!(
+                    "Component `{}` declares no parameter `{}`",
+                    component.name.value, value.name.value
+                ),
+            );
+            let d = match did_you_mean(&value.name.value, declared) {
+                Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
+                None => d.with_label_text("not declared"),
+            };
+            let names: Vec<&str> = component
+                .parameters
+                .iter()
+                .map(|p| p.name.value.as_str())
+                .collect();
+            let help = if names.is_empty() {
+                "the Component declares no parameters; remove this value or declare it in `spec.parameters`".to_owned()
+            } else {
+                format!("declared parameters: {}", names.join(", "))
+            };
+            diags.push(
+                d.with_label(component.name.span, "Component defined here")
+                    .with_help(help),
+            );
         }
     }
     for parameter in component.parameters.iter().filter(|p| p.required) {
@@ -303,58 +302,55 @@ fn resolve_traits<'m>(
     let mut traits = Vec::new();
     for binding in &entry.traits {
         let mut object = binding.object.clone();
-        let definition = match &binding.named {
-            Some(name) => {
-                let Some(definition) = definitions.named(DefinitionKind::Trait, &name.value) else {
-                    diags.push(unknown_definition(DefinitionKind::Trait, name, definitions));
-                    continue;
-                };
-                let Some((api_version, kind)) = type_of_definition(definition, model, name, diags)
-                else {
-                    continue;
-                };
-                let mut typed = Map::new();
-                typed.insert("apiVersion".to_owned(), Value::String(api_version));
-                typed.insert("kind".to_owned(), Value::String(kind));
-                let mut metadata = object
-                    .get("metadata")
-                    .cloned()
-                    .unwrap_or_else(|| Value::Object(Map::new()));
-                if let Some(m) = metadata.as_object_mut() {
-                    let labels = m
-                        .entry("labels")
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Some(labels) = labels.as_object_mut() {
-                        labels.insert(
-                            super::type_label(DefinitionKind::Trait).to_owned(),
-                            Value::String(definition.name.value.clone()),
-                        );
-                    }
-                }
-                typed.insert("metadata".to_owned(), metadata);
-                if let Some(spec) = object.get("spec") {
-                    typed.insert("spec".to_owned(), spec.clone());
-                }
-                object = Value::Object(typed);
-                Some(definition)
-            }
-            None => {
-                if object.get("apiVersion").is_none() || object.get("kind").is_none() {
-                    diags.push(
-                        Diagnostic::new(Code::MissingField, binding.span, "this trait has no apiVersion or kind")
-                            .with_help("write the trait as a Kubernetes object with apiVersion and kind, or as `name: <TraitDefinition>` with `properties`"),
-                    );
-                    continue;
-                }
-                let definition = definitions.of_object(DefinitionKind::Trait, &object);
-                if definition.is_none() {
-                    diags.push(
-                        Diagnostic::new(Code::TraitWithoutDefinition, binding.span, format!("trait `{}` has no TraitDefinition", definitions.crd_name(&object)))
-                            .with_help("it renders as given, but appliesTo, conflict and workloadRef checks are skipped; add a TraitDefinition to enable them"),
+        let definition = if let Some(name) = &binding.named {
+            let Some(definition) = definitions.named(DefinitionKind::Trait, &name.value) else {
+                diags.push(unknown_definition(DefinitionKind::Trait, name, definitions));
+                continue;
+            };
+            let Some((api_version, kind)) = type_of_definition(definition, model, name, diags)
+            else {
+                continue;
+            };
+            let mut typed = Map::new();
+            typed.insert("apiVersion".to_owned(), Value::String(api_version));
+            typed.insert("kind".to_owned(), Value::String(kind));
+            let mut metadata = object
+                .get("metadata")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new()));
+            if let Some(m) = metadata.as_object_mut() {
+                let labels = m
+                    .entry("labels")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Some(labels) = labels.as_object_mut() {
+                    labels.insert(
+                        super::type_label(DefinitionKind::Trait).to_owned(),
+                        Value::String(definition.name.value.clone()),
                     );
                 }
-                definition
             }
+            typed.insert("metadata".to_owned(), metadata);
+            if let Some(spec) = object.get("spec") {
+                typed.insert("spec".to_owned(), spec.clone());
+            }
+            object = Value::Object(typed);
+            Some(definition)
+        } else {
+            if object.get("apiVersion").is_none() || object.get("kind").is_none() {
+                diags.push(
+                    Diagnostic::new(Code::MissingField, binding.span, "this trait has no apiVersion or kind")
+                        .with_help("write the trait as a Kubernetes object with apiVersion and kind, or as `name: <TraitDefinition>` with `properties`"),
+                );
+                continue;
+            }
+            let definition = definitions.of_object(DefinitionKind::Trait, &object);
+            if definition.is_none() {
+                diags.push(
+                    Diagnostic::new(Code::TraitWithoutDefinition, binding.span, format!("trait `{}` has no TraitDefinition", definitions.crd_name(&object)))
+                        .with_help("it renders as given, but appliesTo, conflict and workloadRef checks are skipped; add a TraitDefinition to enable them"),
+                );
+            }
+            definition
         };
         let type_name =
             definition.map_or_else(|| definitions.crd_name(&object), |d| d.name.value.clone());

@@ -147,7 +147,11 @@ fn stage(staging: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()
         }
         fs::write(full, content)?;
     }
-    let listing: String = files.keys().map(|k| format!("{k}\n")).collect();
+    let listing = files.keys().fold(String::new(), |mut text, k| {
+        text.push_str(k);
+        text.push('\n');
+        text
+    });
     fs::write(staging.join(MARKER), listing)
 }
 

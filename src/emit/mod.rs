@@ -23,10 +23,11 @@ pub enum Format {
 /// The whole output as one stream: `---`-separated YAML documents, or a `v1` `List` in JSON.
 pub(crate) fn stream(objects: &[Object], format: Format) -> String {
     match format {
-        Format::Yaml => objects
-            .iter()
-            .map(|o| format!("---\n{}", yaml::to_yaml(&o.value)))
-            .collect(),
+        Format::Yaml => objects.iter().fold(String::new(), |mut text, o| {
+            text.push_str("---\n");
+            text.push_str(&yaml::to_yaml(&o.value));
+            text
+        }),
         Format::Json => {
             let items: Vec<&Value> = objects.iter().map(|o| &o.value).collect();
             let list = json!({"apiVersion": "v1", "kind": "List", "items": items});

@@ -105,8 +105,8 @@ fn known_versions() -> String {
 }
 
 fn type_meta(root: &Node, field: &str, diags: &mut Diagnostics) -> Option<String> {
-    match root.get(field) {
-        Some(node) => match node.as_str() {
+    if let Some(node) = root.get(field) {
+        match node.as_str() {
             Some(text) if !text.is_empty() => Some(text.to_owned()),
             _ => {
                 diags.push(
@@ -119,21 +119,20 @@ fn type_meta(root: &Node, field: &str, diags: &mut Diagnostics) -> Option<String
                 );
                 None
             }
-        },
-        None => {
-            let span = Span::new(root.span.file, root.span.start, root.span.start);
-            diags.push(
-                Diagnostic::new(
-                    Code::MissingTypeMeta,
-                    span,
-                    format!("this object has no `{field}`"),
-                )
-                .with_label_text("object starts here")
-                .with_help(format!(
-                    "add `{field}:`, e.g. `apiVersion: core.oam.dev/v1alpha2` and `kind: Component`"
-                )),
-            );
-            None
         }
+    } else {
+        let span = Span::new(root.span.file, root.span.start, root.span.start);
+        diags.push(
+            Diagnostic::new(
+                Code::MissingTypeMeta,
+                span,
+                format!("this object has no `{field}`"),
+            )
+            .with_label_text("object starts here")
+            .with_help(format!(
+                "add `{field}:`, e.g. `apiVersion: core.oam.dev/v1alpha2` and `kind: Component`"
+            )),
+        );
+        None
     }
 }

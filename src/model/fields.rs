@@ -76,15 +76,14 @@ impl<'n> Fields<'n> {
     /// An optional string.
     pub(crate) fn string(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<Text> {
         let node = self.node(key)?;
-        match &node.value {
-            NodeValue::String(s) => Some(Text {
+        if let NodeValue::String(s) = &node.value {
+            Some(Text {
                 value: s.clone(),
                 span: node.span,
-            }),
-            _ => {
-                diags.push(wrong_type(node, &self.path(key), "a string"));
-                None
-            }
+            })
+        } else {
+            diags.push(wrong_type(node, &self.path(key), "a string"));
+            None
         }
     }
 
@@ -103,16 +102,15 @@ impl<'n> Fields<'n> {
 
     pub(crate) fn bool(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<bool> {
         let node = self.node(key)?;
-        match &node.value {
-            NodeValue::Bool(b) => Some(*b),
-            _ => {
-                diags.push(wrong_type(
-                    node,
-                    &self.path(key),
-                    "a boolean (true or false)",
-                ));
-                None
-            }
+        if let NodeValue::Bool(b) = &node.value {
+            Some(*b)
+        } else {
+            diags.push(wrong_type(
+                node,
+                &self.path(key),
+                "a boolean (true or false)",
+            ));
+            None
         }
     }
 
@@ -131,12 +129,11 @@ impl<'n> Fields<'n> {
         let Some(node) = self.node(key) else {
             return &[];
         };
-        match &node.value {
-            NodeValue::List(items) => items,
-            _ => {
-                diags.push(wrong_type(node, &self.path(key), "a list"));
-                &[]
-            }
+        if let NodeValue::List(items) = &node.value {
+            items
+        } else {
+            diags.push(wrong_type(node, &self.path(key), "a list"));
+            &[]
         }
     }
 

@@ -334,12 +334,13 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
     // The runtime's mutating webhook shorthand: {name: <TraitDefinition>, properties: {…}}.
     let is_shorthand = trait_node.get("apiVersion").is_none() && trait_node.get("kind").is_none();
     let named = match (is_shorthand, trait_node.get("name")) {
-        (true, Some(n)) => match n.as_str() {
-            Some(s) => Some(Text {
-                value: s.to_owned(),
-                span: n.span,
-            }),
-            None => {
+        (true, Some(n)) => {
+            if let Some(s) = n.as_str() {
+                Some(Text {
+                    value: s.to_owned(),
+                    span: n.span,
+                })
+            } else {
                 diags.push(super::fields::wrong_type(
                     n,
                     "traits[].trait.name",
@@ -347,7 +348,7 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
                 ));
                 return None;
             }
-        },
+        }
         _ => None,
     };
     let object = match &named {
@@ -413,12 +414,9 @@ fn lower_definition(
     let Some(metadata) = metadata(root, diags) else {
         return false;
     };
-    let mut spec = match root.object("spec", diags) {
-        Some(spec) => spec,
-        None => {
-            diags.push(root.missing("spec"));
-            return false;
-        }
+    let Some(mut spec) = root.object("spec", diags) else {
+        diags.push(root.missing("spec"));
+        return false;
     };
     let (crd_name, crd_version) = match spec.object("definitionRef", diags) {
         Some(mut reference) => {

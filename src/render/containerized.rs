@@ -145,20 +145,7 @@ fn translate_container(
     if let Some(args) = container.get("args") {
         out.insert("args".to_owned(), args.clone());
     }
-    let ports: Vec<Value> = array(container, "ports")
-        .iter()
-        .map(|p| {
-            let protocol = p.get("protocol").cloned().unwrap_or_else(|| json!("TCP"));
-            let number = p.get("containerPort").cloned().unwrap_or(Value::Null);
-            let port_name = p.get("name").and_then(Value::as_str).map_or_else(|| format!("port-{}", service_ports.len() + 1), str::to_owned);
-            let port = json!({"name": port_name, "containerPort": number, "protocol": protocol});
-            let service_port = json!({"name": port_name, "port": number, "targetPort": number, "protocol": protocol});
-            if !service_ports.iter().any(|s| s["name"] == service_port["name"]) {
-                service_ports.push(service_port);
-            }
-            port
-        })
-        .collect();
+    let ports = translate_ports(container, service_ports);
     if !ports.is_empty() {
         out.insert("ports".to_owned(), Value::Array(ports));
     }
@@ -241,6 +228,24 @@ fn translate_container(
         }
     }
     Value::Object(out)
+}
+
+/// Container ports (protocol TCP unless given), and the Service ports that expose them.
+fn translate_ports(container: &Value, service_ports: &mut Vec<Value>) -> Vec<Value> {
+    array(container, "ports")
+        .iter()
+        .map(|p| {
+            let protocol = p.get("protocol").cloned().unwrap_or_else(|| json!("TCP"));
+            let number = p.get("containerPort").cloned().unwrap_or(Value::Null);
+            let port_name = p.get("name").and_then(Value::as_str).map_or_else(|| format!("port-{}", service_ports.len() + 1), str::to_owned);
+            let port = json!({"name": port_name, "containerPort": number, "protocol": protocol});
+            let service_port = json!({"name": port_name, "port": number, "targetPort": number, "protocol": protocol});
+            if !service_ports.iter().any(|s| s["name"] == service_port["name"]) {
+                service_ports.push(service_port);
+            }
+            port
+        })
+        .collect()
 }
 
 /// `value` wins over `fromSecret`; an entry with neither is dropped (the runtime's rule).

@@ -2,6 +2,8 @@
 //! `metadata.labels["app.kubernetes.io/name"]`, and the unquoted `metadata.labels[state]`.
 //! Setting creates missing objects and lists, and pads lists with null up to the index.
 
+use std::fmt::Write;
+
 use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,7 +119,7 @@ pub(crate) fn set(target: &mut Value, path: &[Segment], value: Value) -> Result<
 fn push_segment(walked: &mut String, segment: &Segment) {
     match segment {
         Segment::Field(name) if name.contains(['.', '[', ']']) => {
-            walked.push_str(&format!("[\"{name}\"]"))
+            let _ = write!(walked, "[\"{name}\"]");
         }
         Segment::Field(name) => {
             if !walked.is_empty() {
@@ -125,7 +127,9 @@ fn push_segment(walked: &mut String, segment: &Segment) {
             }
             walked.push_str(name);
         }
-        Segment::Index(index) => walked.push_str(&format!("[{index}]")),
+        Segment::Index(index) => {
+            let _ = write!(walked, "[{index}]");
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::model::DefinitionKind;
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
+#[derive(Clone, Copy)]
 pub(super) enum Resource<'a> {
     Workload(&'a str),
     Trait(&'a str),

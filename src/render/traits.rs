@@ -29,30 +29,29 @@ pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
             out.replicas = object.pointer("/spec/replicaCount").cloned();
             continue;
         }
-        let name = match object
+        let name = if let Some(name) = object
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
         {
-            Some(name) => name.to_owned(),
-            None => {
-                // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
-                let short = bound_trait
-                    .type_name
-                    .split('.')
-                    .next()
-                    .unwrap_or("trait")
-                    .to_ascii_lowercase();
-                let base = format!("{}-{short}", bound.component.name.value);
-                let mut name = base.clone();
-                let mut n = 2;
-                while used_names.contains(&name) {
-                    name = format!("{base}-{n}");
-                    n += 1;
-                }
-                set_metadata(&mut object, "name", Value::String(name.clone()));
-                name
+            name.to_owned()
+        } else {
+            // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
+            let short = bound_trait
+                .type_name
+                .split('.')
+                .next()
+                .unwrap_or("trait")
+                .to_ascii_lowercase();
+            let base = format!("{}-{short}", bound.component.name.value);
+            let mut name = base.clone();
+            let mut n = 2;
+            while used_names.contains(&name) {
+                name = format!("{base}-{n}");
+                n += 1;
             }
+            set_metadata(&mut object, "name", Value::String(name.clone()));
+            name
         };
         used_names.push(name);
         if let Some(namespace) = context.namespace {

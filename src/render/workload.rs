@@ -116,12 +116,9 @@ fn write_at(
     given_at: &Text,
     diags: &mut Diagnostics,
 ) -> bool {
-    let segments = match fieldpath::parse(&path.value) {
-        Ok(segments) => segments,
-        Err(_) => {
-            diags.push(invalid_path(path, "fieldPaths"));
-            return false;
-        }
+    let Ok(segments) = fieldpath::parse(&path.value) else {
+        diags.push(invalid_path(path, "fieldPaths"));
+        return false;
     };
     match fieldpath::set(workload, &segments, value) {
         Ok(()) => true,

@@ -9,6 +9,7 @@
 //!
 //! [`diag`] holds the one diagnostic type every stage reports with.
 //!
+#![allow(rustdoc::private_intra_doc_links)] // the stage links are for readers of the private docs
 //! The library API is unstable: it exists for the CLI and for tests ([`run`]).
 
 mod check;

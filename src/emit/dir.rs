@@ -7,8 +7,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::yaml::to_yaml;
 use crate::diag::{Code, Diagnostic};
 use crate::render::Object;
@@ -27,27 +25,21 @@ pub(crate) fn layout(objects: &[Object], app_order: &[String]) -> BTreeMap<Strin
     // Document order per folder, for the kustomization listings.
     let mut listed: Vec<(Option<&str>, Vec<String>)> = Vec::new();
     for object in objects {
-        let kind = object
-            .value
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("object")
-            .to_ascii_lowercase();
-        let name = object
-            .value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("unnamed");
-        let namespace = object
-            .value
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str);
+        let kind = object.kind().to_ascii_lowercase();
+        let (name, namespace) = (object.name(), object.namespace());
         let folder = object.app.as_deref();
         let prefix = folder.map(|a| format!("{a}/")).unwrap_or_default();
         let mut file = format!("{kind}-{name}.yaml");
         if files.contains_key(&format!("{prefix}{file}")) {
             // Same kind and name in two namespaces: the namespace goes into the file name.
-            file = format!("{kind}-{}-{name}.yaml", namespace.unwrap_or("default"));
+            file = format!(
+                "{kind}-{}-{name}.yaml",
+                if namespace.is_empty() {
+                    "default"
+                } else {
+                    namespace
+                }
+            );
         }
         files.insert(format!("{prefix}{file}"), to_yaml(&object.value));
         match listed.iter_mut().find(|(f, _)| *f == folder) {

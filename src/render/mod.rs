@@ -28,6 +28,30 @@ pub(crate) struct Object {
     pub(crate) passthrough: bool,
 }
 
+impl Object {
+    fn text(&self, pointer: &str) -> &str {
+        self.value
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// `kind`, or "" when absent.
+    pub(crate) fn kind(&self) -> &str {
+        self.text("/kind")
+    }
+
+    /// `metadata.name`, or "" when absent.
+    pub(crate) fn name(&self) -> &str {
+        self.text("/metadata/name")
+    }
+
+    /// `metadata.namespace`, or "" when absent.
+    pub(crate) fn namespace(&self) -> &str {
+        self.text("/metadata/namespace")
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RenderOptions {
     pub(crate) namespace: Option<String>,

@@ -39,16 +39,7 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
         } else {
             seen.push(identity);
         }
-        let kind = object
-            .value
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let name = object
-            .value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let (kind, name) = (object.kind(), object.name());
         let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Some(format!(
                 "kind `{kind}` is not a Kubernetes kind (letters and digits only)"

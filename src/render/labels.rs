@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::workload::Context;
+use super::workload::{Context, set_metadata};
 use crate::check::type_label;
 use crate::model::DefinitionKind;
 
@@ -16,7 +16,11 @@ pub(super) enum Resource<'a> {
     Trait(&'a str),
 }
 
-pub(super) fn label(object: &mut Value, context: &Context<'_, '_>, resource: Resource<'_>) {
+/// Puts an object of the app in its namespace and gives it the OAM labels.
+pub(super) fn place(object: &mut Value, context: &Context<'_, '_>, resource: Resource<'_>) {
+    if let Some(namespace) = context.namespace {
+        set_metadata(object, "namespace", Value::String(namespace.to_owned()));
+    }
     let (resource_type, key, type_name) = match resource {
         Resource::Workload(t) => ("WORKLOAD", type_label(DefinitionKind::Workload), t),
         Resource::Trait(t) => ("TRAIT", type_label(DefinitionKind::Trait), t),

@@ -54,14 +54,7 @@ pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
             name
         };
         used_names.push(name);
-        if let Some(namespace) = context.namespace {
-            set_metadata(
-                &mut object,
-                "namespace",
-                Value::String(namespace.to_owned()),
-            );
-        }
-        labels::label(
+        labels::place(
             &mut object,
             context,
             labels::Resource::Trait(&bound_trait.type_name),

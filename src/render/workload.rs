@@ -50,14 +50,7 @@ pub(super) fn render_component(
         };
         set_metadata(&mut workload, "name", Value::String(name));
     }
-    if let Some(namespace) = context.namespace {
-        set_metadata(
-            &mut workload,
-            "namespace",
-            Value::String(namespace.to_owned()),
-        );
-    }
-    labels::label(
+    labels::place(
         &mut workload,
         context,
         labels::Resource::Workload(&bound.workload_type),

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::describe::{DefsFormat, ExplainFormat};
 use crate::emit::Format;
 
 #[derive(Debug, Parser)]
@@ -19,8 +20,49 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Render apps to Kubernetes objects: a YAML stream on stdout, or a directory with -o
     Render(RenderArgs),
-    /// Load and check the inputs; print every diagnostic, render nothing
+    /// Load, check and render the inputs in memory; print every diagnostic, write nothing
     Check(InputArgs),
+    /// List the definitions loaded (built-ins, -d directories and PATHs)
+    Defs(DefsArgs),
+    /// Explain a definition: its parameters and an example; without NAME, list the names
+    Explain(ExplainArgs),
+}
+
+/// Where definitions come from, for the commands that only read them.
+#[derive(Debug, Args)]
+pub(crate) struct DefinitionArgs {
+    /// A directory of definitions to add (repeatable)
+    #[arg(short = 'd', long = "definitions", value_name = "DIR")]
+    pub(crate) definitions: Vec<String>,
+    /// Leave out the built-in definitions
+    #[arg(long)]
+    pub(crate) no_builtins: bool,
+    #[command(flatten)]
+    pub(crate) budgets: BudgetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DefsArgs {
+    /// Files or directories to read definitions from, besides -d (default: none)
+    pub(crate) paths: Vec<String>,
+    #[command(flatten)]
+    pub(crate) sources: DefinitionArgs,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DefsFormat::Table)]
+    pub(crate) format: DefsFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The definition's name or alias
+    pub(crate) name: Option<String>,
+    /// Files or directories to read definitions from, besides -d (default: none)
+    pub(crate) paths: Vec<String>,
+    #[command(flatten)]
+    pub(crate) sources: DefinitionArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub(crate) format: ExplainFormat,
 }
 
 #[derive(Debug, Args)]

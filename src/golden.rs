@@ -5,6 +5,7 @@
 //! - `bad`: stderr → `golden/bad/<case>.stderr`; exit 1, nothing on stdout.
 //! - `render-dir`: the tree written by `-o` → `golden/render-dir/<case>/`; exit 0.
 //! - `examples/<name>/` → `golden/examples/<name>.yaml`.
+//! - `cli`: any command (`args` required); exit code, stdout and stderr → `golden/cli/<case>.out`.
 //!
 //! A case may hold `args`: the command line, one argument a line (default `render .`);
 //! `{out}` stands for the output directory of `render-dir` cases.
@@ -202,6 +203,22 @@ fn examples() {
         &root().join("golden/examples"),
         0,
     );
+}
+
+#[test]
+fn cli_cases() {
+    let golden_dir = root().join("golden/cli");
+    let mut report = Report::default();
+    for (name, dir) in cases(&root().join("testdata/cli")) {
+        let outcome = run_case(&dir, &case_args(&dir, None));
+        let text = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            outcome.code, outcome.stdout, outcome.stderr
+        );
+        report.compare(&golden_dir.join(format!("{name}.out")), &text);
+    }
+    report.prune(&golden_dir);
+    report.finish("cli");
 }
 
 fn read_tree(dir: &Path) -> BTreeMap<String, String> {

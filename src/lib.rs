@@ -7,18 +7,21 @@
 //! 4. [`render`]: parameters, names, labels, traits, core kinds → Kubernetes objects.
 //! 5. [`emit`]: deterministic order; a YAML/JSON stream or a directory for Git.
 //!
-//! [`diag`] holds the one diagnostic type every stage reports with.
+//! [`diag`] holds the one diagnostic type every stage reports with; [`describe`] shows the model
+//! to people (`oam defs`, `oam explain`).
 //!
 #![allow(rustdoc::private_intra_doc_links)] // the stage links are for readers of the private docs
 //! The library API is unstable: it exists for the CLI and for tests ([`run`]).
 
 mod check;
 mod cli;
+mod describe;
 mod diag;
 mod emit;
 mod load;
 mod model;
 mod render;
+mod yaml_writer;
 
 #[cfg(test)]
 mod golden;
@@ -29,7 +32,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use cli::{Cli, Command, InputArgs, RenderArgs};
+use cli::{BudgetArgs, Cli, Command, DefinitionArgs, DefsArgs, ExplainArgs, InputArgs, RenderArgs};
 use diag::{Diagnostics, ReportStyle};
 use emit::DirOptions;
 use load::{Budgets, Inputs, Sources};
@@ -75,7 +78,50 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
             session.compile(&args, env, &[], &RenderOptions::default());
             session.finish(env)
         }
+        Command::Defs(args) => defs_command(&args, env),
+        Command::Explain(args) => explain_command(&args, env),
     }
+}
+
+fn defs_command(args: &DefsArgs, env: &mut Env<'_>) -> u8 {
+    let mut session = Session::default();
+    if let Some(model) = session.definitions(&args.paths, &args.sources, env) {
+        let text = describe::defs(&model, &session.sources, args.format);
+        let _ = env.stdout.write_all(text.as_bytes());
+    }
+    session.finish(env)
+}
+
+fn explain_command(args: &ExplainArgs, env: &mut Env<'_>) -> u8 {
+    let mut session = Session::default();
+    let Some(model) = session.definitions(&args.paths, &args.sources, env) else {
+        return session.finish(env);
+    };
+    let text = match &args.name {
+        None => describe::list_names(&model),
+        Some(name) => {
+            if let Some(text) = describe::explain(&model, &session.sources, name, args.format) {
+                text
+            } else {
+                let names = model.definitions.iter().map(|d| d.name.value.as_str());
+                let hint = diag::did_you_mean(name, names)
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default();
+                session.diags.push(
+                    diag::Diagnostic::unlocated(
+                        diag::Code::UnknownDefinition,
+                        format!("no definition named `{name}`{hint}"),
+                    )
+                    .with_help(
+                        "`oam explain` with no name lists them; add definition files with -d",
+                    ),
+                );
+                return session.finish(env);
+            }
+        }
+    };
+    let _ = env.stdout.write_all(text.as_bytes());
+    session.finish(env)
 }
 
 fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
@@ -106,6 +152,16 @@ fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
     session.finish(env)
 }
 
+fn budgets(args: &BudgetArgs) -> Budgets {
+    Budgets {
+        max_file_bytes: args.max_file_bytes,
+        max_documents: args.max_documents,
+        max_depth: args.max_depth,
+        max_alias_events: args.max_alias_events,
+        ..Budgets::default()
+    }
+}
+
 /// Rendered objects in output order.
 struct Compiled {
     app_order: Vec<String>,
@@ -132,42 +188,58 @@ impl Session {
             paths: args.paths.clone(),
             definition_dirs: args.definitions.clone(),
             builtins: !args.no_builtins,
-            budgets: Budgets {
-                max_file_bytes: args.budgets.max_file_bytes,
-                max_documents: args.budgets.max_documents,
-                max_depth: args.budgets.max_depth,
-                max_alias_events: args.budgets.max_alias_events,
-                ..Budgets::default()
-            },
+            budgets: budgets(&args.budgets),
         };
-        let documents = load::load(
-            &env.cwd,
-            &inputs,
-            env.stdin,
-            &mut self.sources,
-            &mut self.diags,
-        );
-        if self.stop(args.strict) {
-            return None;
-        }
-        let mut model = model::lower(&documents, &mut self.diags);
+        let mut model = self.lower(&inputs, env, args.strict)?;
         if !apps.is_empty() {
             model.apps.retain(|a| apps.contains(&a.name.value));
-        }
-        if self.stop(args.strict) {
-            return None;
         }
         let checked = check::check(&model, &mut self.diags);
         if self.stop(args.strict) {
             return None;
         }
-        let mut objects = render::render(&checked, options, &mut self.diags);
+        let mut objects = render::render(&checked, options, &mut self.sources, &mut self.diags);
         if self.stop(args.strict) {
             return None;
         }
         let app_order: Vec<String> = model.apps.iter().map(|a| a.name.value.clone()).collect();
         emit::sort(&mut objects, &app_order);
         Some(Compiled { app_order, objects })
+    }
+
+    /// Load → model, for the commands that only show definitions.
+    fn definitions(
+        &mut self,
+        paths: &[String],
+        args: &DefinitionArgs,
+        env: &mut Env<'_>,
+    ) -> Option<model::Model> {
+        let inputs = Inputs {
+            paths: paths.to_vec(),
+            definition_dirs: args.definitions.clone(),
+            builtins: !args.no_builtins,
+            budgets: budgets(&args.budgets),
+        };
+        self.lower(&inputs, env, false)
+    }
+
+    /// Load → model, stopping after the first stage with errors.
+    fn lower(&mut self, inputs: &Inputs, env: &mut Env<'_>, strict: bool) -> Option<model::Model> {
+        let documents = load::load(
+            &env.cwd,
+            inputs,
+            env.stdin,
+            &mut self.sources,
+            &mut self.diags,
+        );
+        if self.stop(strict) {
+            return None;
+        }
+        let model = model::lower(&documents, &mut self.diags);
+        if self.stop(strict) {
+            return None;
+        }
+        Some(model)
     }
 
     fn stop(&mut self, strict: bool) -> bool {

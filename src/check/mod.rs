@@ -6,6 +6,7 @@
 mod applies_to;
 mod conflicts;
 mod definitions;
+mod parameters;
 mod resolve;
 
 pub(crate) use definitions::type_label;
@@ -14,14 +15,23 @@ use serde_json::Value;
 
 use crate::diag::Diagnostics;
 use crate::model::{
-    App, AppComponent, Component, Definition, Model, Parameter, ParameterValue, ScopeObject,
-    ScopeRef, TraitBinding,
+    App, AppComponent, Component, Definition, DefinitionKind, Model, Parameter, ParameterValue,
+    ScopeObject, ScopeRef, TraitBinding,
 };
 
 /// A model whose references all resolve.
 pub(crate) struct Checked<'m> {
     pub(crate) model: &'m Model,
     pub(crate) apps: Vec<CheckedApp<'m>>,
+    /// Every scope object of the inputs, in input order.
+    pub(crate) scopes: Vec<CheckedScope<'m>>,
+}
+
+/// A scope object with its definition; its `spec` validated, defaults filled in.
+pub(crate) struct CheckedScope<'m> {
+    pub(crate) scope: &'m ScopeObject,
+    pub(crate) definition: Option<&'m Definition>,
+    pub(crate) object: Value,
 }
 
 pub(crate) struct CheckedApp<'m> {
@@ -69,11 +79,17 @@ pub(crate) struct BoundScope<'m> {
 
 pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m> {
     let definitions = definitions::Definitions::new(model);
+    let schemas = parameters::Schemas::compile(model, diags);
+    let scope = resolve::Scope {
+        model,
+        definitions: &definitions,
+        schemas: &schemas,
+    };
     let mut apps = Vec::new();
     for app in &model.apps {
         let mut components = Vec::new();
         for entry in &app.components {
-            if let Some(bound) = resolve::resolve(app, entry, model, &definitions, diags) {
+            if let Some(bound) = resolve::resolve(app, entry, &scope, diags) {
                 applies_to::check(&bound, &definitions, diags);
                 conflicts::check(&bound, &definitions, diags);
                 components.push(bound);
@@ -82,5 +98,32 @@ pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m
         resolve::check_scope_overlap(&components, diags);
         apps.push(CheckedApp { app, components });
     }
-    Checked { model, apps }
+    let scopes = model
+        .scopes
+        .iter()
+        .filter_map(|scope| {
+            let definition = definitions.of_object(DefinitionKind::Scope, &scope.object);
+            let mut object = scope.object.clone();
+            if let Some(definition) = definition {
+                let site = parameters::Use {
+                    definition,
+                    source: scope.spec_node.as_ref(),
+                    fallback: scope.name.span,
+                };
+                if !schemas.apply_to_spec(&site, &mut object, diags) {
+                    return None;
+                }
+            }
+            Some(CheckedScope {
+                scope,
+                definition,
+                object,
+            })
+        })
+        .collect();
+    Checked {
+        model,
+        apps,
+        scopes,
+    }
 }

@@ -4,27 +4,55 @@
 use serde_json::{Map, Value};
 
 use super::definitions::Definitions;
+use super::parameters::{Schemas, Use};
 use super::{Bound, BoundScope, BoundTrait};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::{
-    App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Text,
-    type_of_crd_name,
+    App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Parameter,
+    ParameterValue, Text, fieldpath, type_of_crd_name,
 };
+
+/// What resolving needs besides the app: the model, its definitions and compiled schemas.
+pub(super) struct Scope<'a, 'm> {
+    pub(super) model: &'m Model,
+    pub(super) definitions: &'a Definitions<'m>,
+    pub(super) schemas: &'a Schemas,
+}
 
 pub(super) fn resolve<'m>(
     app: &'m App,
     entry: &'m AppComponent,
-    model: &'m Model,
-    definitions: &Definitions<'m>,
+    scope: &Scope<'_, 'm>,
     diags: &mut Diagnostics,
 ) -> Option<Bound<'m>> {
+    let Scope {
+        model,
+        definitions,
+        schemas,
+    } = *scope;
     let (component, revision) = find_component(entry, model, diags)?;
-    let (workload, workload_definition) = resolve_workload(component, model, definitions, diags)?;
+    let (mut workload, workload_definition) =
+        resolve_workload(component, model, definitions, diags)?;
     let workload_type = workload_definition
         .map_or_else(|| definitions.crd_name(&workload), |d| d.name.value.clone());
     let parameters = resolve_parameters(app, entry, component, diags);
-    let traits = resolve_traits(entry, model, definitions, diags);
+    if !apply_parameters(&mut workload, &parameters, diags) {
+        return None;
+    }
+    // Traits and scopes are resolved even when the workload is invalid, to report all errors.
+    let workload_valid = workload_definition.is_none_or(|definition| {
+        let site = Use {
+            definition,
+            source: component.workload_node.get("spec"),
+            fallback: component.workload_span,
+        };
+        schemas.apply_to_spec(&site, &mut workload, diags)
+    });
+    let traits = resolve_traits(entry, scope, diags);
     let scopes = resolve_scopes(entry, model, definitions, diags);
+    if !workload_valid {
+        return None;
+    }
     let bound = Bound {
         entry,
         component,
@@ -132,10 +160,13 @@ fn resolve_workload<'m>(
         ));
         return None;
     };
-    let (api_version, kind) = type_of_definition(definition, model, type_name, diags)?;
     let object = workload.as_object_mut()?;
-    object.insert("apiVersion".to_owned(), Value::String(api_version));
-    object.insert("kind".to_owned(), Value::String(kind));
+    // A templated definition makes its own objects; only a plain one needs its CRD's type.
+    if definition.template.is_none() {
+        let (api_version, kind) = type_of_definition(definition, model, type_name, diags)?;
+        object.insert("apiVersion".to_owned(), Value::String(api_version));
+        object.insert("kind".to_owned(), Value::String(kind));
+    }
     // The webhook also labels the workload with its type and copies the Component's metadata.
     let metadata = object
         .entry("metadata")
@@ -293,12 +324,43 @@ fn component_ref_span(entry: &AppComponent) -> crate::diag::Span {
     }
 }
 
+/// Writes each parameter value at its field paths; false (and diagnostics) if one cannot be.
+fn apply_parameters(
+    workload: &mut Value,
+    parameters: &[(&Parameter, &ParameterValue)],
+    diags: &mut Diagnostics,
+) -> bool {
+    let mut ok = true;
+    for (parameter, value) in parameters {
+        for path in &parameter.field_paths {
+            let Ok(segments) = fieldpath::parse(&path.value) else {
+                diags.push(fieldpath::invalid(path, "fieldPaths"));
+                ok = false;
+                continue;
+            };
+            if let Err(reason) = fieldpath::set(workload, &segments, value.value.clone()) {
+                diags.push(
+                    Diagnostic::new(Code::FieldPathNotSettable, value.name.span, format!("cannot set parameter `{}` at `{}`: {reason}", value.name.value, path.value))
+                        .with_label(path.span, "field path declared here")
+                        .with_help("fix the Component's fieldPaths so they lead into objects and lists of the workload"),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
 fn resolve_traits<'m>(
     entry: &'m AppComponent,
-    model: &'m Model,
-    definitions: &Definitions<'m>,
+    scope: &Scope<'_, 'm>,
     diags: &mut Diagnostics,
 ) -> Vec<BoundTrait<'m>> {
+    let Scope {
+        model,
+        definitions,
+        schemas,
+    } = *scope;
     let mut traits = Vec::new();
     for binding in &entry.traits {
         let mut object = binding.object.clone();
@@ -307,13 +369,16 @@ fn resolve_traits<'m>(
                 diags.push(unknown_definition(DefinitionKind::Trait, name, definitions));
                 continue;
             };
-            let Some((api_version, kind)) = type_of_definition(definition, model, name, diags)
-            else {
-                continue;
-            };
             let mut typed = Map::new();
-            typed.insert("apiVersion".to_owned(), Value::String(api_version));
-            typed.insert("kind".to_owned(), Value::String(kind));
+            // A templated definition makes its own objects; only a plain one needs its CRD's type.
+            if definition.template.is_none() {
+                let Some((api_version, kind)) = type_of_definition(definition, model, name, diags)
+                else {
+                    continue;
+                };
+                typed.insert("apiVersion".to_owned(), Value::String(api_version));
+                typed.insert("kind".to_owned(), Value::String(kind));
+            }
             let mut metadata = object
                 .get("metadata")
                 .cloned()
@@ -370,6 +435,16 @@ fn resolve_traits<'m>(
                 ),
             );
             continue;
+        }
+        if let Some(definition) = definition {
+            let site = Use {
+                definition,
+                source: binding.parameters_node.as_ref(),
+                fallback: binding.span,
+            };
+            if !schemas.apply_to_spec(&site, &mut object, diags) {
+                continue;
+            }
         }
         traits.push(BoundTrait {
             binding,

@@ -56,6 +56,18 @@ pub(crate) enum Code {
     FieldPathNotSettable,
     /// A definition needs a CustomResourceDefinition or API version oam cannot find.
     UnresolvableType,
+    /// A definition's template does not compile, fails while rendering, or runs out of fuel.
+    TemplateError,
+    /// A template rendered something that is not Kubernetes objects (or a trait's patch).
+    TemplateOutput,
+    /// A definition's parameter schema is not a valid JSON Schema.
+    SchemaInvalid,
+    /// A parameter value violates its definition's schema.
+    ParameterInvalid,
+    /// A parameter the definition's schema does not declare.
+    UnknownProperty,
+    /// A definition's schematic is CUE, Helm or another engine oam does not render.
+    UnsupportedSchematic,
     /// Two rendered objects have the same kind, namespace and name.
     DuplicateObject,
     /// The output cannot be written.
@@ -102,6 +114,12 @@ impl Code {
         Code::InvalidFieldPath,
         Code::FieldPathNotSettable,
         Code::UnresolvableType,
+        Code::TemplateError,
+        Code::TemplateOutput,
+        Code::SchemaInvalid,
+        Code::ParameterInvalid,
+        Code::UnknownProperty,
+        Code::UnsupportedSchematic,
         Code::DuplicateObject,
         Code::OutputError,
         Code::OutputNotOwned,
@@ -141,6 +159,12 @@ impl Code {
             Code::InvalidFieldPath => "oam::E040",
             Code::FieldPathNotSettable => "oam::E041",
             Code::UnresolvableType => "oam::E042",
+            Code::TemplateError => "oam::E060",
+            Code::TemplateOutput => "oam::E061",
+            Code::SchemaInvalid => "oam::E062",
+            Code::ParameterInvalid => "oam::E063",
+            Code::UnknownProperty => "oam::E064",
+            Code::UnsupportedSchematic => "oam::E065",
             Code::DuplicateObject => "oam::E050",
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",

@@ -129,6 +129,14 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// How many errors so far: a step compares counts to tell whether it added any.
+    pub(crate) fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
     /// `--strict`: every warning becomes an error.
     pub(crate) fn promote_warnings(&mut self) {
         for d in &mut self.items {

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::yaml::to_yaml;
 use crate::diag::{Code, Diagnostic};
 use crate::render::Object;
+use crate::yaml_writer::to_yaml;
 
 pub(crate) const MARKER: &str = ".oam-rendered";
 

@@ -4,7 +4,6 @@
 
 mod dir;
 mod order;
-mod yaml;
 
 pub(crate) use dir::{DirOptions, layout, write_dir};
 pub(crate) use order::sort;
@@ -25,7 +24,7 @@ pub(crate) fn stream(objects: &[Object], format: Format) -> String {
     match format {
         Format::Yaml => objects.iter().fold(String::new(), |mut text, o| {
             text.push_str("---\n");
-            text.push_str(&yaml::to_yaml(&o.value));
+            text.push_str(&crate::yaml_writer::to_yaml(&o.value));
             text
         }),
         Format::Json => {

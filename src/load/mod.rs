@@ -11,7 +11,7 @@ mod yaml;
 pub(crate) use classify::{Document, OAM_GROUP, Origin};
 pub(crate) use discover::Input;
 pub(crate) use source::{FileId, Sources};
-pub(crate) use yaml::{Key, Node, NodeValue};
+pub(crate) use yaml::{Key, Node, NodeValue, parse as parse_yaml};
 
 use std::io::Read;
 use std::path::Path;

@@ -23,6 +23,17 @@ impl GroupKind {
             kind: kind.to_owned(),
         }
     }
+
+    /// Of an object's `apiVersion` and `kind` ("" where absent).
+    pub(crate) fn of_object(object: &serde_json::Value) -> GroupKind {
+        let text = |key: &str| {
+            object
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+        };
+        GroupKind::of(text("apiVersion"), text("kind"))
+    }
 }
 
 /// Well-known kinds: (group, version, kind, plural).

@@ -3,18 +3,21 @@
 //! components, apps, scope objects, pass-through objects). Nothing after this stage knows which
 //! dialect a thing came from. No references are resolved here; that is `check`.
 
+pub(crate) mod fieldpath;
 mod fields;
 mod kinds;
 mod revision;
+mod schematic;
 mod v1alpha2;
 
 pub(crate) use kinds::{GroupKind, crd_name_of, type_of_crd_name};
 pub(crate) use revision::fnv1a32;
+pub(crate) use schematic::invalid_schema;
 
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::load::{Document, Origin};
+use crate::load::{Document, Node, Origin};
 
 /// A string from the input and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +26,7 @@ pub(crate) struct Text {
     pub(crate) span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum DefinitionKind {
     Workload,
     Trait,
@@ -57,7 +60,31 @@ pub(crate) struct Definition {
     pub(crate) workload_refs_path: Option<Text>,
     pub(crate) allow_component_overlap: bool,
     pub(crate) revision_enabled: bool,
+    /// `definition.oam.dev/description`, shown by `oam defs` and `oam explain`.
+    pub(crate) description: Option<String>,
+    /// The JSON Schema of the parameters (the object's `spec`, or `properties`).
+    pub(crate) schema: Option<Schema>,
+    /// Turns the parameters into Kubernetes objects (and, for a trait, a workload patch).
+    pub(crate) template: Option<Template>,
+    /// List fields a trait's patch merges by key instead of replacing: (`spec.template.spec.containers`, `name`).
+    pub(crate) merge_keys: Vec<(String, String)>,
     pub(crate) origin: Origin,
+}
+
+/// A parameter schema and where it is written.
+#[derive(Clone, Debug)]
+pub(crate) struct Schema {
+    pub(crate) value: Value,
+    pub(crate) span: Span,
+    /// The schema as written, when written as YAML: a violation points at its rule.
+    pub(crate) node: Option<Node>,
+}
+
+/// A minijinja template and the span of its text in the definition file.
+#[derive(Clone, Debug)]
+pub(crate) struct Template {
+    pub(crate) source: String,
+    pub(crate) span: Span,
 }
 
 impl Definition {
@@ -83,6 +110,8 @@ pub(crate) struct Component {
     pub(crate) annotations: Vec<(String, String)>,
     pub(crate) workload: Value,
     pub(crate) workload_span: Span,
+    /// The workload as written, for the spans of schema violations.
+    pub(crate) workload_node: Node,
     /// The `type: NAME` shorthand naming a WorkloadDefinition instead of apiVersion/kind.
     pub(crate) workload_type: Option<Text>,
     pub(crate) parameters: Vec<Parameter>,
@@ -110,6 +139,8 @@ pub(crate) struct ParameterValue {
 pub(crate) struct TraitBinding {
     pub(crate) object: Value,
     pub(crate) span: Span,
+    /// The parameters as written (`spec`, or the shorthand's `properties`), for spans.
+    pub(crate) parameters_node: Option<Node>,
     /// The shorthand's definition name; the object's apiVersion/kind come from that definition.
     pub(crate) named: Option<Text>,
 }
@@ -148,6 +179,8 @@ pub(crate) struct ScopeObject {
     pub(crate) group_kind: GroupKind,
     pub(crate) name: Text,
     pub(crate) object: Value,
+    /// The scope's `spec` as written, for spans.
+    pub(crate) spec_node: Option<Node>,
 }
 
 /// A CustomResourceDefinition: how a kind's plural and versions are found offline.
@@ -188,8 +221,46 @@ pub(crate) fn lower(documents: &[Document], diags: &mut Diagnostics) -> Model {
         }
     }
     drop_replaced_builtins(&mut model);
+    promote_scope_objects(&mut model);
     check_duplicates(&model, diags);
     model
+}
+
+/// An object of a kind some ScopeDefinition describes is a scope, not a pass-through object.
+fn promote_scope_objects(model: &mut Model) {
+    let scope_crds: Vec<&str> = model
+        .definitions
+        .iter()
+        .filter(|d| d.kind == DefinitionKind::Scope)
+        .map(|d| {
+            d.crd_name
+                .as_ref()
+                .map_or(d.name.value.as_str(), |c| c.value.as_str())
+        })
+        .collect();
+    let (scopes, raw): (Vec<RawObject>, Vec<RawObject>) =
+        std::mem::take(&mut model.raw).into_iter().partition(|raw| {
+            let group_kind = GroupKind::of_object(&raw.object);
+            scope_crds.contains(&crd_name_of(&group_kind, &model.crds).as_str())
+        });
+    model.raw = raw;
+    for scope in scopes {
+        let name = scope
+            .object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        model.scopes.push(ScopeObject {
+            group_kind: GroupKind::of_object(&scope.object),
+            name: Text {
+                value: name,
+                span: scope.span,
+            },
+            object: scope.object,
+            spec_node: None,
+        });
+    }
 }
 
 /// CRDs teach plurals and versions; nothing else from a definitions directory is rendered.
@@ -231,16 +302,33 @@ fn lower_kubernetes(document: &Document, model: &mut Model, diags: &mut Diagnost
     });
 }
 
+/// A user definition replaces the built-in of its kind and name; one without a schematic (an
+/// upstream file registering a core CRD) keeps the built-in's schema and template.
 fn drop_replaced_builtins(model: &mut Model) {
-    let user: Vec<(DefinitionKind, String)> = model
-        .definitions
-        .iter()
-        .filter(|d| d.origin != Origin::Builtin)
-        .map(|d| (d.kind, d.name.value.clone()))
-        .collect();
-    model
-        .definitions
-        .retain(|d| d.origin != Origin::Builtin || !user.contains(&(d.kind, d.name.value.clone())));
+    let (builtins, mut definitions): (Vec<Definition>, Vec<Definition>) =
+        std::mem::take(&mut model.definitions)
+            .into_iter()
+            .partition(|d| d.origin == Origin::Builtin);
+    let mut kept = Vec::new();
+    for builtin in builtins {
+        let replacements = definitions
+            .iter_mut()
+            .filter(|d| d.kind == builtin.kind && d.name.value == builtin.name.value);
+        let mut replaced = false;
+        for user in replacements {
+            replaced = true;
+            if user.schema.is_none() && user.template.is_none() {
+                user.schema.clone_from(&builtin.schema);
+                user.template.clone_from(&builtin.template);
+                user.merge_keys.clone_from(&builtin.merge_keys);
+            }
+        }
+        if !replaced {
+            kept.push(builtin);
+        }
+    }
+    kept.append(&mut definitions);
+    model.definitions = kept;
 }
 
 fn check_duplicates(model: &Model, diags: &mut Diagnostics) {

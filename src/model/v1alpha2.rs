@@ -13,6 +13,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Document, Node, NodeValue};
 
 const ALIAS_ANNOTATION: &str = "definition.oam.dev/alias";
+const DESCRIPTION_ANNOTATION: &str = "definition.oam.dev/description";
 /// Scope kinds whose objects come with the inputs (the runtime expects them to pre-exist).
 const SCOPE_KINDS: &[&str] = &["HealthScope"];
 
@@ -50,6 +51,7 @@ pub(super) fn lower(document: &Document, model: &mut Model, diags: &mut Diagnost
                 group_kind,
                 name,
                 object: document.root.to_value(),
+                spec_node: document.root.get("spec").cloned(),
             });
             return;
         }
@@ -166,6 +168,7 @@ fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         annotations: metadata.annotations,
         workload: object,
         workload_span: workload.span,
+        workload_node: workload.clone(),
         workload_type,
         parameters,
         spec: spec_value,
@@ -351,6 +354,12 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
         }
         _ => None,
     };
+    let parameters_node = if named.is_some() {
+        trait_node.get("properties")
+    } else {
+        trait_node.get("spec")
+    }
+    .cloned();
     let object = match &named {
         Some(_) => {
             let mut object = serde_json::Map::new();
@@ -372,6 +381,7 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
     Some(TraitBinding {
         object,
         span,
+        parameters_node,
         named,
     })
 }
@@ -429,10 +439,17 @@ fn lower_definition(
         }
         None => (None, None),
     };
+    let schematic = super::schematic::lower(&mut spec, &metadata.name.value, diags);
+    let alias = annotation(&metadata.annotations, ALIAS_ANNOTATION)
+        .or_else(|| spec.string("alias", diags).map(|a| a.value));
     let mut definition = Definition {
         kind,
+        alias,
+        description: annotation(&metadata.annotations, DESCRIPTION_ANNOTATION),
+        schema: schematic.schema,
+        template: schematic.template,
+        merge_keys: schematic.merge_keys,
         name: metadata.name,
-        alias: annotation(&metadata.annotations, ALIAS_ANNOTATION),
         crd_name,
         crd_version,
         labels: metadata.labels,

@@ -5,17 +5,21 @@
 //! filled with workload references. No I/O; nothing here knows the input dialect.
 
 mod containerized;
-mod fieldpath;
 mod labels;
 mod names;
+mod patch;
+mod template;
 mod traits;
 mod workload;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::check::Checked;
 use crate::diag::{Diagnostics, Span};
+use crate::load::Sources;
 use crate::model::ScopeObject;
+
+pub(crate) use template::Templates;
 
 /// A rendered object and the app it belongs to (`None`: passed through, or shared by apps).
 #[derive(Clone, Debug)]
@@ -80,8 +84,10 @@ pub(crate) fn reference_to(object: &Value) -> Value {
 pub(crate) fn render(
     checked: &Checked<'_>,
     options: &RenderOptions,
+    sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
+    let templates = Templates::compile(checked.model, sources, diags);
     let mut objects = Vec::new();
     // (scope, app, workload reference), in app order.
     let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();
@@ -93,21 +99,17 @@ pub(crate) fn render(
                 app,
                 bound,
                 namespace: namespace.as_deref(),
+                templates: &templates,
             };
-            let Some(rendered) = workload::render_component(&context, diags) else {
+            let Some(rendered) = workload::render_component(&context, sources, diags) else {
                 continue;
             };
             for scope in &bound.scopes {
-                if scope
-                    .definition
-                    .is_some_and(|d| d.workload_refs_path.is_some())
-                {
-                    scope_members.push((
-                        scope.scope,
-                        app.name.value.clone(),
-                        rendered.primary_reference.clone(),
-                    ));
-                }
+                scope_members.push((
+                    scope.scope,
+                    app.name.value.clone(),
+                    rendered.primary_reference.clone(),
+                ));
             }
             let span = bound.entry.span;
             objects.extend(rendered.objects.into_iter().map(|value| Object {
@@ -118,7 +120,13 @@ pub(crate) fn render(
             }));
         }
     }
-    objects.extend(render_scopes(checked, &scope_members, diags));
+    objects.extend(render_scopes(
+        checked,
+        &scope_members,
+        &templates,
+        sources,
+        diags,
+    ));
     if !options.skip_raw {
         objects.extend(checked.model.raw.iter().map(|raw| Object {
             value: raw.object.clone(),
@@ -131,49 +139,79 @@ pub(crate) fn render(
     objects
 }
 
-/// Every scope object, with the workloads of its members at its definition's
-/// `workloadRefsPath`. A scope that only one app uses belongs to that app.
+/// Every scope object (or what its definition's template makes of it), with the workloads of
+/// its members at the definition's `workloadRefsPath`. A scope that only one app uses belongs
+/// to that app.
 fn render_scopes(
     checked: &Checked<'_>,
     members: &[(&ScopeObject, String, Value)],
+    templates: &Templates,
+    sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
     let mut out = Vec::new();
-    for scope in &checked.model.scopes {
-        let mut object = scope.object.clone();
+    for checked_scope in &checked.scopes {
+        let scope = checked_scope.scope;
         let mine: Vec<&(&ScopeObject, String, Value)> = members
             .iter()
             .filter(|(s, _, _)| std::ptr::eq(*s, scope))
             .collect();
         let mut apps: Vec<&str> = mine.iter().map(|(_, a, _)| a.as_str()).collect();
         apps.dedup();
-        let path = checked
-            .apps
-            .iter()
-            .flat_map(|a| &a.components)
-            .flat_map(|b| &b.scopes)
-            .find(|s| std::ptr::eq(s.scope, scope))
-            .and_then(|s| s.definition)
-            .and_then(|d| d.workload_refs_path.as_ref());
-        if let Some(path) = path {
-            workload::append_references(
-                &mut object,
-                path,
-                mine.iter().map(|(_, _, r)| r.clone()),
-                diags,
-            );
-        }
         let app = match apps.as_slice() {
             [only] => Some((*only).to_owned()),
             _ => None,
         };
-        labels::label_scope(&mut object, app.as_deref());
-        out.push(Object {
-            value: object,
-            app,
-            span: scope.name.span,
-            passthrough: false,
-        });
+        let references: Vec<Value> = mine.iter().map(|(_, _, r)| r.clone()).collect();
+        let mut objects = match checked_scope.definition.filter(|d| d.template.is_some()) {
+            Some(definition) => {
+                let parameter = checked_scope
+                    .object
+                    .get("spec")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                let site = template::Use {
+                    definition,
+                    parameter: &parameter,
+                    context: json!({
+                        "appName": app,
+                        "name": scope.name.value,
+                        "workloads": references,
+                    }),
+                    used_by: format!("scope `{}`", scope.name.value),
+                };
+                let Some(output) = templates.render(&site, false, sources, diags) else {
+                    continue;
+                };
+                output.objects
+            }
+            None => vec![checked_scope.object.clone()],
+        };
+        // A template places the references itself (`context.workloads`); a plain scope object
+        // gets them at its definition's path.
+        let path = checked_scope
+            .definition
+            .filter(|d| d.template.is_none())
+            .and_then(|d| d.workload_refs_path.as_ref());
+        if let (Some(path), Some(first)) = (path, objects.first_mut()) {
+            workload::append_references(first, path, references.into_iter(), diags);
+        }
+        for mut object in objects {
+            if workload::name_of(&object).is_none() {
+                workload::set_metadata(
+                    &mut object,
+                    "name",
+                    Value::String(scope.name.value.clone()),
+                );
+            }
+            labels::label_scope(&mut object, app.as_deref());
+            out.push(Object {
+                value: object,
+                app: app.clone(),
+                span: scope.name.span,
+                passthrough: false,
+            });
+        }
     }
     out
 }

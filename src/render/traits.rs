@@ -1,42 +1,39 @@
-//! Trait objects: named, namespaced and labelled like their workload. ManualScalerTrait is
-//! applied, not emitted: it sets the workload's replicas, as its controller would.
+//! Trait objects: named, namespaced and labelled like their workload. A templated trait renders
+//! its objects and may patch the workload (ManualScalerTrait's built-in template sets replicas,
+//! as its controller would).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::labels;
-use super::workload::{Context, set_metadata};
+use super::template;
+use super::workload::{Context, name_of, set_metadata};
+use super::{labels, patch};
+use crate::diag::Diagnostics;
+use crate::load::Sources;
 use crate::model::Text;
 
 pub(super) struct TraitObjects<'m> {
     /// Traits whose definition asks for a workload reference, with the path to write it at.
     pub(super) with_reference: Vec<(Value, &'m Text)>,
     pub(super) plain: Vec<Value>,
-    /// `spec.replicaCount` of a ManualScalerTrait.
-    pub(super) replicas: Option<Value>,
 }
 
-pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
+/// Renders the component's traits in order; each sees `workload` as the traits before it left it.
+pub(super) fn render<'m>(
+    context: &Context<'_, 'm>,
+    workload: &mut Value,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<TraitObjects<'m>> {
     let bound = context.bound;
     let mut out = TraitObjects {
         with_reference: Vec::new(),
         plain: Vec::new(),
-        replicas: None,
     };
     let mut used_names: Vec<String> = Vec::new();
+    let mut ok = true;
     for bound_trait in &bound.traits {
-        let mut object = bound_trait.object.clone();
-        if is_manual_scaler(&object) {
-            out.replicas = object.pointer("/spec/replicaCount").cloned();
-            continue;
-        }
-        let name = if let Some(name) = object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-        {
-            name.to_owned()
-        } else {
-            // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
+        // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
+        let default_name = {
             let short = bound_trait
                 .type_name
                 .split('.')
@@ -50,30 +47,58 @@ pub(super) fn render<'m>(context: &Context<'_, 'm>) -> TraitObjects<'m> {
                 name = format!("{base}-{n}");
                 n += 1;
             }
-            set_metadata(&mut object, "name", Value::String(name.clone()));
             name
         };
-        used_names.push(name);
-        labels::place(
-            &mut object,
-            context,
-            labels::Resource::Trait(&bound_trait.type_name),
-        );
-        match bound_trait
+        let objects = match bound_trait.definition.filter(|d| d.template.is_some()) {
+            Some(definition) => {
+                let parameter = bound_trait
+                    .object
+                    .get("spec")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                let mut template_context = context.template_context(&default_name);
+                template_context["workload"] = workload.clone();
+                let site = template::Use {
+                    definition,
+                    parameter: &parameter,
+                    context: template_context,
+                    used_by: format!(
+                        "trait `{}` of component `{}`",
+                        bound_trait.type_name, bound.component.name.value
+                    ),
+                };
+                let Some(output) = context.templates.render(&site, true, sources, diags) else {
+                    ok = false;
+                    continue;
+                };
+                for p in &output.patches {
+                    patch::merge(workload, p, &definition.merge_keys);
+                }
+                output.objects
+            }
+            None => vec![bound_trait.object.clone()],
+        };
+        // A template refers to the workload itself (`context.workload`); a plain trait object
+        // gets the reference at its definition's path.
+        let reference_path = bound_trait
             .definition
-            .and_then(|d| d.workload_ref_path.as_ref())
-        {
-            Some(path) => out.with_reference.push((object, path)),
-            None => out.plain.push(object),
+            .filter(|d| d.template.is_none())
+            .and_then(|d| d.workload_ref_path.as_ref());
+        for (i, mut object) in objects.into_iter().enumerate() {
+            if name_of(&object).is_none() {
+                set_metadata(&mut object, "name", Value::String(default_name.clone()));
+            }
+            used_names.push(name_of(&object).unwrap_or_default().to_owned());
+            labels::place(
+                &mut object,
+                context,
+                labels::Resource::Trait(&bound_trait.type_name),
+            );
+            match reference_path.filter(|_| i == 0) {
+                Some(path) => out.with_reference.push((object, path)),
+                None => out.plain.push(object),
+            }
         }
     }
-    out
-}
-
-fn is_manual_scaler(object: &Value) -> bool {
-    object.get("kind").and_then(Value::as_str) == Some("ManualScalerTrait")
-        && object
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .is_some_and(|v| v.starts_with("core.oam.dev/"))
+    ok.then_some(out)
 }

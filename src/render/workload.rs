@@ -1,17 +1,33 @@
-//! Instantiating one component of an app: parameters, the workload's name and namespace, its
-//! traits, and the expansion of core workload kinds. Follows the runtime's `render.go`.
+//! Instantiating one component of an app: the workload's name and namespace, its template or
+//! the expansion of a core kind, then its traits. Follows the runtime's `render.go`.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::{containerized, fieldpath, labels, reference_to, traits};
+use super::template::{self, Templates};
+use super::{containerized, labels, reference_to, traits};
 use crate::check::Bound;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{App, Text};
+use crate::load::Sources;
+use crate::model::{App, Text, fieldpath};
 
 pub(super) struct Context<'a, 'm> {
     pub(super) app: &'m App,
     pub(super) bound: &'a Bound<'m>,
     pub(super) namespace: Option<&'a str>,
+    pub(super) templates: &'a Templates,
+}
+
+impl Context<'_, '_> {
+    /// The `context` a template sees: who it renders for.
+    pub(super) fn template_context(&self, name: &str) -> Value {
+        json!({
+            "appName": self.app.name.value,
+            "componentName": self.bound.component.name.value,
+            "namespace": self.namespace,
+            "revision": self.bound.revision,
+            "name": name,
+        })
+    }
 }
 
 pub(super) struct RenderedComponent {
@@ -23,61 +39,69 @@ pub(super) struct RenderedComponent {
 
 pub(super) fn render_component(
     context: &Context<'_, '_>,
+    sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<RenderedComponent> {
     let bound = context.bound;
     let mut workload = bound.workload.clone();
-    let mut ok = true;
-    for (parameter, value) in &bound.parameters {
-        for path in &parameter.field_paths {
-            ok &= write_at(&mut workload, path, value.value.clone(), &value.name, diags);
-        }
-    }
-    if !ok {
-        return None;
-    }
     // The runtime's SetWorkloadInstanceName: a set name is kept; a revisionEnabled trait names
     // the workload after the revision; otherwise the component's name.
-    if workload
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
-        let name = if bound.revision_enabled() {
-            bound.revision.clone()
-        } else {
-            bound.component.name.value.clone()
-        };
-        set_metadata(&mut workload, "name", Value::String(name));
-    }
-    labels::place(
-        &mut workload,
-        context,
-        labels::Resource::Workload(&bound.workload_type),
-    );
-
-    let mut trait_objects = traits::render(context);
-    let mut objects = match containerized::expand(&workload) {
-        Some(expanded) => expanded,
-        None => vec![workload],
+    let name = match name_of(&workload) {
+        Some(name) => name.to_owned(),
+        None if bound.revision_enabled() => bound.revision.clone(),
+        None => bound.component.name.value.clone(),
     };
-    if let Some(replicas) = trait_objects.replicas.take() {
-        if let Some(spec) = objects[0]
-            .as_object_mut()
-            .map(|o| o.entry("spec").or_insert_with(|| Value::Object(Map::new())))
-        {
-            if let Some(spec) = spec.as_object_mut() {
-                spec.shift_insert(0, "replicas".to_owned(), replicas);
+    let mut objects = match bound.workload_definition.filter(|d| d.template.is_some()) {
+        Some(definition) => {
+            let parameter = workload.get("spec").cloned().unwrap_or_else(|| json!({}));
+            let site = template::Use {
+                definition,
+                parameter: &parameter,
+                context: context.template_context(&name),
+                used_by: format!("component `{}`", bound.component.name.value),
+            };
+            let output = context.templates.render(&site, false, sources, diags)?;
+            if output.objects.is_empty() {
+                diags.push(
+                    Diagnostic::new(Code::TemplateOutput, bound.entry.span, format!("the template of WorkloadDefinition `{}` rendered no object", definition.name.value))
+                        .with_help("a workload template renders at least one object; the first is the workload traits refer to"),
+                );
+                return None;
             }
+            let mut objects = output.objects;
+            // What the Component and the `type:` shorthand put on the workload goes on the first object.
+            inherit_metadata(&mut objects[0], &workload);
+            for object in &mut objects {
+                if name_of(object).is_none() {
+                    set_metadata(object, "name", Value::String(name.clone()));
+                }
+                labels::place(
+                    object,
+                    context,
+                    labels::Resource::Workload(&bound.workload_type),
+                );
+            }
+            objects
         }
-    }
+        None => {
+            set_metadata(&mut workload, "name", Value::String(name));
+            labels::place(
+                &mut workload,
+                context,
+                labels::Resource::Workload(&bound.workload_type),
+            );
+            containerized::expand(&workload).unwrap_or_else(|| vec![workload])
+        }
+    };
+
+    let trait_objects = traits::render(context, &mut objects[0], sources, diags)?;
     let primary_reference = reference_to(&objects[0]);
-    for (object, path) in &mut trait_objects.with_reference {
+    for (mut object, path) in trait_objects.with_reference {
         let Ok(segments) = fieldpath::parse(&path.value) else {
-            diags.push(invalid_path(path, "workloadRefPath"));
+            diags.push(fieldpath::invalid(path, "workloadRefPath"));
             continue;
         };
-        if let Err(reason) = fieldpath::set(object, &segments, primary_reference.clone()) {
+        if let Err(reason) = fieldpath::set(&mut object, &segments, primary_reference.clone()) {
             diags.push(
                 Diagnostic::new(
                     Code::FieldPathNotSettable,
@@ -92,8 +116,8 @@ pub(super) fn render_component(
                 ),
             );
         }
+        objects.push(object);
     }
-    objects.extend(trait_objects.with_reference.into_iter().map(|(o, _)| o));
     objects.extend(trait_objects.plain);
     Some(RenderedComponent {
         objects,
@@ -101,39 +125,29 @@ pub(super) fn render_component(
     })
 }
 
-/// Writes a parameter value at one field path; false (and a diagnostic) if it cannot.
-fn write_at(
-    workload: &mut Value,
-    path: &Text,
-    value: Value,
-    given_at: &Text,
-    diags: &mut Diagnostics,
-) -> bool {
-    let Ok(segments) = fieldpath::parse(&path.value) else {
-        diags.push(invalid_path(path, "fieldPaths"));
-        return false;
-    };
-    match fieldpath::set(workload, &segments, value) {
-        Ok(()) => true,
-        Err(reason) => {
-            diags.push(
-                Diagnostic::new(Code::FieldPathNotSettable, given_at.span, format!("cannot set parameter `{}` at `{}`: {reason}", given_at.value, path.value))
-                    .with_label(path.span, "field path declared here")
-                    .with_help("fix the Component's fieldPaths so they lead into objects and lists of the workload"),
-            );
-            false
-        }
-    }
+/// `metadata.name`, if set and not empty.
+pub(super) fn name_of(object: &Value) -> Option<&str> {
+    object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
 }
 
-fn invalid_path(path: &Text, field: &str) -> Diagnostic {
-    let reason = fieldpath::parse(&path.value).err().unwrap_or_default();
-    Diagnostic::new(
-        Code::InvalidFieldPath,
-        path.span,
-        format!("invalid field path in {field}: {reason}"),
-    )
-    .with_help("write paths like `spec.containers[0].image` or `metadata.labels[\"app\"]`")
+/// Labels and annotations of `from` fill the keys `object` does not set.
+fn inherit_metadata(object: &mut Value, from: &Value) {
+    for key in ["labels", "annotations"] {
+        let Some(entries) = from
+            .pointer(&format!("/metadata/{key}"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        if let Some(target) = labels::metadata_map(object, key) {
+            for (k, v) in entries {
+                target.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
 }
 
 pub(super) fn set_metadata(object: &mut Value, key: &str, value: Value) {
@@ -142,7 +156,20 @@ pub(super) fn set_metadata(object: &mut Value, key: &str, value: Value) {
             .entry("metadata")
             .or_insert_with(|| Value::Object(Map::new()));
         if let Some(metadata) = metadata.as_object_mut() {
-            metadata.insert(key.to_owned(), value);
+            // name and namespace lead, as people write them.
+            let position = match key {
+                "name" => Some(0),
+                "namespace" => Some(usize::from(metadata.contains_key("name"))),
+                _ => None,
+            };
+            match position {
+                Some(index) if !metadata.contains_key(key) => {
+                    metadata.shift_insert(index, key.to_owned(), value);
+                }
+                _ => {
+                    metadata.insert(key.to_owned(), value);
+                }
+            }
         }
     }
 }
@@ -155,7 +182,7 @@ pub(super) fn append_references(
     diags: &mut Diagnostics,
 ) {
     let Ok(segments) = fieldpath::parse(&path.value) else {
-        diags.push(invalid_path(path, "workloadRefsPath"));
+        diags.push(fieldpath::invalid(path, "workloadRefsPath"));
         return;
     };
     let mut current = object.clone();

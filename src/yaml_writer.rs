@@ -1,6 +1,7 @@
 //! Writing YAML that YAML 1.1 readers (kubectl, PyYAML) and 1.2 readers read back to the same
 //! values: any string that could be read as something else (`on`, `yes`, `0755`, `1e3`, `~`) is
-//! quoted; keys keep their order, with apiVersion, kind, metadata and spec first.
+//! quoted; keys keep their order, with apiVersion, kind, metadata and spec first. Used by `emit`
+//! for output and by `render` for the templates' `to_yaml` filter.
 
 use std::fmt::Write;
 

@@ -6,6 +6,12 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
+use super::Text;
+use crate::diag::{Code, Diagnostic};
+
+/// Lists are padded with null up to an index; a hostile index must not allocate gigabytes.
+const MAX_INDEX: usize = 10_000;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Segment {
     Field(String),
@@ -63,6 +69,17 @@ pub(crate) fn parse(path: &str) -> Result<Vec<Segment>, String> {
     Ok(segments)
 }
 
+/// The diagnostic for a malformed path written in `field` (`fieldPaths`, `workloadRefPath`…).
+pub(crate) fn invalid(path: &Text, field: &str) -> Diagnostic {
+    let reason = parse(&path.value).err().unwrap_or_default();
+    Diagnostic::new(
+        Code::InvalidFieldPath,
+        path.span,
+        format!("invalid field path in {field}: {reason}"),
+    )
+    .with_help("write paths like `spec.containers[0].image` or `metadata.labels[\"app\"]`")
+}
+
 /// Writes `value` at `path` in `target`. Errors name the segment that is in the way.
 pub(crate) fn set(target: &mut Value, path: &[Segment], value: Value) -> Result<(), String> {
     let mut current = target;
@@ -98,6 +115,9 @@ pub(crate) fn set(target: &mut Value, path: &[Segment], value: Value) -> Result<
                 let Value::Array(items) = current else {
                     return Err(format!("`{}` is not a list", display(&walked)));
                 };
+                if *index > MAX_INDEX {
+                    return Err(format!("index {index} is larger than {MAX_INDEX}"));
+                }
                 if items.len() <= *index {
                     items.resize(index + 1, Value::Null);
                 }

@@ -1,0 +1,320 @@
+//! Parameter values against their definition's JSON Schema: undeclared properties (with a
+//! "did you mean"), the schema's defaults, then every violation the jsonschema crate finds, each
+//! pointed at the offending value in the app file.
+
+use std::fmt::Write;
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::load::{Node, NodeValue};
+use crate::model::{Definition, DefinitionKind, Model, invalid_schema};
+
+/// The compiled schemas of every definition that has one.
+pub(crate) struct Schemas {
+    validators: HashMap<(DefinitionKind, String), jsonschema::Validator>,
+}
+
+/// The parameters of one use of a definition, and where they were written.
+pub(crate) struct Use<'a> {
+    pub(crate) definition: &'a Definition,
+    /// The parameters as written (`spec` or `properties`), for the spans of violations.
+    pub(crate) source: Option<&'a Node>,
+    /// Where to point when the source has no node for a value (the trait or workload).
+    pub(crate) fallback: Span,
+}
+
+impl Schemas {
+    /// Compiles every schema; a schema that does not compile is reported once, at itself.
+    pub(crate) fn compile(model: &Model, diags: &mut Diagnostics) -> Schemas {
+        let mut validators = HashMap::new();
+        for definition in &model.definitions {
+            let Some(schema) = &definition.schema else {
+                continue;
+            };
+            // No retriever is configured: a remote `$ref` fails here instead of fetching.
+            match jsonschema::options().build(&schema.value) {
+                Ok(validator) => {
+                    validators.insert((definition.kind, definition.name.value.clone()), validator);
+                }
+                Err(e) => {
+                    let span = schema.node.as_ref().map_or(schema.span, |node| {
+                        span_at(node, e.instance_path().as_str())
+                    });
+                    diags.push(invalid_schema(span, &e.to_string()));
+                }
+            }
+        }
+        Schemas { validators }
+    }
+
+    /// Validates `value` (the parameters) and fills in the schema's defaults. False if invalid.
+    pub(crate) fn apply(&self, site: &Use<'_>, value: &mut Value, diags: &mut Diagnostics) -> bool {
+        let definition = site.definition;
+        let Some(schema) = &definition.schema else {
+            return true;
+        };
+        let Some(validator) = self
+            .validators
+            .get(&(definition.kind, definition.name.value.clone()))
+        else {
+            return false; // the schema itself is broken, and reported
+        };
+        let before = diags.error_count();
+        undeclared(&schema.value, value, site.source, site, diags);
+        apply_defaults(&schema.value, value);
+        for error in validator.iter_errors(value) {
+            if matches!(
+                error.kind(),
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
+            ) {
+                continue; // reported by `undeclared`, with a suggestion
+            }
+            let pointer = error.instance_path().to_string();
+            let span = site
+                .source
+                .map_or(site.fallback, |node| span_at(node, &pointer));
+            let at = if pointer.is_empty() {
+                String::new()
+            } else {
+                format!(" at `{}`", dotted(&pointer))
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::ParameterInvalid,
+                    span,
+                    format!(
+                        "invalid parameter{at} for {} `{}`: {}",
+                        definition.kind.as_str(),
+                        definition.name.value,
+                        error.masked()
+                    ),
+                )
+                .with_label(
+                    schema.node.as_ref().map_or(schema.span, |node| {
+                        span_at(node, error.schema_path().as_str())
+                    }),
+                    format!("schema rule `{}`", error.schema_path()),
+                )
+                .with_help(format!(
+                    "`oam explain {}` lists the parameters, their types and defaults",
+                    definition.name.value
+                )),
+            );
+        }
+        diags.error_count() == before
+    }
+}
+
+impl Schemas {
+    /// Validates an object's `spec` as the parameters, writing the defaults back into it.
+    pub(crate) fn apply_to_spec(
+        &self,
+        site: &Use<'_>,
+        object: &mut Value,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if site.definition.schema.is_none() {
+            return true;
+        }
+        let Some(object) = object.as_object_mut() else {
+            return true;
+        };
+        let spec = object
+            .entry("spec")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if spec.is_null() {
+            *spec = Value::Object(Map::new());
+        }
+        self.apply(site, spec, diags)
+    }
+}
+
+/// Properties the schema does not declare, where it does not allow others. Unlike JSON Schema's
+/// default, an object schema that lists `properties` is closed unless it says otherwise: a typo
+/// should fail loudly, not vanish.
+fn undeclared(
+    schema: &Value,
+    value: &Value,
+    source: Option<&Node>,
+    site: &Use<'_>,
+    diags: &mut Diagnostics,
+) {
+    match value {
+        Value::Object(entries) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                return;
+            };
+            let open = schema.get("patternProperties").is_some()
+                || schema
+                    .get("additionalProperties")
+                    .is_some_and(|a| *a != Value::Bool(false));
+            for (key, item) in entries {
+                let item_source = source.and_then(|s| s.get(key));
+                match properties.get(key) {
+                    Some(property) => undeclared(property, item, item_source, site, diags),
+                    None if open => {}
+                    None => diags.push(unknown_property(key, properties, source, site)),
+                }
+            }
+        }
+        Value::Array(items) => {
+            let Some(item_schema) = schema.get("items").filter(|i| i.is_object()) else {
+                return;
+            };
+            for (i, item) in items.iter().enumerate() {
+                let item_source = source.and_then(|s| match &s.value {
+                    NodeValue::List(nodes) => nodes.get(i),
+                    _ => None,
+                });
+                undeclared(item_schema, item, item_source, site, diags);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn unknown_property(
+    key: &str,
+    properties: &Map<String, Value>,
+    source: Option<&Node>,
+    site: &Use<'_>,
+) -> Diagnostic {
+    let span = source
+        .and_then(|s| match &s.value {
+            NodeValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.text == key)
+                .map(|(k, _)| k.span),
+            _ => None,
+        })
+        .unwrap_or(site.fallback);
+    let definition = site.definition;
+    let d = Diagnostic::new(
+        Code::UnknownProperty,
+        span,
+        format!(
+            "{} `{}` has no parameter `{key}`",
+            definition.kind.as_str(),
+            definition.name.value
+        ),
+    );
+    let d = match did_you_mean(key, properties.keys().map(String::as_str)) {
+        Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
+        None => d.with_label_text("not in the schema"),
+    };
+    let names: Vec<&str> = properties.keys().map(String::as_str).collect();
+    d.with_help(format!("declared here: {}", names.join(", ")))
+}
+
+/// Fills in `default`s of absent properties, recursing into objects and lists of objects.
+pub(crate) fn apply_defaults(schema: &Value, value: &mut Value) {
+    match value {
+        Value::Object(entries) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                return;
+            };
+            for (key, property) in properties {
+                match entries.get_mut(key) {
+                    Some(item) => apply_defaults(property, item),
+                    None => {
+                        if let Some(default) = property.get("default") {
+                            let mut default = default.clone();
+                            apply_defaults(property, &mut default);
+                            entries.insert(key.clone(), default);
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items").filter(|i| i.is_object()) {
+                for item in items {
+                    apply_defaults(item_schema, item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The span of the node at a JSON pointer, or of its nearest ancestor that was written.
+fn span_at(node: &Node, pointer: &str) -> Span {
+    let mut current = node;
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let next = match &current.value {
+            NodeValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.text == token)
+                .map(|(_, v)| v),
+            NodeValue::List(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    current.span
+}
+
+/// `/ports/0/name` → `ports[0].name`, as users write paths.
+fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if token.parse::<usize>().is_ok() {
+            let _ = write!(out, "[{token}]");
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&token);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{apply_defaults, dotted};
+
+    #[test]
+    fn defaults_fill_absent_properties_recursively() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "replicas": {"type": "integer", "default": 1},
+                "ports": {"type": "array", "items": {"type": "object", "properties": {
+                    "protocol": {"type": "string", "default": "TCP"}}}},
+                "probe": {"type": "object", "default": {}, "properties": {
+                    "path": {"type": "string", "default": "/healthz"}}}
+            }
+        });
+        let mut value = json!({"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]});
+        apply_defaults(&schema, &mut value);
+        assert_eq!(
+            value,
+            json!({
+                "ports": [{"port": 80, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}],
+                "replicas": 1,
+                "probe": {"path": "/healthz"}
+            })
+        );
+    }
+
+    #[test]
+    fn pointers_read_as_field_paths() {
+        assert_eq!(dotted("/ports/0/name"), "ports[0].name");
+        assert_eq!(
+            dotted("/labels/app.kubernetes.io~1name"),
+            "labels.app.kubernetes.io/name"
+        );
+        assert_eq!(dotted(""), "");
+    }
+}

@@ -1,0 +1,57 @@
+//! Views of the model for people: `oam defs` (the definitions loaded, as a table or data) and
+//! `oam explain` (one definition's parameters and an example of its use). In: the lowered model
+//! and the sources; out: text. Nothing here renders or writes files.
+
+mod defs;
+mod explain;
+
+pub(crate) use defs::{DefsFormat, defs};
+pub(crate) use explain::{ExplainFormat, explain, list_names};
+
+use crate::load::{Origin, Sources};
+use crate::model::{Definition, Text};
+
+fn values(list: &[Text]) -> Vec<String> {
+    list.iter().map(|t| t.value.clone()).collect()
+}
+
+/// Where a definition comes from, as shown to users: `built-in` or its file.
+fn source_of(definition: &Definition, sources: &Sources) -> String {
+    if definition.origin == Origin::Builtin {
+        "built-in".to_owned()
+    } else {
+        sources.get(definition.name.span.file).name.clone()
+    }
+}
+
+/// Lays out rows as columns two spaces apart; the last column is not padded.
+fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == columns {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A list for a table cell: `a, b`, or `-` when empty.
+fn cell(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".to_owned()
+    } else {
+        items.join(", ")
+    }
+}

@@ -1,0 +1,377 @@
+//! Definition templates (`spec.schematic.jinja.template`): minijinja, sandboxed — no loader, so
+//! no file access; no environment or network functions; a fuel limit per use. A template renders
+//! YAML documents: Kubernetes objects, and for a trait `patch:` documents merged into the
+//! workload. Errors point into the template's line in the definition file; broken output is
+//! shown as a file of its own, so the author sees what the template produced.
+
+use std::fmt::Write;
+use std::ops::Range;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::load::{self, Budgets, FileId, NodeValue, Sources};
+use crate::model::{Definition, Model, Template};
+
+/// Instructions one use of a template may run: far above real templates, and a runaway loop
+/// stops in well under a second.
+const FUEL: u64 = 2_000_000;
+/// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
+const RECURSION_LIMIT: usize = 64;
+
+/// Every template of the model, compiled once.
+pub(crate) struct Templates {
+    env: Environment<'static>,
+}
+
+/// What one use of a template produced.
+pub(super) struct Output {
+    pub(super) objects: Vec<Value>,
+    /// `patch:` documents, in order (traits only).
+    pub(super) patches: Vec<Value>,
+}
+
+/// One use of a template: which definition, with what, for whom.
+pub(super) struct Use<'a> {
+    pub(super) definition: &'a Definition,
+    pub(super) parameter: &'a Value,
+    pub(super) context: Value,
+    /// Names the use in messages and in the name of a broken output: `component \`web\``.
+    pub(super) used_by: String,
+}
+
+fn key(definition: &Definition) -> String {
+    format!("{}/{}", definition.kind.as_str(), definition.name.value)
+}
+
+impl Templates {
+    pub(crate) fn compile(model: &Model, sources: &Sources, diags: &mut Diagnostics) -> Templates {
+        let mut env = Environment::new();
+        // YAML is whitespace-sensitive: a `{% if %}` line must not leave a blank or indented line.
+        if let Ok(syntax) = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_fuel(Some(FUEL));
+        env.set_recursion_limit(RECURSION_LIMIT);
+        env.add_filter("to_yaml", to_yaml);
+        env.add_filter("to_json", to_json);
+        env.add_filter("b64encode", b64encode);
+        env.add_filter("sha256", sha256);
+        env.add_filter("quote", quote);
+        for definition in &model.definitions {
+            let Some(template) = &definition.template else {
+                continue;
+            };
+            if let Err(e) = env.add_template_owned(key(definition), template.source.clone()) {
+                diags.push(template_error(definition, template, &e, sources));
+            }
+        }
+        Templates { env }
+    }
+
+    /// Renders a definition's template. `None` if it fails (diagnostics say why), or if the
+    /// template did not compile (reported once, by `compile`).
+    pub(super) fn render(
+        &self,
+        site: &Use<'_>,
+        allow_patch: bool,
+        sources: &mut Sources,
+        diags: &mut Diagnostics,
+    ) -> Option<Output> {
+        let definition = site.definition;
+        let template = definition.template.as_ref()?;
+        let compiled = self.env.get_template(&key(definition)).ok()?;
+        let context = minijinja::context! {
+            parameter => minijinja::Value::from(minijinja::value::Serde(site.parameter)),
+            context => minijinja::Value::from(minijinja::value::Serde(&site.context)),
+        };
+        let text = match compiled.render(context) {
+            Ok(text) => text,
+            Err(e) => {
+                let d = template_error(definition, template, &e, sources);
+                diags.push(d.with_label_text(format!("while rendering {}", site.used_by)));
+                return None;
+            }
+        };
+        let mut scratch = Diagnostics::default();
+        if let Some(output) = read_output(FileId(u32::MAX), &text, allow_patch, &mut scratch) {
+            return Some(output);
+        }
+        // Show the author what the template produced: the output becomes a source of its own.
+        let name = format!(
+            "<output of {} `{}` for {}>",
+            definition.kind.as_str(),
+            definition.name.value,
+            site.used_by
+        );
+        let file = sources.add(name, text);
+        let mut problems = Diagnostics::default();
+        read_output(file, &sources.get(file).text, allow_patch, &mut problems);
+        for problem in problems.into_sorted() {
+            let mut d = Diagnostic::new(
+                Code::TemplateOutput,
+                problem.primary.map_or(template.span, |l| l.span),
+                format!(
+                    "the template of {} `{}` rendered {}",
+                    definition.kind.as_str(),
+                    definition.name.value,
+                    problem.message
+                ),
+            )
+            .with_label(first_line(template), "rendered by this template");
+            if let Some(help) = problem.help {
+                d = d.with_help(help);
+            }
+            diags.push(d);
+        }
+        None
+    }
+}
+
+/// Splits rendered text into objects and patches; `None` (and diagnostics) if it is not that.
+fn read_output(
+    file: FileId,
+    text: &str,
+    allow_patch: bool,
+    diags: &mut Diagnostics,
+) -> Option<Output> {
+    let nodes = load::parse_yaml(file, text, &Budgets::default(), diags);
+    if diags.has_errors() {
+        return None; // a YAML error: its message reads "invalid YAML: …"
+    }
+    let mut output = Output {
+        objects: Vec::new(),
+        patches: Vec::new(),
+    };
+    for node in nodes {
+        let NodeValue::Map(entries) = &node.value else {
+            diags.push(
+                Diagnostic::new(Code::TemplateOutput, node.span, format!("{}, not an object", node.type_name()))
+                    .with_help("each document a template renders is a Kubernetes object (or, for a trait, `patch:`)"),
+            );
+            continue;
+        };
+        let is_patch = entries.len() == 1 && entries[0].0.text == "patch";
+        if is_patch {
+            if allow_patch {
+                output.patches.push(entries[0].1.to_value());
+            } else {
+                diags.push(
+                    Diagnostic::new(Code::TemplateOutput, entries[0].0.span, "a `patch:` document outside a trait")
+                        .with_help("only a TraitDefinition's template may patch the workload; render the object itself instead"),
+                );
+            }
+            continue;
+        }
+        let typed = ["apiVersion", "kind"].iter().all(|k| {
+            node.get(k)
+                .and_then(|n| n.as_str())
+                .is_some_and(|s| !s.is_empty())
+        });
+        if !typed {
+            diags.push(
+                Diagnostic::new(Code::TemplateOutput, node.span, "an object without apiVersion or kind")
+                    .with_help("give every rendered object `apiVersion` and `kind`; a trait's workload patch is a document with the single key `patch`"),
+            );
+            continue;
+        }
+        output.objects.push(node.to_value());
+    }
+    (!diags.has_errors()).then_some(output)
+}
+
+fn template_error(
+    definition: &Definition,
+    template: &Template,
+    error: &minijinja::Error,
+    sources: &Sources,
+) -> Diagnostic {
+    let range = error
+        .range()
+        .or_else(|| error.line().map(|line| line_range(&template.source, line)));
+    let span = range.map_or(template.span, |r| span_in_file(template, sources, &r));
+    let detail = error.detail().map_or_else(
+        || error.kind().to_string(),
+        |d| format!("{}: {d}", error.kind()),
+    );
+    let help = match error.kind() {
+        ErrorKind::SyntaxError => "fix the template syntax (minijinja, Jinja2's syntax)",
+        ErrorKind::UndefinedError => {
+            "a name is not defined: check its spelling against the schema; test optional parameters with `{% if parameter.x is defined %}`"
+        }
+        ErrorKind::OutOfFuel => {
+            "the template ran longer than oam allows for one use: look for a loop that does not end"
+        }
+        _ => {
+            "templates see `parameter` and `context`; filters: to_yaml, to_json, b64encode, sha256, quote, indent"
+        }
+    };
+    Diagnostic::new(
+        Code::TemplateError,
+        span,
+        format!(
+            "template of {} `{}`: {detail}",
+            definition.kind.as_str(),
+            definition.name.value
+        ),
+    )
+    .with_help(help)
+}
+
+/// The template's first line in the file: enough to find it, short enough to read.
+fn first_line(template: &Template) -> Span {
+    let length = template.source.find('\n').unwrap_or(template.source.len());
+    let span = template.span;
+    Span::new(
+        span.file,
+        span.start,
+        (span.start + length as u32).min(span.end),
+    )
+}
+
+/// The byte range of 1-based `line` in `text`.
+fn line_range(text: &str, line: usize) -> Range<usize> {
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    start..end
+}
+
+/// Maps a byte range of the template text to the definition file. A `|` block keeps the
+/// template's lines, indented; a quoted or plain scalar does not, so it maps to the whole string.
+fn span_in_file(template: &Template, sources: &Sources, range: &Range<usize>) -> Span {
+    let whole = template.span;
+    let source = &template.source;
+    if range.start > source.len() {
+        return whole;
+    }
+    let line = source[..range.start].matches('\n').count();
+    let column = range.start - source[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let text = &sources.get(whole.file).text;
+    let start = whole.start as usize;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..start].bytes().all(|b| b == b' ') {
+        return whole;
+    }
+    let indent = start - line_start;
+    let mut offset = start;
+    for _ in 0..line {
+        let Some(newline) = text[offset..].find('\n') else {
+            return whole;
+        };
+        offset += newline + 1;
+        let spaces = text[offset..]
+            .bytes()
+            .take(indent)
+            .take_while(|b| *b == b' ')
+            .count();
+        offset += spaces;
+    }
+    if offset > whole.end as usize {
+        return whole;
+    }
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let begin = (offset + column).min(line_end);
+    let end = (begin + range.len()).min(line_end);
+    Span::new(whole.file, begin as u32, end as u32)
+}
+
+fn to_yaml(value: &minijinja::Value) -> Result<String, minijinja::Error> {
+    let value = to_serde(value)?;
+    Ok(crate::yaml_writer::to_yaml(&value).trim_end().to_owned())
+}
+
+fn to_json(value: &minijinja::Value) -> Result<String, minijinja::Error> {
+    let value = to_serde(value)?;
+    Ok(value.to_string())
+}
+
+fn to_serde(value: &minijinja::Value) -> Result<Value, minijinja::Error> {
+    serde_json::to_value(value)
+        .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+/// A double-quoted YAML (and JSON) string of the value: safe for any text in any position.
+fn quote(value: &minijinja::Value) -> String {
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned);
+    Value::String(text).to_string()
+}
+
+fn sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
+/// Standard base64 with padding, as Kubernetes Secret `data` expects.
+fn b64encode(text: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{b64encode, line_range, sha256};
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (text, encoded) in vectors {
+            assert_eq!(b64encode(text), encoded, "{text}");
+        }
+    }
+
+    #[test]
+    fn sha256_is_hex() {
+        assert_eq!(
+            sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn line_ranges_are_one_based() {
+        let text = "a: 1\nb: {{ x }}\nc";
+        assert_eq!(&text[line_range(text, 2)], "b: {{ x }}");
+        assert_eq!(&text[line_range(text, 3)], "c");
+    }
+}

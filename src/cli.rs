@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::describe::{DefsFormat, ExplainFormat};
+use crate::describe::{DefsFormat, ExplainFormat, GraphFormat};
 use crate::emit::Format;
 
 #[derive(Debug, Parser)]
@@ -26,6 +26,20 @@ pub(crate) enum Command {
     Defs(DefsArgs),
     /// Explain a definition: its parameters and an example; without NAME, list the names
     Explain(ExplainArgs),
+    /// Print the component dependency graph of each app (Graphviz DOT or Mermaid)
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GraphArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Only these apps (repeatable)
+    #[arg(long = "app", value_name = "NAME")]
+    pub(crate) apps: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub(crate) format: GraphFormat,
 }
 
 /// Where definitions come from, for the commands that only read them.
@@ -122,4 +136,7 @@ pub(crate) struct RenderArgs {
     /// Leave out plain Kubernetes objects that are passed through from the inputs
     #[arg(long)]
     pub(crate) skip_raw: bool,
+    /// Annotate objects with Argo CD sync waves: a component's depth in the dependency graph
+    #[arg(long)]
+    pub(crate) sync_waves: bool,
 }

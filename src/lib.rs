@@ -32,7 +32,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use cli::{BudgetArgs, Cli, Command, DefinitionArgs, DefsArgs, ExplainArgs, InputArgs, RenderArgs};
+use cli::{
+    BudgetArgs, Cli, Command, DefinitionArgs, DefsArgs, ExplainArgs, GraphArgs, InputArgs,
+    RenderArgs,
+};
 use diag::{Diagnostics, ReportStyle};
 use emit::DirOptions;
 use load::{Budgets, Inputs, Sources};
@@ -80,7 +83,21 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
         }
         Command::Defs(args) => defs_command(&args, env),
         Command::Explain(args) => explain_command(&args, env),
+        Command::Graph(args) => graph_command(&args, env),
     }
+}
+
+fn graph_command(args: &GraphArgs, env: &mut Env<'_>) -> u8 {
+    let mut session = Session::default();
+    let Some(model) = session.model(&args.input, env, &args.apps) else {
+        return session.finish(env);
+    };
+    let checked = check::check(&model, &mut session.diags);
+    if !session.stop(args.input.strict) {
+        let text = describe::graph(&checked, args.format);
+        let _ = env.stdout.write_all(text.as_bytes());
+    }
+    session.finish(env)
 }
 
 fn defs_command(args: &DefsArgs, env: &mut Env<'_>) -> u8 {
@@ -129,6 +146,7 @@ fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
     let options = RenderOptions {
         namespace: args.namespace.clone(),
         skip_raw: args.skip_raw,
+        sync_waves: args.sync_waves,
     };
     if let Some(compiled) = session.compile(&args.input, env, &args.apps, &options) {
         match &args.output {
@@ -184,16 +202,7 @@ impl Session {
         apps: &[String],
         options: &RenderOptions,
     ) -> Option<Compiled> {
-        let inputs = Inputs {
-            paths: args.paths.clone(),
-            definition_dirs: args.definitions.clone(),
-            builtins: !args.no_builtins,
-            budgets: budgets(&args.budgets),
-        };
-        let mut model = self.lower(&inputs, env, args.strict)?;
-        if !apps.is_empty() {
-            model.apps.retain(|a| apps.contains(&a.name.value));
-        }
+        let model = self.model(args, env, apps)?;
         let checked = check::check(&model, &mut self.diags);
         if self.stop(args.strict) {
             return None;
@@ -205,6 +214,26 @@ impl Session {
         let app_order: Vec<String> = model.apps.iter().map(|a| a.name.value.clone()).collect();
         emit::sort(&mut objects, &app_order);
         Some(Compiled { app_order, objects })
+    }
+
+    /// Load → model of the inputs, keeping only the `apps` named (all when none is).
+    fn model(
+        &mut self,
+        args: &InputArgs,
+        env: &mut Env<'_>,
+        apps: &[String],
+    ) -> Option<model::Model> {
+        let inputs = Inputs {
+            paths: args.paths.clone(),
+            definition_dirs: args.definitions.clone(),
+            builtins: !args.no_builtins,
+            budgets: budgets(&args.budgets),
+        };
+        let mut model = self.lower(&inputs, env, args.strict)?;
+        if !apps.is_empty() {
+            model.apps.retain(|a| apps.contains(&a.name.value));
+        }
+        Some(model)
     }
 
     /// Load → model, for the commands that only show definitions.

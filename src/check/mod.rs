@@ -6,10 +6,12 @@
 mod applies_to;
 mod conflicts;
 mod definitions;
+mod dependencies;
 mod parameters;
 mod resolve;
 
 pub(crate) use definitions::type_label;
+pub(crate) use dependencies::{Dependencies, find_output};
 
 use serde_json::Value;
 
@@ -37,6 +39,17 @@ pub(crate) struct CheckedScope<'m> {
 pub(crate) struct CheckedApp<'m> {
     pub(crate) app: &'m App,
     pub(crate) components: Vec<Bound<'m>>,
+    pub(crate) dependencies: Dependencies,
+}
+
+impl<'m> CheckedApp<'m> {
+    /// The bound component of entry `index` of the app.
+    pub(crate) fn bound(&self, index: usize) -> Option<&Bound<'m>> {
+        let entry = self.app.components.get(index)?;
+        self.components
+            .iter()
+            .find(|b| std::ptr::eq(b.entry, entry))
+    }
 }
 
 /// A component of an app with everything it needs to render.
@@ -96,7 +109,12 @@ pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m
             }
         }
         resolve::check_scope_overlap(&components, diags);
-        apps.push(CheckedApp { app, components });
+        let dependencies = dependencies::check(app, diags);
+        apps.push(CheckedApp {
+            app,
+            components,
+            dependencies,
+        });
     }
     let scopes = model
         .scopes

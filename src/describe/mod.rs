@@ -1,12 +1,15 @@
-//! Views of the model for people: `oam defs` (the definitions loaded, as a table or data) and
-//! `oam explain` (one definition's parameters and an example of its use). In: the lowered model
-//! and the sources; out: text. Nothing here renders or writes files.
+//! Views of the model for people: `oam defs` (the definitions loaded, as a table or data),
+//! `oam explain` (one definition's parameters and an example of its use) and `oam graph` (the
+//! component dependency DAG). In: the lowered or checked model; out: text. Nothing here renders
+//! or writes files.
 
 mod defs;
 mod explain;
+mod graph;
 
 pub(crate) use defs::{DefsFormat, defs};
 pub(crate) use explain::{ExplainFormat, explain, list_names};
+pub(crate) use graph::{GraphFormat, graph};
 
 use crate::load::{Origin, Sources};
 use crate::model::{Definition, Text};

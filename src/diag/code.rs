@@ -50,6 +50,12 @@ pub(crate) enum Code {
     NamedRevisionWorkload,
     /// A `conflictsWith` rule cannot be parsed.
     InvalidConflictRule,
+    /// A data input names no data output of its app.
+    UnknownDataOutput,
+    /// Two data outputs of one app share a name.
+    DuplicateDataOutput,
+    /// Components depend on each other in a cycle.
+    DependencyCycle,
     /// A field path is malformed.
     InvalidFieldPath,
     /// A value cannot be written at a field path (it runs through a scalar or a list index).
@@ -82,6 +88,8 @@ pub(crate) enum Code {
     TraitWithoutDefinition,
     /// `dataInputs`/`dataOutputs` are read but their wiring is not applied yet.
     DataPassingNotApplied,
+    /// A data output's value exists only at run time (`status.*`, or absent from the rendered object).
+    RuntimeValue,
 }
 
 impl Code {
@@ -111,6 +119,9 @@ impl Code {
         Code::DuplicateTrait,
         Code::NamedRevisionWorkload,
         Code::InvalidConflictRule,
+        Code::UnknownDataOutput,
+        Code::DuplicateDataOutput,
+        Code::DependencyCycle,
         Code::InvalidFieldPath,
         Code::FieldPathNotSettable,
         Code::UnresolvableType,
@@ -127,6 +138,7 @@ impl Code {
         Code::UnknownField,
         Code::TraitWithoutDefinition,
         Code::DataPassingNotApplied,
+        Code::RuntimeValue,
     ];
 
     /// The stable text of the code, e.g. `oam::E021`.
@@ -156,6 +168,9 @@ impl Code {
             Code::NamedRevisionWorkload => "oam::E030",
             Code::InvalidConflictRule => "oam::E031",
             Code::ScopeOverlap => "oam::E032",
+            Code::UnknownDataOutput => "oam::E033",
+            Code::DuplicateDataOutput => "oam::E034",
+            Code::DependencyCycle => "oam::E035",
             Code::InvalidFieldPath => "oam::E040",
             Code::FieldPathNotSettable => "oam::E041",
             Code::UnresolvableType => "oam::E042",
@@ -171,6 +186,7 @@ impl Code {
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
             Code::DataPassingNotApplied => "oam::W003",
+            Code::RuntimeValue => "oam::W004",
         }
     }
 

@@ -1,5 +1,5 @@
-//! The one rule for document order (DESIGN.md): by app (pass-through objects last), then a fixed
-//! kind order (Namespace, ServiceAccount, Secret, ConfigMap, PVC, Service, workloads, the rest),
+//! The one rule for document order (DESIGN.md): by app (pass-through objects last), then the
+//! component's depth in the dependency graph (scopes after components), then a fixed kind order (Namespace, ServiceAccount, Secret, ConfigMap, PVC, Service, workloads, the rest),
 //! then kind, name and namespace. Apps keep the order of the inputs.
 
 use serde_json::Value;
@@ -37,6 +37,7 @@ pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
             .unwrap_or(KIND_ORDER.len());
         (
             app_rank,
+            o.depth,
             kind_rank,
             kind,
             text(&o.value, "/metadata/name"),

@@ -80,6 +80,15 @@ pub(crate) fn invalid(path: &Text, field: &str) -> Diagnostic {
     .with_help("write paths like `spec.containers[0].image` or `metadata.labels[\"app\"]`")
 }
 
+/// The value at `path` in `target`, if there is one.
+pub(crate) fn get<'v>(target: &'v Value, path: &[Segment]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(target, |value, segment| match segment {
+            Segment::Field(field) => value.get(field),
+            Segment::Index(index) => value.get(*index),
+        })
+}
+
 /// Writes `value` at `path` in `target`. Errors name the segment that is in the way.
 pub(crate) fn set(target: &mut Value, path: &[Segment], value: Value) -> Result<(), String> {
     let mut current = target;

@@ -153,6 +153,21 @@ pub(crate) struct ScopeRef {
     pub(crate) span: Span,
 }
 
+/// A value a component offers to others: the field at `field_path` of its rendered workload.
+#[derive(Clone, Debug)]
+pub(crate) struct DataOutput {
+    pub(crate) name: Text,
+    /// None: the output only orders (the runtime's condition-only outputs).
+    pub(crate) field_path: Option<Text>,
+}
+
+/// A value a component takes from another's output, written at `to_field_paths`.
+#[derive(Clone, Debug)]
+pub(crate) struct DataInput {
+    pub(crate) from: Text,
+    pub(crate) to_field_paths: Vec<Text>,
+}
+
 /// One component of an app, with the traits and scopes the operator bound to it.
 #[derive(Clone, Debug)]
 pub(crate) struct AppComponent {
@@ -161,6 +176,17 @@ pub(crate) struct AppComponent {
     pub(crate) parameter_values: Vec<ParameterValue>,
     pub(crate) traits: Vec<TraitBinding>,
     pub(crate) scopes: Vec<ScopeRef>,
+    pub(crate) data_outputs: Vec<DataOutput>,
+    pub(crate) data_inputs: Vec<DataInput>,
+}
+
+impl AppComponent {
+    /// The component's name as the entry gives it (a pinned revision names its component too).
+    pub(crate) fn name(&self) -> &Text {
+        match &self.component {
+            ComponentRef::Name(t) | ComponentRef::Revision(t) => t,
+        }
+    }
 }
 
 /// An application: components bound to traits and scopes (an ApplicationConfiguration).

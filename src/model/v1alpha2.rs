@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::fields::Fields;
 use super::{
-    App, AppComponent, Component, ComponentRef, Definition, DefinitionKind, GroupKind, Model,
-    Parameter, ParameterValue, ScopeObject, ScopeRef, Text, TraitBinding,
+    App, AppComponent, Component, ComponentRef, DataInput, DataOutput, Definition, DefinitionKind,
+    GroupKind, Model, Parameter, ParameterValue, ScopeObject, ScopeRef, Text, TraitBinding,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Document, Node, NodeValue};
@@ -264,7 +264,16 @@ fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppCompon
         .iter()
         .filter_map(|s| lower_scope_ref(s, diags))
         .collect();
-    data_passing(&mut fields, diags);
+    let data_outputs = fields
+        .list("dataOutputs", diags)
+        .iter()
+        .filter_map(|o| lower_data_output(o, diags))
+        .collect();
+    let data_inputs = fields
+        .list("dataInputs", diags)
+        .iter()
+        .filter_map(|i| lower_data_input(i, diags))
+        .collect();
     fields.finish(diags);
     Some(AppComponent {
         component,
@@ -272,18 +281,58 @@ fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppCompon
         parameter_values,
         traits,
         scopes,
+        data_outputs,
+        data_inputs,
     })
 }
 
-/// `dataOutputs`/`dataInputs` are accepted; their wiring is not applied yet, which is said.
-fn data_passing(fields: &mut Fields<'_>, diags: &mut Diagnostics) {
+fn lower_data_output(node: &Node, diags: &mut Diagnostics) -> Option<DataOutput> {
+    let mut fields = Fields::of(node, "dataOutputs[]", diags)?;
+    let name = fields.required_string("name", diags);
+    let field_path = fields.string("fieldPath", diags);
+    // Readiness gates and the store are run-time matters; the edge carries the ordering.
+    fields.list("conditions", diags);
+    fields.value("outputStore");
+    fields.finish(diags);
+    Some(DataOutput {
+        name: name?,
+        field_path,
+    })
+}
+
+fn lower_data_input(node: &Node, diags: &mut Diagnostics) -> Option<DataInput> {
+    let mut fields = Fields::of(node, "dataInputs[]", diags)?;
+    let from = match fields.object("valueFrom", diags) {
+        Some(mut value_from) => {
+            let name = value_from.required_string("dataOutputName", diags);
+            value_from.finish(diags);
+            name
+        }
+        None => {
+            diags.push(fields.missing("valueFrom"));
+            None
+        }
+    };
+    let to_field_paths = fields.strings("toFieldPaths", diags);
+    fields.strings("strategyMergeKeys", diags);
+    fields.list("conditions", diags);
+    fields.value("inputStore");
+    fields.finish(diags);
+    Some(DataInput {
+        from: from?,
+        to_field_paths,
+    })
+}
+
+/// A trait's own `dataOutputs`/`dataInputs` are accepted; their wiring is not applied yet, which is said.
+fn trait_data_passing(fields: &mut Fields<'_>, diags: &mut Diagnostics) {
     for key in ["dataOutputs", "dataInputs"] {
         if let Some(node) = fields.node(key) {
             if matches!(&node.value, NodeValue::List(items) if !items.is_empty()) {
                 let span = fields.key_span(key).unwrap_or(node.span);
                 diags.push(
-                    Diagnostic::new(Code::DataPassingNotApplied, span, format!("`{key}` is not applied: oam does not pass data between components yet"))
-                        .with_help("the objects render without the wiring; set the value in the consumer by hand until data passing lands"),
+                    Diagnostic::new(Code::DataPassingNotApplied, span, format!("a trait's `{key}` is not applied: oam passes data between components' workloads only"))
+                        .with_help("move the output or input to the component entry, where it reads or writes the workload"),
                 );
             }
         }
@@ -320,7 +369,7 @@ fn lower_parameter_value(node: &Node, diags: &mut Diagnostics) -> Option<Paramet
 fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
     let mut fields = Fields::of(node, "traits[]", diags)?;
     let trait_node = fields.node("trait");
-    data_passing(&mut fields, diags);
+    trait_data_passing(&mut fields, diags);
     fields.finish(diags);
     let Some(trait_node) = trait_node else {
         diags.push(fields_missing(node, "trait"));

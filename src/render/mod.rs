@@ -2,15 +2,19 @@
 //! Per app and component: parameters written at their field paths, the workload named,
 //! namespaced and labelled, traits named and pointed at their workload, core kinds expanded
 //! (ContainerizedWorkload → Deployment/Service/ConfigMap, ManualScalerTrait → replicas), scopes
-//! filled with workload references. No I/O; nothing here knows the input dialect.
+//! filled with workload references. Components render in dependency order, so data outputs are
+//! passed to the components that take them. No I/O; nothing here knows the input dialect.
 
 mod containerized;
+mod data;
 mod labels;
 mod names;
 mod patch;
 mod template;
 mod traits;
 mod workload;
+
+use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
@@ -30,6 +34,9 @@ pub(crate) struct Object {
     pub(crate) span: Span,
     /// Passed through from the inputs: Kubernetes' looser per-kind name rules apply.
     pub(crate) passthrough: bool,
+    /// The component's depth in its app's dependency graph; scopes and pass-through objects
+    /// come after every component.
+    pub(crate) depth: usize,
 }
 
 impl Object {
@@ -60,6 +67,8 @@ impl Object {
 pub(crate) struct RenderOptions {
     pub(crate) namespace: Option<String>,
     pub(crate) skip_raw: bool,
+    /// Annotate each component's objects with `argocd.argoproj.io/sync-wave: "<depth>"`.
+    pub(crate) sync_waves: bool,
 }
 
 /// `{apiVersion, kind, name}` of an object, as traits and scopes refer to workloads.
@@ -94,16 +103,35 @@ pub(crate) fn render(
     for checked_app in &checked.apps {
         let app = checked_app.app;
         let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
-        for bound in &checked_app.components {
+        let dependencies = &checked_app.dependencies;
+        // Output name → its value in the producer's rendered workload (None: run time only).
+        let mut outputs: HashMap<&str, Option<Value>> = HashMap::new();
+        for &index in &dependencies.order {
+            let Some(bound) = checked_app.bound(index) else {
+                continue;
+            };
             let context = workload::Context {
                 app,
                 bound,
                 namespace: namespace.as_deref(),
                 templates: &templates,
             };
-            let Some(rendered) = workload::render_component(&context, sources, diags) else {
+            let inputs = data::inputs(checked_app, bound, &outputs, diags);
+            let Some(mut rendered) = workload::render_component(&context, &inputs, sources, diags)
+            else {
                 continue;
             };
+            data::record_outputs(bound, &rendered.objects[0], &mut outputs);
+            let depends_on: Vec<&str> = dependencies
+                .dependencies_of(index)
+                .into_iter()
+                .filter_map(|i| app.components.get(i))
+                .map(|e| e.name().value.as_str())
+                .collect();
+            let depth = dependencies.depth.get(index).copied().unwrap_or(0);
+            for object in &mut rendered.objects {
+                data::annotate(object, &depends_on, options.sync_waves.then_some(depth));
+            }
             for scope in &bound.scopes {
                 scope_members.push((
                     scope.scope,
@@ -117,6 +145,7 @@ pub(crate) fn render(
                 app: Some(app.name.value.clone()),
                 span,
                 passthrough: false,
+                depth,
             }));
         }
     }
@@ -133,6 +162,7 @@ pub(crate) fn render(
             app: None,
             span: raw.span,
             passthrough: true,
+            depth: usize::MAX,
         }));
     }
     names::check(&objects, diags);
@@ -210,6 +240,7 @@ fn render_scopes(
                 app: app.clone(),
                 span: scope.name.span,
                 passthrough: false,
+                depth: usize::MAX,
             });
         }
     }

@@ -37,8 +37,10 @@ pub(super) struct RenderedComponent {
     pub(super) primary_reference: Value,
 }
 
+/// Renders a component; `inputs` are data input values with the paths to write them at.
 pub(super) fn render_component(
     context: &Context<'_, '_>,
+    inputs: &[(Value, &[Text])],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<RenderedComponent> {
@@ -94,6 +96,16 @@ pub(super) fn render_component(
         }
     };
 
+    // Data inputs land in the workload before its traits see it.
+    let mut inputs_written = true;
+    for (value, paths) in inputs {
+        for path in *paths {
+            inputs_written &= write_input(&mut objects[0], path, value, diags);
+        }
+    }
+    if !inputs_written {
+        return None;
+    }
     let trait_objects = traits::render(context, &mut objects[0], sources, diags)?;
     let primary_reference = reference_to(&objects[0]);
     for (mut object, path) in trait_objects.with_reference {
@@ -123,6 +135,27 @@ pub(super) fn render_component(
         objects,
         primary_reference,
     })
+}
+
+fn write_input(object: &mut Value, path: &Text, value: &Value, diags: &mut Diagnostics) -> bool {
+    let Ok(segments) = fieldpath::parse(&path.value) else {
+        diags.push(fieldpath::invalid(path, "toFieldPaths"));
+        return false;
+    };
+    match fieldpath::set(object, &segments, value.clone()) {
+        Ok(()) => true,
+        Err(reason) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::FieldPathNotSettable,
+                    path.span,
+                    format!("cannot write the data input at `{}`: {reason}", path.value),
+                )
+                .with_help("point toFieldPaths into objects and lists of the rendered workload"),
+            );
+            false
+        }
+    }
 }
 
 /// `metadata.name`, if set and not empty.
@@ -185,14 +218,9 @@ pub(super) fn append_references(
         diags.push(fieldpath::invalid(path, "workloadRefsPath"));
         return;
     };
-    let mut current = object.clone();
-    let mut list = segments
-        .iter()
-        .try_fold(&mut current, |v, s| match s {
-            fieldpath::Segment::Field(f) => v.get_mut(f),
-            fieldpath::Segment::Index(i) => v.get_mut(*i),
-        })
-        .and_then(|v| v.as_array().cloned())
+    let mut list = fieldpath::get(object, &segments)
+        .and_then(Value::as_array)
+        .cloned()
         .unwrap_or_default();
     for reference in references {
         if !list.contains(&reference) {

@@ -1,0 +1,196 @@
+//! The dependency DAG of one app: an edge from a component to each component that takes one of
+//! its data outputs. Outputs are unique per app, every input names one, and the graph has no
+//! cycle (the runtime deadlocked on one silently). Components are ordered by depth: a component
+//! comes after everything it depends on.
+
+use std::collections::BTreeSet;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::model::{App, DataOutput};
+
+/// One wire of the graph: `to` takes output `output` of `from` (indices of app entries).
+#[derive(Clone, Debug)]
+pub(crate) struct Edge {
+    pub(crate) from: usize,
+    pub(crate) to: usize,
+    pub(crate) output: String,
+}
+
+/// The app's dependency graph, checked.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Dependencies {
+    /// Entry indices, each after every entry it depends on; ties keep the input order.
+    pub(crate) order: Vec<usize>,
+    /// Per entry: the longest chain of dependencies below it (0: depends on nothing).
+    pub(crate) depth: Vec<usize>,
+    pub(crate) edges: Vec<Edge>,
+}
+
+impl Dependencies {
+    /// The entries `entry` depends on, in input order, without repeats.
+    pub(crate) fn dependencies_of(&self, entry: usize) -> Vec<usize> {
+        let set: BTreeSet<usize> = self
+            .edges
+            .iter()
+            .filter(|e| e.to == entry)
+            .map(|e| e.from)
+            .collect();
+        set.into_iter().collect()
+    }
+}
+
+/// Where an output is declared: (entry index, the output).
+pub(crate) fn find_output<'a>(app: &'a App, name: &str) -> Option<(usize, &'a DataOutput)> {
+    app.components.iter().enumerate().find_map(|(i, entry)| {
+        entry
+            .data_outputs
+            .iter()
+            .find(|o| o.name.value == name)
+            .map(|o| (i, o))
+    })
+}
+
+pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
+    let mut seen: Vec<&DataOutput> = Vec::new();
+    for output in app.components.iter().flat_map(|e| &e.data_outputs) {
+        if let Some(first) = seen.iter().find(|o| o.name.value == output.name.value) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateDataOutput,
+                    output.name.span,
+                    format!(
+                        "a second data output named `{}` in app `{}`",
+                        output.name.value, app.name.value
+                    ),
+                )
+                .with_label(first.name.span, "first declared here")
+                .with_help(
+                    "data output names are unique per app: rename one, and the inputs that take it",
+                ),
+            );
+        } else {
+            seen.push(output);
+        }
+    }
+    let mut edges = Vec::new();
+    for (to, entry) in app.components.iter().enumerate() {
+        for input in &entry.data_inputs {
+            let Some((from, _)) = find_output(app, &input.from.value) else {
+                let names = seen.iter().map(|o| o.name.value.as_str());
+                let d = Diagnostic::new(
+                    Code::UnknownDataOutput,
+                    input.from.span,
+                    format!(
+                        "no data output named `{}` in app `{}`",
+                        input.from.value, app.name.value
+                    ),
+                );
+                let d = match did_you_mean(&input.from.value, names) {
+                    Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
+                    None => d.with_label_text("no component declares it"),
+                };
+                diags.push(d.with_help("declare it under `dataOutputs` of the component that produces the value, or fix the name"));
+                continue;
+            };
+            edges.push(Edge {
+                from,
+                to,
+                output: input.from.value.clone(),
+            });
+        }
+    }
+    let count = app.components.len();
+    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(count, edges.len());
+    let nodes: Vec<NodeIndex> = (0..count).map(|i| graph.add_node(i)).collect();
+    for edge in &edges {
+        graph.update_edge(nodes[edge.from], nodes[edge.to], ());
+    }
+    let mut cyclic = false;
+    for scc in petgraph::algo::tarjan_scc(&graph) {
+        let self_loop = scc.len() == 1 && graph.contains_edge(scc[0], scc[0]);
+        if scc.len() > 1 || self_loop {
+            cyclic = true;
+            diags.push(cycle(
+                app,
+                &scc.iter().map(|n| graph[*n]).collect::<Vec<_>>(),
+                &edges,
+            ));
+        }
+    }
+    if cyclic {
+        return Dependencies {
+            edges,
+            ..Dependencies::default()
+        };
+    }
+    // Kahn's algorithm, always taking the earliest ready entry: deterministic, input order kept.
+    let mut waiting: Vec<usize> = vec![0; count];
+    for edge in dedup(&edges) {
+        waiting[edge.1] += 1;
+    }
+    let mut ready: BTreeSet<usize> = (0..count).filter(|i| waiting[*i] == 0).collect();
+    let mut order = Vec::with_capacity(count);
+    let mut depth = vec![0; count];
+    while let Some(next) = ready.pop_first() {
+        order.push(next);
+        for (from, to) in dedup(&edges) {
+            if from == next {
+                depth[to] = depth[to].max(depth[next] + 1);
+                waiting[to] -= 1;
+                if waiting[to] == 0 {
+                    ready.insert(to);
+                }
+            }
+        }
+    }
+    Dependencies {
+        order,
+        depth,
+        edges,
+    }
+}
+
+/// Distinct (from, to) pairs: two outputs passed between the same components are one ordering.
+fn dedup(edges: &[Edge]) -> BTreeSet<(usize, usize)> {
+    edges.iter().map(|e| (e.from, e.to)).collect()
+}
+
+fn cycle(app: &App, members: &[usize], edges: &[Edge]) -> Diagnostic {
+    let mut members = members.to_vec();
+    members.sort_unstable();
+    let names: Vec<&str> = members
+        .iter()
+        .map(|i| app.components[*i].name().value.as_str())
+        .collect();
+    let inputs: Vec<_> = members
+        .iter()
+        .flat_map(|i| {
+            app.components[*i].data_inputs.iter().filter(|input| {
+                edges.iter().any(|e| {
+                    e.to == *i && members.contains(&e.from) && e.output == input.from.value
+                })
+            })
+        })
+        .collect();
+    let first = app.components[members[0]].name();
+    let mut d = Diagnostic::new(
+        Code::DependencyCycle,
+        inputs.first().map_or(first.span, |i| i.from.span),
+        format!(
+            "components {} of app `{}` depend on each other in a cycle",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            app.name.value
+        ),
+    )
+    .with_label_text("takes an output from within the cycle");
+    for input in inputs.iter().skip(1) {
+        d = d.with_label(input.from.span, "takes an output from within the cycle");
+    }
+    d.with_help("no order renders these: break the cycle by removing one data input, or by passing the value by hand")
+}

@@ -84,17 +84,11 @@ pub(crate) struct InputArgs {
     /// Files or directories to read (recursively: *.yaml, *.yml, *.json), or - for stdin
     #[arg(default_value = ".")]
     pub(crate) paths: Vec<String>,
-    /// A directory of definitions to add (repeatable)
-    #[arg(short = 'd', long = "definitions", value_name = "DIR")]
-    pub(crate) definitions: Vec<String>,
-    /// Leave out the built-in definitions
-    #[arg(long)]
-    pub(crate) no_builtins: bool,
+    #[command(flatten)]
+    pub(crate) sources: DefinitionArgs,
     /// Treat warnings as errors (for CI)
     #[arg(long)]
     pub(crate) strict: bool,
-    #[command(flatten)]
-    pub(crate) budgets: BudgetArgs,
 }
 
 /// Limits against hostile input; the defaults are far above real apps.

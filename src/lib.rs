@@ -32,10 +32,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use cli::{
-    BudgetArgs, Cli, Command, DefinitionArgs, DefsArgs, ExplainArgs, GraphArgs, InputArgs,
-    RenderArgs,
-};
+use cli::{Cli, Command, DefinitionArgs, DefsArgs, ExplainArgs, GraphArgs, InputArgs, RenderArgs};
 use diag::{Diagnostics, ReportStyle};
 use emit::DirOptions;
 use load::{Budgets, Inputs, Sources};
@@ -170,13 +167,19 @@ fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
     session.finish(env)
 }
 
-fn budgets(args: &BudgetArgs) -> Budgets {
-    Budgets {
-        max_file_bytes: args.max_file_bytes,
-        max_documents: args.max_documents,
-        max_depth: args.max_depth,
-        max_alias_events: args.max_alias_events,
-        ..Budgets::default()
+fn inputs(paths: &[String], args: &DefinitionArgs) -> Inputs {
+    let budgets = &args.budgets;
+    Inputs {
+        paths: paths.to_vec(),
+        definition_dirs: args.definitions.clone(),
+        builtins: !args.no_builtins,
+        budgets: Budgets {
+            max_file_bytes: budgets.max_file_bytes,
+            max_documents: budgets.max_documents,
+            max_depth: budgets.max_depth,
+            max_alias_events: budgets.max_alias_events,
+            ..Budgets::default()
+        },
     }
 }
 
@@ -223,13 +226,7 @@ impl Session {
         env: &mut Env<'_>,
         apps: &[String],
     ) -> Option<model::Model> {
-        let inputs = Inputs {
-            paths: args.paths.clone(),
-            definition_dirs: args.definitions.clone(),
-            builtins: !args.no_builtins,
-            budgets: budgets(&args.budgets),
-        };
-        let mut model = self.lower(&inputs, env, args.strict)?;
+        let mut model = self.lower(&inputs(&args.paths, &args.sources), env, args.strict)?;
         if !apps.is_empty() {
             model.apps.retain(|a| apps.contains(&a.name.value));
         }
@@ -243,13 +240,7 @@ impl Session {
         args: &DefinitionArgs,
         env: &mut Env<'_>,
     ) -> Option<model::Model> {
-        let inputs = Inputs {
-            paths: paths.to_vec(),
-            definition_dirs: args.definitions.clone(),
-            builtins: !args.no_builtins,
-            budgets: budgets(&args.budgets),
-        };
-        self.lower(&inputs, env, false)
+        self.lower(&inputs(paths, args), env, false)
     }
 
     /// Load → model, stopping after the first stage with errors.

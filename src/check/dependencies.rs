@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::{App, DataOutput};
 
 /// One wire of the graph: `to` takes output `output` of `from` (indices of app entries).
@@ -87,10 +87,7 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
                         input.from.value, app.name.value
                     ),
                 );
-                let d = match did_you_mean(&input.from.value, names) {
-                    Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
-                    None => d.with_label_text("no component declares it"),
-                };
+                let d = d.with_suggestion(&input.from.value, names, "no component declares it");
                 diags.push(d.with_help("declare it under `dataOutputs` of the component that produces the value, or fix the name"));
                 continue;
             };

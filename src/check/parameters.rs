@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::diag::{Code, Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{Node, NodeValue};
 use crate::model::{Definition, DefinitionKind, Model, invalid_schema};
 
@@ -201,10 +201,11 @@ fn unknown_property(
             definition.name.value
         ),
     );
-    let d = match did_you_mean(key, properties.keys().map(String::as_str)) {
-        Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
-        None => d.with_label_text("not in the schema"),
-    };
+    let d = d.with_suggestion(
+        key,
+        properties.keys().map(String::as_str),
+        "not in the schema",
+    );
     let names: Vec<&str> = properties.keys().map(String::as_str).collect();
     d.with_help(format!("declared here: {}", names.join(", ")))
 }

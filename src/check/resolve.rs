@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::definitions::Definitions;
 use super::parameters::{Schemas, Use};
 use super::{Bound, BoundScope, BoundTrait};
-use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::{
     App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Parameter,
     ParameterValue, Text, fieldpath, type_of_crd_name,
@@ -87,10 +87,11 @@ fn find_component<'m>(
                     name.span,
                     format!("no Component named `{}`", name.value),
                 );
-                d = match did_you_mean(&name.value, current().map(|c| c.name.value.as_str())) {
-                    Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
-                    None => d.with_label_text("not among the inputs"),
-                };
+                d = d.with_suggestion(
+                    &name.value,
+                    current().map(|c| c.name.value.as_str()),
+                    "not among the inputs",
+                );
                 diags.push(d.with_help("add the Component's file to the inputs, or fix the name"));
                 return None;
             };
@@ -235,10 +236,11 @@ fn unknown_definition(
         name.span,
         format!("no {} named `{}`", kind.as_str(), name.value),
     );
-    let d = match did_you_mean(&name.value, definitions.names(kind)) {
-        Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
-        None => d.with_label_text("not among the inputs or the built-ins"),
-    };
+    let d = d.with_suggestion(
+        &name.value,
+        definitions.names(kind),
+        "not among the inputs or the built-ins",
+    );
     d.with_help(format!(
         "add the {} to the inputs or pass its directory with -d",
         kind.as_str()
@@ -272,10 +274,7 @@ fn resolve_parameters<'m>(
                     component.name.value, value.name.value
                 ),
             );
-            let d = match did_you_mean(&value.name.value, declared) {
-                Some(close) => d.with_label_text(format!("did you mean `{close}`?")),
-                None => d.with_label_text("not declared"),
-            };
+            let d = d.with_suggestion(&value.name.value, declared, "not declared");
             let names: Vec<&str> = component
                 .parameters
                 .iter()

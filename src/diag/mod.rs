@@ -100,6 +100,20 @@ impl Diagnostic {
         self
     }
 
+    /// Labels the primary span "did you mean `x`?" with the closest of `candidates` to
+    /// `wrong`, or with `otherwise` when none is close.
+    pub(crate) fn with_suggestion<'a>(
+        self,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        otherwise: &str,
+    ) -> Diagnostic {
+        match did_you_mean(wrong, candidates) {
+            Some(close) => self.with_label_text(format!("did you mean `{close}`?")),
+            None => self.with_label_text(otherwise),
+        }
+    }
+
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{App, DataOutput};
+use crate::model::{App, AppComponent, DataOutput};
 
 /// One wire of the graph: `to` takes output `output` of `from` (indices of app entries).
 #[derive(Clone, Debug)]
@@ -45,8 +45,7 @@ impl Dependencies {
 pub(crate) fn find_output<'a>(app: &'a App, name: &str) -> Option<(usize, &'a DataOutput)> {
     app.components.iter().enumerate().find_map(|(i, entry)| {
         entry
-            .data_outputs
-            .iter()
+            .all_outputs()
             .find(|o| o.name.value == name)
             .map(|o| (i, o))
     })
@@ -54,7 +53,7 @@ pub(crate) fn find_output<'a>(app: &'a App, name: &str) -> Option<(usize, &'a Da
 
 pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
     let mut seen: Vec<&DataOutput> = Vec::new();
-    for output in app.components.iter().flat_map(|e| &e.data_outputs) {
+    for output in app.components.iter().flat_map(AppComponent::all_outputs) {
         if let Some(first) = seen.iter().find(|o| o.name.value == output.name.value) {
             diags.push(
                 Diagnostic::new(
@@ -76,7 +75,7 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
     }
     let mut edges = Vec::new();
     for (to, entry) in app.components.iter().enumerate() {
-        for input in &entry.data_inputs {
+        for input in entry.all_inputs() {
             let Some((from, _)) = find_output(app, &input.from.value) else {
                 let names = seen.iter().map(|o| o.name.value.as_str());
                 let d = Diagnostic::new(
@@ -164,7 +163,7 @@ fn cycle(app: &App, members: &[usize], edges: &[Edge]) -> Diagnostic {
     let inputs: Vec<_> = members
         .iter()
         .flat_map(|i| {
-            app.components[*i].data_inputs.iter().filter(|input| {
+            app.components[*i].all_inputs().filter(|input| {
                 edges.iter().any(|e| {
                     e.to == *i && members.contains(&e.from) && e.output == input.from.value
                 })

@@ -1,4 +1,5 @@
-//! The registry of diagnostic codes. A code is never reused; a retired code stays here, marked.
+//! The registry of diagnostic codes. A code is never reused: retired codes are listed in
+//! `docs/errors.md` (W003).
 //! `docs/errors.md` documents each code with an example and the fix; a test keeps the two in step.
 
 /// A stable diagnostic code, rendered as `oam::E021` or `oam::W001`.
@@ -86,8 +87,6 @@ pub(crate) enum Code {
     UnknownField,
     /// A trait has no definition, so appliesTo, conflict and workloadRef checks are skipped.
     TraitWithoutDefinition,
-    /// `dataInputs`/`dataOutputs` are read but their wiring is not applied yet.
-    DataPassingNotApplied,
     /// A data output's value exists only at run time (`status.*`, or absent from the rendered object).
     RuntimeValue,
 }
@@ -137,7 +136,6 @@ impl Code {
         Code::ScopeOverlap,
         Code::UnknownField,
         Code::TraitWithoutDefinition,
-        Code::DataPassingNotApplied,
         Code::RuntimeValue,
     ];
 
@@ -185,7 +183,6 @@ impl Code {
             Code::OutputNotOwned => "oam::E052",
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
-            Code::DataPassingNotApplied => "oam::W003",
             Code::RuntimeValue => "oam::W004",
         }
     }

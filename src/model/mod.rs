@@ -143,6 +143,9 @@ pub(crate) struct TraitBinding {
     pub(crate) parameters_node: Option<Node>,
     /// The shorthand's definition name; the object's apiVersion/kind come from that definition.
     pub(crate) named: Option<Text>,
+    /// Read from / written to the trait's (first) object.
+    pub(crate) data_outputs: Vec<DataOutput>,
+    pub(crate) data_inputs: Vec<DataInput>,
 }
 
 #[derive(Clone, Debug)]
@@ -181,6 +184,20 @@ pub(crate) struct AppComponent {
 }
 
 impl AppComponent {
+    /// Every data output of the entry: its workload's, then its traits'.
+    pub(crate) fn all_outputs(&self) -> impl Iterator<Item = &DataOutput> {
+        self.data_outputs
+            .iter()
+            .chain(self.traits.iter().flat_map(|t| &t.data_outputs))
+    }
+
+    /// Every data input of the entry: its workload's, then its traits'.
+    pub(crate) fn all_inputs(&self) -> impl Iterator<Item = &DataInput> {
+        self.data_inputs
+            .iter()
+            .chain(self.traits.iter().flat_map(|t| &t.data_inputs))
+    }
+
     /// The component's name as the entry gives it (a pinned revision names its component too).
     pub(crate) fn name(&self) -> &Text {
         match &self.component {

@@ -324,21 +324,6 @@ fn lower_data_input(node: &Node, diags: &mut Diagnostics) -> Option<DataInput> {
     })
 }
 
-/// A trait's own `dataOutputs`/`dataInputs` are accepted; their wiring is not applied yet, which is said.
-fn trait_data_passing(fields: &mut Fields<'_>, diags: &mut Diagnostics) {
-    for key in ["dataOutputs", "dataInputs"] {
-        if let Some(node) = fields.node(key) {
-            if matches!(&node.value, NodeValue::List(items) if !items.is_empty()) {
-                let span = fields.key_span(key).unwrap_or(node.span);
-                diags.push(
-                    Diagnostic::new(Code::DataPassingNotApplied, span, format!("a trait's `{key}` is not applied: oam passes data between components' workloads only"))
-                        .with_help("move the output or input to the component entry, where it reads or writes the workload"),
-                );
-            }
-        }
-    }
-}
-
 fn lower_parameter_value(node: &Node, diags: &mut Diagnostics) -> Option<ParameterValue> {
     let mut fields = Fields::of(node, "parameterValues[]", diags)?;
     let name = fields.required_string("name", diags);
@@ -369,7 +354,16 @@ fn lower_parameter_value(node: &Node, diags: &mut Diagnostics) -> Option<Paramet
 fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
     let mut fields = Fields::of(node, "traits[]", diags)?;
     let trait_node = fields.node("trait");
-    trait_data_passing(&mut fields, diags);
+    let data_outputs = fields
+        .list("dataOutputs", diags)
+        .iter()
+        .filter_map(|o| lower_data_output(o, diags))
+        .collect();
+    let data_inputs = fields
+        .list("dataInputs", diags)
+        .iter()
+        .filter_map(|i| lower_data_input(i, diags))
+        .collect();
     fields.finish(diags);
     let Some(trait_node) = trait_node else {
         diags.push(fields_missing(node, "trait"));
@@ -432,6 +426,8 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
         span,
         parameters_node,
         named,
+        data_outputs,
+        data_inputs,
     })
 }
 

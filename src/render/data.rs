@@ -1,5 +1,6 @@
 //! Data passing between components, offline: a data output's value is read from the producer's
-//! rendered workload and written at the consumer's `toFieldPaths`. A value that exists only at
+//! rendered workload (or, declared on a trait, the trait's object) and written at the
+//! consumer's `toFieldPaths` (in its workload, or its trait's object). A value that exists only at
 //! run time (`status.*`, or absent) is never guessed: the consumer still comes after the
 //! producer, and a warning names what the runtime will have to fill in.
 
@@ -10,21 +11,23 @@ use serde_json::Value;
 use super::labels;
 use crate::check::{Bound, CheckedApp, find_output};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Text, fieldpath};
+use crate::model::{DataInput, DataOutput, Text, fieldpath};
 
 const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 const DEPENDS_ON: &str = "app.oam.dev/depends-on";
 
-/// The values of `bound`'s data inputs, with the paths to write them at. Producers rendered
-/// before (dependency order), so every known output is in `outputs`.
+/// The values of data inputs of `bound` (its workload's or one trait's), with the paths to
+/// write them at. Producers rendered before (dependency order), so every known output is in
+/// `outputs`.
 pub(super) fn inputs<'m>(
     checked_app: &CheckedApp<'m>,
     bound: &Bound<'m>,
+    data_inputs: &'m [DataInput],
     outputs: &HashMap<&str, Option<Value>>,
     diags: &mut Diagnostics,
 ) -> Vec<(Value, &'m [Text])> {
     let mut values = Vec::new();
-    for input in &bound.entry.data_inputs {
+    for input in data_inputs {
         let name = input.from.value.as_str();
         if let Some(Some(value)) = outputs.get(name) {
             values.push((value.clone(), input.to_field_paths.as_slice()));
@@ -50,13 +53,13 @@ pub(super) fn inputs<'m>(
     values
 }
 
-/// Reads `bound`'s data outputs from its rendered workload into `outputs`.
+/// Reads data outputs from the rendered object they are declared on into `outputs`.
 pub(super) fn record_outputs<'m>(
-    bound: &Bound<'m>,
-    workload: &Value,
+    data_outputs: &'m [DataOutput],
+    object: &Value,
     outputs: &mut HashMap<&'m str, Option<Value>>,
 ) {
-    for output in &bound.entry.data_outputs {
+    for output in data_outputs {
         let value = output
             .field_path
             .as_ref()
@@ -64,7 +67,7 @@ pub(super) fn record_outputs<'m>(
             .filter(|segments| {
                 segments.first() != Some(&fieldpath::Segment::Field("status".to_owned()))
             })
-            .and_then(|segments| fieldpath::get(workload, &segments).cloned())
+            .and_then(|segments| fieldpath::get(object, &segments).cloned())
             .filter(|v| !v.is_null());
         outputs.insert(output.name.value.as_str(), value);
     }

@@ -116,12 +116,33 @@ pub(crate) fn render(
                 namespace: namespace.as_deref(),
                 templates: &templates,
             };
-            let inputs = data::inputs(checked_app, bound, &outputs, diags);
-            let Some(mut rendered) = workload::render_component(&context, &inputs, sources, diags)
+            let inputs = data::inputs(
+                checked_app,
+                bound,
+                &bound.entry.data_inputs,
+                &outputs,
+                diags,
+            );
+            let trait_inputs: Vec<_> = bound
+                .traits
+                .iter()
+                .map(|t| data::inputs(checked_app, bound, &t.binding.data_inputs, &outputs, diags))
+                .collect();
+            let Some(mut rendered) =
+                workload::render_component(&context, &inputs, &trait_inputs, sources, diags)
             else {
                 continue;
             };
-            data::record_outputs(bound, &rendered.objects[0], &mut outputs);
+            data::record_outputs(
+                &bound.entry.data_outputs,
+                &rendered.objects[0],
+                &mut outputs,
+            );
+            for (bound_trait, object) in bound.traits.iter().zip(&rendered.trait_objects) {
+                if let Some(object) = object {
+                    data::record_outputs(&bound_trait.binding.data_outputs, object, &mut outputs);
+                }
+            }
             let depends_on: Vec<&str> = dependencies
                 .dependencies_of(index)
                 .into_iter()

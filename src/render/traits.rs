@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::template;
-use super::workload::{Context, name_of, set_metadata};
+use super::workload::{Context, name_of, set_metadata, write_inputs};
 use super::{labels, patch};
 use crate::diag::Diagnostics;
 use crate::load::Sources;
@@ -15,12 +15,15 @@ pub(super) struct TraitObjects<'m> {
     /// Traits whose definition asks for a workload reference, with the path to write it at.
     pub(super) with_reference: Vec<(Value, &'m Text)>,
     pub(super) plain: Vec<Value>,
+    /// Per bound trait: its first object, if the trait declares data outputs.
+    pub(super) declaring_outputs: Vec<Option<Value>>,
 }
 
 /// Renders the component's traits in order; each sees `workload` as the traits before it left it.
 pub(super) fn render<'m>(
     context: &Context<'_, 'm>,
     workload: &mut Value,
+    inputs: &[Vec<(Value, &[Text])>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<TraitObjects<'m>> {
@@ -28,10 +31,11 @@ pub(super) fn render<'m>(
     let mut out = TraitObjects {
         with_reference: Vec::new(),
         plain: Vec::new(),
+        declaring_outputs: Vec::new(),
     };
     let mut used_names: Vec<String> = Vec::new();
     let mut ok = true;
-    for bound_trait in &bound.traits {
+    for (index, bound_trait) in bound.traits.iter().enumerate() {
         // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
         let default_name = {
             let short = bound_trait
@@ -49,7 +53,7 @@ pub(super) fn render<'m>(
             }
             name
         };
-        let objects = match bound_trait.definition.filter(|d| d.template.is_some()) {
+        let mut objects = match bound_trait.definition.filter(|d| d.template.is_some()) {
             Some(definition) => {
                 let parameter = bound_trait
                     .object
@@ -78,6 +82,11 @@ pub(super) fn render<'m>(
             }
             None => vec![bound_trait.object.clone()],
         };
+        if let (Some(first), Some(inputs)) = (objects.first_mut(), inputs.get(index)) {
+            ok &= write_inputs(first, inputs, diags);
+        }
+        let declares_outputs = !bound_trait.binding.data_outputs.is_empty();
+        let mut first_object = None;
         // A template refers to the workload itself (`context.workload`); a plain trait object
         // gets the reference at its definition's path.
         let reference_path = bound_trait
@@ -94,11 +103,15 @@ pub(super) fn render<'m>(
                 context,
                 labels::Resource::Trait(&bound_trait.type_name),
             );
+            if i == 0 && declares_outputs {
+                first_object = Some(object.clone());
+            }
             match reference_path.filter(|_| i == 0) {
                 Some(path) => out.with_reference.push((object, path)),
                 None => out.plain.push(object),
             }
         }
+        out.declaring_outputs.push(first_object);
     }
     ok.then_some(out)
 }

@@ -35,12 +35,19 @@ pub(super) struct RenderedComponent {
     pub(super) objects: Vec<Value>,
     /// The object traits and scopes refer to: the workload, or what it expanded into.
     pub(super) primary_reference: Value,
+    /// Per bound trait: its first object, if the trait declares data outputs.
+    pub(super) trait_objects: Vec<Option<Value>>,
 }
 
 /// Renders a component; `inputs` are data input values with the paths to write them at.
+/// Data input values with the paths to write them at.
+pub(super) type Inputs<'m> = [(Value, &'m [Text])];
+
+/// Renders a component; `inputs` go into its workload, `trait_inputs[i]` into its i-th trait.
 pub(super) fn render_component(
     context: &Context<'_, '_>,
-    inputs: &[(Value, &[Text])],
+    inputs: &Inputs<'_>,
+    trait_inputs: &[Vec<(Value, &[Text])>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<RenderedComponent> {
@@ -97,16 +104,10 @@ pub(super) fn render_component(
     };
 
     // Data inputs land in the workload before its traits see it.
-    let mut inputs_written = true;
-    for (value, paths) in inputs {
-        for path in *paths {
-            inputs_written &= write_input(&mut objects[0], path, value, diags);
-        }
-    }
-    if !inputs_written {
+    if !write_inputs(&mut objects[0], inputs, diags) {
         return None;
     }
-    let trait_objects = traits::render(context, &mut objects[0], sources, diags)?;
+    let trait_objects = traits::render(context, &mut objects[0], trait_inputs, sources, diags)?;
     let primary_reference = reference_to(&objects[0]);
     for (mut object, path) in trait_objects.with_reference {
         let Ok(segments) = fieldpath::parse(&path.value) else {
@@ -134,7 +135,23 @@ pub(super) fn render_component(
     Some(RenderedComponent {
         objects,
         primary_reference,
+        trait_objects: trait_objects.declaring_outputs,
     })
+}
+
+/// Writes data input values into `object`; false (and diagnostics) if a path cannot be set.
+pub(super) fn write_inputs(
+    object: &mut Value,
+    inputs: &Inputs<'_>,
+    diags: &mut Diagnostics,
+) -> bool {
+    let mut written = true;
+    for (value, paths) in inputs {
+        for path in *paths {
+            written &= write_input(object, path, value, diags);
+        }
+    }
+    written
 }
 
 fn write_input(object: &mut Value, path: &Text, value: &Value, diags: &mut Diagnostics) -> bool {

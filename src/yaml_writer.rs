@@ -65,15 +65,7 @@ fn write_list(out: &mut String, items: &[Value], indent: usize) {
                 out.push(' ');
                 out.push_str(&first[indent + 2..]);
             }
-            Value::Array(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_list(out, inner, indent + 2);
-            }
-            scalar => {
-                out.push(' ');
-                write_scalar(out, scalar, indent + 2);
-                out.push('\n');
-            }
+            other => write_child(out, other, indent),
         }
     }
 }

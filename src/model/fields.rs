@@ -137,6 +137,19 @@ impl<'n> Fields<'n> {
         }
     }
 
+    /// A list whose items `lower` reads; items it refuses (and reports) are left out.
+    pub(crate) fn list_of<T>(
+        &mut self,
+        key: &'static str,
+        diags: &mut Diagnostics,
+        lower: impl Fn(&Node, &mut Diagnostics) -> Option<T>,
+    ) -> Vec<T> {
+        self.list(key, diags)
+            .iter()
+            .filter_map(|item| lower(item, diags))
+            .collect()
+    }
+
     /// A list of strings.
     pub(crate) fn strings(&mut self, key: &'static str, diags: &mut Diagnostics) -> Vec<Text> {
         let path = self.path(key);

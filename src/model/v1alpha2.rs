@@ -122,11 +122,7 @@ fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         return None;
     };
     let spec_value = spec.to_value();
-    let parameters = spec
-        .list("parameters", diags)
-        .iter()
-        .filter_map(|p| lower_parameter(p, diags))
-        .collect();
+    let parameters = spec.list_of("parameters", diags, lower_parameter);
     spec.value("helm"); // KubeVela's Helm-release components are not rendered by oam
     let workload = spec.node("workload");
     spec.finish(diags);
@@ -197,11 +193,7 @@ fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
         diags.push(root.missing("spec"));
         return None;
     };
-    let components = spec
-        .list("components", diags)
-        .iter()
-        .filter_map(|c| lower_app_component(c, diags))
-        .collect();
+    let components = spec.list_of("components", diags, lower_app_component);
     spec.finish(diags);
     Some(App {
         name: metadata.name,
@@ -249,31 +241,11 @@ fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppCompon
             return None;
         }
     };
-    let parameter_values = fields
-        .list("parameterValues", diags)
-        .iter()
-        .filter_map(|p| lower_parameter_value(p, diags))
-        .collect();
-    let traits = fields
-        .list("traits", diags)
-        .iter()
-        .filter_map(|t| lower_trait(t, diags))
-        .collect();
-    let scopes = fields
-        .list("scopes", diags)
-        .iter()
-        .filter_map(|s| lower_scope_ref(s, diags))
-        .collect();
-    let data_outputs = fields
-        .list("dataOutputs", diags)
-        .iter()
-        .filter_map(|o| lower_data_output(o, diags))
-        .collect();
-    let data_inputs = fields
-        .list("dataInputs", diags)
-        .iter()
-        .filter_map(|i| lower_data_input(i, diags))
-        .collect();
+    let parameter_values = fields.list_of("parameterValues", diags, lower_parameter_value);
+    let traits = fields.list_of("traits", diags, lower_trait);
+    let scopes = fields.list_of("scopes", diags, lower_scope_ref);
+    let data_outputs = fields.list_of("dataOutputs", diags, lower_data_output);
+    let data_inputs = fields.list_of("dataInputs", diags, lower_data_input);
     fields.finish(diags);
     Some(AppComponent {
         component,
@@ -354,16 +326,8 @@ fn lower_parameter_value(node: &Node, diags: &mut Diagnostics) -> Option<Paramet
 fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
     let mut fields = Fields::of(node, "traits[]", diags)?;
     let trait_node = fields.node("trait");
-    let data_outputs = fields
-        .list("dataOutputs", diags)
-        .iter()
-        .filter_map(|o| lower_data_output(o, diags))
-        .collect();
-    let data_inputs = fields
-        .list("dataInputs", diags)
-        .iter()
-        .filter_map(|i| lower_data_input(i, diags))
-        .collect();
+    let data_outputs = fields.list_of("dataOutputs", diags, lower_data_output);
+    let data_inputs = fields.list_of("dataInputs", diags, lower_data_input);
     fields.finish(diags);
     let Some(trait_node) = trait_node else {
         diags.push(fields_missing(node, "trait"));

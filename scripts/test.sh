@@ -35,10 +35,21 @@ for dir in golden/render-dir/*/; do
   "$venv/bin/kubectl" kustomize "$dir" > /dev/null
 done
 
+echo "== conformance: kubectl kustomize of -o DIR gives the objects of the stream, for every example"
+cargo build --quiet
+scratch=$(mktemp -d)
+for example in examples/*/; do
+  name=$(basename "$example")
+  target/debug/oam render "$example" > "$scratch/$name.stream.yaml"
+  target/debug/oam render "$example" -o "$scratch/$name" 2> /dev/null
+  "$venv/bin/kubectl" kustomize "$scratch/$name" > "$scratch/$name.built.yaml"
+  "$venv/bin/python" scripts/same_objects.py "$scratch/$name.stream.yaml" "$scratch/$name.built.yaml"
+done
+rm -rf "$scratch"
+
 corpus=../shared/corpus
 if [ -d "$corpus" ]; then
   echo "== conformance: upstream examples (testdata/corpus-sets.txt) through oam, kubectl and kubernetes-validate"
-  cargo build --quiet
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   n=0

@@ -4,6 +4,17 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::describe::{DefsFormat, ExplainFormat, GraphFormat};
 use crate::emit::Format;
+use crate::render::RenderOptions;
+
+impl RenderFlags {
+    pub(crate) fn options(&self) -> RenderOptions {
+        RenderOptions {
+            namespace: self.namespace.clone(),
+            skip_raw: self.skip_raw,
+            sync_waves: self.sync_waves,
+        }
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +39,10 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Print the component dependency graph of each app (Graphviz DOT or Mermaid)
     Graph(GraphArgs),
+    /// Render two input trees and print how their output differs; exit 1 if it does
+    Diff(DiffArgs),
+    /// Print shell completions: oam completions bash > /etc/bash_completion.d/oam
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,7 +58,7 @@ pub(crate) struct GraphArgs {
 }
 
 /// Where definitions come from, for the commands that only read them.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct DefinitionArgs {
     /// A directory of definitions to add (repeatable)
     #[arg(short = 'd', long = "definitions", value_name = "DIR")]
@@ -92,7 +107,7 @@ pub(crate) struct InputArgs {
 }
 
 /// Limits against hostile input; the defaults are far above real apps.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct BudgetArgs {
     /// Largest input file, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
@@ -112,15 +127,30 @@ pub(crate) struct BudgetArgs {
 pub(crate) struct RenderArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
     /// Write one file per object into this directory (with kustomization.yaml files)
-    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        conflicts_with = "check"
+    )]
     pub(crate) output: Option<String>,
     /// Write into a non-empty directory that oam did not write before
     #[arg(long, requires = "output")]
     pub(crate) force: bool,
+    /// Compare with a directory written by -o before: print a diff per file, exit 1 on drift
+    #[arg(long, value_name = "DIR")]
+    pub(crate) check: Option<String>,
     /// Output format of the stream
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub(crate) format: Format,
+}
+
+/// How apps are rendered, the same for `render` and `diff`.
+#[derive(Clone, Debug, Args)]
+pub(crate) struct RenderFlags {
     /// Render only these apps (repeatable)
     #[arg(long = "app", value_name = "NAME")]
     pub(crate) apps: Vec<String>,
@@ -133,4 +163,29 @@ pub(crate) struct RenderArgs {
     /// Annotate objects with Argo CD sync waves: a component's depth in the dependency graph
     #[arg(long)]
     pub(crate) sync_waves: bool,
+    /// Leave out the comment naming the source files at the top of each file of -o/--check
+    #[arg(long)]
+    pub(crate) no_header: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The input tree before (e.g. a checkout of main)
+    pub(crate) old: String,
+    /// The input tree after (e.g. the pull request's checkout)
+    pub(crate) new: String,
+    #[command(flatten)]
+    pub(crate) sources: DefinitionArgs,
+    /// Treat warnings as errors (for CI)
+    #[arg(long)]
+    pub(crate) strict: bool,
+    #[command(flatten)]
+    pub(crate) flags: RenderFlags,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to write completions for
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }

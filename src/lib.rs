@@ -32,7 +32,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use cli::{Cli, Command, DefinitionArgs, DefsArgs, ExplainArgs, GraphArgs, InputArgs, RenderArgs};
+use cli::{
+    Cli, Command, CompletionsArgs, DefinitionArgs, DefsArgs, DiffArgs, ExplainArgs, GraphArgs,
+    InputArgs, RenderArgs,
+};
 use diag::{Diagnostics, ReportStyle};
 use emit::DirOptions;
 use load::{Budgets, Inputs, Sources};
@@ -81,6 +84,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
         Command::Defs(args) => defs_command(&args, env),
         Command::Explain(args) => explain_command(&args, env),
         Command::Graph(args) => graph_command(&args, env),
+        Command::Diff(args) => diff_command(&args, env),
+        Command::Completions(args) => completions_command(&args, env),
     }
 }
 
@@ -140,31 +145,97 @@ fn explain_command(args: &ExplainArgs, env: &mut Env<'_>) -> u8 {
 
 fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
     let mut session = Session::default();
-    let options = RenderOptions {
-        namespace: args.namespace.clone(),
-        skip_raw: args.skip_raw,
-        sync_waves: args.sync_waves,
+    let flags = &args.flags;
+    let Some(compiled) = session.compile(&args.input, env, &flags.apps, &flags.options()) else {
+        return session.finish(env);
     };
-    if let Some(compiled) = session.compile(&args.input, env, &args.apps, &options) {
-        match &args.output {
-            None => {
-                // A closed pipe (`oam render | head`) is not an error of the input.
-                let _ = env
-                    .stdout
-                    .write_all(emit::stream(&compiled.objects, args.format).as_bytes());
+    let header = (!flags.no_header).then_some(&session.sources);
+    match (&args.output, &args.check) {
+        (Some(dir), _) => {
+            let files = emit::layout(&compiled.objects, &compiled.app_order, header);
+            let target = env.cwd.join(dir);
+            if let Err(diagnostic) =
+                emit::write_dir(&target, dir, &files, DirOptions { force: args.force })
+            {
+                session.diags.push(diagnostic);
             }
-            Some(dir) => {
-                let files = emit::layout(&compiled.objects, &compiled.app_order);
-                let target = env.cwd.join(dir);
-                if let Err(diagnostic) =
-                    emit::write_dir(&target, dir, &files, DirOptions { force: args.force })
-                {
-                    session.diags.push(diagnostic);
-                }
+        }
+        (None, Some(dir)) => {
+            let files = emit::layout(&compiled.objects, &compiled.app_order, header);
+            let written = emit::read_written(&env.cwd.join(dir));
+            let drift = emit::compare(&written, &files, (dir.trim_end_matches('/'), "rendered"));
+            let _ = env.stdout.write_all(drift.diff.as_bytes());
+            if drift.files > 0 {
+                session.diags.push(
+                    diag::Diagnostic::unlocated(
+                        diag::Code::OutputDrift,
+                        format!("`{dir}` is out of date: {} changed", count_files(drift.files)),
+                    )
+                    .with_help(format!("review the diff; if it is intended, run `oam render` with `-o {dir}` and commit the result")),
+                );
             }
+        }
+        (None, None) => {
+            // A closed pipe (`oam render | head`) is not an error of the input.
+            let _ = env
+                .stdout
+                .write_all(emit::stream(&compiled.objects, args.format).as_bytes());
         }
     }
     session.finish(env)
+}
+
+/// Renders two input trees with the same flags and prints the difference (no headers: the
+/// file names in them differ by design).
+fn diff_command(args: &DiffArgs, env: &mut Env<'_>) -> u8 {
+    let mut trees = Vec::new();
+    let mut code = 0;
+    for path in [&args.old, &args.new] {
+        let input = InputArgs {
+            paths: vec![path.clone()],
+            sources: args.sources.clone(),
+            strict: args.strict,
+        };
+        let mut session = Session::default();
+        let compiled = session.compile(&input, env, &args.flags.apps, &args.flags.options());
+        trees.push(compiled.map(|c| emit::layout(&c.objects, &c.app_order, None)));
+        code = code.max(session.finish(env));
+    }
+    let (Some(Some(old)), Some(Some(new))) = (trees.first(), trees.get(1)) else {
+        return code.max(1);
+    };
+    let labels = (
+        args.old.trim_end_matches('/'),
+        args.new.trim_end_matches('/'),
+    );
+    let drift = emit::compare(old, new, labels);
+    let _ = env.stdout.write_all(drift.diff.as_bytes());
+    if drift.files > 0 {
+        let _ = writeln!(
+            env.stderr,
+            "`{}` and `{}` render differently: {} changed",
+            args.old,
+            args.new,
+            count_files(drift.files)
+        );
+        code = code.max(1);
+    }
+    code
+}
+
+/// "1 file", "2 files".
+fn count_files(count: usize) -> String {
+    if count == 1 {
+        "1 file".to_owned()
+    } else {
+        format!("{count} files")
+    }
+}
+
+fn completions_command(args: &CompletionsArgs, env: &mut Env<'_>) -> u8 {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(args.shell, &mut command, "oam", env.stdout);
+    0
 }
 
 fn inputs(paths: &[String], args: &DefinitionArgs) -> Inputs {

@@ -16,6 +16,7 @@ pub(crate) use dependencies::{Dependencies, find_output};
 use serde_json::Value;
 
 use crate::diag::Diagnostics;
+use crate::load::FileId;
 use crate::model::{
     App, AppComponent, Component, Definition, DefinitionKind, Model, Parameter, ParameterValue,
     ScopeObject, ScopeRef, TraitBinding,
@@ -68,6 +69,25 @@ pub(crate) struct Bound<'m> {
 }
 
 impl Bound<'_> {
+    /// The files this component is made from: the app, the Component, the definitions used.
+    pub(crate) fn source_files(&self) -> Vec<FileId> {
+        let mut files = vec![self.entry.span.file, self.component.name.span.file];
+        let definitions = self
+            .workload_definition
+            .into_iter()
+            .chain(self.traits.iter().filter_map(|t| t.definition));
+        for definition in definitions {
+            files.push(definition.name.span.file);
+        }
+        let mut seen = Vec::new();
+        files.retain(|f| {
+            let new = !seen.contains(f);
+            seen.push(*f);
+            new
+        });
+        files
+    }
+
     /// A bound `revisionEnabled` trait names the workload after the revision.
     pub(crate) fn revision_enabled(&self) -> bool {
         self.traits

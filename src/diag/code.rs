@@ -77,6 +77,8 @@ pub(crate) enum Code {
     UnsupportedSchematic,
     /// Two rendered objects have the same kind, namespace and name.
     DuplicateObject,
+    /// `render --check DIR`: the directory differs from what the inputs render.
+    OutputDrift,
     /// The output cannot be written.
     OutputError,
     /// The output directory holds files oam did not write.
@@ -133,6 +135,7 @@ impl Code {
         Code::DuplicateObject,
         Code::OutputError,
         Code::OutputNotOwned,
+        Code::OutputDrift,
         Code::ScopeOverlap,
         Code::UnknownField,
         Code::TraitWithoutDefinition,
@@ -181,6 +184,7 @@ impl Code {
             Code::DuplicateObject => "oam::E050",
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",
+            Code::OutputDrift => "oam::E053",
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
             Code::RuntimeValue => "oam::W004",

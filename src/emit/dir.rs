@@ -8,6 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic};
+use crate::load::Sources;
 use crate::render::Object;
 use crate::yaml_writer::to_yaml;
 
@@ -19,8 +20,13 @@ pub(crate) struct DirOptions {
     pub(crate) force: bool,
 }
 
-/// The files of the tree, relative path → content, in a stable order.
-pub(crate) fn layout(objects: &[Object], app_order: &[String]) -> BTreeMap<String, String> {
+/// The files of the tree, relative path → content, in a stable order. With `sources`, each
+/// object's file opens with a comment naming the files it was rendered from.
+pub(crate) fn layout(
+    objects: &[Object],
+    app_order: &[String],
+    sources: Option<&Sources>,
+) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     // Document order per folder, for the kustomization listings.
     let mut listed: Vec<(Option<&str>, Vec<String>)> = Vec::new();
@@ -41,7 +47,18 @@ pub(crate) fn layout(objects: &[Object], app_order: &[String]) -> BTreeMap<Strin
                 }
             );
         }
-        files.insert(format!("{prefix}{file}"), to_yaml(&object.value));
+        let header = sources.map_or_else(String::new, |sources| {
+            let names: Vec<&str> = object
+                .sources
+                .iter()
+                .map(|f| sources.get(*f).name.as_str())
+                .collect();
+            format!(
+                "# Rendered by oam from: {} (edit the sources, not this file)\n",
+                names.join(", ")
+            )
+        });
+        files.insert(format!("{prefix}{file}"), header + &to_yaml(&object.value));
         match listed.iter_mut().find(|(f, _)| *f == folder) {
             Some((_, names)) => names.push(file),
             None => listed.push((folder, vec![file])),

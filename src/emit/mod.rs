@@ -2,9 +2,11 @@
 //! for Git. Output is deterministic (one ordering rule, in `order`). Only this stage and `load`
 //! touch the file system, and a directory is written whole or not at all.
 
+mod compare;
 mod dir;
 mod order;
 
+pub(crate) use compare::{compare, read_written};
 pub(crate) use dir::{DirOptions, layout, write_dir};
 pub(crate) use order::sort;
 

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::check::Checked;
 use crate::diag::{Diagnostics, Span};
-use crate::load::Sources;
+use crate::load::{FileId, Sources};
 use crate::model::ScopeObject;
 
 pub(crate) use template::Templates;
@@ -37,6 +37,8 @@ pub(crate) struct Object {
     /// The component's depth in its app's dependency graph; scopes and pass-through objects
     /// come after every component.
     pub(crate) depth: usize,
+    /// The files the object was made from (app, component, definitions), for output headers.
+    pub(crate) sources: Vec<FileId>,
 }
 
 impl Object {
@@ -161,12 +163,14 @@ pub(crate) fn render(
                 ));
             }
             let span = bound.entry.span;
+            let files = bound.source_files();
             objects.extend(rendered.objects.into_iter().map(|value| Object {
                 value,
                 app: Some(app.name.value.clone()),
                 span,
                 passthrough: false,
                 depth,
+                sources: files.clone(),
             }));
         }
     }
@@ -184,6 +188,7 @@ pub(crate) fn render(
             span: raw.span,
             passthrough: true,
             depth: usize::MAX,
+            sources: vec![raw.span.file],
         }));
     }
     names::check(&objects, diags);
@@ -262,6 +267,12 @@ fn render_scopes(
                 span: scope.name.span,
                 passthrough: false,
                 depth: usize::MAX,
+                sources: checked_scope
+                    .definition
+                    .map_or_else(Vec::new, |d| vec![d.name.span.file])
+                    .into_iter()
+                    .chain([scope.name.span.file])
+                    .collect(),
             });
         }
     }

@@ -320,3 +320,48 @@ fn upstream_v1alpha2_examples_render() {
         assert!(outcome.stdout.contains("kind:"), "{set:?} rendered nothing");
     }
 }
+
+/// The `-o` workflow over several runs: a renamed component leaves no orphan, the user's own
+/// files stay, an input error changes nothing, and `--check` sees the directory as current.
+#[test]
+fn output_directory_lifecycle() {
+    let work = std::env::temp_dir().join(format!("oam-lifecycle-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).expect("create scratch folder");
+    let app = |component: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1alpha2\nkind: Component\nmetadata:\n  name: {component}\nspec:\n  workload:\n    apiVersion: v1\n    kind: ConfigMap\n    data: {{a: b}}\n---\napiVersion: core.oam.dev/v1alpha2\nkind: ApplicationConfiguration\nmetadata:\n  name: site\nspec:\n  components:\n    - componentName: {component}\n"
+        )
+    };
+    let args = |extra: &[&str]| -> Vec<String> {
+        ["render", "app.yaml"]
+            .iter()
+            .chain(extra)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    fs::write(work.join("app.yaml"), app("first")).expect("write app");
+    assert_eq!(run_case(&work, &args(&["-o", "out"])).code, 0);
+    fs::write(work.join("out/README.md"), "mine\n").expect("write a user file");
+
+    fs::write(work.join("app.yaml"), app("second")).expect("write app");
+    assert_eq!(run_case(&work, &args(&["-o", "out"])).code, 0);
+    let tree = read_tree(&work.join("out"));
+    assert!(tree.contains_key("site/configmap-second.yaml"));
+    assert!(
+        !tree.contains_key("site/configmap-first.yaml"),
+        "stale file pruned"
+    );
+    assert_eq!(tree.get("README.md").map(String::as_str), Some("mine\n"));
+    assert_eq!(run_case(&work, &args(&["--check", "out"])).code, 0);
+
+    fs::write(work.join("app.yaml"), "kind: [broken\n").expect("write app");
+    let failed = run_case(&work, &args(&["-o", "out"]));
+    assert_eq!(failed.code, 1);
+    assert_eq!(
+        read_tree(&work.join("out")),
+        tree,
+        "an input error changes nothing"
+    );
+    let _ = fs::remove_dir_all(&work);
+}

@@ -221,11 +221,7 @@ fn render_scopes(
         let references: Vec<Value> = mine.iter().map(|(_, _, r)| r.clone()).collect();
         let mut objects = match checked_scope.definition.filter(|d| d.template.is_some()) {
             Some(definition) => {
-                let parameter = checked_scope
-                    .object
-                    .get("spec")
-                    .cloned()
-                    .unwrap_or_else(|| json!({}));
+                let parameter = template::parameters_of(&checked_scope.object);
                 let site = template::Use {
                     definition,
                     parameter: &parameter,

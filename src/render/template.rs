@@ -43,6 +43,14 @@ pub(super) struct Use<'a> {
     pub(super) used_by: String,
 }
 
+/// What a template gets as `parameter`: the object's `spec` (validated, defaults filled in).
+pub(super) fn parameters_of(object: &Value) -> Value {
+    object
+        .get("spec")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+}
+
 fn key(definition: &Definition) -> String {
     format!("{}/{}", definition.kind.as_str(), definition.name.value)
 }

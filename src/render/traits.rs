@@ -2,7 +2,7 @@
 //! its objects and may patch the workload (ManualScalerTrait's built-in template sets replicas,
 //! as its controller would).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::template;
 use super::workload::{Context, name_of, set_metadata, write_inputs};
@@ -55,11 +55,7 @@ pub(super) fn render<'m>(
         };
         let mut objects = match bound_trait.definition.filter(|d| d.template.is_some()) {
             Some(definition) => {
-                let parameter = bound_trait
-                    .object
-                    .get("spec")
-                    .cloned()
-                    .unwrap_or_else(|| json!({}));
+                let parameter = template::parameters_of(&bound_trait.object);
                 let mut template_context = context.template_context(&default_name);
                 template_context["workload"] = workload.clone();
                 let site = template::Use {

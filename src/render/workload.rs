@@ -62,7 +62,7 @@ pub(super) fn render_component(
     };
     let mut objects = match bound.workload_definition.filter(|d| d.template.is_some()) {
         Some(definition) => {
-            let parameter = workload.get("spec").cloned().unwrap_or_else(|| json!({}));
+            let parameter = template::parameters_of(&workload);
             let site = template::Use {
                 definition,
                 parameter: &parameter,

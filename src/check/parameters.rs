@@ -13,8 +13,8 @@ use crate::load::{Node, NodeValue};
 use crate::model::{Definition, DefinitionKind, Model, invalid_schema};
 
 /// The compiled schemas of every definition that has one.
-pub(crate) struct Schemas {
-    validators: HashMap<(DefinitionKind, String), jsonschema::Validator>,
+pub(crate) struct Schemas<'m> {
+    validators: HashMap<(DefinitionKind, &'m str), jsonschema::Validator>,
 }
 
 /// The parameters of one use of a definition, and where they were written.
@@ -26,9 +26,9 @@ pub(crate) struct Use<'a> {
     pub(crate) fallback: Span,
 }
 
-impl Schemas {
+impl<'m> Schemas<'m> {
     /// Compiles every schema; a schema that does not compile is reported once, at itself.
-    pub(crate) fn compile(model: &Model, diags: &mut Diagnostics) -> Schemas {
+    pub(crate) fn compile(model: &'m Model, diags: &mut Diagnostics) -> Schemas<'m> {
         let mut validators = HashMap::new();
         for definition in &model.definitions {
             let Some(schema) = &definition.schema else {
@@ -37,7 +37,7 @@ impl Schemas {
             // No retriever is configured: a remote `$ref` fails here instead of fetching.
             match jsonschema::options().build(&schema.value) {
                 Ok(validator) => {
-                    validators.insert((definition.kind, definition.name.value.clone()), validator);
+                    validators.insert((definition.kind, definition.name.value.as_str()), validator);
                 }
                 Err(e) => {
                     let span = schema.node.as_ref().map_or(schema.span, |node| {
@@ -58,7 +58,7 @@ impl Schemas {
         };
         let Some(validator) = self
             .validators
-            .get(&(definition.kind, definition.name.value.clone()))
+            .get(&(definition.kind, definition.name.value.as_str()))
         else {
             return false; // the schema itself is broken, and reported
         };
@@ -108,7 +108,7 @@ impl Schemas {
     }
 }
 
-impl Schemas {
+impl Schemas<'_> {
     /// Validates an object's `spec` as the parameters, writing the defaults back into it.
     pub(crate) fn apply_to_spec(
         &self,

@@ -16,7 +16,7 @@ use crate::model::{
 pub(super) struct Scope<'a, 'm> {
     pub(super) model: &'m Model,
     pub(super) definitions: &'a Definitions<'m>,
-    pub(super) schemas: &'a Schemas,
+    pub(super) schemas: &'a Schemas<'m>,
 }
 
 pub(super) fn resolve<'m>(

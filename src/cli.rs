@@ -101,6 +101,10 @@ pub(crate) struct InputArgs {
     pub(crate) paths: Vec<String>,
     #[command(flatten)]
     pub(crate) sources: DefinitionArgs,
+    /// Render Applications as deployed to this environment: a workflow `deploy` step (or a
+    /// topology or override policy) whose policies apply; without it, components render as written
+    #[arg(long = "env", value_name = "NAME")]
+    pub(crate) environment: Option<String>,
     /// Treat warnings as errors (for CI)
     #[arg(long)]
     pub(crate) strict: bool,
@@ -176,6 +180,9 @@ pub(crate) struct DiffArgs {
     pub(crate) new: String,
     #[command(flatten)]
     pub(crate) sources: DefinitionArgs,
+    /// Compare Applications as deployed to this environment (see `render --env`)
+    #[arg(long = "env", value_name = "NAME")]
+    pub(crate) environment: Option<String>,
     /// Treat warnings as errors (for CI)
     #[arg(long)]
     pub(crate) strict: bool,

@@ -194,6 +194,7 @@ fn diff_command(args: &DiffArgs, env: &mut Env<'_>) -> u8 {
         let input = InputArgs {
             paths: vec![path.clone()],
             sources: args.sources.clone(),
+            environment: args.environment.clone(),
             strict: args.strict,
         };
         let mut session = Session::default();
@@ -297,7 +298,8 @@ impl Session {
         env: &mut Env<'_>,
         apps: &[String],
     ) -> Option<model::Model> {
-        let mut model = self.lower(&inputs(&args.paths, &args.sources), env, args.strict)?;
+        let inputs = inputs(&args.paths, &args.sources);
+        let mut model = self.lower(&inputs, args.environment.as_deref(), env, args.strict)?;
         if !apps.is_empty() {
             model.apps.retain(|a| apps.contains(&a.name.value));
         }
@@ -311,11 +313,17 @@ impl Session {
         args: &DefinitionArgs,
         env: &mut Env<'_>,
     ) -> Option<model::Model> {
-        self.lower(&inputs(paths, args), env, false)
+        self.lower(&inputs(paths, args), None, env, false)
     }
 
     /// Load → model, stopping after the first stage with errors.
-    fn lower(&mut self, inputs: &Inputs, env: &mut Env<'_>, strict: bool) -> Option<model::Model> {
+    fn lower(
+        &mut self,
+        inputs: &Inputs,
+        environment: Option<&str>,
+        env: &mut Env<'_>,
+        strict: bool,
+    ) -> Option<model::Model> {
         let documents = load::load(
             &env.cwd,
             inputs,
@@ -326,7 +334,7 @@ impl Session {
         if self.stop(strict) {
             return None;
         }
-        let model = model::lower(&documents, &mut self.diags);
+        let model = model::lower(&documents, environment, &mut self.diags);
         if self.stop(strict) {
             return None;
         }

@@ -13,7 +13,7 @@ pub(crate) struct Definitions<'m> {
 /// The label that names an object's definition.
 pub(crate) fn type_label(kind: DefinitionKind) -> &'static str {
     match kind {
-        DefinitionKind::Workload => "workload.oam.dev/type",
+        DefinitionKind::Workload | DefinitionKind::Component => "workload.oam.dev/type",
         DefinitionKind::Trait => "trait.oam.dev/type",
         DefinitionKind::Scope => "scope.oam.dev/type",
     }
@@ -29,14 +29,14 @@ impl<'m> Definitions<'m> {
         self.model
             .definitions
             .iter()
-            .find(|d| d.kind == kind && d.is_named(name))
+            .find(|d| d.kind.serves(kind) && d.is_named(name))
     }
 
     pub(crate) fn names(&self, kind: DefinitionKind) -> impl Iterator<Item = &'m str> {
         self.model
             .definitions
             .iter()
-            .filter(move |d| d.kind == kind)
+            .filter(move |d| d.kind.serves(kind))
             .map(|d| d.name.value.as_str())
     }
 
@@ -50,7 +50,8 @@ impl<'m> Definitions<'m> {
         crd_name_of(&GroupKind::of(api_version, kind), &self.model.crds)
     }
 
-    /// The definition of an object: by its type label, else by its CRD-style name.
+    /// The definition of an object: by its type label, else by its CRD-style name (a component
+    /// type is never found that way: it names a way to render, not a kind).
     pub(crate) fn of_object(&self, kind: DefinitionKind, object: &Value) -> Option<&'m Definition> {
         let label = object
             .pointer("/metadata/labels")

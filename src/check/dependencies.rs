@@ -7,15 +7,18 @@ use std::collections::BTreeSet;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::model::{App, AppComponent, DataOutput};
 
-/// One wire of the graph: `to` takes output `output` of `from` (indices of app entries).
+/// One wire of the graph: `to` takes output `output` of `from` (indices of app entries), or
+/// (no output) names `from` in its `dependsOn`.
 #[derive(Clone, Debug)]
 pub(crate) struct Edge {
     pub(crate) from: usize,
     pub(crate) to: usize,
-    pub(crate) output: String,
+    pub(crate) output: Option<String>,
+    /// What makes the edge: the input's `from`, or the `dependsOn` item.
+    pub(crate) span: Span,
 }
 
 /// The app's dependency graph, checked.
@@ -93,7 +96,33 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
             edges.push(Edge {
                 from,
                 to,
-                output: input.from.value.clone(),
+                output: Some(input.from.value.clone()),
+                span: input.from.span,
+            });
+        }
+        for name in &entry.depends_on {
+            let Some(from) = app
+                .components
+                .iter()
+                .position(|c| c.name().value == name.value)
+            else {
+                let names = app.components.iter().map(|c| c.name().value.as_str());
+                let d = Diagnostic::new(
+                    Code::UnknownComponent,
+                    name.span,
+                    format!("`dependsOn` names no component `{}` of app `{}`", name.value, app.name.value),
+                );
+                diags.push(
+                    d.with_suggestion(&name.value, names, "the app has no component of that name")
+                        .with_help("name a component of the same Application, or drop the entry"),
+                );
+                continue;
+            };
+            edges.push(Edge {
+                from,
+                to,
+                output: None,
+                span: name.span,
             });
         }
     }
@@ -160,20 +189,15 @@ fn cycle(app: &App, members: &[usize], edges: &[Edge]) -> Diagnostic {
         .iter()
         .map(|i| app.components[*i].name().value.as_str())
         .collect();
-    let inputs: Vec<_> = members
+    let reasons: Vec<Span> = edges
         .iter()
-        .flat_map(|i| {
-            app.components[*i].all_inputs().filter(|input| {
-                edges.iter().any(|e| {
-                    e.to == *i && members.contains(&e.from) && e.output == input.from.value
-                })
-            })
-        })
+        .filter(|e| members.contains(&e.from) && members.contains(&e.to))
+        .map(|e| e.span)
         .collect();
     let first = app.components[members[0]].name();
     let mut d = Diagnostic::new(
         Code::DependencyCycle,
-        inputs.first().map_or(first.span, |i| i.from.span),
+        reasons.first().copied().unwrap_or(first.span),
         format!(
             "components {} of app `{}` depend on each other in a cycle",
             names
@@ -184,9 +208,9 @@ fn cycle(app: &App, members: &[usize], edges: &[Edge]) -> Diagnostic {
             app.name.value
         ),
     )
-    .with_label_text("takes an output from within the cycle");
-    for input in inputs.iter().skip(1) {
-        d = d.with_label(input.from.span, "takes an output from within the cycle");
+    .with_label_text("depends on a component within the cycle");
+    for span in reasons.iter().skip(1) {
+        d = d.with_label(*span, "depends on a component within the cycle");
     }
-    d.with_help("no order renders these: break the cycle by removing one data input, or by passing the value by hand")
+    d.with_help("no order renders these: break the cycle by removing one data input or dependsOn entry, or by passing the value by hand")
 }

@@ -9,7 +9,7 @@ use super::{Bound, BoundScope, BoundTrait};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::{
     App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Parameter,
-    ParameterValue, Text, fieldpath, type_of_crd_name,
+    ParameterValue, ScopeKind, Text, crd_name_of, fieldpath, type_of_crd_name,
 };
 
 /// What resolving needs besides the app: the model, its definitions and compiled schemas.
@@ -69,7 +69,7 @@ pub(super) fn resolve<'m>(
 }
 
 fn find_component<'m>(
-    entry: &AppComponent,
+    entry: &'m AppComponent,
     model: &'m Model,
     diags: &mut Diagnostics,
 ) -> Option<(&'m Component, String)> {
@@ -80,6 +80,7 @@ fn find_component<'m>(
             .filter(|c| c.stored_revision.is_none())
     };
     match &entry.component {
+        ComponentRef::Inline(component) => Some((component, component.revision())),
         ComponentRef::Name(name) => {
             let Some(component) = current().find(|c| c.name.value == name.value) else {
                 let mut d = Diagnostic::new(
@@ -163,7 +164,7 @@ fn resolve_workload<'m>(
     };
     let object = workload.as_object_mut()?;
     // A templated definition makes its own objects; only a plain one needs its CRD's type.
-    if definition.template.is_none() {
+    if !definition.renders() {
         let (api_version, kind) = type_of_definition(definition, model, type_name, diags)?;
         object.insert("apiVersion".to_owned(), Value::String(api_version));
         object.insert("kind".to_owned(), Value::String(kind));
@@ -318,9 +319,7 @@ fn resolve_parameters<'m>(
 }
 
 fn component_ref_span(entry: &AppComponent) -> crate::diag::Span {
-    match &entry.component {
-        ComponentRef::Name(t) | ComponentRef::Revision(t) => t.span,
-    }
+    entry.name().span
 }
 
 /// Writes each parameter value at its field paths; false (and diagnostics) if one cannot be.
@@ -370,7 +369,7 @@ fn resolve_traits<'m>(
             };
             let mut typed = Map::new();
             // A templated definition makes its own objects; only a plain one needs its CRD's type.
-            if definition.template.is_none() {
+            if !definition.renders() {
                 let Some((api_version, kind)) = type_of_definition(definition, model, name, diags)
                 else {
                     continue;
@@ -463,15 +462,28 @@ fn resolve_scopes<'m>(
 ) -> Vec<BoundScope<'m>> {
     let mut scopes = Vec::new();
     for scope_ref in &entry.scopes {
-        let group_kind = GroupKind::of(&scope_ref.api_version, &scope_ref.kind);
+        let (kind, is_of_kind): (&str, Box<dyn Fn(&GroupKind) -> bool>) = match &scope_ref.kind {
+            ScopeKind::Object { api_version, kind } => {
+                let wanted = GroupKind::of(api_version, kind);
+                (kind, Box::new(move |gk| *gk == wanted))
+            }
+            ScopeKind::Definition(name) => {
+                let Some(definition) = definitions.named(DefinitionKind::Scope, &name.value) else {
+                    diags.push(unknown_definition(DefinitionKind::Scope, name, definitions));
+                    continue;
+                };
+                let crd = Definitions::crd_of(definition);
+                (&name.value, Box::new(move |gk| crd_name_of(gk, &model.crds) == crd))
+            }
+        };
         let Some(scope) = model
             .scopes
             .iter()
-            .find(|s| s.group_kind == group_kind && s.name.value == scope_ref.name.value)
+            .find(|s| is_of_kind(&s.group_kind) && s.name.value == scope_ref.name.value)
         else {
             diags.push(
-                Diagnostic::new(Code::UnknownScope, scope_ref.name.span, format!("no {} named `{}`", scope_ref.kind, scope_ref.name.value))
-                    .with_help(format!("add the {} object to the inputs; oam renders it with the workload references filled in", scope_ref.kind)),
+                Diagnostic::new(Code::UnknownScope, scope_ref.name.span, format!("no {kind} named `{}`", scope_ref.name.value))
+                    .with_help(format!("add the {kind} object to the inputs; oam renders it with the workload references filled in")),
             );
             continue;
         };

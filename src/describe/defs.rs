@@ -74,7 +74,7 @@ fn as_data(d: &Definition, sources: &Sources) -> Value {
         "description": d.description,
         "builtin": d.origin == Origin::Builtin,
         "source": source_of(d, sources),
-        "templated": d.template.is_some(),
+        "templated": d.renders(),
         "parameters": d.schema.as_ref().map(|s| &s.value),
     })
 }

@@ -310,9 +310,18 @@ fn example(d: &Definition) -> String {
                 "spec": {"workload": {"type": name, "spec": parameters}},
             }),
         ),
+        DefinitionKind::Component => (
+            "An Application with a component of this type",
+            json!({
+                "apiVersion": "core.oam.dev/v1beta1",
+                "kind": "Application",
+                "metadata": {"name": "my-app"},
+                "spec": {"components": [{"name": "my-component", "type": name, "properties": parameters}]},
+            }),
+        ),
         DefinitionKind::Trait => (
-            "In an ApplicationConfiguration, under spec.components[].traits",
-            json!([{"trait": {"name": name, "properties": parameters}}]),
+            "Under spec.components[].traits of an Application (v1beta1)",
+            json!([{"type": name, "properties": parameters}]),
         ),
         DefinitionKind::Scope => (
             "The scope object's spec; reference it from spec.components[].scopes[].scopeRef",

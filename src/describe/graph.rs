@@ -12,14 +12,14 @@ pub(crate) enum GraphFormat {
     Mermaid,
 }
 
-/// (from, to) → output names, in input order.
+/// (from, to) → output names, in input order (`dependsOn` for an edge that passes no value).
 fn wires<'a>(app: &'a CheckedApp<'_>) -> BTreeMap<(usize, usize), Vec<&'a str>> {
     let mut wires: BTreeMap<(usize, usize), Vec<&str>> = BTreeMap::new();
     for edge in &app.dependencies.edges {
         wires
             .entry((edge.from, edge.to))
             .or_default()
-            .push(edge.output.as_str());
+            .push(edge.output.as_deref().unwrap_or("dependsOn"));
     }
     wires
 }

@@ -57,6 +57,10 @@ pub(crate) enum Code {
     DuplicateDataOutput,
     /// Components depend on each other in a cycle.
     DependencyCycle,
+    /// `--env` names an environment an Application does not declare.
+    UnknownEnvironment,
+    /// A deploy step names a policy the Application does not declare.
+    UnknownPolicy,
     /// A field path is malformed.
     InvalidFieldPath,
     /// A value cannot be written at a field path (it runs through a scalar or a list index).
@@ -91,6 +95,9 @@ pub(crate) enum Code {
     TraitWithoutDefinition,
     /// A data output's value exists only at run time (`status.*`, or absent from the rendered object).
     RuntimeValue,
+    /// Something that acts only in a running cluster (a workflow step definition, a policy type
+    /// oam does not apply) is left out.
+    NotRendered,
 }
 
 impl Code {
@@ -123,6 +130,8 @@ impl Code {
         Code::UnknownDataOutput,
         Code::DuplicateDataOutput,
         Code::DependencyCycle,
+        Code::UnknownEnvironment,
+        Code::UnknownPolicy,
         Code::InvalidFieldPath,
         Code::FieldPathNotSettable,
         Code::UnresolvableType,
@@ -140,6 +149,7 @@ impl Code {
         Code::UnknownField,
         Code::TraitWithoutDefinition,
         Code::RuntimeValue,
+        Code::NotRendered,
     ];
 
     /// The stable text of the code, e.g. `oam::E021`.
@@ -172,6 +182,8 @@ impl Code {
             Code::UnknownDataOutput => "oam::E033",
             Code::DuplicateDataOutput => "oam::E034",
             Code::DependencyCycle => "oam::E035",
+            Code::UnknownEnvironment => "oam::E036",
+            Code::UnknownPolicy => "oam::E037",
             Code::InvalidFieldPath => "oam::E040",
             Code::FieldPathNotSettable => "oam::E041",
             Code::UnresolvableType => "oam::E042",
@@ -188,6 +200,7 @@ impl Code {
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
             Code::RuntimeValue => "oam::W004",
+            Code::NotRendered => "oam::W005",
         }
     }
 

@@ -9,7 +9,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 pub(crate) const OAM_GROUP: &str = "core.oam.dev";
 
 /// The OAM versions oam reads.
-const OAM_VERSIONS: &[&str] = &["v1alpha2"];
+const OAM_VERSIONS: &[&str] = &["v1alpha2", "v1beta1"];
 
 /// Where a document came from: the inputs, a `-d` definition directory, or the built-ins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,7 +41,7 @@ impl Document {
 
 pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics) -> Vec<Document> {
     let mut documents = Vec::new();
-    for root in nodes {
+    for root in nodes.into_iter().flat_map(list_items) {
         if !matches!(root.value, NodeValue::Map(_)) {
             diags.push(
                 Diagnostic::new(
@@ -94,6 +94,19 @@ pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics
         documents.push(document);
     }
     documents
+}
+
+/// A `v1/List` (what `kubectl get -o yaml` writes) stands for its items.
+fn list_items(root: Node) -> Vec<Node> {
+    let is_list = root.get("apiVersion").and_then(Node::as_str) == Some("v1")
+        && root.get("kind").and_then(Node::as_str) == Some("List");
+    match root.get("items") {
+        Some(Node {
+            value: NodeValue::List(items),
+            ..
+        }) if is_list => items.clone(),
+        _ => vec![root],
+    }
 }
 
 fn known_versions() -> String {

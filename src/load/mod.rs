@@ -50,10 +50,16 @@ pub(crate) struct Inputs {
 }
 
 /// Built-in definitions, embedded in the binary: (shown name, text).
-const BUILTINS: &[(&str, &str)] = &[(
-    "<builtin>/v1alpha2.yaml",
-    include_str!("../model/builtins/v1alpha2.yaml"),
-)];
+const BUILTINS: &[(&str, &str)] = &[
+    (
+        "<builtin>/v1alpha2.yaml",
+        include_str!("../model/builtins/v1alpha2.yaml"),
+    ),
+    (
+        "<builtin>/v1beta1.yaml",
+        include_str!("../model/builtins/v1beta1.yaml"),
+    ),
+];
 
 /// Reads every input. `stdin` is read only if an input is `-`.
 pub(crate) fn load(

@@ -124,6 +124,17 @@ impl<'n> Fields<'n> {
         Fields::of(node, self.path(key), diags)
     }
 
+    /// A nested mapping as written, for values kept with their spans (properties).
+    pub(crate) fn mapping(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<&'n Node> {
+        let node = self.node(key)?;
+        if let NodeValue::Map(_) = node.value {
+            Some(node)
+        } else {
+            diags.push(wrong_type(node, &self.path(key), "a mapping"));
+            None
+        }
+    }
+
     /// The items of a list; absent or null is empty.
     pub(crate) fn list(&mut self, key: &'static str, diags: &mut Diagnostics) -> &'n [Node] {
         let Some(node) = self.node(key) else {
@@ -142,7 +153,7 @@ impl<'n> Fields<'n> {
         &mut self,
         key: &'static str,
         diags: &mut Diagnostics,
-        lower: impl Fn(&Node, &mut Diagnostics) -> Option<T>,
+        lower: impl Fn(&'n Node, &mut Diagnostics) -> Option<T>,
     ) -> Vec<T> {
         self.list(key, diags)
             .iter()

@@ -3,12 +3,14 @@
 //! components, apps, scope objects, pass-through objects). Nothing after this stage knows which
 //! dialect a thing came from. No references are resolved here; that is `check`.
 
+mod definition;
 pub(crate) mod fieldpath;
 mod fields;
 mod kinds;
 mod revision;
 mod schematic;
 mod v1alpha2;
+mod v1beta1;
 
 pub(crate) use kinds::{GroupKind, crd_name_of, type_of_crd_name};
 pub(crate) use revision::fnv1a32;
@@ -31,6 +33,8 @@ pub(crate) enum DefinitionKind {
     Workload,
     Trait,
     Scope,
+    /// KubeVela's component type: a workload type that always renders through its schematic.
+    Component,
 }
 
 impl DefinitionKind {
@@ -39,7 +43,14 @@ impl DefinitionKind {
             DefinitionKind::Workload => "WorkloadDefinition",
             DefinitionKind::Trait => "TraitDefinition",
             DefinitionKind::Scope => "ScopeDefinition",
+            DefinitionKind::Component => "ComponentDefinition",
         }
+    }
+
+    /// Can a definition of this kind stand where one of `wanted` is asked for? A component
+    /// type is a workload type.
+    pub(crate) fn serves(self, wanted: DefinitionKind) -> bool {
+        self == wanted || (self, wanted) == (DefinitionKind::Component, DefinitionKind::Workload)
     }
 }
 
@@ -66,6 +77,8 @@ pub(crate) struct Definition {
     pub(crate) schema: Option<Schema>,
     /// Turns the parameters into Kubernetes objects (and, for a trait, a workload patch).
     pub(crate) template: Option<Template>,
+    /// `schematic.kube`: one object, the parameters written at field paths.
+    pub(crate) kube: Option<KubeTemplate>,
     /// List fields a trait's patch merges by key instead of replacing: (`spec.template.spec.containers`, `name`).
     pub(crate) merge_keys: Vec<(String, String)>,
     pub(crate) origin: Origin,
@@ -87,10 +100,32 @@ pub(crate) struct Template {
     pub(crate) span: Span,
 }
 
+/// KubeVela's `schematic.kube`: an object, and where each parameter's value goes.
+#[derive(Clone, Debug)]
+pub(crate) struct KubeTemplate {
+    pub(crate) object: Value,
+    pub(crate) parameters: Vec<KubeParameter>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct KubeParameter {
+    pub(crate) name: Text,
+    /// `string`, `number` or `boolean`; none accepts any scalar.
+    pub(crate) kind: Option<String>,
+    pub(crate) required: bool,
+    pub(crate) description: Option<String>,
+    pub(crate) field_paths: Vec<Text>,
+}
+
 impl Definition {
     /// Is `name` this definition's name or alias?
     pub(crate) fn is_named(&self, name: &str) -> bool {
         self.name.value == name || self.alias.as_deref() == Some(name)
+    }
+
+    /// Does the definition make its own objects (a template), rather than describe a kind?
+    pub(crate) fn renders(&self) -> bool {
+        self.template.is_some() || self.kube.is_some()
     }
 }
 
@@ -126,6 +161,8 @@ pub(crate) struct Component {
 pub(crate) enum ComponentRef {
     Name(Text),
     Revision(Text),
+    /// Written inside the app (a v1beta1 Application's components).
+    Inline(Box<Component>),
 }
 
 #[derive(Clone, Debug)]
@@ -150,10 +187,17 @@ pub(crate) struct TraitBinding {
 
 #[derive(Clone, Debug)]
 pub(crate) struct ScopeRef {
-    pub(crate) api_version: String,
-    pub(crate) kind: String,
+    pub(crate) kind: ScopeKind,
     pub(crate) name: Text,
     pub(crate) span: Span,
+}
+
+/// What kind of scope a reference names.
+#[derive(Clone, Debug)]
+pub(crate) enum ScopeKind {
+    Object { api_version: String, kind: String },
+    /// A ScopeDefinition name (v1beta1 `scopes: {<definition>: <name>}`).
+    Definition(Text),
 }
 
 /// A value a component offers to others: the field at `field_path` of its rendered workload.
@@ -169,6 +213,15 @@ pub(crate) struct DataOutput {
 pub(crate) struct DataInput {
     pub(crate) from: Text,
     pub(crate) to_field_paths: Vec<Text>,
+    /// Where the paths point: into the rendered object, or (v1beta1 `parameterKey`) into the
+    /// parameters before the template renders.
+    pub(crate) into: InputTarget,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InputTarget {
+    Object,
+    Parameters,
 }
 
 /// One component of an app, with the traits and scopes the operator bound to it.
@@ -181,6 +234,8 @@ pub(crate) struct AppComponent {
     pub(crate) scopes: Vec<ScopeRef>,
     pub(crate) data_outputs: Vec<DataOutput>,
     pub(crate) data_inputs: Vec<DataInput>,
+    /// Components this one comes after, by name (v1beta1 `dependsOn`).
+    pub(crate) depends_on: Vec<Text>,
 }
 
 impl AppComponent {
@@ -202,6 +257,7 @@ impl AppComponent {
     pub(crate) fn name(&self) -> &Text {
         match &self.component {
             ComponentRef::Name(t) | ComponentRef::Revision(t) => t,
+            ComponentRef::Inline(component) => &component.name,
         }
     }
 }
@@ -249,19 +305,33 @@ pub(crate) struct Model {
     pub(crate) scopes: Vec<ScopeObject>,
     pub(crate) crds: Vec<Crd>,
     pub(crate) raw: Vec<RawObject>,
+    /// Some Application declared the environment asked for (`--env`).
+    pub(crate) environment_found: bool,
 }
 
 /// Lowers every document. A user definition replaces a built-in one of the same kind and name.
-pub(crate) fn lower(documents: &[Document], diags: &mut Diagnostics) -> Model {
+/// `environment` picks which of an Application's environments (its policies) to render.
+pub(crate) fn lower(
+    documents: &[Document],
+    environment: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Model {
     let mut model = Model::default();
     for document in documents {
         match document.oam_version() {
             Some("v1alpha2") => v1alpha2::lower(document, &mut model, diags),
+            Some("v1beta1") => v1beta1::lower(document, environment, &mut model, diags),
             _ if document.origin == Origin::Input && !is_metadata_only(document) => {
                 lower_kubernetes(document, &mut model, diags);
             }
             _ => lower_kubernetes_definitions_only(document, &mut model, diags),
         }
+    }
+    if let Some(wanted) = environment.filter(|_| !model.environment_found) {
+        diags.push(
+            Diagnostic::unlocated(Code::UnknownEnvironment, format!("no Application among the inputs declares environment `{wanted}`"))
+                .with_help("environments are the `deploy` steps of an Application's workflow (or its topology and override policies); check the name, or drop --env"),
+        );
     }
     drop_replaced_builtins(&mut model);
     promote_scope_objects(&mut model);
@@ -354,15 +424,18 @@ fn drop_replaced_builtins(model: &mut Model) {
             .partition(|d| d.origin == Origin::Builtin);
     let mut kept = Vec::new();
     for builtin in builtins {
-        let replacements = definitions
-            .iter_mut()
-            .filter(|d| d.kind == builtin.kind && d.name.value == builtin.name.value);
+        // A workload type replaces a component type of its name, and the other way round.
+        let replacements = definitions.iter_mut().filter(|d| {
+            d.kind.serves(builtin.kind) | builtin.kind.serves(d.kind)
+                && d.name.value == builtin.name.value
+        });
         let mut replaced = false;
         for user in replacements {
             replaced = true;
-            if user.schema.is_none() && user.template.is_none() {
+            if user.kind == builtin.kind && user.schema.is_none() && !user.renders() {
                 user.schema.clone_from(&builtin.schema);
                 user.template.clone_from(&builtin.template);
+                user.kube.clone_from(&builtin.kube);
                 user.merge_keys.clone_from(&builtin.merge_keys);
             }
         }

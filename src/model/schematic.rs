@@ -1,11 +1,12 @@
 //! `spec.schematic` of a definition, the same in every dialect: a JSON Schema for the parameters
-//! and a minijinja template that turns them into Kubernetes objects. KubeVela's CUE and Helm
-//! schematics are refused with a diagnostic, never skipped.
+//! and a minijinja template that turns them into Kubernetes objects (`jinja`), or one object with
+//! parameters written at field paths (KubeVela's `kube`). KubeVela's CUE and Helm schematics are
+//! refused with a diagnostic, never skipped.
 
 use serde_json::Value;
 
 use super::fields::{Fields, wrong_type};
-use super::{Schema, Template};
+use super::{KubeParameter, KubeTemplate, Schema, Template};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{Node, NodeValue};
 
@@ -14,19 +15,49 @@ use crate::load::{Node, NodeValue};
 pub(super) struct Schematic {
     pub(super) schema: Option<Schema>,
     pub(super) template: Option<Template>,
+    pub(super) kube: Option<KubeTemplate>,
     pub(super) merge_keys: Vec<(String, String)>,
 }
 
 /// Reads `spec.schematic`; `definition` names the definition in messages.
 pub(super) fn lower(spec: &mut Fields<'_>, definition: &str, diags: &mut Diagnostics) -> Schematic {
     let mut out = Schematic::default();
+    // KubeVela's first definitions kept a CUE template in the free-form `extension`.
+    if let Some(extension) = spec.node("extension") {
+        if let Some(template) = extension.get("template").filter(|t| t.as_str().is_some()) {
+            diags.push(unsupported("cue", template.span, definition));
+        }
+    }
     let Some(mut schematic) = spec.object("schematic", diags) else {
         return out;
     };
-    for engine in ["cue", "helm", "kube"] {
+    for engine in ["cue", "helm", "terraform"] {
         if let Some(span) = schematic.key_span(engine) {
             schematic.node(engine);
             diags.push(unsupported(engine, span, definition));
+        }
+    }
+    if let Some(mut kube) = schematic.object("kube", diags) {
+        let object = kube.node("template");
+        let parameters = kube.list_of("parameters", diags, kube_parameter);
+        if object.is_none() {
+            diags.push(kube.missing("template"));
+        }
+        kube.finish(diags);
+        match object {
+            Some(object) if matches!(object.value, NodeValue::Map(_)) => {
+                out.schema = Some(kube_schema(&parameters, object.span));
+                out.kube = Some(KubeTemplate {
+                    object: object.to_value(),
+                    parameters,
+                });
+            }
+            Some(object) => diags.push(wrong_type(
+                object,
+                "spec.schematic.kube.template",
+                "a Kubernetes object",
+            )),
+            None => {}
         }
     }
     if let Some(mut jinja) = schematic.object("jinja", diags) {
@@ -47,14 +78,14 @@ fn unsupported(engine: &str, span: Span, definition: &str) -> Diagnostic {
     let what = match engine {
         "cue" => "CUE templates are",
         "helm" => "Helm charts are",
-        _ => "`schematic.kube` is",
+        _ => "Terraform modules are",
     };
     Diagnostic::new(
         Code::UnsupportedSchematic,
         span,
         format!("{what} not supported: definition `{definition}` cannot be rendered"),
     )
-    .with_help("rewrite the template as `schematic.jinja` (a minijinja template with a JSON Schema for its parameters); docs/definitions.md shows how")
+    .with_help("rewrite it as `schematic.jinja` (a minijinja template with a JSON Schema for its parameters) or `schematic.kube` (one object with parameters at field paths); docs/definitions.md shows how")
 }
 
 fn template(node: &Node, diags: &mut Diagnostics) -> Option<Template> {
@@ -121,4 +152,80 @@ pub(crate) fn invalid_schema(span: Span, reason: &str) -> Diagnostic {
         format!("the parameter schema is not a valid JSON Schema: {reason}"),
     )
     .with_help("write a JSON Schema (draft 7 or 2020-12) object: `type: object` with `properties`")
+}
+
+/// One `schematic.kube` parameter: `{name, type, required, fieldPaths, description}`.
+fn kube_parameter(node: &Node, diags: &mut Diagnostics) -> Option<KubeParameter> {
+    let mut fields = Fields::of(node, "spec.schematic.kube.parameters[]", diags)?;
+    let name = fields.required_string("name", diags);
+    let kind = fields.string("type", diags);
+    let required = fields.bool("required", diags).unwrap_or(false);
+    let description = fields.string("description", diags).map(|d| d.value);
+    let field_paths = fields.strings("fieldPaths", diags);
+    fields.finish(diags);
+    let name = name?;
+    if field_paths.is_empty() {
+        diags.push(
+            Diagnostic::new(
+                Code::MissingField,
+                name.span,
+                format!("kube parameter `{}` has no fieldPaths", name.value),
+            )
+            .with_help("list where the value goes: `fieldPaths: [\"spec.replicas\"]`"),
+        );
+        return None;
+    }
+    let kind = match kind {
+        Some(t) if ["string", "number", "boolean"].contains(&t.value.as_str()) => Some(t.value),
+        Some(t) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::WrongType,
+                    t.span,
+                    format!("kube parameter type `{}` is not one of string, number, boolean", t.value),
+                )
+                .with_help("a kube parameter is a scalar; write objects and lists with a `jinja` schematic"),
+            );
+            None
+        }
+        None => None,
+    };
+    Some(KubeParameter {
+        name,
+        kind,
+        required,
+        description,
+        field_paths,
+    })
+}
+
+/// The JSON Schema a kube schematic's parameter list stands for, so values are checked (and
+/// explained) like any other definition's.
+fn kube_schema(parameters: &[KubeParameter], span: Span) -> Schema {
+    let mut properties = serde_json::Map::new();
+    for parameter in parameters {
+        let mut property = serde_json::Map::new();
+        if let Some(kind) = &parameter.kind {
+            property.insert("type".to_owned(), Value::String(kind.clone()));
+        }
+        if let Some(description) = &parameter.description {
+            property.insert("description".to_owned(), Value::String(description.clone()));
+        }
+        properties.insert(parameter.name.value.clone(), Value::Object(property));
+    }
+    let required: Vec<Value> = parameters
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| Value::String(p.name.value.clone()))
+        .collect();
+    Schema {
+        value: serde_json::json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false,
+        }),
+        span,
+        node: None,
+    }
 }

@@ -4,16 +4,15 @@
 
 use serde_json::Value;
 
+use super::definition::{self, metadata, metadata_name};
 use super::fields::Fields;
 use super::{
-    App, AppComponent, Component, ComponentRef, DataInput, DataOutput, Definition, DefinitionKind,
-    GroupKind, Model, Parameter, ParameterValue, ScopeObject, ScopeRef, Text, TraitBinding,
+    App, AppComponent, Component, ComponentRef, DataInput, DataOutput, GroupKind, InputTarget,
+    Model, Parameter, ParameterValue, ScopeKind, ScopeObject, ScopeRef, Text, TraitBinding,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Document, Node, NodeValue};
 
-const ALIAS_ANNOTATION: &str = "definition.oam.dev/alias";
-const DESCRIPTION_ANNOTATION: &str = "definition.oam.dev/description";
 /// Scope kinds whose objects come with the inputs (the runtime expects them to pre-exist).
 const SCOPE_KINDS: &[&str] = &["HealthScope"];
 
@@ -33,12 +32,10 @@ pub(super) fn lower(document: &Document, model: &mut Model, diags: &mut Diagnost
             None => return,
         },
         "WorkloadDefinition" | "TraitDefinition" | "ScopeDefinition" => {
-            let kind = match document.kind.as_str() {
-                "WorkloadDefinition" => DefinitionKind::Workload,
-                "TraitDefinition" => DefinitionKind::Trait,
-                _ => DefinitionKind::Scope,
+            let Some(kind) = definition::kind_of(&document.kind) else {
+                return;
             };
-            if !lower_definition(document, kind, &mut root, model, diags) {
+            if !definition::lower(document, kind, &mut root, model, diags) {
                 return;
             }
         }
@@ -83,36 +80,6 @@ pub(super) fn lower(document: &Document, model: &mut Model, diags: &mut Diagnost
     }
     root.value("status"); // cluster state: read, never used
     root.finish(diags);
-}
-
-/// `metadata.name`, required. Other metadata fields are Kubernetes' business, so not checked.
-fn metadata_name(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Text> {
-    let Some(mut metadata) = root.object("metadata", diags) else {
-        diags.push(root.missing("metadata"));
-        return None;
-    };
-    metadata.required_string("name", diags)
-}
-
-struct Metadata {
-    name: Text,
-    namespace: Option<String>,
-    labels: Vec<(String, String)>,
-    annotations: Vec<(String, String)>,
-}
-
-fn metadata(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Metadata> {
-    let Some(mut metadata) = root.object("metadata", diags) else {
-        diags.push(root.missing("metadata"));
-        return None;
-    };
-    let name = metadata.required_string("name", diags)?;
-    Some(Metadata {
-        name,
-        namespace: metadata.string("namespace", diags).map(|t| t.value),
-        labels: metadata.string_map("labels", diags),
-        annotations: metadata.string_map("annotations", diags),
-    })
 }
 
 fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Component> {
@@ -255,6 +222,7 @@ fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppCompon
         scopes,
         data_outputs,
         data_inputs,
+        depends_on: Vec::new(),
     })
 }
 
@@ -293,6 +261,7 @@ fn lower_data_input(node: &Node, diags: &mut Diagnostics) -> Option<DataInput> {
     Some(DataInput {
         from: from?,
         to_field_paths,
+        into: InputTarget::Object,
     })
 }
 
@@ -416,94 +385,13 @@ fn lower_scope_ref(node: &Node, diags: &mut Diagnostics) -> Option<ScopeRef> {
     scope_ref.finish(diags);
     fields.finish(diags);
     Some(ScopeRef {
-        api_version: api_version?.value,
-        kind: kind?.value,
+        kind: ScopeKind::Object {
+            api_version: api_version?.value,
+            kind: kind?.value,
+        },
         name: name?,
         span: node.span,
     })
-}
-
-fn lower_definition(
-    document: &Document,
-    kind: DefinitionKind,
-    root: &mut Fields<'_>,
-    model: &mut Model,
-    diags: &mut Diagnostics,
-) -> bool {
-    let Some(metadata) = metadata(root, diags) else {
-        return false;
-    };
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return false;
-    };
-    let (crd_name, crd_version) = match spec.object("definitionRef", diags) {
-        Some(mut reference) => {
-            let name = reference
-                .string("name", diags)
-                .filter(|n| !n.value.is_empty());
-            let version = reference.string("version", diags).map(|v| v.value);
-            reference.finish(diags);
-            (name, version)
-        }
-        None => (None, None),
-    };
-    let schematic = super::schematic::lower(&mut spec, &metadata.name.value, diags);
-    let alias = annotation(&metadata.annotations, ALIAS_ANNOTATION)
-        .or_else(|| spec.string("alias", diags).map(|a| a.value));
-    let mut definition = Definition {
-        kind,
-        alias,
-        description: annotation(&metadata.annotations, DESCRIPTION_ANNOTATION),
-        schema: schematic.schema,
-        template: schematic.template,
-        merge_keys: schematic.merge_keys,
-        name: metadata.name,
-        crd_name,
-        crd_version,
-        labels: metadata.labels,
-        applies_to: Vec::new(),
-        conflicts_with: Vec::new(),
-        workload_ref_path: None,
-        workload_refs_path: None,
-        allow_component_overlap: true,
-        revision_enabled: false,
-        origin: document.origin,
-    };
-    spec.value("extension"); // free-form for platform builders, unused by the runtime
-    match kind {
-        DefinitionKind::Workload => {
-            spec.list("childResourceKinds", diags);
-            spec.string("revisionLabel", diags);
-            spec.string("podSpecPath", diags);
-        }
-        DefinitionKind::Trait => {
-            definition.applies_to = spec.strings("appliesToWorkloads", diags);
-            definition.conflicts_with = spec.strings("conflictsWith", diags);
-            definition.workload_ref_path = spec
-                .string("workloadRefPath", diags)
-                .filter(|p| !p.value.is_empty());
-            definition.revision_enabled = spec.bool("revisionEnabled", diags).unwrap_or(false);
-            spec.bool("podDisruptive", diags);
-        }
-        DefinitionKind::Scope => {
-            definition.workload_refs_path = spec
-                .string("workloadRefsPath", diags)
-                .filter(|p| !p.value.is_empty());
-            definition.allow_component_overlap =
-                spec.bool("allowComponentOverlap", diags).unwrap_or(true);
-        }
-    }
-    spec.finish(diags);
-    model.definitions.push(definition);
-    true
-}
-
-fn annotation(annotations: &[(String, String)], key: &str) -> Option<String> {
-    annotations
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
 }
 
 /// A Component kept as an `apps/v1` ControllerRevision (as the runtime stores revisions): the

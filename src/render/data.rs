@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::labels;
 use crate::check::{Bound, CheckedApp, find_output};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{DataInput, DataOutput, Text, fieldpath};
+use crate::model::{DataInput, DataOutput, InputTarget, Text, fieldpath};
 
 const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 const DEPENDS_ON: &str = "app.oam.dev/depends-on";
@@ -25,12 +25,12 @@ pub(super) fn inputs<'m>(
     data_inputs: &'m [DataInput],
     outputs: &HashMap<&str, Option<Value>>,
     diags: &mut Diagnostics,
-) -> Vec<(Value, &'m [Text])> {
+) -> Vec<(Value, &'m [Text], InputTarget)> {
     let mut values = Vec::new();
     for input in data_inputs {
         let name = input.from.value.as_str();
         if let Some(Some(value)) = outputs.get(name) {
-            values.push((value.clone(), input.to_field_paths.as_slice()));
+            values.push((value.clone(), input.to_field_paths.as_slice(), input.into));
             continue;
         }
         if input.to_field_paths.is_empty() {

@@ -219,7 +219,7 @@ fn render_scopes(
             _ => None,
         };
         let references: Vec<Value> = mine.iter().map(|(_, _, r)| r.clone()).collect();
-        let mut objects = match checked_scope.definition.filter(|d| d.template.is_some()) {
+        let mut objects = match checked_scope.definition.filter(|d| d.renders()) {
             Some(definition) => {
                 let parameter = template::parameters_of(&checked_scope.object);
                 let site = template::Use {
@@ -243,7 +243,7 @@ fn render_scopes(
         // gets them at its definition's path.
         let path = checked_scope
             .definition
-            .filter(|d| d.template.is_none())
+            .filter(|d| !d.renders())
             .and_then(|d| d.workload_refs_path.as_ref());
         if let (Some(path), Some(first)) = (path, objects.first_mut()) {
             workload::append_references(first, path, references.into_iter(), diags);

@@ -14,13 +14,16 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{self, Budgets, FileId, NodeValue, Sources};
-use crate::model::{Definition, Model, Template};
+use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
 
 /// Instructions one use of a template may run: far above real templates, and a runaway loop
 /// stops in well under a second.
 const FUEL: u64 = 2_000_000;
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
 const RECURSION_LIMIT: usize = 64;
+
+/// The built-in macro library templates may import: (name, source).
+const POD_MACROS: (&str, &str) = ("oam/pod.j2", include_str!("../model/builtins/pod.j2"));
 
 /// Every template of the model, compiled once.
 pub(crate) struct Templates {
@@ -74,6 +77,14 @@ impl Templates {
         env.add_filter("b64encode", b64encode);
         env.add_filter("sha256", sha256);
         env.add_filter("quote", quote);
+        env.add_function("fail", fail);
+        // Shared macros for every template: `{% import "oam/pod.j2" as pod %}`.
+        if let Err(e) = env.add_template(POD_MACROS.0, POD_MACROS.1) {
+            diags.push(Diagnostic::unlocated(
+                Code::TemplateError,
+                format!("the built-in `{}` does not compile: {e}", POD_MACROS.0),
+            ));
+        }
         for definition in &model.definitions {
             let Some(template) = &definition.template else {
                 continue;
@@ -95,6 +106,12 @@ impl Templates {
         diags: &mut Diagnostics,
     ) -> Option<Output> {
         let definition = site.definition;
+        if let Some(kube) = &definition.kube {
+            return kube_object(kube, site.parameter, diags).map(|object| Output {
+                objects: vec![object],
+                patches: Vec::new(),
+            });
+        }
         let template = definition.template.as_ref()?;
         let compiled = self.env.get_template(&key(definition)).ok()?;
         let context = minijinja::context! {
@@ -142,6 +159,34 @@ impl Templates {
         }
         None
     }
+}
+
+/// A `schematic.kube` object with each given parameter written at its field paths (missing
+/// maps are created, as KubeVela's `fieldpath.Pave` does). Values were checked against the
+/// schema the parameter list stands for.
+fn kube_object(kube: &KubeTemplate, parameter: &Value, diags: &mut Diagnostics) -> Option<Value> {
+    let mut object = kube.object.clone();
+    let mut ok = true;
+    for declared in &kube.parameters {
+        let Some(value) = parameter.get(&declared.name.value) else {
+            continue;
+        };
+        for path in &declared.field_paths {
+            let Ok(segments) = fieldpath::parse(&path.value) else {
+                diags.push(fieldpath::invalid(path, "fieldPaths"));
+                ok = false;
+                continue;
+            };
+            if let Err(reason) = fieldpath::set(&mut object, &segments, value.clone()) {
+                diags.push(
+                    Diagnostic::new(Code::FieldPathNotSettable, path.span, format!("cannot write parameter `{}` at `{}`: {reason}", declared.name.value, path.value))
+                        .with_help("point the fieldPath into maps and existing list items of the kube template"),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(object)
 }
 
 /// Splits rendered text into objects and patches; `None` (and diagnostics) if it is not that.
@@ -382,4 +427,9 @@ mod tests {
         assert_eq!(&text[line_range(text, 2)], "b: {{ x }}");
         assert_eq!(&text[line_range(text, 3)], "c");
     }
+}
+
+/// `{{ fail("why") }}`: a template refuses its parameters with a message of its own.
+fn fail(message: String) -> Result<String, minijinja::Error> {
+    Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
 }

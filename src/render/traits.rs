@@ -9,7 +9,7 @@ use super::workload::{Context, name_of, set_metadata, write_inputs};
 use super::{labels, patch};
 use crate::diag::Diagnostics;
 use crate::load::Sources;
-use crate::model::Text;
+use crate::model::{InputTarget, Text};
 
 pub(super) struct TraitObjects<'m> {
     /// Traits whose definition asks for a workload reference, with the path to write it at.
@@ -23,7 +23,7 @@ pub(super) struct TraitObjects<'m> {
 pub(super) fn render<'m>(
     context: &Context<'_, 'm>,
     workload: &mut Value,
-    inputs: &[Vec<(Value, &[Text])>],
+    inputs: &[Vec<(Value, &[Text], InputTarget)>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<TraitObjects<'m>> {
@@ -53,9 +53,12 @@ pub(super) fn render<'m>(
             }
             name
         };
-        let mut objects = match bound_trait.definition.filter(|d| d.template.is_some()) {
+        let trait_inputs = inputs.get(index).map_or(&[][..], Vec::as_slice);
+        let mut objects = match bound_trait.definition.filter(|d| d.renders()) {
             Some(definition) => {
-                let parameter = template::parameters_of(&bound_trait.object);
+                let mut object = bound_trait.object.clone();
+                ok &= write_inputs(&mut object, trait_inputs, InputTarget::Parameters, diags);
+                let parameter = template::parameters_of(&object);
                 let mut template_context = context.template_context(&default_name);
                 template_context["workload"] = workload.clone();
                 let site = template::Use {
@@ -78,8 +81,8 @@ pub(super) fn render<'m>(
             }
             None => vec![bound_trait.object.clone()],
         };
-        if let (Some(first), Some(inputs)) = (objects.first_mut(), inputs.get(index)) {
-            ok &= write_inputs(first, inputs, diags);
+        if let Some(first) = objects.first_mut() {
+            ok &= write_inputs(first, trait_inputs, InputTarget::Object, diags);
         }
         let declares_outputs = !bound_trait.binding.data_outputs.is_empty();
         let mut first_object = None;
@@ -87,7 +90,7 @@ pub(super) fn render<'m>(
         // gets the reference at its definition's path.
         let reference_path = bound_trait
             .definition
-            .filter(|d| d.template.is_none())
+            .filter(|d| !d.renders())
             .and_then(|d| d.workload_ref_path.as_ref());
         for (i, mut object) in objects.into_iter().enumerate() {
             if name_of(&object).is_none() {

@@ -8,7 +8,7 @@ use super::{containerized, labels, reference_to, traits};
 use crate::check::Bound;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::Sources;
-use crate::model::{App, Text, fieldpath};
+use crate::model::{App, InputTarget, Text, fieldpath};
 
 pub(super) struct Context<'a, 'm> {
     pub(super) app: &'m App,
@@ -39,20 +39,22 @@ pub(super) struct RenderedComponent {
     pub(super) trait_objects: Vec<Option<Value>>,
 }
 
-/// Renders a component; `inputs` are data input values with the paths to write them at.
-/// Data input values with the paths to write them at.
-pub(super) type Inputs<'m> = [(Value, &'m [Text])];
+/// Data input values, the paths to write them at, and what the paths are relative to.
+pub(super) type Inputs<'m> = [(Value, &'m [Text], InputTarget)];
 
 /// Renders a component; `inputs` go into its workload, `trait_inputs[i]` into its i-th trait.
 pub(super) fn render_component(
     context: &Context<'_, '_>,
     inputs: &Inputs<'_>,
-    trait_inputs: &[Vec<(Value, &[Text])>],
+    trait_inputs: &[Vec<(Value, &[Text], InputTarget)>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<RenderedComponent> {
     let bound = context.bound;
     let mut workload = bound.workload.clone();
+    if !write_inputs(&mut workload, inputs, InputTarget::Parameters, diags) {
+        return None;
+    }
     // The runtime's SetWorkloadInstanceName: a set name is kept; a revisionEnabled trait names
     // the workload after the revision; otherwise the component's name.
     let name = match name_of(&workload) {
@@ -60,7 +62,7 @@ pub(super) fn render_component(
         None if bound.revision_enabled() => bound.revision.clone(),
         None => bound.component.name.value.clone(),
     };
-    let mut objects = match bound.workload_definition.filter(|d| d.template.is_some()) {
+    let mut objects = match bound.workload_definition.filter(|d| d.renders()) {
         Some(definition) => {
             let parameter = template::parameters_of(&workload);
             let site = template::Use {
@@ -104,7 +106,7 @@ pub(super) fn render_component(
     };
 
     // Data inputs land in the workload before its traits see it.
-    if !write_inputs(&mut objects[0], inputs, diags) {
+    if !write_inputs(&mut objects[0], inputs, InputTarget::Object, diags) {
         return None;
     }
     let trait_objects = traits::render(context, &mut objects[0], trait_inputs, sources, diags)?;
@@ -139,16 +141,30 @@ pub(super) fn render_component(
     })
 }
 
-/// Writes data input values into `object`; false (and diagnostics) if a path cannot be set.
+/// Writes the data input values meant for `target` into `object` (a rendered object, or one
+/// whose `spec` holds a template's parameters); false (and diagnostics) if a path cannot be set.
 pub(super) fn write_inputs(
     object: &mut Value,
     inputs: &Inputs<'_>,
+    target: InputTarget,
     diags: &mut Diagnostics,
 ) -> bool {
     let mut written = true;
-    for (value, paths) in inputs {
+    for (value, paths, into) in inputs {
+        if *into != target {
+            continue;
+        }
+        let destination = match target {
+            InputTarget::Object => &mut *object,
+            InputTarget::Parameters => {
+                let Some(map) = object.as_object_mut() else {
+                    return false;
+                };
+                map.entry("spec").or_insert_with(|| Value::Object(Map::new()))
+            }
+        };
         for path in *paths {
-            written &= write_input(object, path, value, diags);
+            written &= write_input(destination, path, value, diags);
         }
     }
     written

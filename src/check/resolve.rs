@@ -232,10 +232,15 @@ fn unknown_definition(
     name: &Text,
     definitions: &Definitions<'_>,
 ) -> Diagnostic {
+    // A workload type may be a WorkloadDefinition or a ComponentDefinition.
+    let what = match kind {
+        DefinitionKind::Workload => "WorkloadDefinition or ComponentDefinition",
+        _ => kind.as_str(),
+    };
     let d = Diagnostic::new(
         Code::UnknownDefinition,
         name.span,
-        format!("no {} named `{}`", kind.as_str(), name.value),
+        format!("no {what} named `{}`", name.value),
     );
     let d = d.with_suggestion(
         &name.value,
@@ -243,8 +248,7 @@ fn unknown_definition(
         "not among the inputs or the built-ins",
     );
     d.with_help(format!(
-        "add the {} to the inputs or pass its directory with -d",
-        kind.as_str()
+        "add the {what} to the inputs or pass its directory with -d; `oam defs` lists the known ones"
     ))
 }
 

@@ -85,6 +85,31 @@ const WELL_KNOWN: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Kinds without a namespace; an app's namespace is not written on them.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "PersistentVolume"),
+    ("", "Node"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("storage.k8s.io", "StorageClass"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("apiregistration.k8s.io", "APIService"),
+];
+
+impl GroupKind {
+    /// Is an object of this kind outside every namespace (a ClusterRole, say)?
+    pub(crate) fn is_cluster_scoped(&self) -> bool {
+        CLUSTER_SCOPED
+            .iter()
+            .any(|(group, kind)| self.group == *group && self.kind == *kind)
+    }
+}
+
 /// `<plural>.<group>` of a kind, as definitions are named.
 pub(crate) fn crd_name_of(group_kind: &GroupKind, crds: &[Crd]) -> String {
     let plural = crds

@@ -305,8 +305,9 @@ pub(crate) struct Model {
     pub(crate) scopes: Vec<ScopeObject>,
     pub(crate) crds: Vec<Crd>,
     pub(crate) raw: Vec<RawObject>,
-    /// Some Application declared the environment asked for (`--env`).
-    pub(crate) environment_found: bool,
+    /// Some Application declared the environment asked for (`--env`), or was reported for
+    /// lacking it.
+    pub(crate) environment_seen: bool,
 }
 
 /// Lowers every document. A user definition replaces a built-in one of the same kind and name.
@@ -327,7 +328,7 @@ pub(crate) fn lower(
             _ => lower_kubernetes_definitions_only(document, &mut model, diags),
         }
     }
-    if let Some(wanted) = environment.filter(|_| !model.environment_found) {
+    if let Some(wanted) = environment.filter(|_| !model.environment_seen) {
         diags.push(
             Diagnostic::unlocated(Code::UnknownEnvironment, format!("no Application among the inputs declares environment `{wanted}`"))
                 .with_help("environments are the `deploy` steps of an Application's workflow (or its topology and override policies); check the name, or drop --env"),

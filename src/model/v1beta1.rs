@@ -127,7 +127,7 @@ fn lower_application(
     if let Some(wanted) = environment {
         let environments = environments(&policies, steps);
         if let Some(chosen) = choose(&environments, &policies, wanted) {
-            model.environment_found = true;
+            model.environment_seen = true;
             for name in &chosen {
                 let Some(policy) = policies.iter().find(|p| p.name.value == name.value) else {
                     diags.push(unknown_policy(name, &policies));
@@ -142,7 +142,13 @@ fn lower_application(
                 }
             }
         } else if !environments.is_empty() {
+            model.environment_seen = true; // reported here, not again for the whole run
             let names = environments.iter().map(|e| e.name.as_str());
+            let listed = environments
+                .iter()
+                .map(|e| format!("`{}`", e.name))
+                .collect::<Vec<_>>()
+                .join(", ");
             diags.push(
                 Diagnostic::new(
                     Code::UnknownEnvironment,
@@ -150,7 +156,7 @@ fn lower_application(
                     format!("Application `{}` has no environment `{wanted}`", metadata.name.value),
                 )
                 .with_suggestion(wanted, names, "it declares none of that name")
-                .with_help("an environment is a `deploy` step of the workflow (or, without one, a topology or override policy); pick one of those"),
+                .with_help(format!("its environments are {listed} (the `deploy` steps of its workflow, or KubeVela's default for its policies)")),
             );
         }
     }

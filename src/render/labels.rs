@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::workload::{Context, set_metadata};
 use crate::check::type_label;
-use crate::model::DefinitionKind;
+use crate::model::{DefinitionKind, GroupKind};
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -18,7 +18,10 @@ pub(super) enum Resource<'a> {
 
 /// Puts an object of the app in its namespace and gives it the OAM labels.
 pub(super) fn place(object: &mut Value, context: &Context<'_, '_>, resource: Resource<'_>) {
-    if let Some(namespace) = context.namespace {
+    if let Some(namespace) = context
+        .namespace
+        .filter(|_| !GroupKind::of_object(object).is_cluster_scoped())
+    {
         set_metadata(object, "namespace", Value::String(namespace.to_owned()));
     }
     let (resource_type, key, type_name) = match resource {

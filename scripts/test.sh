@@ -55,6 +55,7 @@ if [ -d "$corpus" ]; then
   n=0
   while read -r line; do
     case "$line" in ''|'#'*) continue ;; esac
+    line=${line//\{root\}/$PWD}
     n=$((n + 1))
     # shellcheck disable=SC2086
     (cd "$corpus" && "$OLDPWD/target/debug/oam" render $line -o "$work/set-$n") 2> "$work/stderr-$n" \

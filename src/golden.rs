@@ -293,31 +293,68 @@ fn rendering_is_deterministic() {
     }
 }
 
-/// The upstream v1alpha2 examples render (they live in `../shared/corpus`, beside the checkout
-/// in CI; a plain clone does not have them, and then this test says so and passes).
-#[test]
-fn upstream_v1alpha2_examples_render() {
+/// The upstream corpus (`../shared/corpus`, beside the checkout in CI; a plain clone does not
+/// have it, and then this says so): the lines of `file` under `testdata/`, each a set of inputs,
+/// `{root}` standing for this checkout.
+fn corpus_sets(file: &str) -> Option<(PathBuf, Vec<Vec<String>>)> {
     let corpus = root().join("../shared/corpus");
     if !corpus.is_dir() {
         eprintln!(
             "skipped: {} is absent (only CI has the shared corpus)",
             corpus.display()
         );
-        return;
+        return None;
     }
-    let sets = fs::read_to_string(root().join("testdata/corpus-sets.txt"))
-        .expect("testdata/corpus-sets.txt");
-    for set in sets
+    let text = fs::read_to_string(root().join("testdata").join(file)).expect("a corpus set list");
+    let root = root().to_string_lossy().into_owned();
+    let sets = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-    {
-        let args: Vec<String> = std::iter::once("render")
-            .chain(set.split_whitespace())
-            .map(str::to_owned)
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| w.replace("{root}", &root))
+                .collect()
+        })
+        .collect();
+    Some((corpus, sets))
+}
+
+/// The upstream examples of every dialect render.
+#[test]
+fn upstream_examples_render() {
+    let Some((corpus, sets)) = corpus_sets("corpus-sets.txt") else {
+        return;
+    };
+    for set in sets {
+        let args: Vec<String> = std::iter::once("render".to_owned())
+            .chain(set.clone())
             .collect();
         let outcome = run_case(&corpus, &args);
         assert_eq!(outcome.code, 0, "{set:?}\n{}", outcome.stderr);
         assert!(outcome.stdout.contains("kind:"), "{set:?} rendered nothing");
+    }
+}
+
+/// Upstream inputs oam cannot render (CUE, Helm, unknown types) are refused with the named
+/// diagnostic and no output, never skipped.
+#[test]
+fn upstream_examples_refused() {
+    let Some((corpus, sets)) = corpus_sets("corpus-refused.txt") else {
+        return;
+    };
+    for set in sets {
+        let (code, inputs) = set.split_first().expect("a code, then inputs");
+        let args: Vec<String> = std::iter::once("render".to_owned())
+            .chain(inputs.iter().cloned())
+            .collect();
+        let outcome = run_case(&corpus, &args);
+        assert_eq!(outcome.code, 1, "{set:?}\n{}", outcome.stderr);
+        assert!(outcome.stdout.is_empty(), "{set:?} wrote output");
+        assert!(
+            outcome.stderr.contains(code.as_str()),
+            "{set:?}: no {code}\n{}",
+            outcome.stderr
+        );
     }
 }
 
@@ -364,4 +401,40 @@ fn output_directory_lifecycle() {
         "an input error changes nothing"
     );
     let _ = fs::remove_dir_all(&work);
+}
+
+/// `docs/builtins.md` is `oam explain NAME --format markdown` of every built-in definition, as
+/// a platform team would publish it; this keeps the page in step with the library.
+#[test]
+fn builtin_reference_is_current() {
+    let empty = std::env::temp_dir().join(format!("oam-builtins-{}", std::process::id()));
+    fs::create_dir_all(&empty).expect("create an empty folder");
+    let args = |list: &[&str]| -> Vec<String> { list.iter().map(|s| (*s).to_owned()).collect() };
+    let defs = run_case(&empty, &args(&["defs", "-o", "json"]));
+    let listed: serde_json::Value = serde_json::from_str(&defs.stdout).expect("defs -o json");
+    let mut page = String::from(
+        "# Built-in definitions\n\nEvery definition oam knows without `-d`, as `oam explain NAME --format markdown` \
+         prints it (this page is generated: `OAM_BLESS=1 cargo test builtin_reference`). A user \
+         definition of the same name replaces a built-in one.\n",
+    );
+    for definition in listed.as_array().into_iter().flatten() {
+        let name = definition["name"].as_str().unwrap_or_default();
+        let explained = run_case(&empty, &args(&["explain", name, "--format", "markdown"]));
+        assert_eq!(explained.code, 0, "{name}: {}", explained.stderr);
+        page.push('\n');
+        // Headings one level down (the page has one title); code blocks as they are.
+        let mut in_code = false;
+        for line in explained.stdout.lines() {
+            in_code ^= line.starts_with("```");
+            if line.starts_with('#') && !in_code {
+                page.push('#');
+            }
+            page.push_str(line);
+            page.push('\n');
+        }
+    }
+    let _ = fs::remove_dir_all(&empty);
+    let mut report = Report::default();
+    report.compare(&root().join("docs/builtins.md"), &page);
+    report.finish("builtin reference");
 }

@@ -76,56 +76,7 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
             seen.push(output);
         }
     }
-    let mut edges = Vec::new();
-    for (to, entry) in app.components.iter().enumerate() {
-        for input in entry.all_inputs() {
-            let Some((from, _)) = find_output(app, &input.from.value) else {
-                let names = seen.iter().map(|o| o.name.value.as_str());
-                let d = Diagnostic::new(
-                    Code::UnknownDataOutput,
-                    input.from.span,
-                    format!(
-                        "no data output named `{}` in app `{}`",
-                        input.from.value, app.name.value
-                    ),
-                );
-                let d = d.with_suggestion(&input.from.value, names, "no component declares it");
-                diags.push(d.with_help("declare it under `dataOutputs` of the component that produces the value, or fix the name"));
-                continue;
-            };
-            edges.push(Edge {
-                from,
-                to,
-                output: Some(input.from.value.clone()),
-                span: input.from.span,
-            });
-        }
-        for name in &entry.depends_on {
-            let Some(from) = app
-                .components
-                .iter()
-                .position(|c| c.name().value == name.value)
-            else {
-                let names = app.components.iter().map(|c| c.name().value.as_str());
-                let d = Diagnostic::new(
-                    Code::UnknownComponent,
-                    name.span,
-                    format!("`dependsOn` names no component `{}` of app `{}`", name.value, app.name.value),
-                );
-                diags.push(
-                    d.with_suggestion(&name.value, names, "the app has no component of that name")
-                        .with_help("name a component of the same Application, or drop the entry"),
-                );
-                continue;
-            };
-            edges.push(Edge {
-                from,
-                to,
-                output: None,
-                span: name.span,
-            });
-        }
-    }
+    let edges = edges(app, &seen, diags);
     let count = app.components.len();
     let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(count, edges.len());
     let nodes: Vec<NodeIndex> = (0..count).map(|i| graph.add_node(i)).collect();
@@ -175,6 +126,65 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
         depth,
         edges,
     }
+}
+
+/// The edges of the graph: one per data input (to the output it names) and per `dependsOn`
+/// entry; names that resolve to nothing are reported.
+fn edges(app: &App, outputs: &[&DataOutput], diags: &mut Diagnostics) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for (to, entry) in app.components.iter().enumerate() {
+        for input in entry.all_inputs() {
+            let Some((from, _)) = find_output(app, &input.from.value) else {
+                let names = outputs.iter().map(|o| o.name.value.as_str());
+                let d = Diagnostic::new(
+                    Code::UnknownDataOutput,
+                    input.from.span,
+                    format!(
+                        "no data output named `{}` in app `{}`",
+                        input.from.value, app.name.value
+                    ),
+                );
+                let d = d.with_suggestion(&input.from.value, names, "no component declares it");
+                diags.push(d.with_help("declare it under `dataOutputs` of the component that produces the value, or fix the name"));
+                continue;
+            };
+            edges.push(Edge {
+                from,
+                to,
+                output: Some(input.from.value.clone()),
+                span: input.from.span,
+            });
+        }
+        for name in &entry.depends_on {
+            let Some(from) = app
+                .components
+                .iter()
+                .position(|c| c.name().value == name.value)
+            else {
+                let names = app.components.iter().map(|c| c.name().value.as_str());
+                let d = Diagnostic::new(
+                    Code::UnknownComponent,
+                    name.span,
+                    format!(
+                        "`dependsOn` names no component `{}` of app `{}`",
+                        name.value, app.name.value
+                    ),
+                );
+                diags.push(
+                    d.with_suggestion(&name.value, names, "the app has no component of that name")
+                        .with_help("name a component of the same Application, or drop the entry"),
+                );
+                continue;
+            };
+            edges.push(Edge {
+                from,
+                to,
+                output: None,
+                span: name.span,
+            });
+        }
+    }
+    edges
 }
 
 /// Distinct (from, to) pairs: two outputs passed between the same components are one ordering.

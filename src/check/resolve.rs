@@ -466,19 +466,22 @@ fn resolve_scopes<'m>(
 ) -> Vec<BoundScope<'m>> {
     let mut scopes = Vec::new();
     for scope_ref in &entry.scopes {
-        let (kind, is_of_kind): (&str, Box<dyn Fn(&GroupKind) -> bool>) = match &scope_ref.kind {
+        // The scope objects a reference may mean: of one kind, or of a definition's CRD.
+        let (kind, wanted) = match &scope_ref.kind {
             ScopeKind::Object { api_version, kind } => {
-                let wanted = GroupKind::of(api_version, kind);
-                (kind, Box::new(move |gk| *gk == wanted))
+                (kind.as_str(), Err(GroupKind::of(api_version, kind)))
             }
             ScopeKind::Definition(name) => {
                 let Some(definition) = definitions.named(DefinitionKind::Scope, &name.value) else {
                     diags.push(unknown_definition(DefinitionKind::Scope, name, definitions));
                     continue;
                 };
-                let crd = Definitions::crd_of(definition);
-                (&name.value, Box::new(move |gk| crd_name_of(gk, &model.crds) == crd))
+                (name.value.as_str(), Ok(Definitions::crd_of(definition)))
             }
+        };
+        let is_of_kind = |group_kind: &GroupKind| match &wanted {
+            Err(wanted) => group_kind == wanted,
+            Ok(crd) => crd_name_of(group_kind, &model.crds) == *crd,
         };
         let Some(scope) = model
             .scopes

@@ -148,15 +148,18 @@ fn markdown_page(d: &Definition) -> String {
         Some(rows) if !rows.is_empty() => {
             out.push_str("| Name | Type | Required | Default | Description |\n");
             out.push_str("|---|---|---|---|---|\n");
+            // A `|` in a cell would end it.
+            let cell = |text: &str| text.replace('|', "\\|");
             for row in rows {
                 let _ = writeln!(
                     out,
                     "| `{}` | {} | {} | {} | {} |",
-                    row.name,
-                    row.kind,
+                    cell(&row.name),
+                    cell(&row.kind),
                     if row.required { "yes" } else { "no" },
-                    row.default.map_or_else(String::new, |d| format!("`{d}`")),
-                    row.description.replace('|', "\\|"),
+                    row.default
+                        .map_or_else(String::new, |d| format!("`{}`", cell(&d))),
+                    cell(&row.description),
                 );
             }
         }
@@ -272,7 +275,11 @@ fn sample(schema: &Value, name: &str) -> Value {
             json!([item])
         }
         Some("object") | None if schema.get("properties").is_some() => required_sample(schema),
-        Some("object") => json!({}),
+        // A map: one entry shows its shape.
+        Some("object") => match schema.get("additionalProperties").filter(|a| a.is_object()) {
+            Some(value) => json!({ "<key>": sample(value, name) }),
+            None => json!({}),
+        },
         _ => json!(format!("<{name}>")),
     }
 }

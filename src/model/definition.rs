@@ -163,7 +163,9 @@ fn component_workload(spec: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<
         })
     });
     workload.finish(diags);
-    by_type.filter(|t| t.value != "autodetects.core.oam.dev").or(by_kind)
+    by_type
+        .filter(|t| t.value != "autodetects.core.oam.dev")
+        .or(by_kind)
 }
 
 fn annotation(annotations: &[(String, String)], key: &str) -> Option<String> {

@@ -125,7 +125,11 @@ impl<'n> Fields<'n> {
     }
 
     /// A nested mapping as written, for values kept with their spans (properties).
-    pub(crate) fn mapping(&mut self, key: &'static str, diags: &mut Diagnostics) -> Option<&'n Node> {
+    pub(crate) fn mapping(
+        &mut self,
+        key: &'static str,
+        diags: &mut Diagnostics,
+    ) -> Option<&'n Node> {
         let node = self.node(key)?;
         if let NodeValue::Map(_) = node.value {
             Some(node)

@@ -195,7 +195,10 @@ pub(crate) struct ScopeRef {
 /// What kind of scope a reference names.
 #[derive(Clone, Debug)]
 pub(crate) enum ScopeKind {
-    Object { api_version: String, kind: String },
+    Object {
+        api_version: String,
+        kind: String,
+    },
     /// A ScopeDefinition name (v1beta1 `scopes: {<definition>: <name>}`).
     Definition(Text),
 }

@@ -59,14 +59,24 @@ pub(super) fn lower(
             return;
         }
     } else if RUNTIME_KINDS.contains(&kind) {
-        let span = document.root.get("kind").map_or(document.span(), |n| n.span);
+        let span = document
+            .root
+            .get("kind")
+            .map_or(document.span(), |n| n.span);
         diags.push(
-            Diagnostic::new(Code::NotRendered, span, format!("a {kind} acts only inside a running KubeVela; oam leaves it out"))
-                .with_help("drop it from the inputs, or keep it: it changes no rendered object"),
+            Diagnostic::new(
+                Code::NotRendered,
+                span,
+                format!("a {kind} acts only inside a running KubeVela; oam leaves it out"),
+            )
+            .with_help("drop it from the inputs, or keep it: it changes no rendered object"),
         );
         return;
     } else {
-        let span = document.root.get("kind").map_or(document.span(), |n| n.span);
+        let span = document
+            .root
+            .get("kind")
+            .map_or(document.span(), |n| n.span);
         diags.push(
             Diagnostic::new(Code::UnknownOamKind, span, format!("`{}` has no kind `{kind}` that oam renders", document.api_version))
                 .with_help("v1beta1 kinds are Application, ComponentDefinition, TraitDefinition, WorkloadDefinition and ScopeDefinition"),
@@ -490,7 +500,11 @@ fn deploy_steps(steps: &[Node], diags: &mut Diagnostics) -> Vec<Environment> {
                             })
                             .collect(),
                         _ => {
-                            diags.push(wrong_type(p, "deploy properties.policies", "a list of policy names"));
+                            diags.push(wrong_type(
+                                p,
+                                "deploy properties.policies",
+                                "a list of policy names",
+                            ));
                             Vec::new()
                         }
                     })

@@ -393,6 +393,11 @@ fn b64encode(text: &str) -> String {
     out
 }
 
+/// `{{ fail("why") }}`: a template refuses its parameters with a message of its own.
+fn fail(message: String) -> Result<String, minijinja::Error> {
+    Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{b64encode, line_range, sha256};
@@ -427,9 +432,4 @@ mod tests {
         assert_eq!(&text[line_range(text, 2)], "b: {{ x }}");
         assert_eq!(&text[line_range(text, 3)], "c");
     }
-}
-
-/// `{{ fail("why") }}`: a template refuses its parameters with a message of its own.
-fn fail(message: String) -> Result<String, minijinja::Error> {
-    Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
 }

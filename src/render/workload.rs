@@ -160,7 +160,8 @@ pub(super) fn write_inputs(
                 let Some(map) = object.as_object_mut() else {
                     return false;
                 };
-                map.entry("spec").or_insert_with(|| Value::Object(Map::new()))
+                map.entry("spec")
+                    .or_insert_with(|| Value::Object(Map::new()))
             }
         };
         for path in *paths {

@@ -296,12 +296,16 @@ fn resolve_parameters<'m>(
             );
         }
     }
-    for parameter in component.parameters.iter().filter(|p| p.required) {
-        if !entry
+    for parameter in &component.parameters {
+        let given = entry
             .parameter_values
             .iter()
-            .any(|v| v.name.value == parameter.name.value)
-        {
+            .any(|v| v.name.value == parameter.name.value);
+        if let (false, Some(default)) = (given, &parameter.default) {
+            resolved.push((parameter, default));
+            continue;
+        }
+        if parameter.required && !given {
             diags.push(
                 Diagnostic::new(
                     Code::MissingParameter,
@@ -319,7 +323,46 @@ fn resolve_parameters<'m>(
             );
         }
     }
+    resolved.retain(|(parameter, value)| {
+        let Some(kind) = &parameter.kind else {
+            return true;
+        };
+        let fits = match kind.value.as_str() {
+            "string" => value.value.is_string(),
+            "number" | "double" | "float" => value.value.is_number(),
+            "integer" => value.value.is_i64() || value.value.is_u64(),
+            "boolean" => value.value.is_boolean(),
+            "null" => value.value.is_null(),
+            "object" => value.value.is_object(),
+            "array" => value.value.is_array(),
+            _ => true,
+        };
+        if !fits {
+            diags.push(
+                Diagnostic::new(
+                    Code::ParameterInvalid,
+                    value.name.span,
+                    format!("parameter `{}` of Component `{}` takes a {}, not {}", parameter.name.value, component.name.value, kind.value, json_type(&value.value)),
+                )
+                .with_label(kind.span, "type declared here")
+                .with_help(format!("give `{}` a {} value (quote a number to make it a string)", parameter.name.value, kind.value)),
+            );
+        }
+        fits
+    });
     resolved
+}
+
+/// What a JSON value is, for "takes a string, not a number" messages.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
 }
 
 fn component_ref_span(entry: &AppComponent) -> crate::diag::Span {
@@ -469,8 +512,9 @@ fn resolve_scopes<'m>(
         // The scope objects a reference may mean: of one kind, or of a definition's CRD.
         let (kind, wanted) = match &scope_ref.kind {
             ScopeKind::Object { api_version, kind } => {
-                (kind.as_str(), Err(GroupKind::of(api_version, kind)))
+                (kind.as_str(), Err(Some(GroupKind::of(api_version, kind))))
             }
+            ScopeKind::Any => ("scope", Err(None)),
             ScopeKind::Definition(name) => {
                 let Some(definition) = definitions.named(DefinitionKind::Scope, &name.value) else {
                     diags.push(unknown_definition(DefinitionKind::Scope, name, definitions));
@@ -480,7 +524,8 @@ fn resolve_scopes<'m>(
             }
         };
         let is_of_kind = |group_kind: &GroupKind| match &wanted {
-            Err(wanted) => group_kind == wanted,
+            Err(Some(wanted)) => group_kind == wanted,
+            Err(None) => true,
             Ok(crd) => crd_name_of(group_kind, &model.crds) == *crd,
         };
         let Some(scope) = model

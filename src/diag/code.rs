@@ -61,6 +61,10 @@ pub(crate) enum Code {
     UnknownEnvironment,
     /// A deploy step names a policy the Application does not declare.
     UnknownPolicy,
+    /// `[fromVariable(NAME)]` names no variable of the ApplicationConfiguration (v1alpha1).
+    UnknownVariable,
+    /// A workload its type does not allow (a v1alpha1 Worker that declares a port).
+    WorkloadInvalid,
     /// A field path is malformed.
     InvalidFieldPath,
     /// A value cannot be written at a field path (it runs through a scalar or a list index).
@@ -98,6 +102,8 @@ pub(crate) enum Code {
     /// Something that acts only in a running cluster (a workflow step definition, a policy type
     /// oam does not apply) is left out.
     NotRendered,
+    /// A v1alpha1 parameter value names no parameter of its ComponentSchematic; rudr ignored it.
+    IgnoredParameterValue,
 }
 
 impl Code {
@@ -132,6 +138,8 @@ impl Code {
         Code::DependencyCycle,
         Code::UnknownEnvironment,
         Code::UnknownPolicy,
+        Code::UnknownVariable,
+        Code::WorkloadInvalid,
         Code::InvalidFieldPath,
         Code::FieldPathNotSettable,
         Code::UnresolvableType,
@@ -150,6 +158,7 @@ impl Code {
         Code::TraitWithoutDefinition,
         Code::RuntimeValue,
         Code::NotRendered,
+        Code::IgnoredParameterValue,
     ];
 
     /// The stable text of the code, e.g. `oam::E021`.
@@ -184,6 +193,8 @@ impl Code {
             Code::DependencyCycle => "oam::E035",
             Code::UnknownEnvironment => "oam::E036",
             Code::UnknownPolicy => "oam::E037",
+            Code::UnknownVariable => "oam::E038",
+            Code::WorkloadInvalid => "oam::E039",
             Code::InvalidFieldPath => "oam::E040",
             Code::FieldPathNotSettable => "oam::E041",
             Code::UnresolvableType => "oam::E042",
@@ -201,6 +212,7 @@ impl Code {
             Code::TraitWithoutDefinition => "oam::W002",
             Code::RuntimeValue => "oam::W004",
             Code::NotRendered => "oam::W005",
+            Code::IgnoredParameterValue => "oam::W006",
         }
     }
 

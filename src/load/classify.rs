@@ -9,7 +9,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 pub(crate) const OAM_GROUP: &str = "core.oam.dev";
 
 /// The OAM versions oam reads.
-const OAM_VERSIONS: &[&str] = &["v1alpha2", "v1beta1"];
+const OAM_VERSIONS: &[&str] = &["v1alpha1", "v1alpha2", "v1beta1"];
 
 /// Where a document came from: the inputs, a `-d` definition directory, or the built-ins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

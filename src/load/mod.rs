@@ -52,6 +52,10 @@ pub(crate) struct Inputs {
 /// Built-in definitions, embedded in the binary: (shown name, text).
 const BUILTINS: &[(&str, &str)] = &[
     (
+        "<builtin>/v1alpha1.yaml",
+        include_str!("../model/builtins/v1alpha1.yaml"),
+    ),
+    (
         "<builtin>/v1alpha2.yaml",
         include_str!("../model/builtins/v1alpha2.yaml"),
     ),

@@ -45,6 +45,11 @@ impl<'n> Fields<'n> {
         }
     }
 
+    /// The object as written.
+    pub(crate) fn node_ref(&self) -> &'n Node {
+        self.node
+    }
+
     /// The whole object, spans dropped.
     pub(crate) fn to_value(&self) -> Value {
         self.node.to_value()

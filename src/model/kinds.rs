@@ -77,6 +77,12 @@ const WELL_KNOWN: &[(&str, &str, &str, &str)] = &[
         "containerizedworkloads",
     ),
     (OAM_GROUP, "v1alpha2", "HealthScope", "healthscopes"),
+    (OAM_GROUP, "v1alpha1", "Server", "servers"),
+    (OAM_GROUP, "v1alpha1", "SingletonServer", "singletonservers"),
+    (OAM_GROUP, "v1alpha1", "Worker", "workers"),
+    (OAM_GROUP, "v1alpha1", "SingletonWorker", "singletonworkers"),
+    (OAM_GROUP, "v1alpha1", "Task", "tasks"),
+    (OAM_GROUP, "v1alpha1", "SingletonTask", "singletontasks"),
     (
         OAM_GROUP,
         "v1alpha2",

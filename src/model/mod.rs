@@ -9,6 +9,7 @@ mod fields;
 mod kinds;
 mod revision;
 mod schematic;
+mod v1alpha1;
 mod v1alpha2;
 mod v1beta1;
 
@@ -135,6 +136,10 @@ pub(crate) struct Parameter {
     pub(crate) name: Text,
     pub(crate) field_paths: Vec<Text>,
     pub(crate) required: bool,
+    /// The declared type a value must have (v1alpha1: string, number, boolean, null, …).
+    pub(crate) kind: Option<Text>,
+    /// The value when the app gives none (v1alpha1), as a value of the parameter's name.
+    pub(crate) default: Option<ParameterValue>,
 }
 
 /// What to run: a workload object plus the parameters an operator may set.
@@ -201,6 +206,8 @@ pub(crate) enum ScopeKind {
     },
     /// A ScopeDefinition name (v1beta1 `scopes: {<definition>: <name>}`).
     Definition(Text),
+    /// A scope instance of any kind, by name (v1alpha1 `applicationScopes`).
+    Any,
 }
 
 /// A value a component offers to others: the field at `field_path` of its rendered workload.
@@ -321,8 +328,10 @@ pub(crate) fn lower(
     diags: &mut Diagnostics,
 ) -> Model {
     let mut model = Model::default();
+    let mut v1alpha1_pending = v1alpha1::Pending::default();
     for document in documents {
         match document.oam_version() {
+            Some("v1alpha1") => v1alpha1::lower(document, &mut model, &mut v1alpha1_pending, diags),
             Some("v1alpha2") => v1alpha2::lower(document, &mut model, diags),
             Some("v1beta1") => v1beta1::lower(document, environment, &mut model, diags),
             _ if document.origin == Origin::Input && !is_metadata_only(document) => {
@@ -338,6 +347,7 @@ pub(crate) fn lower(
         );
     }
     drop_replaced_builtins(&mut model);
+    v1alpha1::finish(&mut model, v1alpha1_pending, diags);
     promote_scope_objects(&mut model);
     check_duplicates(&model, diags);
     model
@@ -436,8 +446,12 @@ fn drop_replaced_builtins(model: &mut Model) {
         let mut replaced = false;
         for user in replacements {
             replaced = true;
-            if user.kind == builtin.kind && user.schema.is_none() && !user.renders() {
-                user.schema.clone_from(&builtin.schema);
+            // A user definition without a template (an upstream file registering a core kind,
+            // a v1alpha1 Trait) keeps the built-in's template; its own schema, if any, applies.
+            if user.kind == builtin.kind && !user.renders() {
+                if user.schema.is_none() {
+                    user.schema.clone_from(&builtin.schema);
+                }
                 user.template.clone_from(&builtin.template);
                 user.kube.clone_from(&builtin.kube);
                 user.merge_keys.clone_from(&builtin.merge_keys);

@@ -46,7 +46,17 @@ pub(super) fn lower(spec: &mut Fields<'_>, definition: &str, diags: &mut Diagnos
         kube.finish(diags);
         match object {
             Some(object) if matches!(object.value, NodeValue::Map(_)) => {
-                out.schema = Some(kube_schema(&parameters, object.span));
+                let declared: Vec<Declared<'_>> = parameters
+                    .iter()
+                    .map(|p| Declared {
+                        name: &p.name.value,
+                        kind: p.kind.as_deref(),
+                        required: p.required,
+                        description: p.description.as_deref(),
+                        default: None,
+                    })
+                    .collect();
+                out.schema = Some(declared_schema(&declared, object.span));
                 out.kube = Some(KubeTemplate {
                     object: object.to_value(),
                     parameters,
@@ -66,7 +76,7 @@ pub(super) fn lower(spec: &mut Fields<'_>, definition: &str, diags: &mut Diagnos
             .and_then(|node| template(node, diags));
         out.schema = jinja
             .node("parameters")
-            .and_then(|node| schema(node, diags));
+            .and_then(|node| schema(node, "spec.schematic.jinja.parameters", diags));
         out.merge_keys = jinja.string_map("mergeKeys", diags);
         jinja.finish(diags);
     }
@@ -105,8 +115,8 @@ fn template(node: &Node, diags: &mut Diagnostics) -> Option<Template> {
     }
 }
 
-/// A JSON Schema written as YAML, or as a string of JSON.
-fn schema(node: &Node, diags: &mut Diagnostics) -> Option<Schema> {
+/// A JSON Schema written as YAML, or as a string of JSON; `what` names the field in messages.
+pub(super) fn schema(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<Schema> {
     let value = match &node.value {
         NodeValue::Map(_) => {
             return Some(Schema {
@@ -132,7 +142,7 @@ fn schema(node: &Node, diags: &mut Diagnostics) -> Option<Schema> {
         _ => {
             diags.push(wrong_type(
                 node,
-                "spec.schematic.jinja.parameters",
+                what,
                 "a JSON Schema (a mapping, or a string of JSON)",
             ));
             return None;
@@ -199,24 +209,45 @@ fn kube_parameter(node: &Node, diags: &mut Diagnostics) -> Option<KubeParameter>
     })
 }
 
-/// The JSON Schema a kube schematic's parameter list stands for, so values are checked (and
-/// explained) like any other definition's.
-fn kube_schema(parameters: &[KubeParameter], span: Span) -> Schema {
+/// A parameter declared by name and scalar type (a kube schematic's, a v1alpha1 WorkloadType's
+/// settings, an ApplicationScope's parameters).
+pub(super) struct Declared<'a> {
+    pub(super) name: &'a str,
+    /// `string`, `number`, `integer`, `boolean`, …; v1alpha1's `double` is a number.
+    pub(super) kind: Option<&'a str>,
+    pub(super) required: bool,
+    pub(super) description: Option<&'a str>,
+    pub(super) default: Option<&'a Value>,
+}
+
+/// The JSON Schema a list of declared parameters stands for, so values are checked (and
+/// explained) like any other definition's: the types, `required`, no other properties.
+pub(super) fn declared_schema(parameters: &[Declared<'_>], span: Span) -> Schema {
     let mut properties = serde_json::Map::new();
     for parameter in parameters {
         let mut property = serde_json::Map::new();
-        if let Some(kind) = &parameter.kind {
-            property.insert("type".to_owned(), Value::String(kind.clone()));
+        let kind = match parameter.kind {
+            Some("double" | "float") => Some("number"),
+            other => other,
+        };
+        if let Some(kind) = kind {
+            property.insert("type".to_owned(), Value::String(kind.to_owned()));
         }
-        if let Some(description) = &parameter.description {
-            property.insert("description".to_owned(), Value::String(description.clone()));
+        if let Some(description) = parameter.description {
+            property.insert(
+                "description".to_owned(),
+                Value::String(description.to_owned()),
+            );
         }
-        properties.insert(parameter.name.value.clone(), Value::Object(property));
+        if let Some(default) = parameter.default {
+            property.insert("default".to_owned(), default.clone());
+        }
+        properties.insert(parameter.name.to_owned(), Value::Object(property));
     }
     let required: Vec<Value> = parameters
         .iter()
         .filter(|p| p.required)
-        .map(|p| Value::String(p.name.value.clone()))
+        .map(|p| Value::String(p.name.to_owned()))
         .collect();
     Schema {
         value: serde_json::json!({

@@ -151,6 +151,8 @@ fn lower_parameter(node: &Node, diags: &mut Diagnostics) -> Option<Parameter> {
         name: name?,
         field_paths,
         required,
+        kind: None,
+        default: None,
     })
 }
 

@@ -2,6 +2,8 @@
 //! translates it (oam-spec.md §3.12), with the deliberate deviations of docs/decisions.md:
 //! the selector uses the workload name (no UID offline), the Service exposes every declared
 //! port, config files mount with `subPath` at their exact path, volumes get an `emptyDir`.
+//! rudr's core workload types (v1alpha1 `Server`, `Worker`, `Task` and their singletons) share
+//! the container format and are expanded here too, each into its controller (oam-spec.md §5.2).
 
 use serde_json::{Map, Value, json};
 
@@ -10,17 +12,54 @@ use crate::model::fnv1a32;
 /// The pod label that ties the Deployment, its pods and the Service together.
 const SELECTOR_LABEL: &str = "containerizedworkload.oam.crossplane.io";
 
-/// The objects a ContainerizedWorkload becomes, Deployment first; `None` for other kinds.
-pub(super) fn expand(workload: &Value) -> Option<Vec<Value>> {
-    let is_containerized = workload.get("kind").and_then(Value::as_str)
-        == Some("ContainerizedWorkload")
-        && workload
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .is_some_and(|v| v.starts_with("core.oam.dev/"));
-    if !is_containerized {
-        return None;
+/// What a core workload kind becomes: its controller, and whether ports are allowed and get a
+/// Service.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// ContainerizedWorkload and Server: a Deployment and a Service for its ports.
+    Server,
+    SingletonServer,
+    Worker,
+    SingletonWorker,
+    Task,
+    SingletonTask,
+}
+
+impl Shape {
+    fn of(kind: &str) -> Option<Shape> {
+        Some(match kind {
+            "ContainerizedWorkload" | "Server" => Shape::Server,
+            "SingletonServer" => Shape::SingletonServer,
+            "Worker" => Shape::Worker,
+            "SingletonWorker" => Shape::SingletonWorker,
+            "Task" => Shape::Task,
+            "SingletonTask" => Shape::SingletonTask,
+            _ => return None,
+        })
     }
+
+    fn serves(self) -> bool {
+        matches!(self, Shape::Server | Shape::SingletonServer)
+    }
+
+    fn controller(self) -> &'static str {
+        match self {
+            Shape::Server | Shape::Worker => "Deployment",
+            Shape::SingletonServer | Shape::SingletonWorker => "StatefulSet",
+            Shape::Task | Shape::SingletonTask => "Job",
+        }
+    }
+}
+
+/// The objects a core workload becomes, its controller first; `None` for other kinds, an error
+/// message for a workload its type does not allow (a Worker with a port).
+pub(super) fn expand(workload: &Value) -> Option<Result<Vec<Value>, String>> {
+    let is_oam = workload
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("core.oam.dev/"));
+    let kind = workload.get("kind").and_then(Value::as_str).unwrap_or("");
+    let shape = Shape::of(kind).filter(|_| is_oam)?;
     let name = workload
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -79,16 +118,47 @@ pub(super) fn expand(workload: &Value) -> Option<Vec<Value>> {
     if !pod.volumes.is_empty() {
         pod_spec.insert("volumes".to_owned(), Value::Array(pod.volumes));
     }
-    let deployment = json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": metadata,
-        "spec": {
+    if !shape.serves() {
+        if let Some(port) = ports.first() {
+            return Some(Err(format!(
+                "a {kind} takes no traffic, but it declares port `{}`; make it a Server (or a SingletonServer), or drop the port",
+                port["name"].as_str().unwrap_or_default()
+            )));
+        }
+    }
+    let template = json!({"metadata": {"labels": pod_labels}, "spec": pod_spec});
+    let spec = match shape {
+        Shape::Task | Shape::SingletonTask => {
+            let mut template = template;
+            template["spec"]["restartPolicy"] = json!("Never");
+            let mut spec = json!({"backoffLimit": 4, "template": template});
+            if shape == Shape::SingletonTask {
+                spec["parallelism"] = json!(1);
+            }
+            spec
+        }
+        Shape::SingletonServer | Shape::SingletonWorker => json!({
+            "serviceName": name,
             "selector": {"matchLabels": {SELECTOR_LABEL: name}},
-            "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec},
-        },
+            "template": template,
+        }),
+        Shape::Server | Shape::Worker => json!({
+            "selector": {"matchLabels": {SELECTOR_LABEL: name}},
+            "template": template,
+        }),
+    };
+    let api_version = if shape.controller() == "Job" {
+        "batch/v1"
+    } else {
+        "apps/v1"
+    };
+    let controller = json!({
+        "apiVersion": api_version,
+        "kind": shape.controller(),
+        "metadata": metadata,
+        "spec": spec,
     });
-    let mut objects = vec![deployment];
+    let mut objects = vec![controller];
     if !ports.is_empty() {
         objects.push(json!({
             "apiVersion": "v1",
@@ -98,7 +168,7 @@ pub(super) fn expand(workload: &Value) -> Option<Vec<Value>> {
         }));
     }
     objects.extend(config_maps);
-    Some(objects)
+    Some(Ok(objects))
 }
 
 #[derive(Default)]

@@ -101,7 +101,17 @@ pub(super) fn render_component(
                 context,
                 labels::Resource::Workload(&bound.workload_type),
             );
-            containerized::expand(&workload).unwrap_or_else(|| vec![workload])
+            match containerized::expand(&workload) {
+                None => vec![workload],
+                Some(Ok(objects)) => objects,
+                Some(Err(reason)) => {
+                    diags.push(
+                        Diagnostic::new(Code::WorkloadInvalid, bound.component.workload_span, format!("Component `{}`: {reason}", bound.component.name.value))
+                            .with_help("a Worker or SingletonWorker has no Service; its containers declare no ports (as in rudr)"),
+                    );
+                    return None;
+                }
+            }
         }
     };
 

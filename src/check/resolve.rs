@@ -342,10 +342,19 @@ fn resolve_parameters<'m>(
                 Diagnostic::new(
                     Code::ParameterInvalid,
                     value.name.span,
-                    format!("parameter `{}` of Component `{}` takes a {}, not {}", parameter.name.value, component.name.value, kind.value, json_type(&value.value)),
+                    format!(
+                        "parameter `{}` of Component `{}` takes a {}, not {}",
+                        parameter.name.value,
+                        component.name.value,
+                        kind.value,
+                        json_type(&value.value)
+                    ),
                 )
                 .with_label(kind.span, "type declared here")
-                .with_help(format!("give `{}` a {} value (quote a number to make it a string)", parameter.name.value, kind.value)),
+                .with_help(format!(
+                    "give `{}` a {} value (quote a number to make it a string)",
+                    parameter.name.value, kind.value
+                )),
             );
         }
         fits

@@ -101,8 +101,14 @@ pub(super) fn lower(
         }
         "ComponentInstance" => {
             diags.push(
-                Diagnostic::new(Code::NotRendered, kind_span, "a ComponentInstance is rudr's record of what it deployed; oam leaves it out")
-                    .with_help("drop it from the inputs: oam renders from the ApplicationConfiguration"),
+                Diagnostic::new(
+                    Code::NotRendered,
+                    kind_span,
+                    "a ComponentInstance is rudr's record of what it deployed; oam leaves it out",
+                )
+                .with_help(
+                    "drop it from the inputs: oam renders from the ApplicationConfiguration",
+                ),
             );
             return;
         }
@@ -370,14 +376,25 @@ fn substitute(node: &Node, variables: &[(Text, Node)], diags: &mut Diagnostics) 
                 format!("no variable `{name}` in this ApplicationConfiguration"),
             );
             diags.push(
-                d.with_suggestion(name, variables.iter().map(|(n, _)| n.value.as_str()), "spec.variables declares none of that name")
-                    .with_help("declare it under `spec.variables` (`- name: …, value: …`), or fix the name"),
+                d.with_suggestion(
+                    name,
+                    variables.iter().map(|(n, _)| n.value.as_str()),
+                    "spec.variables declares none of that name",
+                )
+                .with_help(
+                    "declare it under `spec.variables` (`- name: …, value: …`), or fix the name",
+                ),
             );
             node.clone()
         }
         NodeValue::List(items) => Node {
             span: node.span,
-            value: NodeValue::List(items.iter().map(|i| substitute(i, variables, diags)).collect()),
+            value: NodeValue::List(
+                items
+                    .iter()
+                    .map(|i| substitute(i, variables, diags))
+                    .collect(),
+            ),
         },
         NodeValue::Map(entries) => Node {
             span: node.span,
@@ -529,7 +546,10 @@ fn not_a_type(text: &Text) -> Diagnostic {
     Diagnostic::new(
         Code::WrongType,
         text.span,
-        format!("`{}` is not a type of the form GROUP/VERSION.KIND", text.value),
+        format!(
+            "`{}` is not a type of the form GROUP/VERSION.KIND",
+            text.value
+        ),
     )
     .with_help("write the type as rudr does: `core.oam.dev/v1alpha1.HealthScope`")
 }
@@ -770,9 +790,10 @@ pub(super) fn finish(model: &mut Model, pending: Pending, diags: &mut Diagnostic
         let Some(type_name) = &component.workload_type else {
             continue;
         };
-        let known = model.definitions.iter().any(|d| {
-            d.kind.serves(DefinitionKind::Workload) && d.is_named(&type_name.value)
-        });
+        let known = model
+            .definitions
+            .iter()
+            .any(|d| d.kind.serves(DefinitionKind::Workload) && d.is_named(&type_name.value));
         let Some((api_version, kind)) = split_type(&type_name.value) else {
             continue;
         };

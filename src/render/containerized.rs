@@ -127,6 +127,22 @@ pub(super) fn expand(workload: &Value) -> Option<Result<Vec<Value>, String>> {
         }
     }
     let template = json!({"metadata": {"labels": pod_labels}, "spec": pod_spec});
+    let controller = controller(shape, &name, &metadata, template);
+    let mut objects = vec![controller];
+    if !ports.is_empty() {
+        objects.push(json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": metadata,
+            "spec": {"type": "ClusterIP", "selector": {SELECTOR_LABEL: name}, "ports": ports},
+        }));
+    }
+    objects.extend(config_maps);
+    Some(Ok(objects))
+}
+
+/// The Deployment, StatefulSet or Job that runs the pods of a core workload.
+fn controller(shape: Shape, name: &str, metadata: &Map<String, Value>, template: Value) -> Value {
     let spec = match shape {
         Shape::Task | Shape::SingletonTask => {
             let mut template = template;
@@ -152,23 +168,12 @@ pub(super) fn expand(workload: &Value) -> Option<Result<Vec<Value>, String>> {
     } else {
         "apps/v1"
     };
-    let controller = json!({
+    json!({
         "apiVersion": api_version,
         "kind": shape.controller(),
         "metadata": metadata,
         "spec": spec,
-    });
-    let mut objects = vec![controller];
-    if !ports.is_empty() {
-        objects.push(json!({
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": metadata,
-            "spec": {"type": "ClusterIP", "selector": {SELECTOR_LABEL: name}, "ports": ports},
-        }));
-    }
-    objects.extend(config_maps);
-    Some(Ok(objects))
+    })
 }
 
 #[derive(Default)]

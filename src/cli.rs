@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::describe::{DefsFormat, ExplainFormat, GraphFormat};
 use crate::emit::Format;
-use crate::render::RenderOptions;
+use crate::render::{RenderOptions, TemplateLimits};
 
 impl RenderFlags {
     pub(crate) fn options(&self) -> RenderOptions {
@@ -12,6 +12,7 @@ impl RenderFlags {
             namespace: self.namespace.clone(),
             skip_raw: self.skip_raw,
             sync_waves: self.sync_waves,
+            template_limits: TemplateLimits::default(),
         }
     }
 }
@@ -125,6 +126,21 @@ pub(crate) struct BudgetArgs {
     /// Most events that YAML aliases may replay in one file
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub(crate) max_alias_events: usize,
+    /// Most instructions one use of a definition's template may run
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub(crate) max_template_fuel: u64,
+    /// Largest text one use of a definition's template may render, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub(crate) max_template_output: usize,
+}
+
+impl BudgetArgs {
+    pub(crate) fn template_limits(&self) -> TemplateLimits {
+        TemplateLimits {
+            fuel: self.max_template_fuel,
+            output_bytes: self.max_template_output,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -38,6 +38,7 @@ use cli::{
 };
 use diag::{Diagnostics, ReportStyle};
 use emit::DirOptions;
+use diag::{Code, Diagnostic};
 use load::{Budgets, Inputs, Sources};
 use render::RenderOptions;
 
@@ -282,7 +283,11 @@ impl Session {
         if self.stop(args.strict) {
             return None;
         }
-        let mut objects = render::render(&checked, options, &mut self.sources, &mut self.diags);
+        let options = RenderOptions {
+            template_limits: args.sources.budgets.template_limits(),
+            ..options.clone()
+        };
+        let mut objects = render::render(&checked, &options, &mut self.sources, &mut self.diags);
         if self.stop(args.strict) {
             return None;
         }
@@ -300,6 +305,13 @@ impl Session {
     ) -> Option<model::Model> {
         let inputs = inputs(&args.paths, &args.sources);
         let mut model = self.lower(&inputs, args.environment.as_deref(), env, args.strict)?;
+        if model.input_documents == 0 {
+            self.diags.push(
+                Diagnostic::unlocated(Code::NoInput, format!("the inputs ({}) hold no objects", args.paths.join(", ")))
+                    .with_help("pass the files or directories with your apps; an empty file or a directory without *.yaml, *.yml or *.json renders nothing"),
+            );
+            return None;
+        }
         if !apps.is_empty() {
             model.apps.retain(|a| apps.contains(&a.name.value));
         }

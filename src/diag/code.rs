@@ -19,6 +19,8 @@ pub(crate) enum Code {
     UnknownOamKind,
     /// An input exceeds a budget: file size, documents, nesting depth or alias expansion.
     InputBudget,
+    /// The inputs hold no objects at all (an empty file, a directory without YAML).
+    NoInput,
     /// A field has the wrong type (a list where a string is expected, say).
     WrongType,
     /// A required field is missing.
@@ -117,6 +119,7 @@ impl Code {
         Code::UnknownOamVersion,
         Code::UnknownOamKind,
         Code::InputBudget,
+        Code::NoInput,
         Code::WrongType,
         Code::MissingField,
         Code::DuplicateName,
@@ -171,6 +174,7 @@ impl Code {
             Code::UnknownOamVersion => "oam::E005",
             Code::UnknownOamKind => "oam::E006",
             Code::InputBudget => "oam::E007",
+            Code::NoInput => "oam::E008",
             Code::WrongType => "oam::E010",
             Code::MissingField => "oam::E011",
             Code::DuplicateName => "oam::E012",

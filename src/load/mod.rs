@@ -138,12 +138,15 @@ fn read(input: &Input, stdin: &mut dyn Read, diags: &mut Diagnostics) -> Option<
         Ok(text) => Some((name, text)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let what = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                "UTF-16 (it starts with a UTF-16 byte-order mark)".to_owned()
+            } else {
+                format!("not UTF-8 (invalid byte at offset {at})")
+            };
             diags.push(
-                Diagnostic::unlocated(
-                    Code::UnreadableInput,
-                    format!("`{name}` is not UTF-8 (invalid byte at offset {at})"),
-                )
-                .with_help("save the file as UTF-8; YAML and JSON inputs must be UTF-8"),
+                Diagnostic::unlocated(Code::UnreadableInput, format!("`{name}` is {what}"))
+                    .with_help("save the file as UTF-8; YAML and JSON inputs must be UTF-8"),
             );
             None
         }

@@ -318,6 +318,8 @@ pub(crate) struct Model {
     /// Some Application declared the environment asked for (`--env`), or was reported for
     /// lacking it.
     pub(crate) environment_seen: bool,
+    /// How many documents came from the inputs (not from `-d` or the built-ins).
+    pub(crate) input_documents: usize,
 }
 
 /// Lowers every document. A user definition replaces a built-in one of the same kind and name.
@@ -329,6 +331,10 @@ pub(crate) fn lower(
 ) -> Model {
     let mut model = Model::default();
     let mut v1alpha1_pending = v1alpha1::Pending::default();
+    model.input_documents = documents
+        .iter()
+        .filter(|d| d.origin == Origin::Input)
+        .count();
     for document in documents {
         match document.oam_version() {
             Some("v1alpha1") => v1alpha1::lower(document, &mut model, &mut v1alpha1_pending, diags),

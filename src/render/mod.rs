@@ -23,7 +23,7 @@ use crate::diag::{Diagnostics, Span};
 use crate::load::{FileId, Sources};
 use crate::model::ScopeObject;
 
-pub(crate) use template::Templates;
+pub(crate) use template::{TemplateLimits, Templates};
 
 /// A rendered object and the app it belongs to (`None`: passed through, or shared by apps).
 #[derive(Clone, Debug)]
@@ -71,6 +71,7 @@ pub(crate) struct RenderOptions {
     pub(crate) skip_raw: bool,
     /// Annotate each component's objects with `argocd.argoproj.io/sync-wave: "<depth>"`.
     pub(crate) sync_waves: bool,
+    pub(crate) template_limits: TemplateLimits,
 }
 
 /// `{apiVersion, kind, name}` of an object, as traits and scopes refer to workloads.
@@ -98,7 +99,7 @@ pub(crate) fn render(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
-    let templates = Templates::compile(checked.model, sources, diags);
+    let templates = Templates::compile(checked.model, options.template_limits, sources, diags);
     let mut objects = Vec::new();
     // (scope, app, workload reference), in app order.
     let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();

@@ -16,9 +16,6 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{self, Budgets, FileId, NodeValue, Sources};
 use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
 
-/// Instructions one use of a template may run: far above real templates, and a runaway loop
-/// stops in well under a second.
-const FUEL: u64 = 2_000_000;
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
 const RECURSION_LIMIT: usize = 64;
 
@@ -28,6 +25,47 @@ const POD_MACROS: (&str, &str) = ("oam/pod.j2", include_str!("../model/builtins/
 /// Every template of the model, compiled once.
 pub(crate) struct Templates {
     env: Environment<'static>,
+    output_bytes: usize,
+}
+
+/// What one use of a template may cost (`--max-template-fuel`, `--max-template-output`): far
+/// above real templates; a runaway loop stops in well under a second.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TemplateLimits {
+    /// minijinja instructions.
+    pub(crate) fuel: u64,
+    pub(crate) output_bytes: usize,
+}
+
+impl Default for TemplateLimits {
+    fn default() -> Self {
+        TemplateLimits {
+            fuel: 2_000_000,
+            output_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Collects a template's output, refusing to grow past the budget.
+struct Bounded {
+    text: Vec<u8>,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + bytes.len() > self.limit {
+            self.exceeded = true;
+            return Err(std::io::Error::other("the template output budget is spent"));
+        }
+        self.text.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What one use of a template produced.
@@ -59,7 +97,12 @@ fn key(definition: &Definition) -> String {
 }
 
 impl Templates {
-    pub(crate) fn compile(model: &Model, sources: &Sources, diags: &mut Diagnostics) -> Templates {
+    pub(crate) fn compile(
+        model: &Model,
+        limits: TemplateLimits,
+        sources: &Sources,
+        diags: &mut Diagnostics,
+    ) -> Templates {
         let mut env = Environment::new();
         // YAML is whitespace-sensitive: a `{% if %}` line must not leave a blank or indented line.
         if let Ok(syntax) = SyntaxConfig::builder()
@@ -70,7 +113,7 @@ impl Templates {
             env.set_syntax(syntax);
         }
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_fuel(Some(FUEL));
+        env.set_fuel(Some(limits.fuel));
         env.set_recursion_limit(RECURSION_LIMIT);
         env.add_filter("to_yaml", to_yaml);
         env.add_filter("to_json", to_json);
@@ -93,7 +136,10 @@ impl Templates {
                 diags.push(template_error(definition, template, &e, sources));
             }
         }
-        Templates { env }
+        Templates {
+            env,
+            output_bytes: limits.output_bytes,
+        }
     }
 
     /// Renders a definition's template. `None` if it fails (diagnostics say why), or if the
@@ -118,14 +164,31 @@ impl Templates {
             parameter => minijinja::Value::from(minijinja::value::Serde(site.parameter)),
             context => minijinja::Value::from(minijinja::value::Serde(&site.context)),
         };
-        let text = match compiled.render(context) {
-            Ok(text) => text,
-            Err(e) => {
-                let d = template_error(definition, template, &e, sources);
-                diags.push(d.with_label_text(format!("while rendering {}", site.used_by)));
-                return None;
-            }
+        let mut out = Bounded {
+            text: Vec::new(),
+            limit: self.output_bytes,
+            exceeded: false,
         };
+        if let Err(e) = compiled.render_captured_to(context, &mut out) {
+            let d = if out.exceeded {
+                Diagnostic::new(
+                    Code::TemplateOutput,
+                    first_line(template),
+                    format!(
+                        "the template of {} `{}` rendered more than {} bytes",
+                        definition.kind.as_str(),
+                        definition.name.value,
+                        self.output_bytes
+                    ),
+                )
+                .with_help("a loop that renders too much? raise --max-template-output if the output is meant to be this large")
+            } else {
+                template_error(definition, template, &e, sources)
+            };
+            diags.push(d.with_label_text(format!("while rendering {}", site.used_by)));
+            return None;
+        }
+        let text = String::from_utf8_lossy(&out.text).into_owned();
         let mut scratch = Diagnostics::default();
         if let Some(output) = read_output(FileId(u32::MAX), &text, allow_patch, &mut scratch) {
             return Some(output);

@@ -1,0 +1,197 @@
+//! Structured apps through the whole pipeline: a small generator writes Applications (v1beta1),
+//! ApplicationConfigurations (v1alpha1, v1alpha2) and definitions with templates, mostly valid,
+//! with values drawn from pools that include the edge cases (empty, huge, wrong-typed, hostile
+//! names). Rendering must succeed or fail with diagnostics, never panic, and a success must be
+//! byte-identical when run again.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Value, json};
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    components: Vec<ComponentSpec>,
+    definition: Option<DefinitionSpec>,
+    dialect: u8,
+    policy: Option<(u8, ValueSpec)>,
+    env: bool,
+}
+
+#[derive(Arbitrary, Debug)]
+struct ComponentSpec {
+    name: u8,
+    kind: u8,
+    properties: Vec<(u8, ValueSpec)>,
+    traits: Vec<(u8, Vec<(u8, ValueSpec)>)>,
+    depends_on: Vec<u8>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct DefinitionSpec {
+    template: Vec<u8>,
+    schema: Vec<(u8, u8)>,
+}
+
+#[derive(Arbitrary, Debug)]
+enum ValueSpec {
+    Pool(u8),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    List(Vec<u8>),
+    Map(Vec<(u8, u8)>),
+}
+
+const NAMES: &[&str] = &["web", "db", "api", "../x", "A_B", "", "a-very-long-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-x", "web", "x.y", "ns/evil"];
+const TYPES: &[&str] = &["webservice", "worker", "task", "cron-task", "k8s-objects", "custom", "missing", "raw"];
+const TRAITS: &[&str] = &["scaler", "hpa", "cpuscaler", "gateway", "ingress", "expose", "labels", "annotations", "env", "sidecar", "init-container", "storage", "resource", "service-account", "custom", "nope"];
+const KEYS: &[&str] = &["image", "replicas", "ports", "port", "cmd", "env", "cpu", "memory", "http", "domain", "name", "objects", "schedule", "volumeMounts", "labels", "min", "max", "count", "pvc", "containerName", "unset", "appMountPath", "initMountPath", "privileges", "create", "type", "value"];
+const POOL: &[&str] = &["nginx", "0", "-1", "true", "null", "*/5 * * * *", "{{ x }}", "[fromVariable(x)]", "💥", "a\nb", "1e400", "99999999999999999999999"];
+const TEMPLATES: &[&str] = &[
+    "apiVersion: v1\nkind: ConfigMap\ndata: {a: {{ parameter | tojson }}}\n",
+    "{% for i in range(100000000) %}{{ i }}{% endfor %}",
+    "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ parameter.name | default('x') | tojson }}}\n",
+    "patch: {spec: {replicas: 3}}\n",
+    "- not an object\n",
+    "{{ fail('no') }}",
+    "{% import \"oam/pod.j2\" as pod %}apiVersion: apps/v1\nkind: Deployment\nspec:\n  template: {{ pod.template(parameter, context) }}\n",
+    "{{ undefined_thing.x }}",
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: {{ parameter | to_yaml | tojson }}}\n",
+];
+
+fn pick<'a>(list: &[&'a str], i: u8) -> &'a str {
+    list[usize::from(i) % list.len()]
+}
+
+fn value(spec: &ValueSpec) -> Value {
+    match spec {
+        ValueSpec::Pool(i) => json!(pick(POOL, *i)),
+        ValueSpec::Int(n) => json!(n),
+        ValueSpec::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        ValueSpec::Text(s) => json!(s.chars().take(64).collect::<String>()),
+        ValueSpec::List(items) => json!(items.iter().take(4).map(|i| pick(POOL, *i)).collect::<Vec<_>>()),
+        ValueSpec::Map(entries) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in entries.iter().take(4) {
+                map.insert(pick(KEYS, *k).to_owned(), json!(pick(POOL, *v)));
+            }
+            Value::Object(map)
+        }
+    }
+}
+
+fn properties(entries: &[(u8, ValueSpec)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in entries.iter().take(6) {
+        map.insert(pick(KEYS, *k).to_owned(), value(v));
+    }
+    Value::Object(map)
+}
+
+fn documents(input: &Input) -> Vec<Value> {
+    let mut docs = Vec::new();
+    if let Some(definition) = &input.definition {
+        let template: String = definition.template.iter().take(4).map(|i| pick(TEMPLATES, *i)).collect::<Vec<_>>().join("---\n");
+        let mut schema = serde_json::Map::new();
+        for (k, t) in definition.schema.iter().take(4) {
+            schema.insert(pick(KEYS, *k).to_owned(), json!({"type": pick(&["string", "integer", "object", "array", "bogus"], *t)}));
+        }
+        for kind in ["ComponentDefinition", "TraitDefinition"] {
+            docs.push(json!({
+                "apiVersion": "core.oam.dev/v1beta1",
+                "kind": kind,
+                "metadata": {"name": "custom"},
+                "spec": {"schematic": {"jinja": {
+                    "parameters": {"type": "object", "properties": schema, "additionalProperties": true},
+                    "template": template,
+                }}},
+            }));
+        }
+    }
+    let components: Vec<&ComponentSpec> = input.components.iter().take(6).collect();
+    match input.dialect % 3 {
+        0 => {
+            let entries: Vec<Value> = components.iter().map(|c| {
+                let traits: Vec<Value> = c.traits.iter().take(4).map(|(t, p)| json!({"type": pick(TRAITS, *t), "properties": properties(p)})).collect();
+                let depends: Vec<&str> = c.depends_on.iter().take(3).map(|d| pick(NAMES, *d)).collect();
+                json!({"name": pick(NAMES, c.name), "type": pick(TYPES, c.kind), "properties": properties(&c.properties), "traits": traits, "dependsOn": depends})
+            }).collect();
+            let mut spec = json!({"components": entries});
+            if let Some((kind, patch)) = &input.policy {
+                spec["policies"] = json!([
+                    {"name": "prod", "type": pick(&["override", "topology", "garbage-collect", "weird"], *kind), "properties": {"components": [{"properties": value(patch)}], "namespace": "prod"}},
+                ]);
+            }
+            docs.push(json!({"apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": {"name": "app"}, "spec": spec}));
+        }
+        1 => {
+            for c in &components {
+                docs.push(json!({
+                    "apiVersion": "core.oam.dev/v1alpha1", "kind": "ComponentSchematic",
+                    "metadata": {"name": pick(NAMES, c.name)},
+                    "spec": {
+                        "workloadType": pick(&["core.oam.dev/v1alpha1.Server", "core.oam.dev/v1alpha1.Worker", "core.oam.dev/v1alpha1.SingletonTask", "example.com/v1.Thing", "nonsense"], c.kind),
+                        "parameters": [{"name": "p", "type": pick(&["string", "number", "boolean"], c.kind), "default": value(c.properties.first().map_or(&ValueSpec::Pool(0), |p| &p.1))}],
+                        "containers": [{"name": "c", "image": "nginx", "env": [{"name": "E", "fromParam": "p"}], "ports": if c.kind % 2 == 0 { json!([{"name": "http", "containerPort": 80}]) } else { json!([]) }}],
+                    },
+                }));
+            }
+            let entries: Vec<Value> = components.iter().map(|c| {
+                let traits: Vec<Value> = c.traits.iter().take(3).map(|(t, p)| json!({"name": pick(&["manual-scaler", "auto-scaler", "ingress", "volume-mounter", "nope"], *t), "properties": properties(p)})).collect();
+                json!({"componentName": pick(NAMES, c.name), "instanceName": pick(NAMES, c.name.wrapping_add(1)), "parameterValues": [{"name": "p", "value": "[fromVariable(v)]"}], "traits": traits})
+            }).collect();
+            docs.push(json!({"apiVersion": "core.oam.dev/v1alpha1", "kind": "ApplicationConfiguration", "metadata": {"name": "app"}, "spec": {"variables": [{"name": "v", "value": 1}], "components": entries}}));
+        }
+        _ => {
+            for c in &components {
+                docs.push(json!({
+                    "apiVersion": "core.oam.dev/v1alpha2", "kind": "Component",
+                    "metadata": {"name": pick(NAMES, c.name)},
+                    "spec": {"workload": {"apiVersion": "core.oam.dev/v1alpha2", "kind": "ContainerizedWorkload", "spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+                             "parameters": [{"name": "image", "fieldPaths": [pick(&["spec.containers[0].image", "spec..x", "spec.containers[99999999].image", "metadata.name"], c.kind)]}]},
+                }));
+            }
+            let entries: Vec<Value> = components.iter().map(|c| json!({
+                "componentName": pick(NAMES, c.name),
+                "parameterValues": [{"name": "image", "value": value(c.properties.first().map_or(&ValueSpec::Pool(0), |p| &p.1))}],
+                "traits": c.traits.iter().take(2).map(|(t, p)| json!({"trait": {"apiVersion": "core.oam.dev/v1alpha2", "kind": "ManualScalerTrait", "spec": {"replicaCount": value(p.first().map_or(&ValueSpec::Int(i64::from(*t)), |x| &x.1))}}})).collect::<Vec<_>>(),
+                "dataOutputs": [{"name": pick(NAMES, c.name), "fieldPath": "spec.replicas"}],
+                "dataInputs": c.depends_on.iter().take(2).map(|d| json!({"valueFrom": {"dataOutputName": pick(NAMES, *d)}, "toFieldPaths": ["metadata.annotations.x"]})).collect::<Vec<_>>(),
+            })).collect();
+            docs.push(json!({"apiVersion": "core.oam.dev/v1alpha2", "kind": "ApplicationConfiguration", "metadata": {"name": "app"}, "spec": {"components": entries}}));
+        }
+    }
+    docs
+}
+
+fn render(args: &[&str], input: &[u8]) -> (u8, Vec<u8>) {
+    let mut stdin = input;
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut env = oam::Env {
+        cwd: std::env::temp_dir(),
+        stdin: &mut stdin,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        colour: false,
+    };
+    let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
+    (code, stdout)
+}
+
+fuzz_target!(|input: Input| {
+    let text: String = documents(&input)
+        .iter()
+        .map(|d| format!("---\n{d}\n"))
+        .collect();
+    let mut args = vec!["render", "-"];
+    if input.env {
+        args.extend(["--env", "prod"]);
+    }
+    let (code, out) = render(&args, text.as_bytes());
+    assert!(code <= 1, "exit code {code}");
+    if code == 0 {
+        assert_eq!(render(&args, text.as_bytes()).1, out, "output differs between two runs");
+    }
+});

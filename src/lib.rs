@@ -36,9 +36,9 @@ use cli::{
     Cli, Command, CompletionsArgs, DefinitionArgs, DefsArgs, DiffArgs, ExplainArgs, GraphArgs,
     InputArgs, RenderArgs,
 };
+use diag::{Code, Diagnostic};
 use diag::{Diagnostics, ReportStyle};
 use emit::DirOptions;
-use diag::{Code, Diagnostic};
 use load::{Budgets, Inputs, Sources};
 use render::RenderOptions;
 

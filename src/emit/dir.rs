@@ -147,14 +147,37 @@ fn previous_files(
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests make the n-th file write fail, to show an interrupted write changes nothing.
+    pub(crate) static FAIL_WRITE_AFTER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+fn write_file(path: &Path, content: &str, index: usize) -> std::io::Result<()> {
+    #[cfg(test)]
+    if FAIL_WRITE_AFTER.with(|limit| limit.get().is_some_and(|limit| index >= limit)) {
+        return Err(std::io::Error::other("injected write failure"));
+    }
+    let _ = index;
+    fs::write(path, content)
+}
+
 fn stage(staging: &Path, files: &BTreeMap<String, String>) -> std::io::Result<()> {
-    fs::create_dir_all(staging)?;
-    for (path, content) in files {
+    // Whatever sits at the staging path (a leftover, or a planted symlink) goes, and the
+    // directory is created afresh: writes never follow a link out of it.
+    if staging.symlink_metadata().is_ok() {
+        match fs::remove_dir_all(staging) {
+            Ok(()) => {}
+            Err(_) => fs::remove_file(staging)?,
+        }
+    }
+    fs::create_dir(staging)?;
+    for (index, (path, content)) in files.iter().enumerate() {
         let full = staging.join(path);
         if let Some(dir) = full.parent() {
             fs::create_dir_all(dir)?;
         }
-        fs::write(full, content)?;
+        write_file(&full, content, index)?;
     }
     let listing = files.keys().fold(String::new(), |mut text, k| {
         text.push_str(k);
@@ -185,7 +208,13 @@ fn swap(
         if let Some(dir) = destination.parent() {
             fs::create_dir_all(dir)?;
         }
-        fs::copy(target.join(&relative), destination)?;
+        let source = target.join(&relative);
+        // A link stays a link: its target is neither read nor written.
+        if source.symlink_metadata()?.file_type().is_symlink() {
+            copy_link(&source, &destination)?;
+        } else {
+            fs::copy(source, destination)?;
+        }
     }
     fs::rename(target, retired)?;
     if let Err(e) = fs::rename(staging, target) {
@@ -193,6 +222,21 @@ fn swap(
         return Err(e);
     }
     fs::remove_dir_all(retired)
+}
+
+#[cfg(unix)]
+fn copy_link(source: &Path, destination: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(fs::read_link(source)?, destination)
+}
+
+#[cfg(not(unix))]
+fn copy_link(source: &Path, destination: &Path) -> std::io::Result<()> {
+    let target = fs::read_link(source)?;
+    if fs::metadata(source).is_ok_and(|m| m.is_dir()) {
+        std::os::windows::fs::symlink_dir(target, destination)
+    } else {
+        std::os::windows::fs::symlink_file(target, destination)
+    }
 }
 
 /// Files under `root` that the marker does not list.

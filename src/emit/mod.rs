@@ -7,6 +7,8 @@ mod dir;
 mod order;
 
 pub(crate) use compare::{compare, read_written};
+#[cfg(test)]
+pub(crate) use dir::FAIL_WRITE_AFTER;
 pub(crate) use dir::{DirOptions, layout, write_dir};
 pub(crate) use order::sort;
 

@@ -553,3 +553,21 @@ fn rendering_is_repeatable() {
         }
     }
 }
+
+/// The thread count never changes the output: every example and render case with one worker
+/// and with two, byte for byte.
+#[test]
+fn output_is_the_same_with_one_thread_or_two() {
+    for suite in ["examples", "testdata/render"] {
+        for (_, dir) in cases(&root().join(suite)) {
+            let args = case_args(&dir, None);
+            let with = |threads: usize| {
+                crate::parallel::THREADS.with(|t| t.set(Some(threads)));
+                let outcome = run_case(&dir, &args);
+                crate::parallel::THREADS.with(|t| t.set(None));
+                (outcome.code, outcome.stdout, outcome.stderr)
+            };
+            assert_eq!(with(1), with(2), "{}", dir.display());
+        }
+    }
+}

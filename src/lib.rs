@@ -20,6 +20,9 @@ mod diag;
 mod emit;
 mod load;
 mod model;
+mod parallel;
+#[doc(hidden)]
+pub mod profile;
 mod render;
 mod yaml_writer;
 

@@ -82,7 +82,7 @@ fn find_component<'m>(
     match &entry.component {
         ComponentRef::Inline(component) => Some((component, component.revision())),
         ComponentRef::Name(name) => {
-            let Some(component) = current().find(|c| c.name.value == name.value) else {
+            let Some(component) = model.component(&name.value) else {
                 let mut d = Diagnostic::new(
                     Code::UnknownComponent,
                     name.span,

@@ -139,6 +139,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Takes over what another run of a stage found (a parallel worker's).
+    pub(crate) fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
     pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }

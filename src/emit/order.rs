@@ -2,6 +2,8 @@
 //! component's depth in the dependency graph (scopes after components), then a fixed kind order (Namespace, ServiceAccount, Secret, ConfigMap, PVC, Service, workloads, the rest),
 //! then kind, name and namespace. Apps keep the order of the inputs.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::render::Object;
@@ -24,11 +26,18 @@ const KIND_ORDER: &[&str] = &[
 
 /// Sorts objects in place. `app_order` is the apps' input order.
 pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
+    // Looked up once per object; with thousands of apps a linear search would dominate.
+    let rank: HashMap<&str, usize> = app_order
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, a)| (a.as_str(), i))
+        .collect();
     objects.sort_by_cached_key(|o| {
         let app_rank = o
             .app
             .as_ref()
-            .and_then(|a| app_order.iter().position(|x| x == a))
+            .and_then(|a| rank.get(a.as_str()).copied())
             .unwrap_or(usize::MAX);
         let kind = text(&o.value, "/kind");
         let kind_rank = KIND_ORDER

@@ -17,6 +17,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::parallel;
 
 /// Limits that keep hostile input from exhausting memory or time. Real apps never reach them.
 #[derive(Clone, Debug)]
@@ -73,12 +74,14 @@ pub(crate) fn load(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Document> {
-    let mut documents = Vec::new();
+    // Read every file first (in order), then parse them in parallel.
+    let mut files: Vec<(FileId, Origin)> = Vec::new();
     if inputs.builtins {
         for (name, text) in BUILTINS {
-            let file = sources.add((*name).to_owned(), (*text).to_owned());
-            let nodes = yaml::parse(file, text, &inputs.budgets, diags);
-            documents.extend(classify::classify(nodes, Origin::Builtin, diags));
+            files.push((
+                sources.add((*name).to_owned(), (*text).to_owned()),
+                Origin::Builtin,
+            ));
         }
     }
     let groups = [
@@ -101,11 +104,20 @@ pub(crate) fn load(
                 .strip_prefix('\u{feff}')
                 .map(str::to_owned)
                 .unwrap_or(text);
-            let file = sources.add(name, text);
-            let text = &sources.get(file).text;
-            let nodes = yaml::parse(file, text, &inputs.budgets, diags);
-            documents.extend(classify::classify(nodes, origin, diags));
+            files.push((sources.add(name, text), origin));
         }
+    }
+    let shared: &Sources = sources;
+    let parsed = parallel::map(&files, parallel::threads(), |&(file, origin)| {
+        let mut found = Diagnostics::default();
+        let nodes = yaml::parse(file, &shared.get(file).text, &inputs.budgets, &mut found);
+        let documents = classify::classify(nodes, origin, &mut found);
+        (documents, found)
+    });
+    let mut documents = Vec::new();
+    for (parsed, found) in parsed {
+        documents.extend(parsed);
+        diags.extend(found);
     }
     documents
 }

@@ -17,6 +17,8 @@ pub(crate) use kinds::{GroupKind, crd_name_of, type_of_crd_name};
 pub(crate) use revision::fnv1a32;
 pub(crate) use schematic::invalid_schema;
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
@@ -320,6 +322,28 @@ pub(crate) struct Model {
     pub(crate) environment_seen: bool,
     /// How many documents came from the inputs (not from `-d` or the built-ins).
     pub(crate) input_documents: usize,
+    /// Current (not stored-revision) components by name, the first of a name.
+    component_index: HashMap<String, usize>,
+}
+
+impl Model {
+    /// The current Component of this name (apps name thousands; a scan would be quadratic).
+    pub(crate) fn component(&self, name: &str) -> Option<&Component> {
+        self.component_index
+            .get(name)
+            .map(|&index| &self.components[index])
+    }
+
+    fn index_components(&mut self) {
+        self.component_index.clear();
+        for (index, component) in self.components.iter().enumerate() {
+            if component.stored_revision.is_none() {
+                self.component_index
+                    .entry(component.name.value.clone())
+                    .or_insert(index);
+            }
+        }
+    }
 }
 
 /// Lowers every document. A user definition replaces a built-in one of the same kind and name.
@@ -353,6 +377,7 @@ pub(crate) fn lower(
         );
     }
     drop_replaced_builtins(&mut model);
+    model.index_components();
     v1alpha1::finish(&mut model, v1alpha1_pending, diags);
     promote_scope_objects(&mut model);
     check_duplicates(&model, diags);
@@ -483,19 +508,17 @@ fn check_duplicates(model: &Model, diags: &mut Diagnostics) {
         .apps
         .iter()
         .map(|a| ("ApplicationConfiguration", &a.name));
-    let mut seen: Vec<(&str, &Text)> = Vec::new();
+    // Keyed by (kind, name); only looked up, so no map order reaches the output.
+    let mut seen: HashMap<(&str, &str), &Text> = HashMap::new();
     for (kind, name) in definitions.chain(components).chain(apps) {
-        if let Some((_, first)) = seen
-            .iter()
-            .find(|(k, n)| *k == kind && n.value == name.value)
-        {
+        if let Some(first) = seen.get(&(kind, name.value.as_str())) {
             diags.push(
                 Diagnostic::new(Code::DuplicateName, name.span, format!("a second {kind} named `{}`", name.value))
                     .with_label(first.span, "first defined here")
                     .with_help("names are unique per kind: rename one, or drop one of the files from the inputs"),
             );
         } else {
-            seen.push((kind, name));
+            seen.insert((kind, name.value.as_str()), name);
         }
     }
 }

@@ -825,13 +825,10 @@ pub(super) fn finish(model: &mut Model, pending: Pending, diags: &mut Diagnostic
         let ComponentRef::Name(name) = &entry.component else {
             continue;
         };
-        let Some(component) = model
-            .components
-            .iter()
-            .find(|c| c.stored_revision.is_none() && c.name.value == name.value)
-        else {
+        let Some(&index) = model.component_index.get(&name.value) else {
             continue; // check reports the unknown component, with the names it knows
         };
+        let component = &model.components[index];
         entry.parameter_values.retain(|value| {
             let declared = component
                 .parameters

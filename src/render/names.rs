@@ -1,13 +1,16 @@
 //! Object names become file names and cluster identities, so they are checked here, before
 //! `emit` builds any path: DNS-1123 names and namespaces, alphanumeric kinds.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use super::Object;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 
 pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
-    let mut seen: Vec<(String, &str, &str, &str)> = Vec::new();
+    // Membership only: no iteration order of the set reaches the output.
+    let mut seen: HashSet<(String, &str, &str, &str)> = HashSet::with_capacity(objects.len());
     for object in objects {
         if let Some(app) = &object.app {
             if let Err(reason) = dns1123_subdomain(app) {
@@ -31,13 +34,12 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
             text(&object.value, "/metadata/namespace"),
             text(&object.value, "/metadata/name"),
         );
-        if seen.contains(&identity) {
+        let (kind_text, name_text) = (identity.1, identity.3);
+        if !seen.insert(identity) {
             diags.push(
-                Diagnostic::new(Code::DuplicateObject, object.span, format!("a second {} named `{}` in the output", identity.1, identity.3))
+                Diagnostic::new(Code::DuplicateObject, object.span, format!("a second {kind_text} named `{name_text}` in the output"))
                     .with_help("two apps or components render the same object: give one of them another name or namespace"),
             );
-        } else {
-            seen.push(identity);
         }
         let (kind, name) = (object.kind(), object.name());
         let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {

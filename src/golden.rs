@@ -554,11 +554,11 @@ fn rendering_is_repeatable() {
     }
 }
 
-/// The thread count never changes the output: every example and render case with one worker
-/// and with two, byte for byte.
+/// The thread count never changes the output or the diagnostics: every example, render case
+/// and bad case with one worker and with two, byte for byte.
 #[test]
 fn output_is_the_same_with_one_thread_or_two() {
-    for suite in ["examples", "testdata/render"] {
+    for suite in ["examples", "testdata/render", "testdata/bad"] {
         for (_, dir) in cases(&root().join(suite)) {
             let args = case_args(&dir, None);
             let with = |threads: usize| {

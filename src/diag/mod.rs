@@ -144,6 +144,24 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Points spans in files that moved (a worker's own files, adopted) at their new ids.
+    pub(crate) fn move_files(&mut self, moved: &[(FileId, FileId)]) {
+        if moved.is_empty() {
+            return;
+        }
+        for diagnostic in &mut self.items {
+            let labels = diagnostic
+                .primary
+                .iter_mut()
+                .chain(diagnostic.secondary.iter_mut());
+            for label in labels {
+                if let Some((_, to)) = moved.iter().find(|(from, _)| *from == label.span.file) {
+                    label.span.file = *to;
+                }
+            }
+        }
+    }
+
     pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }

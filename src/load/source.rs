@@ -1,5 +1,7 @@
 //! Input files and their text. Every span in the crate points into one of these.
 
+use std::sync::Arc;
+
 /// The index of a file in `Sources`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FileId(pub(crate) u32);
@@ -11,20 +13,43 @@ pub(crate) struct SourceFile {
     pub(crate) text: String,
 }
 
-/// Every file a run read, built-in definitions included.
+/// Every file a run read, built-in definitions included. Files are shared, so a parallel
+/// worker can take a cheap fork, add files of its own, and hand them back.
 #[derive(Debug, Default)]
 pub(crate) struct Sources {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl Sources {
     pub(crate) fn add(&mut self, name: String, text: String) -> FileId {
-        self.files.push(SourceFile { name, text });
+        self.files.push(Arc::new(SourceFile { name, text }));
         FileId((self.files.len() - 1) as u32)
     }
 
     pub(crate) fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// A copy sharing every file, for a worker that may add some.
+    pub(crate) fn fork(&self) -> Sources {
+        Sources {
+            files: self.files.clone(),
+        }
+    }
+
+    /// Takes the files `fork` added beyond the ones it shared, and returns where each went:
+    /// the ids the fork's diagnostics must be moved to (see `Diagnostics::move_files`).
+    pub(crate) fn adopt(&mut self, fork: Sources, shared: usize) -> Vec<(FileId, FileId)> {
+        let mut moved = Vec::new();
+        for (index, file) in fork.files.into_iter().enumerate().skip(shared) {
+            self.files.push(file);
+            moved.push((FileId(index as u32), FileId((self.files.len() - 1) as u32)));
+        }
+        moved
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.files.len()
     }
 }
 

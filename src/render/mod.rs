@@ -100,80 +100,25 @@ pub(crate) fn render(
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
     let templates = Templates::compile(checked.model, options.template_limits, sources, diags);
+    // Apps render independently, on every core; each worker has its own diagnostics and a
+    // fork of the sources (a broken template output becomes a file of its own), merged back in
+    // app order so that nothing depends on the thread count.
+    let shared = sources.len();
+    let forked: &Sources = sources;
+    let rendered = crate::parallel::map(&checked.apps, crate::parallel::threads(), |app| {
+        let mut own_sources = forked.fork();
+        let mut own_diags = Diagnostics::default();
+        let out = render_app(app, options, &templates, &mut own_sources, &mut own_diags);
+        (out, own_sources, own_diags)
+    });
     let mut objects = Vec::new();
     // (scope, app, workload reference), in app order.
     let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();
-    for checked_app in &checked.apps {
-        let app = checked_app.app;
-        let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
-        let dependencies = &checked_app.dependencies;
-        // Output name → its value in the producer's rendered workload (None: run time only).
-        let mut outputs: HashMap<&str, Option<Value>> = HashMap::new();
-        for &index in &dependencies.order {
-            let Some(bound) = checked_app.bound(index) else {
-                continue;
-            };
-            let context = workload::Context {
-                app,
-                bound,
-                namespace: namespace.as_deref(),
-                templates: &templates,
-            };
-            let inputs = data::inputs(
-                checked_app,
-                bound,
-                &bound.entry.data_inputs,
-                &outputs,
-                diags,
-            );
-            let trait_inputs: Vec<_> = bound
-                .traits
-                .iter()
-                .map(|t| data::inputs(checked_app, bound, &t.binding.data_inputs, &outputs, diags))
-                .collect();
-            let Some(mut rendered) =
-                workload::render_component(&context, &inputs, &trait_inputs, sources, diags)
-            else {
-                continue;
-            };
-            data::record_outputs(
-                &bound.entry.data_outputs,
-                &rendered.objects[0],
-                &mut outputs,
-            );
-            for (bound_trait, object) in bound.traits.iter().zip(&rendered.trait_objects) {
-                if let Some(object) = object {
-                    data::record_outputs(&bound_trait.binding.data_outputs, object, &mut outputs);
-                }
-            }
-            let depends_on: Vec<&str> = dependencies
-                .dependencies_of(index)
-                .into_iter()
-                .filter_map(|i| app.components.get(i))
-                .map(|e| e.name().value.as_str())
-                .collect();
-            let depth = dependencies.depth.get(index).copied().unwrap_or(0);
-            for object in &mut rendered.objects {
-                data::annotate(object, &depends_on, options.sync_waves.then_some(depth));
-            }
-            for scope in &bound.scopes {
-                scope_members.push((
-                    scope.scope,
-                    app.name.value.clone(),
-                    rendered.primary_reference.clone(),
-                ));
-            }
-            let span = bound.entry.span;
-            let files = bound.source_files();
-            objects.extend(rendered.objects.into_iter().map(|value| Object {
-                value,
-                app: Some(app.name.value.clone()),
-                span,
-                passthrough: false,
-                depth,
-                sources: files.clone(),
-            }));
-        }
+    for ((app_objects, members), own_sources, mut own_diags) in rendered {
+        own_diags.move_files(&sources.adopt(own_sources, shared));
+        diags.extend(own_diags);
+        objects.extend(app_objects);
+        scope_members.extend(members);
     }
     objects.extend(render_scopes(
         checked,
@@ -194,6 +139,91 @@ pub(crate) fn render(
     }
     names::check(&objects, diags);
     objects
+}
+
+/// One app's objects (in dependency order) and the scopes its components joined.
+type AppOutput<'m> = (Vec<Object>, Vec<(&'m ScopeObject, String, Value)>);
+
+fn render_app<'m>(
+    checked_app: &crate::check::CheckedApp<'m>,
+    options: &RenderOptions,
+    templates: &Templates,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> AppOutput<'m> {
+    let mut objects = Vec::new();
+    let mut scope_members = Vec::new();
+    let app = checked_app.app;
+    let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
+    let dependencies = &checked_app.dependencies;
+    // Output name → its value in the producer's rendered workload (None: run time only).
+    let mut outputs: HashMap<&str, Option<Value>> = HashMap::new();
+    for &index in &dependencies.order {
+        let Some(bound) = checked_app.bound(index) else {
+            continue;
+        };
+        let context = workload::Context {
+            app,
+            bound,
+            namespace: namespace.as_deref(),
+            templates,
+        };
+        let inputs = data::inputs(
+            checked_app,
+            bound,
+            &bound.entry.data_inputs,
+            &outputs,
+            diags,
+        );
+        let trait_inputs: Vec<_> = bound
+            .traits
+            .iter()
+            .map(|t| data::inputs(checked_app, bound, &t.binding.data_inputs, &outputs, diags))
+            .collect();
+        let Some(mut rendered) =
+            workload::render_component(&context, &inputs, &trait_inputs, sources, diags)
+        else {
+            continue;
+        };
+        data::record_outputs(
+            &bound.entry.data_outputs,
+            &rendered.objects[0],
+            &mut outputs,
+        );
+        for (bound_trait, object) in bound.traits.iter().zip(&rendered.trait_objects) {
+            if let Some(object) = object {
+                data::record_outputs(&bound_trait.binding.data_outputs, object, &mut outputs);
+            }
+        }
+        let depends_on: Vec<&str> = dependencies
+            .dependencies_of(index)
+            .into_iter()
+            .filter_map(|i| app.components.get(i))
+            .map(|e| e.name().value.as_str())
+            .collect();
+        let depth = dependencies.depth.get(index).copied().unwrap_or(0);
+        for object in &mut rendered.objects {
+            data::annotate(object, &depends_on, options.sync_waves.then_some(depth));
+        }
+        for scope in &bound.scopes {
+            scope_members.push((
+                scope.scope,
+                app.name.value.clone(),
+                rendered.primary_reference.clone(),
+            ));
+        }
+        let span = bound.entry.span;
+        let files = bound.source_files();
+        objects.extend(rendered.objects.into_iter().map(|value| Object {
+            value,
+            app: Some(app.name.value.clone()),
+            span,
+            passthrough: false,
+            depth,
+            sources: files.clone(),
+        }));
+    }
+    (objects, scope_members)
 }
 
 /// Every scope object (or what its definition's template makes of it), with the workloads of

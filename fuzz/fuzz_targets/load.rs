@@ -4,20 +4,9 @@
 
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
 fuzz_target!(|data: &[u8]| {
-    let code = oam_fuzz_run(&["check", "-", "--no-builtins"], data);
+    let (code, _) = common::run(&["check", "-", "--no-builtins"], data);
     assert!(code <= 1, "exit code {code}");
 });
-
-fn oam_fuzz_run(args: &[&str], input: &[u8]) -> u8 {
-    let mut stdin = input;
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut env = oam::Env {
-        cwd: std::env::temp_dir(),
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-    };
-    oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env)
-}

@@ -9,6 +9,8 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
+mod common;
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     components: Vec<ComponentSpec>,
@@ -166,20 +168,6 @@ fn documents(input: &Input) -> Vec<Value> {
     docs
 }
 
-fn render(args: &[&str], input: &[u8]) -> (u8, Vec<u8>) {
-    let mut stdin = input;
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut env = oam::Env {
-        cwd: std::env::temp_dir(),
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-    };
-    let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
-    (code, stdout)
-}
-
 fuzz_target!(|input: Input| {
     let text: String = documents(&input)
         .iter()
@@ -189,9 +177,9 @@ fuzz_target!(|input: Input| {
     if input.env {
         args.extend(["--env", "prod"]);
     }
-    let (code, out) = render(&args, text.as_bytes());
+    let (code, out) = common::run(&args, text.as_bytes());
     assert!(code <= 1, "exit code {code}");
     if code == 0 {
-        assert_eq!(render(&args, text.as_bytes()).1, out, "output differs between two runs");
+        assert_eq!(common::run(&args, text.as_bytes()).1, out, "output differs between two runs");
     }
 });

@@ -25,7 +25,7 @@ pub(super) struct Metadata {
     pub(super) annotations: Vec<(String, String)>,
 }
 
-pub(super) fn metadata(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Metadata> {
+fn metadata(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Metadata> {
     let Some(mut metadata) = root.object("metadata", diags) else {
         diags.push(root.missing("metadata"));
         return None;
@@ -37,6 +37,19 @@ pub(super) fn metadata(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option
         labels: metadata.string_map("labels", diags),
         annotations: metadata.string_map("annotations", diags),
     })
+}
+
+/// `metadata` (with a name) and `spec`, both required: the head of every OAM object.
+pub(super) fn metadata_and_spec<'n>(
+    root: &mut Fields<'n>,
+    diags: &mut Diagnostics,
+) -> Option<(Metadata, Fields<'n>)> {
+    let metadata = metadata(root, diags)?;
+    let Some(spec) = root.object("spec", diags) else {
+        diags.push(root.missing("spec"));
+        return None;
+    };
+    Some((metadata, spec))
 }
 
 /// The definition kind a document's `kind` names.
@@ -58,11 +71,7 @@ pub(super) fn lower(
     model: &mut Model,
     diags: &mut Diagnostics,
 ) -> bool {
-    let Some(metadata) = metadata(root, diags) else {
-        return false;
-    };
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
+    let Some((metadata, mut spec)) = metadata_and_spec(root, diags) else {
         return false;
     };
     let (crd_name, crd_version) = match spec.object("definitionRef", diags) {

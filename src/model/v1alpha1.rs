@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::definition::{metadata, metadata_name};
+use super::definition::{metadata_and_spec, metadata_name};
 use super::fields::Fields;
 use super::schematic::{self, Declared, declared_schema};
 use super::{
@@ -131,11 +131,7 @@ fn split_type(text: &str) -> Option<(&str, &str)> {
 }
 
 fn lower_schematic(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Component> {
-    let metadata = metadata(root, diags)?;
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return None;
-    };
+    let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let workload_type = spec.required_string("workloadType", diags);
     let mut parameters = spec.list_of("parameters", diags, lower_parameter);
     let mut out = Map::new();
@@ -313,11 +309,7 @@ fn lower_app(
     pending: &mut Pending,
     diags: &mut Diagnostics,
 ) -> bool {
-    let Some(metadata) = metadata(root, diags) else {
-        return false;
-    };
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
+    let Some((metadata, mut spec)) = metadata_and_spec(root, diags) else {
         return false;
     };
     let variables = spec.list_of("variables", diags, |node, diags| {
@@ -597,11 +589,7 @@ fn lower_trait_definition(
     root: &mut Fields<'_>,
     diags: &mut Diagnostics,
 ) -> Option<Definition> {
-    let metadata = metadata(root, diags)?;
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return None;
-    };
+    let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let schematic = schematic::lower(&mut spec, &metadata.name.value, diags);
     let mut definition = new_definition(
         document,
@@ -630,11 +618,7 @@ fn lower_workload_type(
     model: &mut Model,
     diags: &mut Diagnostics,
 ) -> bool {
-    let Some(metadata) = metadata(root, diags) else {
-        return false;
-    };
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
+    let Some((metadata, mut spec)) = metadata_and_spec(root, diags) else {
         return false;
     };
     let group = spec.required_string("group", diags);
@@ -727,11 +711,7 @@ fn lower_scope_definition(
     root: &mut Fields<'_>,
     diags: &mut Diagnostics,
 ) -> Option<Definition> {
-    let metadata = metadata(root, diags)?;
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return None;
-    };
+    let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let type_name = spec.required_string("type", diags);
     let overlap = spec.bool("allowComponentOverlap", diags);
     let parameters = spec.list_of("parameters", diags, |node, diags| {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::definition::{self, metadata, metadata_name};
+use super::definition::{self, metadata_and_spec, metadata_name};
 use super::fields::Fields;
 use super::{
     App, AppComponent, Component, ComponentRef, DataInput, DataOutput, GroupKind, InputTarget,
@@ -83,11 +83,7 @@ pub(super) fn lower(document: &Document, model: &mut Model, diags: &mut Diagnost
 }
 
 fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Component> {
-    let metadata = metadata(root, diags)?;
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return None;
-    };
+    let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let spec_value = spec.to_value();
     let parameters = spec.list_of("parameters", diags, lower_parameter);
     spec.value("helm"); // KubeVela's Helm-release components are not rendered by oam
@@ -157,11 +153,7 @@ fn lower_parameter(node: &Node, diags: &mut Diagnostics) -> Option<Parameter> {
 }
 
 fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
-    let metadata = metadata(root, diags)?;
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return None;
-    };
+    let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let components = spec.list_of("components", diags, lower_app_component);
     spec.finish(diags);
     Some(App {

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::definition::{self, metadata};
+use super::definition::{self, metadata_and_spec};
 use super::fields::{Fields, wrong_type};
 use super::{
     App, AppComponent, Component, ComponentRef, DataInput, DataOutput, InputTarget, Model,
@@ -112,11 +112,7 @@ fn lower_application(
     model: &mut Model,
     diags: &mut Diagnostics,
 ) -> Option<App> {
-    let metadata = metadata(root, diags)?;
-    let Some(mut spec) = root.object("spec", diags) else {
-        diags.push(root.missing("spec"));
-        return None;
-    };
+    let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let entries = spec.list_of("components", diags, lower_entry);
     let policies = spec.list_of("policies", diags, lower_policy);
     let steps = spec

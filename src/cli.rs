@@ -102,6 +102,13 @@ pub(crate) struct InputArgs {
     pub(crate) paths: Vec<String>,
     #[command(flatten)]
     pub(crate) sources: DefinitionArgs,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// How a run treats the Applications and its warnings (render, check, graph, diff).
+#[derive(Clone, Debug, Args)]
+pub(crate) struct RunArgs {
     /// Render Applications as deployed to this environment: a workflow `deploy` step (or a
     /// topology or override policy) whose policies apply; without it, components render as written
     #[arg(long = "env", value_name = "NAME")]
@@ -196,12 +203,8 @@ pub(crate) struct DiffArgs {
     pub(crate) new: String,
     #[command(flatten)]
     pub(crate) sources: DefinitionArgs,
-    /// Compare Applications as deployed to this environment (see `render --env`)
-    #[arg(long = "env", value_name = "NAME")]
-    pub(crate) environment: Option<String>,
-    /// Treat warnings as errors (for CI)
-    #[arg(long)]
-    pub(crate) strict: bool,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
     #[command(flatten)]
     pub(crate) flags: RenderFlags,
 }

@@ -99,7 +99,7 @@ fn graph_command(args: &GraphArgs, env: &mut Env<'_>) -> u8 {
         return session.finish(env);
     };
     let checked = check::check(&model, &mut session.diags);
-    if !session.stop(args.input.strict) {
+    if !session.stop(args.input.run.strict) {
         let text = describe::graph(&checked, args.format);
         let _ = env.stdout.write_all(text.as_bytes());
     }
@@ -198,8 +198,7 @@ fn diff_command(args: &DiffArgs, env: &mut Env<'_>) -> u8 {
         let input = InputArgs {
             paths: vec![path.clone()],
             sources: args.sources.clone(),
-            environment: args.environment.clone(),
-            strict: args.strict,
+            run: args.run.clone(),
         };
         let mut session = Session::default();
         let compiled = session.compile(&input, env, &args.flags.apps, &args.flags.options());
@@ -283,7 +282,7 @@ impl Session {
     ) -> Option<Compiled> {
         let model = self.model(args, env, apps)?;
         let checked = check::check(&model, &mut self.diags);
-        if self.stop(args.strict) {
+        if self.stop(args.run.strict) {
             return None;
         }
         let options = RenderOptions {
@@ -291,7 +290,7 @@ impl Session {
             ..options.clone()
         };
         let mut objects = render::render(&checked, &options, &mut self.sources, &mut self.diags);
-        if self.stop(args.strict) {
+        if self.stop(args.run.strict) {
             return None;
         }
         let app_order: Vec<String> = model.apps.iter().map(|a| a.name.value.clone()).collect();
@@ -307,7 +306,12 @@ impl Session {
         apps: &[String],
     ) -> Option<model::Model> {
         let inputs = inputs(&args.paths, &args.sources);
-        let mut model = self.lower(&inputs, args.environment.as_deref(), env, args.strict)?;
+        let mut model = self.lower(
+            &inputs,
+            args.run.environment.as_deref(),
+            env,
+            args.run.strict,
+        )?;
         if model.input_documents == 0 {
             self.diags.push(
                 Diagnostic::unlocated(Code::NoInput, format!("the inputs ({}) hold no objects", args.paths.join(", ")))

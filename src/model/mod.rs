@@ -471,7 +471,7 @@ fn drop_replaced_builtins(model: &mut Model) {
     for builtin in builtins {
         // A workload type replaces a component type of its name, and the other way round.
         let replacements = definitions.iter_mut().filter(|d| {
-            d.kind.serves(builtin.kind) | builtin.kind.serves(d.kind)
+            (d.kind.serves(builtin.kind) || builtin.kind.serves(d.kind))
                 && d.name.value == builtin.name.value
         });
         let mut replaced = false;

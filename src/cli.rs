@@ -124,6 +124,9 @@ pub(crate) struct BudgetArgs {
     /// Largest input file, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub(crate) max_file_bytes: usize,
+    /// Most bytes of input in one run, all files together
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub(crate) max_input_bytes: usize,
     /// Most YAML documents in one file
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub(crate) max_documents: usize,

@@ -250,6 +250,7 @@ fn inputs(paths: &[String], args: &DefinitionArgs) -> Inputs {
         builtins: !args.no_builtins,
         budgets: Budgets {
             max_file_bytes: budgets.max_file_bytes,
+            max_input_bytes: budgets.max_input_bytes,
             max_documents: budgets.max_documents,
             max_depth: budgets.max_depth,
             max_alias_events: budgets.max_alias_events,

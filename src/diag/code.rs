@@ -21,6 +21,8 @@ pub(crate) enum Code {
     InputBudget,
     /// The inputs hold no objects at all (an empty file, a directory without YAML).
     NoInput,
+    /// A file or folder name holds a control, line-break or bidi character, or is not UTF-8.
+    UnsafeFileName,
     /// A field has the wrong type (a list where a string is expected, say).
     WrongType,
     /// A required field is missing.
@@ -29,6 +31,10 @@ pub(crate) enum Code {
     DuplicateName,
     /// A name is not a valid DNS-1123 name, so it cannot become an object or file name.
     InvalidName,
+    /// Two keys of one mapping are equal (as written, or once read).
+    DuplicateKey,
+    /// A ConfigMap or Secret `data`/`stringData` value is not a string.
+    NonStringData,
     /// `componentName` names no Component.
     UnknownComponent,
     /// Two traits on one component conflict (`conflictsWith`, either side).
@@ -93,6 +99,10 @@ pub(crate) enum Code {
     OutputError,
     /// The output directory holds files oam did not write.
     OutputNotOwned,
+    /// `-o` would overwrite a file that oam did not write.
+    OutputClash,
+    /// The rendered output of a run exceeds its budget.
+    OutputBudget,
     /// A scope that does not allow overlap holds a component that another scope of its kind holds.
     ScopeOverlap,
     /// A field oam does not know; often a typo.
@@ -106,6 +116,10 @@ pub(crate) enum Code {
     NotRendered,
     /// A v1alpha1 parameter value names no parameter of its ComponentSchematic; rudr ignored it.
     IgnoredParameterValue,
+    /// A plain scalar that YAML 1.1 and YAML 1.2 readers read differently (`yes`, `on`, `0755`).
+    AmbiguousScalar,
+    /// The output is in place, but what the previous run left could not be removed.
+    OutputLeftover,
 }
 
 impl Code {
@@ -120,10 +134,13 @@ impl Code {
         Code::UnknownOamKind,
         Code::InputBudget,
         Code::NoInput,
+        Code::UnsafeFileName,
         Code::WrongType,
         Code::MissingField,
         Code::DuplicateName,
         Code::InvalidName,
+        Code::DuplicateKey,
+        Code::NonStringData,
         Code::UnknownComponent,
         Code::TraitConflict,
         Code::TraitNotApplicable,
@@ -156,12 +173,16 @@ impl Code {
         Code::OutputError,
         Code::OutputNotOwned,
         Code::OutputDrift,
+        Code::OutputClash,
+        Code::OutputBudget,
         Code::ScopeOverlap,
         Code::UnknownField,
         Code::TraitWithoutDefinition,
         Code::RuntimeValue,
         Code::NotRendered,
         Code::IgnoredParameterValue,
+        Code::AmbiguousScalar,
+        Code::OutputLeftover,
     ];
 
     /// The stable text of the code, e.g. `oam::E021`.
@@ -175,10 +196,13 @@ impl Code {
             Code::UnknownOamKind => "oam::E006",
             Code::InputBudget => "oam::E007",
             Code::NoInput => "oam::E008",
+            Code::UnsafeFileName => "oam::E009",
             Code::WrongType => "oam::E010",
             Code::MissingField => "oam::E011",
             Code::DuplicateName => "oam::E012",
             Code::InvalidName => "oam::E013",
+            Code::DuplicateKey => "oam::E014",
+            Code::NonStringData => "oam::E015",
             Code::UnknownComponent => "oam::E020",
             Code::TraitConflict => "oam::E021",
             Code::TraitNotApplicable => "oam::E022",
@@ -212,11 +236,15 @@ impl Code {
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",
             Code::OutputDrift => "oam::E053",
+            Code::OutputClash => "oam::E054",
+            Code::OutputBudget => "oam::E055",
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
             Code::RuntimeValue => "oam::W004",
             Code::NotRendered => "oam::W005",
             Code::IgnoredParameterValue => "oam::W006",
+            Code::AmbiguousScalar => "oam::W007",
+            Code::OutputLeftover => "oam::W008",
         }
     }
 

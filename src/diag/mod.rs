@@ -8,6 +8,9 @@ mod report;
 pub(crate) use code::Code;
 pub(crate) use report::{ReportStyle, render_all};
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use crate::load::FileId;
 
 /// A byte range in one input file.
@@ -189,6 +192,30 @@ impl Diagnostics {
     }
 }
 
+/// Whether `c` may not reach a terminal, a log or a comment line as it is: C0 and C1 controls
+/// (line breaks and escape sequences), DEL, the Unicode line and paragraph separators, and the
+/// bidirectional controls that reorder what a reader sees.
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    matches!(c, '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every unsafe character written as a Rust escape (`\u{1b}`), so input can be
+/// shown or written into a comment without ending the line or steering a terminal.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Did the user mean one of `candidates`? Picks the closest by edit distance, if close enough.
 pub(crate) fn did_you_mean<'a>(
     wrong: &str,
@@ -220,7 +247,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{did_you_mean, is_unsafe_char, printable};
+
+    #[test]
+    fn printable_text_has_no_unsafe_character_left() {
+        assert_eq!(printable("a\u{1b}]8;;x\u{7}b"), "a\\u{1b}]8;;x\\u{7}b");
+        assert_eq!(printable("plain café"), "plain café");
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            let text = format!("x{c}y");
+            let shown = printable(&text);
+            assert!(!shown.chars().any(is_unsafe_char), "{:x}", u32::from(c));
+            // No YAML 1.1 or 1.2 line break survives, so a comment line cannot be ended.
+            assert!(!shown.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']));
+        }
+    }
 
     #[test]
     fn suggests_close_names_only() {

@@ -5,12 +5,24 @@
 use std::fmt;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan, ThemeCharacters,
-    ThemeStyles,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents, ThemeCharacters, ThemeStyles,
 };
 
-use super::{Diagnostic, Label, Severity};
-use crate::load::Sources;
+use super::{Diagnostic, Label, Severity, Span, is_unsafe_char, printable};
+use crate::load::{FileId, Sources};
+
+/// A line longer than this many characters is shown as a window around its label: miette cannot
+/// draw past column 65,535, and nobody reads a minified 100 KB line in a terminal.
+const MAX_LINE_CHARS: usize = 240;
+/// Characters of a clipped line shown before the label.
+const WINDOW_BEFORE: usize = 80;
+/// Lines kept around each label (miette shows fewer as context).
+const CONTEXT_LINES: usize = 3;
+/// Lines between two labels that are shown rather than left empty.
+const MAX_GAP_LINES: usize = 200;
+/// A label spanning more lines than this is shown on its first line only.
+const MAX_LABEL_LINES: usize = 40;
 
 /// How reports look: plain for files and tests, coloured for a terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +79,7 @@ struct Report {
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<ExcerptSource>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -81,8 +93,11 @@ impl Report {
         let mut report = Report {
             code: diagnostic.code.as_str(),
             severity,
-            message: diagnostic.message.clone(),
-            help: diagnostic.help.clone(),
+            message: printable(&diagnostic.message).into_owned(),
+            help: diagnostic
+                .help
+                .as_deref()
+                .map(|h| printable(h).into_owned()),
             source: None,
             labels: Vec::new(),
             related: Vec::new(),
@@ -90,47 +105,257 @@ impl Report {
         let Some(primary) = &diagnostic.primary else {
             return report;
         };
-        report.source = Some(named_source(primary, sources));
-        report.labels.push(labeled(primary, true));
+        let in_file = |file: FileId| {
+            std::iter::once(primary)
+                .chain(&diagnostic.secondary)
+                .filter(move |l| l.span.file == file)
+                .map(|l| l.span)
+        };
+        let excerpt = Excerpt::new(sources, primary.span.file, in_file(primary.span.file));
+        report.labels.push(excerpt.labeled(primary, true));
         for label in &diagnostic.secondary {
             if label.span.file == primary.span.file {
-                report.labels.push(labeled(label, false));
+                report.labels.push(excerpt.labeled(label, false));
             } else {
+                let other = Excerpt::new(sources, label.span.file, in_file(label.span.file));
+                let unlabelled = Label {
+                    span: label.span,
+                    text: String::new(),
+                };
                 report.related.push(Report {
                     code: "",
                     severity: miette::Severity::Advice,
-                    message: label.text.clone(),
+                    message: printable(&label.text).into_owned(),
                     help: None,
-                    source: Some(named_source(label, sources)),
-                    labels: vec![labeled(
-                        &Label {
-                            span: label.span,
-                            text: String::new(),
-                        },
-                        true,
-                    )],
+                    labels: vec![other.labeled(&unlabelled, true)],
+                    source: Some(other.source),
                     related: Vec::new(),
                 });
             }
         }
+        report.source = Some(excerpt.source);
         report
     }
 }
 
-fn named_source(label: &Label, sources: &Sources) -> NamedSource<String> {
-    let file = sources.get(label.span.file);
-    NamedSource::new(file.name.clone(), file.text.clone()).with_language("yaml")
+/// What miette is shown of one file: the lines near the labels, with unsafe characters escaped
+/// and long lines clipped to a window around the label; every other line is left empty, so line
+/// numbers stay true. Label offsets are mapped into it.
+struct Excerpt {
+    source: ExcerptSource,
+    /// Original offset → offset in the excerpt, for every label boundary.
+    offsets: Vec<(u32, u32)>,
+    /// Each label's span and the range it is shown with (within the file; see `clip_end`).
+    ends: Vec<(Span, u32, u32)>,
 }
 
-fn labeled(label: &Label, primary: bool) -> LabeledSpan {
-    let len = (label.span.end - label.span.start) as usize;
-    let span = SourceSpan::new((label.span.start as usize).into(), len);
-    let text = (!label.text.is_empty()).then(|| label.text.clone());
-    if primary {
-        LabeledSpan::new_primary_with_span(text, span)
-    } else {
-        LabeledSpan::new_with_span(text, span)
+impl Excerpt {
+    fn new(sources: &Sources, file: FileId, spans: impl Iterator<Item = Span>) -> Excerpt {
+        let file = sources.get(file);
+        let text = file.text.as_str();
+        let mut boundaries: Vec<u32> = Vec::new();
+        let mut kept: Vec<(usize, usize)> = Vec::new();
+        let mut ends = Vec::new();
+        for span in spans {
+            let start = (span.start as usize).min(text.len());
+            let end = clip_end(text, start, span.end as usize);
+            let first = line_of(text, start);
+            boundaries.extend([start as u32, end as u32]);
+            ends.push((span, start as u32, end as u32));
+            kept.push((
+                first.saturating_sub(CONTEXT_LINES),
+                line_of(text, end) + CONTEXT_LINES,
+            ));
+        }
+        boundaries.sort_unstable();
+        boundaries.dedup();
+        // miette may show every line between two labels of one snippet: keep the gaps too, unless
+        // they are long.
+        kept.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (from, to) in kept {
+            match merged.last_mut() {
+                Some(last) if from <= last.1 + MAX_GAP_LINES => last.1 = last.1.max(to),
+                _ => merged.push((from, to)),
+            }
+        }
+        let kept = merged;
+        let mut shown = String::new();
+        let mut offsets = Vec::with_capacity(boundaries.len());
+        let mut line_start = 0;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let line_end = line_start + line.len();
+            let inside: Vec<u32> = boundaries
+                .iter()
+                .copied()
+                .filter(|&b| {
+                    (b as usize) >= line_start && (b as usize) < line_end.max(line_start + 1)
+                })
+                .collect();
+            if kept.iter().any(|&(from, to)| (from..=to).contains(&index)) || !inside.is_empty() {
+                show_line(line, line_start, &inside, &mut shown, &mut offsets);
+            } else if line.ends_with('\n') {
+                shown.push('\n');
+            }
+            line_start = line_end;
+        }
+        for &b in &boundaries {
+            if (b as usize) >= text.len() {
+                offsets.push((b, shown.len() as u32));
+            }
+        }
+        let columns = offsets
+            .iter()
+            .map(|&(from, to)| {
+                let from = (from as usize).min(text.len());
+                let line_start = text[..from].rfind('\n').map_or(0, |n| n + 1);
+                (to as usize, text[line_start..from].chars().count())
+            })
+            .collect();
+        Excerpt {
+            source: ExcerptSource {
+                name: printable(&file.name).into_owned(),
+                text: shown,
+                columns,
+            },
+            offsets,
+            ends,
+        }
     }
+
+    fn map(&self, offset: u32) -> usize {
+        self.offsets
+            .iter()
+            .find(|(from, _)| *from == offset)
+            .map_or(0, |(_, to)| *to as usize)
+    }
+
+    fn labeled(&self, label: &Label, primary: bool) -> LabeledSpan {
+        let (start, end) = self
+            .ends
+            .iter()
+            .find(|(span, _, _)| *span == label.span)
+            .map_or((label.span.start, label.span.end), |&(_, start, end)| {
+                (start, end)
+            });
+        let start_shown = self.map(start);
+        let end_shown = self.map(end).max(start_shown);
+        let span = SourceSpan::new(start_shown.into(), end_shown - start_shown);
+        let text = (!label.text.is_empty()).then(|| printable(&label.text).into_owned());
+        if primary {
+            LabeledSpan::new_primary_with_span(text, span)
+        } else {
+            LabeledSpan::new_with_span(text, span)
+        }
+    }
+}
+
+/// The text miette draws, with the true column of each label start for the `file:line:column`
+/// header (the excerpt's own columns are shifted by clipping and escapes).
+struct ExcerptSource {
+    name: String,
+    text: String,
+    /// Offset in `text` → 0-based column in the original line, in characters.
+    columns: Vec<(usize, usize)>,
+}
+
+impl SourceCode for ExcerptSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let column = self
+            .columns
+            .iter()
+            .find(|(at, _)| before == 0 && after == 0 && *at == span.offset())
+            .map_or(inner.column(), |&(_, column)| column);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The 0-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count()
+}
+
+/// A label's end, moved back to the end of its first line when it spans too many lines.
+fn clip_end(text: &str, start: usize, end: usize) -> usize {
+    let end = end.min(text.len());
+    let start = start.min(end);
+    if line_of(&text[start..end], end - start) <= MAX_LABEL_LINES {
+        return end;
+    }
+    text[start..end].find('\n').map_or(end, |n| start + n)
+}
+
+/// Appends one line as shown (escaped, clipped to a window around its first boundary) and
+/// records where each boundary in it lands.
+fn show_line(
+    line: &str,
+    line_start: usize,
+    boundaries: &[u32],
+    shown: &mut String,
+    offsets: &mut Vec<(u32, u32)>,
+) {
+    let (body, newline) = match line.strip_suffix('\n') {
+        Some(body) => (body.strip_suffix('\r').unwrap_or(body), "\n"),
+        None => (line, ""),
+    };
+    let chars: Vec<(usize, char)> = body.char_indices().collect();
+    let (from, to) = if chars.len() <= MAX_LINE_CHARS {
+        (0, chars.len())
+    } else {
+        let anchor = boundaries.first().map_or(0, |&b| {
+            chars.partition_point(|&(i, _)| i + line_start < b as usize)
+        });
+        let from = anchor.saturating_sub(WINDOW_BEFORE);
+        let to = (from + MAX_LINE_CHARS).min(chars.len());
+        (to.saturating_sub(MAX_LINE_CHARS), to)
+    };
+    let byte = |index: usize| chars.get(index).map_or(body.len(), |&(i, _)| i) + line_start;
+    let window_start = byte(from);
+    if from > 0 {
+        shown.push('…');
+    }
+    let mut pending = boundaries.iter().copied().peekable();
+    while let Some(&b) = pending.peek() {
+        if b as usize > window_start {
+            break;
+        }
+        offsets.push((b, shown.len() as u32));
+        pending.next();
+    }
+    for &(i, c) in &chars[from..to] {
+        while let Some(&b) = pending.peek() {
+            if b as usize > i + line_start {
+                break;
+            }
+            offsets.push((b, shown.len() as u32));
+            pending.next();
+        }
+        if c != '\t' && is_unsafe_char(c) {
+            shown.push_str(&printable(c.encode_utf8(&mut [0; 4])));
+        } else {
+            shown.push(c);
+        }
+    }
+    for b in pending {
+        offsets.push((b, shown.len() as u32));
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
+    shown.push_str(newline);
 }
 
 impl fmt::Debug for Report {

@@ -3,11 +3,12 @@
 //! and renamed into place, so a failed run leaves the old directory as it was. Files oam did not
 //! write are kept; the marker `.oam-rendered` lists what oam wrote, so stale files are pruned.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, printable};
 use crate::load::Sources;
 use crate::render::Object;
 use crate::yaml_writer::to_yaml;
@@ -48,10 +49,12 @@ pub(crate) fn layout(
             );
         }
         let header = sources.map_or_else(String::new, |sources| {
-            let names: Vec<&str> = object
+            // Names are checked when read (E009); escaped again here, so no name can end the
+            // comment line whatever the caller passes.
+            let names: Vec<Cow<'_, str>> = object
                 .sources
                 .iter()
-                .map(|f| sources.get(*f).name.as_str())
+                .map(|f| printable(&sources.get(*f).name))
                 .collect();
             format!(
                 "# Rendered by oam from: {} (edit the sources, not this file)\n",

@@ -9,7 +9,7 @@ mod order;
 pub(crate) use compare::{compare, read_written};
 #[cfg(test)]
 pub(crate) use dir::FAIL_WRITE_AFTER;
-pub(crate) use dir::{DirOptions, layout, write_dir};
+pub(crate) use dir::{DirOptions, MARKER, layout, write_dir};
 pub(crate) use order::sort;
 
 use serde_json::{Value, json};

@@ -39,7 +39,13 @@ impl Document {
     }
 }
 
-pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics) -> Vec<Document> {
+/// Documents of one file (`text`), each a mapping with its type.
+pub(crate) fn classify(
+    nodes: Vec<Node>,
+    text: &str,
+    origin: Origin,
+    diags: &mut Diagnostics,
+) -> Vec<Document> {
     let mut documents = Vec::new();
     for root in nodes.into_iter().flat_map(list_items) {
         if !matches!(root.value, NodeValue::Map(_)) {
@@ -63,6 +69,7 @@ pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics
         let (Some(api_version), Some(kind)) = (api_version, kind) else {
             continue;
         };
+        check_data_values(&root, text, diags);
         let document = Document {
             root,
             api_version,
@@ -94,6 +101,68 @@ pub(crate) fn classify(nodes: Vec<Node>, origin: Origin, diags: &mut Diagnostics
         documents.push(document);
     }
     documents
+}
+
+/// E015 for every ConfigMap or Secret in `node` (the document, or an object nested in a
+/// Component or a property) whose `data`, `stringData` or `binaryData` holds a value that is not
+/// a string: the API server refuses it, and `1.10` has already become `1.1`.
+fn check_data_values(node: &Node, text: &str, diags: &mut Diagnostics) {
+    match &node.value {
+        NodeValue::Map(entries) => {
+            let is_v1 = node.get("apiVersion").and_then(Node::as_str) == Some("v1");
+            let kind = node.get("kind").and_then(Node::as_str);
+            if is_v1 && matches!(kind, Some("ConfigMap" | "Secret")) {
+                for field in ["data", "stringData", "binaryData"] {
+                    let Some(Node {
+                        value: NodeValue::Map(values),
+                        ..
+                    }) = node.get(field)
+                    else {
+                        continue;
+                    };
+                    for (key, value) in values {
+                        if matches!(value.value, NodeValue::String(_) | NodeValue::Null) {
+                            continue;
+                        }
+                        let help = if matches!(value.value, NodeValue::List(_) | NodeValue::Map(_))
+                        {
+                            "write the value as one string (a block scalar `|` keeps several lines)"
+                                .to_owned()
+                        } else {
+                            format!(
+                                "quote the value as you mean it: `{}: \"{}\"`; the API server refuses other types, and an unquoted number may already have lost digits",
+                                key.text,
+                                &text[value.span.start as usize..value.span.end as usize]
+                            )
+                        };
+                        diags.push(
+                            Diagnostic::new(
+                                Code::NonStringData,
+                                value.span,
+                                format!(
+                                    "`{field}.{}` of a {} must be a string, found {}",
+                                    key.text,
+                                    kind.unwrap_or_default(),
+                                    value.type_name()
+                                ),
+                            )
+                            .with_label_text("not a string")
+                            .with_help(help),
+                        );
+                    }
+                }
+            }
+            for (_, value) in entries {
+                check_data_values(value, text, diags);
+            }
+        }
+        NodeValue::List(items) => {
+            for item in items {
+                check_data_values(item, text, diags);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A `v1/List` (what `kubectl get -o yaml` writes) stands for its items.

@@ -1,8 +1,14 @@
 //! Finding input files: a file, a directory (recursive, sorted, hidden entries skipped) or `-`.
+//! File names come from untrusted pull requests, so a name that could end a comment line or
+//! steer a terminal is refused, and only regular files are ever read.
 
-use std::path::{Path, PathBuf};
+use std::fs::FileType;
+use std::path::{Component, Path, PathBuf};
 
 use walkdir::WalkDir;
+
+use crate::diag::{Code, Diagnostic, is_unsafe_char, printable};
+use crate::emit::MARKER;
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
@@ -13,53 +19,163 @@ pub(crate) enum Input {
     Stdin,
 }
 
-/// Expands the paths the user gave into files, in a stable order. A path that does not exist is
-/// returned in `missing`.
-pub(crate) fn discover(base: &Path, paths: &[String]) -> (Vec<Input>, Vec<String>) {
+/// Expands the paths the user gave into files, in a stable order, and refuses what must not be
+/// read: paths that do not exist, unsafe names, special files and oam's own output directories.
+pub(crate) fn discover(base: &Path, paths: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {
     let mut inputs = Vec::new();
-    let mut missing = Vec::new();
+    let mut refused = Vec::new();
     for given in paths {
         if given == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
         let path = base.join(given);
-        if path.is_file() {
-            inputs.push(Input::File {
+        if let Some(diagnostic) = unsafe_name(Path::new(given)) {
+            refused.push(diagnostic);
+            continue;
+        }
+        let shown_given = printable(given);
+        // A path named on the command line may be a link; it is followed, once.
+        match std::fs::metadata(&path) {
+            Err(_) => refused.push(
+                Diagnostic::unlocated(
+                    Code::UnreadableInput,
+                    format!("`{shown_given}` does not exist"),
+                )
+                .with_help("pass an existing file or directory, or `-` for standard input"),
+            ),
+            Ok(meta) if meta.is_file() => inputs.push(Input::File {
                 shown: shown(base, &path),
                 path,
-            });
-        } else if path.is_dir() {
-            let walker = WalkDir::new(&path)
-                .follow_links(false)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
-            for entry in walker.filter_map(Result::ok) {
-                let is_input = entry.file_type().is_file()
-                    && entry
-                        .path()
-                        .extension()
-                        .is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x));
-                if is_input {
-                    inputs.push(Input::File {
-                        shown: shown(base, entry.path()),
-                        path: entry.into_path(),
-                    });
+            }),
+            Ok(meta) if meta.is_dir() => {
+                if is_output_dir(&path) {
+                    refused.push(
+                        Diagnostic::unlocated(
+                            Code::UnreadableInput,
+                            format!("`{shown_given}` is a directory oam rendered (it holds `{MARKER}`): it is output, not input"),
+                        )
+                        .with_help(format!("pass the folders with your apps instead; if the folder is now written by hand, delete its `{MARKER}`")),
+                    );
+                    continue;
                 }
+                walk(base, &path, &mut inputs, &mut refused);
             }
-        } else {
-            missing.push(given.clone());
+            Ok(meta) => refused.push(special_file(&shown_given, meta.file_type())),
         }
     }
-    (inputs, missing)
+    (inputs, refused)
+}
+
+/// Every input file under `root`. Hidden entries and directories that oam rendered (`-o` inside
+/// the inputs) are skipped; links are not followed.
+fn walk(base: &Path, root: &Path, inputs: &mut Vec<Input>, refused: &mut Vec<Diagnostic>) {
+    let mut unsafe_names = Vec::new();
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_name().to_string_lossy().starts_with('.') {
+                return false;
+            }
+            let relative = e.path().strip_prefix(base).unwrap_or(e.path());
+            if let Some(diagnostic) = unsafe_name(relative) {
+                unsafe_names.push(diagnostic);
+                return false;
+            }
+            !(e.file_type().is_dir() && is_output_dir(e.path()))
+        });
+    for entry in walker.filter_map(Result::ok) {
+        let has_extension = entry
+            .path()
+            .extension()
+            .is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x));
+        let file_type = entry.file_type();
+        if !has_extension || file_type.is_dir() || file_type.is_symlink() {
+            continue;
+        }
+        let shown = shown(base, entry.path());
+        if file_type.is_file() {
+            inputs.push(Input::File {
+                shown,
+                path: entry.into_path(),
+            });
+        } else {
+            refused.push(special_file(&shown, file_type));
+        }
+    }
+    refused.extend(unsafe_names);
+}
+
+/// Whether `dir` is an output directory of oam: it holds the marker as a regular file.
+fn is_output_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+/// A path with a control, line-break or bidi character in any component, or not UTF-8.
+fn unsafe_name(path: &Path) -> Option<Diagnostic> {
+    for component in path.components() {
+        let Component::Normal(part) = component else {
+            continue;
+        };
+        let text = part.to_string_lossy();
+        let problem = if part.to_str().is_none() {
+            "is not valid UTF-8"
+        } else if text.chars().any(is_unsafe_char) {
+            "holds a control, line-break or bidirectional character"
+        } else {
+            continue;
+        };
+        return Some(
+            Diagnostic::unlocated(
+                Code::UnsafeFileName,
+                format!(
+                    "the path `{}` {problem}, so it is not read",
+                    printable(&path.to_string_lossy())
+                ),
+            )
+            .with_help("rename the file or folder: such a name could forge lines in diagnostics and in the headers of rendered files"),
+        );
+    }
+    None
+}
+
+fn special_file(shown: &str, file_type: FileType) -> Diagnostic {
+    let what = special_kind(file_type);
+    Diagnostic::unlocated(
+        Code::UnreadableInput,
+        format!("`{shown}` is {what}, not a regular file, so it is not read"),
+    )
+    .with_help("oam reads regular files only; pass the file the link or pipe stands for")
+}
+
+#[cfg(unix)]
+fn special_kind(file_type: FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a named pipe"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: FileType) -> &'static str {
+    "a special file"
 }
 
 /// The name a diagnostic shows: relative to the working directory where possible.
 fn shown(base: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(base).unwrap_or(path);
     let text = relative.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").unwrap_or(&text).to_owned()
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    printable(text).into_owned()
 }

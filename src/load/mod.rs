@@ -23,6 +23,7 @@ use crate::parallel;
 #[derive(Clone, Debug)]
 pub(crate) struct Budgets {
     pub(crate) max_file_bytes: usize,
+    pub(crate) max_input_bytes: usize,
     pub(crate) max_documents: usize,
     pub(crate) max_depth: usize,
     pub(crate) max_nodes: usize,
@@ -33,6 +34,7 @@ impl Default for Budgets {
     fn default() -> Self {
         Budgets {
             max_file_bytes: 16 * 1024 * 1024,
+            max_input_bytes: 2 * 1024 * 1024 * 1024,
             max_documents: 10_000,
             max_depth: 64,
             max_nodes: 2_000_000,
@@ -66,6 +68,13 @@ const BUILTINS: &[(&str, &str)] = &[
     ),
 ];
 
+/// At most `limit` bytes of `reader`; `None` if there are more.
+fn read_bounded(reader: &mut dyn Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
 /// Reads every input. `stdin` is read only if an input is `-`.
 pub(crate) fn load(
     base: &Path,
@@ -84,20 +93,18 @@ pub(crate) fn load(
             ));
         }
     }
+    let mut total = 0;
     let groups = [
         (&inputs.definition_dirs, Origin::DefinitionDir),
         (&inputs.paths, Origin::Input),
     ];
     for (paths, origin) in groups {
-        let (found, missing) = discover::discover(base, paths);
-        for path in missing {
-            diags.push(
-                Diagnostic::unlocated(Code::UnreadableInput, format!("`{path}` does not exist"))
-                    .with_help("pass an existing file or directory, or `-` for standard input"),
-            );
+        let (found, refused) = discover::discover(base, paths);
+        for diagnostic in refused {
+            diags.push(diagnostic);
         }
         for input in found {
-            let Some((name, text)) = read(&input, stdin, diags) else {
+            let Some((name, text)) = read(&input, stdin, &inputs.budgets, &mut total, diags) else {
                 continue;
             };
             let text = text
@@ -110,8 +117,9 @@ pub(crate) fn load(
     let shared: &Sources = sources;
     let parsed = parallel::map(&files, parallel::threads(), |&(file, origin)| {
         let mut found = Diagnostics::default();
-        let nodes = yaml::parse(file, &shared.get(file).text, &inputs.budgets, &mut found);
-        let documents = classify::classify(nodes, origin, &mut found);
+        let text = &shared.get(file).text;
+        let nodes = yaml::parse(file, text, &inputs.budgets, &mut found);
+        let documents = classify::classify(nodes, text, origin, &mut found);
         (documents, found)
     });
     let mut documents = Vec::new();
@@ -122,30 +130,57 @@ pub(crate) fn load(
     documents
 }
 
-fn read(input: &Input, stdin: &mut dyn Read, diags: &mut Diagnostics) -> Option<(String, String)> {
+/// Reads one input within the budgets: a file's size is checked before it is read, and no more
+/// than the budget and one byte is ever read (a pipe has no size to check).
+fn read(
+    input: &Input,
+    stdin: &mut dyn Read,
+    budgets: &Budgets,
+    total: &mut usize,
+    diags: &mut Diagnostics,
+) -> Option<(String, String)> {
+    let limit = budgets
+        .max_file_bytes
+        .min(budgets.max_input_bytes.saturating_sub(*total));
     let (name, bytes) = match input {
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            if let Err(e) = stdin.read_to_end(&mut bytes) {
-                diags.push(Diagnostic::unlocated(
-                    Code::UnreadableInput,
-                    format!("cannot read standard input: {e}"),
-                ));
-                return None;
-            }
-            ("<stdin>".to_owned(), bytes)
-        }
-        Input::File { path, shown } => match std::fs::read(path) {
-            Ok(bytes) => (shown.clone(), bytes),
-            Err(e) => {
-                diags.push(Diagnostic::unlocated(
-                    Code::UnreadableInput,
-                    format!("cannot read `{shown}`: {e}"),
-                ));
-                return None;
-            }
-        },
+        Input::Stdin => ("<stdin>".to_owned(), read_bounded(stdin, limit)),
+        Input::File { path, shown } => (
+            shown.clone(),
+            std::fs::File::open(path).and_then(|mut file| {
+                let size = file.metadata()?.len();
+                if size > limit as u64 {
+                    return Ok(None);
+                }
+                read_bounded(&mut file, limit)
+            }),
+        ),
     };
+    let bytes = match bytes {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let (what, flag, budget) = if limit == budgets.max_file_bytes {
+                ("file", "--max-file-bytes", budgets.max_file_bytes)
+            } else {
+                ("run's input", "--max-input-bytes", budgets.max_input_bytes)
+            };
+            diags.push(
+                Diagnostic::unlocated(
+                    Code::InputBudget,
+                    format!("`{name}` is larger than the {what} limit of {budget} bytes, so it is not read"),
+                )
+                .with_help(format!("split the input, or raise the limit with {flag}")),
+            );
+            return None;
+        }
+        Err(e) => {
+            diags.push(Diagnostic::unlocated(
+                Code::UnreadableInput,
+                format!("cannot read `{name}`: {e}"),
+            ));
+            return None;
+        }
+    };
+    *total += bytes.len();
     match String::from_utf8(bytes) {
         Ok(text) => Some((name, text)),
         Err(e) => {

@@ -1,10 +1,11 @@
 //! YAML (and JSON, a subset) into span-carrying nodes, with budgets against hostile input.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
-use serde_saphyr::{Location, Options, Spanned};
+use serde_saphyr::{DuplicateKeyPolicy, Location, Options, Spanned};
 
 use super::source::offset_of;
 use super::{Budgets, FileId};
@@ -88,23 +89,10 @@ pub(crate) fn parse(
     budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Vec<Node> {
-    if text.len() > budgets.max_file_bytes {
-        diags.push(
-            Diagnostic::new(
-                Code::InputBudget,
-                Span::new(file, 0, 0),
-                format!(
-                    "file is {} bytes, more than the limit of {} bytes",
-                    text.len(),
-                    budgets.max_file_bytes
-                ),
-            )
-            .with_help("split the file, or raise the limit with --max-file-bytes"),
-        );
-        return Vec::new();
-    }
     let mut options = Options::default();
     options.with_snippet = false;
+    // Duplicates are found after keys are read as text, and reported at both spans.
+    options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
     options.legacy_octal_numbers = true; // as kubectl's YAML 1.1 reader: 0755 is octal
     options.alias_limits.max_total_replayed_events = budgets.max_alias_events;
     if let Some(budget) = options.budget.as_mut() {
@@ -115,7 +103,12 @@ pub(crate) fn parse(
     }
     match serde_saphyr::from_multiple_with_options::<Spanned<RawNode>>(text, options) {
         Ok(raw) => {
-            let mut converter = Converter { file, text, diags };
+            let mut converter = Converter {
+                file,
+                text,
+                diags,
+                keys: 0,
+            };
             raw.into_iter().map(|doc| converter.convert(doc)).collect()
         }
         Err(error) => {
@@ -161,6 +154,8 @@ struct Converter<'a> {
     file: FileId,
     text: &'a str,
     diags: &'a mut Diagnostics,
+    /// How deep in mapping keys the conversion is (keys are not checked for W007).
+    keys: usize,
 }
 
 impl Converter<'_> {
@@ -183,6 +178,7 @@ impl Converter<'_> {
             RawNode::Scalar(value) => {
                 let span = self.scalar_span(&location);
                 let value = self.scalar(value, span);
+                self.check_versions(span, &value);
                 Node { span, value }
             }
             RawNode::List(items) => {
@@ -194,15 +190,16 @@ impl Converter<'_> {
                 }
             }
             RawNode::Map(entries) => {
-                let mut out = Vec::with_capacity(entries.len());
+                let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
+                let mut seen: HashMap<String, Span> = HashMap::new();
                 for (key, value) in entries {
-                    let key = self.convert(key);
+                    let key = self.convert_key(key);
                     let value = self.convert(value);
-                    let text = match &key.value {
-                        NodeValue::String(s) => s.clone(),
-                        NodeValue::Number(n) => n.to_string(),
-                        NodeValue::Bool(b) => b.to_string(),
-                        NodeValue::Null => "null".to_owned(),
+                    let text = match key.value {
+                        NodeValue::String(s) => s,
+                        NodeValue::Number(n) => self.key_text(key.span, &n.to_string()),
+                        NodeValue::Bool(b) => self.key_text(key.span, &b.to_string()),
+                        NodeValue::Null => self.key_text(key.span, "null"),
                         NodeValue::List(_) | NodeValue::Map(_) => {
                             self.diags.push(
                                 Diagnostic::new(
@@ -215,6 +212,29 @@ impl Converter<'_> {
                             continue;
                         }
                     };
+                    let first = if out.len() < 16 {
+                        out.iter()
+                            .find(|(k, _)| k.text == text)
+                            .map(|(k, _)| k.span)
+                    } else {
+                        if seen.is_empty() {
+                            seen.extend(out.iter().map(|(k, _)| (k.text.clone(), k.span)));
+                        }
+                        seen.insert(text.clone(), key.span)
+                    };
+                    if let Some(first) = first {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::DuplicateKey,
+                                key.span,
+                                format!("the key `{text}` appears twice in this mapping"),
+                            )
+                            .with_label_text("second here")
+                            .with_label(first, "first here")
+                            .with_help("remove one of the two; a YAML reader would silently keep only one value"),
+                        );
+                        continue;
+                    }
                     out.push((
                         Key {
                             text,
@@ -231,6 +251,65 @@ impl Converter<'_> {
                 }
             }
         }
+    }
+
+    /// A key is converted like a value, except that a plain scalar is never flagged as
+    /// ambiguous: keys stay text whatever they look like.
+    fn convert_key(&mut self, raw: Spanned<RawNode>) -> Node {
+        self.keys += 1;
+        let node = self.convert(raw);
+        self.keys -= 1;
+        node
+    }
+
+    /// The text of a key that YAML read as a boolean, number or null: as written when it is
+    /// plain (`on` stays `on`, `0755` stays `0755`), so no two keys collapse into one.
+    fn key_text(&self, span: Span, read: &str) -> String {
+        let source = self.text[span.start as usize..span.end as usize].trim();
+        match source.chars().next() {
+            Some(c) if !matches!(c, '!' | '&' | '*' | '"' | '\'') => source.to_owned(),
+            _ => read.to_owned(),
+        }
+    }
+
+    /// W007 for a plain value that YAML 1.1 and YAML 1.2 read differently.
+    fn check_versions(&mut self, span: Span, read: &NodeValue) {
+        if self.keys > 0 {
+            return;
+        }
+        let source = &self.text[span.start as usize..span.end as usize];
+        let Some((in_1_1, in_1_2)) = versions_disagree(source) else {
+            return;
+        };
+        let as_read = match read {
+            NodeValue::Bool(b) => format!("the boolean {b}"),
+            NodeValue::Number(n) => format!("the number {n}"),
+            _ => format!("the string \"{source}\""),
+        };
+        let help = match read {
+            NodeValue::Bool(b) => {
+                format!(
+                    "write `{b}` if a boolean is meant, or quote it (`\"{source}\"`) for the text"
+                )
+            }
+            NodeValue::Number(n) => {
+                format!(
+                    "write `{n}` if the number is meant, or quote it (`\"{source}\"`) for the text"
+                )
+            }
+            _ => format!(
+                "quote it (`\"{source}\"`) to keep the text, or write the number in decimal"
+            ),
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::AmbiguousScalar,
+                span,
+                format!("`{source}` is {in_1_1} in YAML 1.1 but {in_1_2} in YAML 1.2"),
+            )
+            .with_label_text(format!("oam reads it as {as_read}"))
+            .with_help(help),
+        );
     }
 
     fn collection_span(&self, location: &Location, last_end: Option<u32>) -> Span {
@@ -265,6 +344,53 @@ impl Converter<'_> {
             }
         }
     }
+}
+
+/// How YAML 1.1 and YAML 1.2 (core schema) read a plain scalar, when they differ.
+fn versions_disagree(source: &str) -> Option<(&'static str, &'static str)> {
+    const BOOLEAN_1_1: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF",
+    ];
+    if BOOLEAN_1_1.contains(&source) {
+        return Some(("a boolean", "a string"));
+    }
+    let unsigned = source.strip_prefix(['-', '+']).unwrap_or(source);
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    let first_digit = unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    if !first_digit {
+        return None;
+    }
+    if unsigned.len() > 1 && unsigned.starts_with('0') && digits(&unsigned[1..], 8) {
+        return Some(("an octal number", "a decimal number"));
+    }
+    if let Some(binary) = unsigned.strip_prefix("0b") {
+        return digits(&binary.replace('_', ""), 2).then_some(("a number", "a string"));
+    }
+    if let Some(octal) = unsigned.strip_prefix("0o") {
+        return digits(octal, 8).then_some(("a string", "a number"));
+    }
+    if let Some((mantissa, exponent)) = unsigned.split_once(['e', 'E']) {
+        let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+        return (digits(mantissa, 10) && digits(exponent, 10)).then_some(("a string", "a number"));
+    }
+    let numeric = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+            && s.chars().filter(|&c| c == '.').count() <= 1
+    };
+    if unsigned.contains('_') && numeric(unsigned) {
+        return Some(("a number", "a string"));
+    }
+    let mut parts = unsigned.split(':');
+    let head = parts.next().unwrap_or_default();
+    let sexagesimal = unsigned.contains(':')
+        && digits(&head.replace('_', ""), 10)
+        && parts.all(|p| {
+            let whole = p.split('.').next().unwrap_or_default();
+            whole.len() <= 2 && digits(whole, 10) && numeric(p)
+        });
+    sexagesimal.then_some(("a number (base 60)", "a string"))
 }
 
 /// What serde-saphyr hands us, before spans become byte ranges.
@@ -397,6 +523,42 @@ mod tests {
         let mut diags = Diagnostics::default();
         assert!(parse(FileId(0), &deep, &Budgets::default(), &mut diags).is_empty());
         assert!(diags.has_errors());
+    }
+
+    #[test]
+    fn keys_stay_as_written_and_equal_keys_are_refused() {
+        let text = "data: {n: \"1\", y: \"2\", on: \"3\", yes: \"4\", 0755: x, ~: z}\n";
+        let docs = parse_ok(text);
+        let data = docs[0].get("data").unwrap().to_value();
+        let keys: Vec<&String> = data.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["n", "y", "on", "yes", "0755", "~"]);
+        let mut diags = Diagnostics::default();
+        parse(
+            FileId(0),
+            "a: 1\n\"a\": 2\n",
+            &Budgets::default(),
+            &mut diags,
+        );
+        let found = diags.into_sorted();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, crate::diag::Code::DuplicateKey);
+        assert_eq!(found[0].secondary.len(), 1);
+    }
+
+    #[test]
+    fn plain_values_read_differently_by_yaml_1_1_and_1_2_warn() {
+        let text = "a: yes\nb: \"yes\"\nc: 0755\nd: 1e3\ne: 1_000\nf: 1:30\ng: true\nh: 10\ni: 0.5\nj: 0\n";
+        let mut diags = Diagnostics::default();
+        parse(FileId(0), text, &Budgets::default(), &mut diags);
+        let flagged: Vec<&str> = diags
+            .into_sorted()
+            .iter()
+            .map(|d| {
+                let span = d.primary.as_ref().unwrap().span;
+                &text[span.start as usize..span.end as usize]
+            })
+            .collect();
+        assert_eq!(flagged, ["yes", "0755", "1e3", "1_000", "1:30"]);
     }
 
     #[test]

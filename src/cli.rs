@@ -142,6 +142,9 @@ pub(crate) struct BudgetArgs {
     /// Largest text one use of a definition's template may render, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
     pub(crate) max_template_output: usize,
+    /// Most bytes all uses of templates may render in one run, together
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub(crate) max_output_bytes: usize,
 }
 
 impl BudgetArgs {
@@ -149,6 +152,7 @@ impl BudgetArgs {
         TemplateLimits {
             fuel: self.max_template_fuel,
             output_bytes: self.max_template_output,
+            run_bytes: self.max_output_bytes,
         }
     }
 }

@@ -177,6 +177,16 @@ impl Diagnostics {
             .count()
     }
 
+    /// How many diagnostics so far, to `truncate` back to.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Drops what was found after the first `len`, for a budget whose one error replaces it.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.items.truncate(len);
+    }
+
     /// `--strict`: every warning becomes an error.
     pub(crate) fn promote_warnings(&mut self) {
         for d in &mut self.items {

@@ -99,6 +99,7 @@ pub(crate) fn render(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
+    let found_before = diags.len();
     let templates = Templates::compile(checked.model, options.template_limits, sources, diags);
     // Apps render independently, on every core; each worker has its own diagnostics and a
     // fork of the sources (a broken template output becomes a file of its own), merged back in
@@ -119,6 +120,13 @@ pub(crate) fn render(
         diags.extend(own_diags);
         objects.extend(app_objects);
         scope_members.extend(members);
+    }
+    if let Some(over) = templates.over_budget() {
+        // Which apps rendered before the budget ran out depends on the thread count: what
+        // they found is dropped, so the report is the same on any machine.
+        diags.truncate(found_before);
+        diags.push(over);
+        return Vec::new();
     }
     objects.extend(render_scopes(
         checked,

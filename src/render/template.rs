@@ -6,8 +6,10 @@
 
 use std::fmt::Write;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Kwargs;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -22,10 +24,19 @@ const RECURSION_LIMIT: usize = 64;
 /// The built-in macro library templates may import: (name, source).
 const POD_MACROS: (&str, &str) = ("oam/pod.j2", include_str!("../model/builtins/pod.j2"));
 
+/// Deepest indentation `tojson` may be asked for: each level repeats it, so a huge one is a
+/// memory bomb (`tojson(indent=1000000000)`).
+const MAX_JSON_INDENT: usize = 16;
+
 /// Every template of the model, compiled once.
 pub(crate) struct Templates {
     env: Environment<'static>,
     output_bytes: usize,
+    /// What all uses rendered so far, and the run's budget (`--max-output-bytes`).
+    spent: AtomicUsize,
+    run_bytes: usize,
+    /// Set once the run's budget is spent; every later use renders nothing.
+    spent_out: AtomicBool,
 }
 
 /// What one use of a template may cost (`--max-template-fuel`, `--max-template-output`): far
@@ -34,7 +45,10 @@ pub(crate) struct Templates {
 pub(crate) struct TemplateLimits {
     /// minijinja instructions.
     pub(crate) fuel: u64,
+    /// One use's output, and any value a filter serialises.
     pub(crate) output_bytes: usize,
+    /// Every use of a run together.
+    pub(crate) run_bytes: usize,
 }
 
 impl Default for TemplateLimits {
@@ -42,6 +56,7 @@ impl Default for TemplateLimits {
         TemplateLimits {
             fuel: 2_000_000,
             output_bytes: 4 * 1024 * 1024,
+            run_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -115,8 +130,18 @@ impl Templates {
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_fuel(Some(limits.fuel));
         env.set_recursion_limit(RECURSION_LIMIT);
-        env.add_filter("to_yaml", to_yaml);
-        env.add_filter("to_json", to_json);
+        // Filters that serialise a value do so into a bounded buffer: a value built of shared
+        // parts (`{"a": x, "b": x}`, doubled in a loop) expands exponentially when written out.
+        let bytes = limits.output_bytes;
+        env.add_filter("to_yaml", move |v: &minijinja::Value| to_yaml(v, bytes));
+        env.add_filter("to_json", move |v: &minijinja::Value| to_json(v, bytes));
+        env.add_filter(
+            "tojson",
+            move |v: &minijinja::Value, indent: Option<minijinja::Value>, kwargs: Kwargs| {
+                tojson(v, indent, &kwargs, bytes)
+            },
+        );
+        env.add_filter("pprint", move |v: &minijinja::Value| pprint(v, bytes));
         env.add_filter("b64encode", b64encode);
         env.add_filter("sha256", sha256);
         env.add_filter("quote", quote);
@@ -139,7 +164,25 @@ impl Templates {
         Templates {
             env,
             output_bytes: limits.output_bytes,
+            spent: AtomicUsize::new(0),
+            run_bytes: limits.run_bytes,
+            spent_out: AtomicBool::new(false),
         }
+    }
+
+    /// The run's budget, when the templates spent it: the diagnostic that replaces everything
+    /// rendering found (which apps ran before it was spent depends on the thread count).
+    pub(crate) fn over_budget(&self) -> Option<Diagnostic> {
+        self.spent_out.load(Ordering::Relaxed).then(|| {
+            Diagnostic::unlocated(
+                Code::OutputBudget,
+                format!(
+                    "the templates of this run rendered more than {} bytes in all, so the render stopped",
+                    self.run_bytes
+                ),
+            )
+            .with_help("raise the limit with --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should")
+        })
     }
 
     /// Renders a definition's template. `None` if it fails (diagnostics say why), or if the
@@ -159,6 +202,9 @@ impl Templates {
             });
         }
         let template = definition.template.as_ref()?;
+        if self.spent_out.load(Ordering::Relaxed) {
+            return None;
+        }
         let compiled = self.env.get_template(&key(definition)).ok()?;
         let context = minijinja::context! {
             parameter => minijinja::Value::from(minijinja::value::Serde(site.parameter)),
@@ -186,6 +232,11 @@ impl Templates {
                 template_error(definition, template, &e, sources)
             };
             diags.push(d.with_label_text(format!("while rendering {}", site.used_by)));
+            return None;
+        }
+        let spent = self.spent.fetch_add(out.text.len(), Ordering::Relaxed) + out.text.len();
+        if spent > self.run_bytes {
+            self.spent_out.store(true, Ordering::Relaxed);
             return None;
         }
         let text = String::from_utf8_lossy(&out.text).into_owned();
@@ -449,19 +500,74 @@ fn span_in_file(template: &Template, sources: &Sources, range: &Range<usize>) ->
     Span::new(whole.file, begin as u32, end as u32)
 }
 
-fn to_yaml(value: &minijinja::Value) -> Result<String, minijinja::Error> {
-    let value = to_serde(value)?;
+fn to_yaml(value: &minijinja::Value, limit: usize) -> Result<String, minijinja::Error> {
+    let value = to_serde(value, limit)?;
     Ok(crate::yaml_writer::to_yaml(&value).trim_end().to_owned())
 }
 
-fn to_json(value: &minijinja::Value) -> Result<String, minijinja::Error> {
-    let value = to_serde(value)?;
+fn to_json(value: &minijinja::Value, limit: usize) -> Result<String, minijinja::Error> {
+    let value = to_serde(value, limit)?;
     Ok(value.to_string())
 }
 
-fn to_serde(value: &minijinja::Value) -> Result<Value, minijinja::Error> {
-    serde_json::to_value(value)
+/// minijinja's `tojson` (the same escapes of `<`, `>`, `&` and `'`, a safe string), with its
+/// indentation and size bounded.
+fn tojson(
+    value: &minijinja::Value,
+    indent: Option<minijinja::Value>,
+    kwargs: &Kwargs,
+    limit: usize,
+) -> Result<minijinja::Value, minijinja::Error> {
+    let indent = match indent {
+        Some(indent) => Some(indent),
+        None => kwargs.get::<Option<minijinja::Value>>("indent")?,
+    };
+    if let Some(width) = indent.as_ref().and_then(minijinja::Value::as_usize) {
+        if width > MAX_JSON_INDENT {
+            return Err(minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!("tojson indent of {width} is more than {MAX_JSON_INDENT}"),
+            ));
+        }
+    }
+    serialized(value, limit)?;
+    let args = Kwargs::from_iter(indent.map(|i| ("indent", i)));
+    minijinja::filters::tojson(value, None, args)
+}
+
+/// A readable dump of a value (indented JSON), bounded like every serialisation.
+fn pprint(value: &minijinja::Value, limit: usize) -> Result<String, minijinja::Error> {
+    let text = serialized(value, limit)?;
+    let value: Value = serde_json::from_slice(&text).unwrap_or(Value::Null);
+    Ok(serde_json::to_string_pretty(&value).unwrap_or_default())
+}
+
+fn to_serde(value: &minijinja::Value, limit: usize) -> Result<Value, minijinja::Error> {
+    let text = serialized(value, limit)?;
+    serde_json::from_slice(&text)
         .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+/// The value as compact JSON, refused as soon as it grows past `limit` bytes.
+fn serialized(value: &minijinja::Value, limit: usize) -> Result<Vec<u8>, minijinja::Error> {
+    let mut out = Bounded {
+        text: Vec::new(),
+        limit,
+        exceeded: false,
+    };
+    match serde_json::to_writer(&mut out, value) {
+        Ok(()) => Ok(out.text),
+        Err(_) if out.exceeded => Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "the value is larger than {limit} bytes when written out (--max-template-output)"
+            ),
+        )),
+        Err(e) => Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            e.to_string(),
+        )),
+    }
 }
 
 /// A double-quoted YAML (and JSON) string of the value: safe for any text in any position.

@@ -158,10 +158,9 @@ fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
         (Some(dir), _) => {
             let files = emit::layout(&compiled.objects, &compiled.app_order, header);
             let target = env.cwd.join(dir);
-            if let Err(diagnostic) =
-                emit::write_dir(&target, dir, &files, DirOptions { force: args.force })
-            {
-                session.diags.push(diagnostic);
+            match emit::write_dir(&target, dir, &files, DirOptions { force: args.force }) {
+                Ok(warnings) => warnings.into_iter().for_each(|w| session.diags.push(w)),
+                Err(diagnostic) => session.diags.push(diagnostic),
             }
         }
         (None, Some(dir)) => {

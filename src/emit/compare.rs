@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
 use similar::TextDiff;
 
-use super::dir::MARKER;
+use super::dir::{MARKER, read_marker};
 
 /// What differs between two trees, as unified diffs (empty when equal), and how many files.
 pub(crate) struct Drift {
@@ -16,11 +17,13 @@ pub(crate) struct Drift {
     pub(crate) files: usize,
 }
 
-/// The files oam wrote into `dir` (per its marker; every file when there is none).
+/// Largest file `--check` reads; oam never writes one this large.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The files oam wrote into `dir` (per its marker; every file when there is none). Only regular
+/// files are read (a link or a pipe in the directory is not followed), each within a bound.
 pub(crate) fn read_written(dir: &Path) -> BTreeMap<String, String> {
-    let listed: Option<Vec<String>> = fs::read_to_string(dir.join(MARKER))
-        .ok()
-        .map(|m| m.lines().map(str::to_owned).collect());
+    let listed = read_marker(dir);
     let mut files = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir)
         .sort_by_file_name()
@@ -37,7 +40,10 @@ pub(crate) fn read_written(dir: &Path) -> BTreeMap<String, String> {
             None => relative != MARKER,
         };
         if wanted {
-            if let Ok(text) = fs::read_to_string(entry.path()) {
+            let mut text = String::new();
+            let read = fs::File::open(entry.path())
+                .and_then(|f| f.take(MAX_FILE_BYTES).read_to_string(&mut text));
+            if read.is_ok() {
                 files.insert(relative, text);
             }
         }

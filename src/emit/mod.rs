@@ -4,12 +4,14 @@
 
 mod compare;
 mod dir;
+mod layout;
 mod order;
 
 pub(crate) use compare::{compare, read_written};
+pub(crate) use dir::{DirOptions, MARKER, write_dir};
 #[cfg(test)]
-pub(crate) use dir::FAIL_WRITE_AFTER;
-pub(crate) use dir::{DirOptions, MARKER, layout, write_dir};
+pub(crate) use dir::{FAULT, Fault};
+pub(crate) use layout::layout;
 pub(crate) use order::sort;
 
 use serde_json::{Value, json};

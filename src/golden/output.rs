@@ -2,8 +2,17 @@
 //! hostile names and links, user files, colliding names and killed runs.
 
 use std::fs;
+use std::path::Path;
 
-use super::{read_tree, root, run_case, scratch, strings};
+use super::{Outcome, read_tree, root, run_case, scratch, strings};
+use crate::emit::{FAULT, Fault};
+
+fn with_fault(fault: Fault, run: impl FnOnce() -> Outcome) -> Outcome {
+    FAULT.with(|f| f.set(Some(fault)));
+    let outcome = run();
+    FAULT.with(|f| f.set(None));
+    outcome
+}
 
 /// The `-o` workflow over several runs: a renamed component leaves no orphan, the user's own
 /// files stay, an input error changes nothing, and `--check` sees the directory as current.
@@ -73,9 +82,7 @@ fn interrupted_write_keeps_the_old_output() {
         "-o",
         &out.to_string_lossy(),
     ]);
-    crate::emit::FAIL_WRITE_AFTER.with(|limit| limit.set(Some(2)));
-    let failed = run_case(&work, &prod);
-    crate::emit::FAIL_WRITE_AFTER.with(|limit| limit.set(None));
+    let failed = with_fault(Fault::Write(2), || run_case(&work, &prod));
     assert_eq!(failed.code, 1, "{}", failed.stderr);
     assert!(failed.stderr.contains("oam::E051"), "{}", failed.stderr);
     assert_eq!(read_tree(&out), before, "the old output is intact");
@@ -150,6 +157,233 @@ metadata: {name: "../../../passthrough"}
             .ok()
             .as_deref(),
         Some("keep\n")
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// The quickstart rendered into `work/out`, and the arguments that did it.
+fn rendered_quickstart(work: &Path, out: &str) -> Vec<String> {
+    let quickstart = root().join("examples/quickstart");
+    let args = strings(&["render", &quickstart.to_string_lossy(), "-o", out]);
+    let first = run_case(work, &args);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    args
+}
+
+fn siblings(work: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(work)
+        .expect("list the scratch folder")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".oam-new-") || n.contains(".oam-old-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// oam writes only paths it wrote before or that do not exist: a hand-written file in the way
+/// is E054 and nothing changes (`--force` replaces it); empty folders, folder modes, pipes and
+/// links of the user's stay as they are, and a pipe never hangs the run.
+#[cfg(unix)]
+#[test]
+fn user_files_are_never_overwritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = scratch("user-files");
+    let args = rendered_quickstart(&work, "out");
+    let out = work.join("out");
+    let app_dir = fs::read_dir(&out)
+        .expect("list out")
+        .filter_map(Result::ok)
+        .find(|e| e.path().is_dir())
+        .expect("an app folder")
+        .path();
+    let written = fs::read_dir(&app_dir)
+        .expect("list the app folder")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n != "kustomization.yaml")
+        .expect("an object file");
+    // The user's things: an empty folder, a private folder with a file, a pipe, a file.
+    fs::create_dir_all(out.join("empty")).expect("empty folder");
+    fs::create_dir_all(out.join("private")).expect("private folder");
+    fs::write(out.join("private/notes.txt"), "mine\n").expect("user file");
+    fs::set_permissions(out.join("private"), fs::Permissions::from_mode(0o700)).expect("chmod");
+    fs::set_permissions(&app_dir, fs::Permissions::from_mode(0o750)).expect("chmod app folder");
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(out.join("pipe"))
+        .status();
+    let has_fifo = fifo.is_ok_and(|s| s.success());
+    // A render whose file name a user file now takes: simulate by removing the file from the
+    // marker, as if the user had written it by hand.
+    let marker = fs::read_to_string(out.join(".oam-rendered")).expect("marker");
+    let relative = format!(
+        "{}/{written}",
+        app_dir.file_name().expect("name").to_string_lossy()
+    );
+    let without: String = marker
+        .lines()
+        .filter(|l| *l != relative)
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    fs::write(out.join(".oam-rendered"), without).expect("rewrite marker");
+    fs::write(out.join(&relative), "hand-written\n").expect("hand-written file");
+    let before = read_tree(&out);
+
+    let clash = run_case(&work, &args);
+    assert_eq!(clash.code, 1, "{}", clash.stderr);
+    assert!(clash.stderr.contains("oam::E054"), "{}", clash.stderr);
+    assert_eq!(read_tree(&out), before, "nothing changed");
+
+    let mut forced = args.clone();
+    forced.push("--force".to_owned());
+    let again = run_case(&work, &forced);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_ne!(
+        fs::read_to_string(out.join(&relative)).ok().as_deref(),
+        Some("hand-written\n")
+    );
+    assert!(out.join("empty").is_dir(), "an empty user folder stays");
+    assert_eq!(
+        fs::read_to_string(out.join("private/notes.txt"))
+            .ok()
+            .as_deref(),
+        Some("mine\n")
+    );
+    let mode = |p: &Path| fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&out.join("private")),
+        0o700,
+        "a private folder stays private"
+    );
+    assert_eq!(mode(&app_dir), 0o750, "an app folder keeps its mode");
+    if has_fifo {
+        use std::os::unix::fs::FileTypeExt;
+        let meta = fs::symlink_metadata(out.join("pipe")).expect("the pipe stays");
+        assert!(meta.file_type().is_fifo());
+    }
+    assert!(siblings(&work).is_empty(), "{:?}", siblings(&work));
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// A run stopped before its swap leaves the old output whole and a staging tree beside it; a
+/// run whose old tree cannot be removed warns (W008) with the new output in place; the next run
+/// removes what either left. Where no atomic swap exists and a run died between its renames,
+/// the old tree is put back.
+#[test]
+fn leftovers_of_a_killed_run_are_cleaned() {
+    let work = scratch("leftovers");
+    let args = rendered_quickstart(&work, "out");
+    let out = work.join("out");
+    let before = read_tree(&out);
+    let mut prod = args.clone();
+    prod.extend(strings(&["--env", "prod"]));
+
+    let killed = with_fault(Fault::KillBeforeSwap, || run_case(&work, &prod));
+    assert_eq!(killed.code, 0);
+    assert_eq!(read_tree(&out), before, "the old output is whole");
+    assert_eq!(siblings(&work).len(), 1, "the staging tree is left");
+
+    let stuck = with_fault(Fault::RemoveOld, || run_case(&work, &prod));
+    assert_eq!(stuck.code, 0, "{}", stuck.stderr);
+    assert!(stuck.stderr.contains("oam::W008"), "{}", stuck.stderr);
+    let after = read_tree(&out);
+    assert_ne!(after, before, "the new output is in place");
+    assert_eq!(
+        siblings(&work).len(),
+        1,
+        "only the old tree is left: {:?}",
+        siblings(&work)
+    );
+
+    let clean = run_case(&work, &prod);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    assert!(siblings(&work).is_empty(), "{:?}", siblings(&work));
+    assert_eq!(read_tree(&out), after);
+
+    // Killed between two renames (no atomic swap): `out` is gone, the old tree aside.
+    fs::rename(&out, work.join(".out.oam-old-99999")).expect("move aside");
+    let restored = run_case(&work, &args);
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    assert_eq!(read_tree(&out), before);
+    assert!(siblings(&work).is_empty(), "{:?}", siblings(&work));
+    // A folder that merely looks like a leftover, without oam's marker, is not oam's.
+    fs::create_dir_all(work.join(".out.oam-new-1")).expect("a user's folder");
+    fs::write(work.join(".out.oam-new-1/keep"), "mine\n").expect("a user's file");
+    assert_eq!(run_case(&work, &args).code, 0);
+    assert_eq!(siblings(&work), [".out.oam-new-1"]);
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// A marker that is a link (to `/dev/zero`, say) is not read: `--check` ends at once, and `-o`
+/// treats the directory as not written by oam.
+#[cfg(unix)]
+#[test]
+fn a_marker_link_is_not_followed() {
+    let work = scratch("marker-link");
+    let args = rendered_quickstart(&work, "out");
+    let out = work.join("out");
+    fs::remove_file(out.join(".oam-rendered")).expect("remove the marker");
+    std::os::unix::fs::symlink("/dev/zero", out.join(".oam-rendered")).expect("plant a link");
+    let quickstart = root().join("examples/quickstart");
+    let check = run_case(
+        &work,
+        &strings(&["render", &quickstart.to_string_lossy(), "--check", "out"]),
+    );
+    assert_eq!(
+        check.code, 0,
+        "the files are compared as they are: {}",
+        check.stderr
+    );
+    let write = run_case(&work, &args);
+    assert_eq!(write.code, 1);
+    assert!(write.stderr.contains("oam::E052"), "{}", write.stderr);
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// `oam render . -o out` twice: the second run does not read `out/` back as input. Naming an
+/// output directory as input is an error that says why.
+#[test]
+fn output_inside_the_inputs_is_not_read() {
+    let work = scratch("output-inside");
+    let quickstart = root().join("examples/quickstart/app.yaml");
+    fs::copy(&quickstart, work.join("app.yaml")).expect("copy the app");
+    let args = strings(&["render", ".", "-o", "out"]);
+    for _ in 0..2 {
+        let outcome = run_case(&work, &args);
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    }
+    let named = run_case(&work, &strings(&["render", "out"]));
+    assert_eq!(named.code, 1);
+    assert!(
+        named.stderr.contains("is a directory oam rendered"),
+        "{}",
+        named.stderr
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// `-o` naming a link to a directory writes through the link: the link stays a link, and the
+/// directory it points at holds the new output.
+#[cfg(unix)]
+#[test]
+fn output_through_a_link_keeps_the_link() {
+    let work = scratch("output-link");
+    let args = rendered_quickstart(&work, "real");
+    std::os::unix::fs::symlink(work.join("real"), work.join("link")).expect("link");
+    let before = read_tree(&work.join("real"));
+    let mut through = args.clone();
+    let last = through.len() - 1;
+    through[last] = "link".to_owned();
+    through.extend(strings(&["--env", "prod"]));
+    let outcome = run_case(&work, &through);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let meta = fs::symlink_metadata(work.join("link")).expect("the link");
+    assert!(meta.file_type().is_symlink(), "still a link");
+    assert_eq!(read_tree(&work.join("link")), read_tree(&work.join("real")));
+    assert_ne!(
+        read_tree(&work.join("real")),
+        before,
+        "the new output is behind the link"
     );
     let _ = fs::remove_dir_all(&work);
 }

@@ -19,7 +19,10 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --quiet 2>&1 | tee target/test-output.txt
-summary=$(grep -E '^test result:' target/test-output.txt | tail -1)
+# Every test binary prints its own `test result:` line; the closing line adds them up.
+count() { grep -E '^test result:' target/test-output.txt | sed -E "s/.* ([0-9]+) $1.*/\\1/" | awk '{n += $1} END {print n + 0}'; }
+passed=$(count passed)
+failed=$(count failed)
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
 echo "== golden files are committed as the tests left them"
@@ -68,6 +71,4 @@ else
   echo "== skipped upstream examples: $corpus is absent (CI has it beside the checkout)"
 fi
 echo "== all checks passed"
-passed=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<< "$summary")
-failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<< "$summary")
 echo "tests: $passed passed, $failed failed"

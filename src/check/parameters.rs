@@ -5,16 +5,34 @@
 use std::fmt::Write;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::load::{Node, NodeValue};
-use crate::model::{Definition, DefinitionKind, Model, invalid_schema};
+use crate::load::{Node, NodeValue, Origin};
+use crate::model::{Definition, DefinitionKind, Model, Schema, invalid_schema};
 
-/// The compiled schemas of every definition that has one.
+/// The compiled schemas of every definition that has one. A built-in definition's schema is
+/// compiled when first used (the built-ins are known to compile: a test renders each); every
+/// other schema up front, so a broken one is reported even when nothing uses it.
 pub(crate) struct Schemas<'m> {
-    validators: HashMap<(DefinitionKind, &'m str), jsonschema::Validator>,
+    validators: HashMap<(DefinitionKind, &'m str), OnceLock<Option<jsonschema::Validator>>>,
+}
+
+/// A schema's validator, or `None` and a diagnostic at the schema. No retriever is configured:
+/// a remote `$ref` fails here instead of fetching.
+fn compile(schema: &Schema, diags: &mut Diagnostics) -> Option<jsonschema::Validator> {
+    match jsonschema::options().build(&schema.value) {
+        Ok(validator) => Some(validator),
+        Err(e) => {
+            let span = schema.node.as_ref().map_or(schema.span, |node| {
+                span_at(node, e.instance_path().as_str())
+            });
+            diags.push(invalid_schema(span, &e.to_string()));
+            None
+        }
+    }
 }
 
 /// The parameters of one use of a definition, and where they were written.
@@ -34,18 +52,11 @@ impl<'m> Schemas<'m> {
             let Some(schema) = &definition.schema else {
                 continue;
             };
-            // No retriever is configured: a remote `$ref` fails here instead of fetching.
-            match jsonschema::options().build(&schema.value) {
-                Ok(validator) => {
-                    validators.insert((definition.kind, definition.name.value.as_str()), validator);
-                }
-                Err(e) => {
-                    let span = schema.node.as_ref().map_or(schema.span, |node| {
-                        span_at(node, e.instance_path().as_str())
-                    });
-                    diags.push(invalid_schema(span, &e.to_string()));
-                }
+            let compiled = OnceLock::new();
+            if definition.origin != Origin::Builtin {
+                let _ = compiled.set(compile(schema, diags));
             }
+            validators.insert((definition.kind, definition.name.value.as_str()), compiled);
         }
         Schemas { validators }
     }
@@ -56,10 +67,11 @@ impl<'m> Schemas<'m> {
         let Some(schema) = &definition.schema else {
             return true;
         };
-        let Some(validator) = self
+        let validator = self
             .validators
             .get(&(definition.kind, definition.name.value.as_str()))
-        else {
+            .and_then(|v| v.get_or_init(|| compile(schema, diags)).as_ref());
+        let Some(validator) = validator else {
             return false; // the schema itself is broken, and reported
         };
         let before = diags.error_count();

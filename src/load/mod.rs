@@ -10,11 +10,12 @@ mod yaml;
 
 pub(crate) use classify::{Document, OAM_GROUP, Origin};
 pub(crate) use discover::Input;
-pub(crate) use source::{FileId, Sources};
+pub(crate) use source::{FileId, SourceFile, Sources};
 pub(crate) use yaml::{Key, Node, NodeValue, parse as parse_yaml};
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::parallel;
@@ -68,6 +69,39 @@ const BUILTINS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A built-in definition file: its text and its documents.
+struct Builtin {
+    file: Arc<SourceFile>,
+    documents: Vec<Document>,
+}
+
+/// The built-in definitions, parsed once per process: they are part of the binary, so every
+/// run (`oam diff` renders twice; a fuzzer thousands of times) would parse the same text into
+/// the same documents. Trusted text: parsed within the default budgets, whatever the flags.
+fn builtins() -> &'static [Builtin] {
+    static PARSED: OnceLock<Vec<Builtin>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        (0..BUILTINS.len())
+            .map(|index| parse_builtin(index, FileId(index as u32)))
+            .collect()
+    })
+}
+
+fn parse_builtin(index: usize, file: FileId) -> Builtin {
+    let (name, text) = BUILTINS[index];
+    let mut diags = Diagnostics::default();
+    let nodes = yaml::parse(file, text, &Budgets::default(), &mut diags);
+    let documents = classify::classify(nodes, text, Origin::Builtin, &mut diags);
+    debug_assert!(diags.into_sorted().is_empty(), "the built-ins are clean");
+    Builtin {
+        file: Arc::new(SourceFile {
+            name: name.to_owned(),
+            text: text.to_owned(),
+        }),
+        documents,
+    }
+}
+
 /// At most `limit` bytes of `reader`; `None` if there are more.
 fn read_bounded(reader: &mut dyn Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut bytes = Vec::new();
@@ -83,16 +117,21 @@ pub(crate) fn load(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Document> {
-    // Read every file first (in order), then parse them in parallel.
-    let mut files: Vec<(FileId, Origin)> = Vec::new();
+    let mut documents = Vec::new();
     if inputs.builtins {
-        for (name, text) in BUILTINS {
-            files.push((
-                sources.add((*name).to_owned(), (*text).to_owned()),
-                Origin::Builtin,
-            ));
+        // Parsed once per process, for ids 0, 1, 2: when other files came first, parsed anew.
+        let first = sources.len();
+        for (index, builtin) in builtins().iter().enumerate() {
+            let file = sources.add_shared(builtin.file.clone());
+            if first == 0 {
+                documents.extend(builtin.documents.iter().cloned());
+            } else {
+                documents.extend(parse_builtin(index, file).documents);
+            }
         }
     }
+    // Read every file first (in order), then parse them in parallel.
+    let mut files: Vec<(FileId, Origin)> = Vec::new();
     let mut total = 0;
     let groups = [
         (&inputs.definition_dirs, Origin::DefinitionDir),
@@ -122,7 +161,6 @@ pub(crate) fn load(
         let documents = classify::classify(nodes, text, origin, &mut found);
         (documents, found)
     });
-    let mut documents = Vec::new();
     for (parsed, found) in parsed {
         documents.extend(parsed);
         diags.extend(found);

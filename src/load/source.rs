@@ -22,7 +22,12 @@ pub(crate) struct Sources {
 
 impl Sources {
     pub(crate) fn add(&mut self, name: String, text: String) -> FileId {
-        self.files.push(Arc::new(SourceFile { name, text }));
+        self.add_shared(Arc::new(SourceFile { name, text }))
+    }
+
+    /// Adds a file another run shares (a built-in definition file).
+    pub(crate) fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
+        self.files.push(file);
         FileId((self.files.len() - 1) as u32)
     }
 

@@ -18,6 +18,8 @@ struct Input {
     dialect: u8,
     policy: Option<(u8, ValueSpec)>,
     env: bool,
+    /// Hand-written YAML documents from a pool of hostile shapes, added to the stream.
+    raw: Vec<u8>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -49,7 +51,7 @@ const NAMES: &[&str] = &["web", "db", "api", "../x", "A_B", "", "a-very-long-nam
 const TYPES: &[&str] = &["webservice", "worker", "task", "cron-task", "k8s-objects", "custom", "missing", "raw"];
 const TRAITS: &[&str] = &["scaler", "hpa", "cpuscaler", "gateway", "ingress", "expose", "labels", "annotations", "env", "sidecar", "init-container", "storage", "resource", "service-account", "custom", "nope"];
 const KEYS: &[&str] = &["image", "replicas", "ports", "port", "cmd", "env", "cpu", "memory", "http", "domain", "name", "objects", "schedule", "volumeMounts", "labels", "min", "max", "count", "pvc", "containerName", "unset", "appMountPath", "initMountPath", "privileges", "create", "type", "value"];
-const POOL: &[&str] = &["nginx", "0", "-1", "true", "null", "*/5 * * * *", "{{ x }}", "[fromVariable(x)]", "💥", "a\nb", "1e400", "99999999999999999999999"];
+const POOL: &[&str] = &["nginx", "0", "-1", "true", "null", "*/5 * * * *", "{{ x }}", "[fromVariable(x)]", "💥", "a\nb", "1e400", "99999999999999999999999", "\u{1b}[2J", "\u{202e}", "yes", "0755"];
 const TEMPLATES: &[&str] = &[
     "apiVersion: v1\nkind: ConfigMap\ndata: {a: {{ parameter | tojson }}}\n",
     "{% for i in range(100000000) %}{{ i }}{% endfor %}",
@@ -60,7 +62,23 @@ const TEMPLATES: &[&str] = &[
     "{{ fail('no') }}",
     "{% import \"oam/pod.j2\" as pod %}apiVersion: apps/v1\nkind: Deployment\nspec:\n  template: {{ pod.template(parameter, context) }}\n",
     "{{ undefined_thing.x }}",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: {{ parameter | tojson(indent=1000000000) }}}\n",
+    "{% set ns = namespace(v={}) %}{% for i in range(40) %}{% set ns.v = {\"l\": ns.v, \"r\": ns.v} %}{% endfor %}{{ ns.v | to_yaml }}",
+    "{% include \"ComponentDefinition/webservice\" %}",
     "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: {{ parameter | to_yaml | tojson }}}\n",
+];
+
+const RAW: &[&str] = &[
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags, labels: {Y: a, N: b, true: c, On: d}}\ndata: {n: \"1\", y: \"2\", on: \"3\", yes: \"4\"}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: v}\ndata: {version: 1.10, port: 8080, on: yes}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup, name: dup2}\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"a\\e]0;t\\a\\u202Eb\"}\n",
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {mode: 0755, big: 1e3, time: 1:30, n: 1_000}\n",
+    "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: in-list}}]\n",
+    "a: &a [x, *a]\n",
+    "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"json\"}, \"data\": {\"k\": \"\\u0000\"}}\n",
+    "? [complex, key]\n: value\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tabs\n\tdata: x\n",
 ];
 
 fn pick<'a>(list: &[&'a str], i: u8) -> &'a str {
@@ -169,10 +187,14 @@ fn documents(input: &Input) -> Vec<Value> {
 }
 
 fuzz_target!(|input: Input| {
-    let text: String = documents(&input)
+    let mut text: String = documents(&input)
         .iter()
         .map(|d| format!("---\n{d}\n"))
         .collect();
+    for raw in input.raw.iter().take(3) {
+        text.push_str("---\n");
+        text.push_str(pick(RAW, *raw));
+    }
     let mut args = vec!["render", "-"];
     if input.env {
         args.extend(["--env", "prod"]);

@@ -293,6 +293,26 @@ fn dotted(pointer: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Built-in schemas compile when a run first uses one (`Schemas::compile` skips them):
+    /// this compiles every one, so a broken built-in fails here and never in a user's run.
+    #[test]
+    fn every_builtin_schema_compiles() {
+        let (model, _) = crate::model::builtin_model();
+        let mut compiled = 0;
+        for definition in &model.definitions {
+            if let Some(schema) = &definition.schema {
+                let mut diags = crate::diag::Diagnostics::default();
+                assert!(
+                    super::compile(schema, &mut diags).is_some(),
+                    "{}",
+                    definition.name.value
+                );
+                compiled += 1;
+            }
+        }
+        assert!(compiled > 20, "{compiled}");
+    }
+
     use serde_json::json;
 
     use super::{apply_defaults, dotted};

@@ -2,6 +2,8 @@
 //! other Kubernetes object. Dispatch is on `apiVersion`, never on `kind` alone, since
 //! `ApplicationConfiguration` exists in two dialects with incompatible shapes.
 
+use std::sync::Arc;
+
 use super::yaml::{Node, NodeValue};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 
@@ -22,7 +24,8 @@ pub(crate) enum Origin {
 /// One object: a mapping with `apiVersion` and `kind`.
 #[derive(Clone, Debug)]
 pub(crate) struct Document {
-    pub(crate) root: Node,
+    /// Shared: the built-in documents are parsed once and handed to every run.
+    pub(crate) root: Arc<Node>,
     pub(crate) api_version: String,
     pub(crate) kind: String,
     pub(crate) origin: Origin,
@@ -71,7 +74,7 @@ pub(crate) fn classify(
         };
         check_data_values(&root, text, diags);
         let document = Document {
-            root,
+            root: Arc::new(root),
             api_version,
             kind,
             origin,

@@ -522,3 +522,26 @@ fn check_duplicates(model: &Model, diags: &mut Diagnostics) {
         }
     }
 }
+
+/// The model of the built-in definitions alone, and their sources, for tests of the built-ins.
+#[cfg(test)]
+pub(crate) fn builtin_model() -> (Model, crate::load::Sources) {
+    let (mut sources, mut diags) = (crate::load::Sources::default(), Diagnostics::default());
+    let inputs = crate::load::Inputs {
+        builtins: true,
+        ..crate::load::Inputs::default()
+    };
+    let documents = crate::load::load(
+        std::path::Path::new("."),
+        &inputs,
+        &mut std::io::empty(),
+        &mut sources,
+        &mut diags,
+    );
+    let model = lower(&documents, None, &mut diags);
+    assert!(
+        diags.into_sorted().is_empty(),
+        "the built-ins lower cleanly"
+    );
+    (model, sources)
+}

@@ -4,6 +4,7 @@
 //! workload. Errors point into the template's line in the definition file; broken output is
 //! shown as a file of its own, so the author sees what the template produced.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -15,7 +16,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::load::{self, Budgets, FileId, NodeValue, Sources};
+use crate::load::{self, Budgets, FileId, NodeValue, Origin, Sources};
 use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
 
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
@@ -146,21 +147,23 @@ impl Templates {
         env.add_filter("sha256", sha256);
         env.add_filter("quote", quote);
         env.add_function("fail", fail);
-        // Shared macros for every template: `{% import "oam/pod.j2" as pod %}`.
-        if let Err(e) = env.add_template(POD_MACROS.0, POD_MACROS.1) {
-            diags.push(Diagnostic::unlocated(
-                Code::TemplateError,
-                format!("the built-in `{}` does not compile: {e}", POD_MACROS.0),
-            ));
-        }
+        // The built-in templates (and the shared macros, `{% import "oam/pod.j2" as pod %}`)
+        // compile when a run first uses them: tests compile each, and most runs use few. The
+        // loader reads only these texts, never a file.
+        let mut builtin: HashMap<String, String> = HashMap::new();
+        builtin.insert(POD_MACROS.0.to_owned(), POD_MACROS.1.to_owned());
         for definition in &model.definitions {
             let Some(template) = &definition.template else {
                 continue;
             };
-            if let Err(e) = env.add_template_owned(key(definition), template.source.clone()) {
+            if definition.origin == Origin::Builtin {
+                builtin.insert(key(definition), template.source.clone());
+            } else if let Err(e) = env.add_template_owned(key(definition), template.source.clone())
+            {
                 diags.push(template_error(definition, template, &e, sources));
             }
         }
+        env.set_loader(move |name| Ok(builtin.get(name).cloned()));
         Templates {
             env,
             output_bytes: limits.output_bytes,
@@ -205,7 +208,15 @@ impl Templates {
         if self.spent_out.load(Ordering::Relaxed) {
             return None;
         }
-        let compiled = self.env.get_template(&key(definition)).ok()?;
+        let compiled = match self.env.get_template(&key(definition)) {
+            Ok(compiled) => compiled,
+            // A user template that does not compile was reported by `compile`.
+            Err(e) if definition.origin == Origin::Builtin => {
+                diags.push(template_error(definition, template, &e, sources));
+                return None;
+            }
+            Err(_) => return None,
+        };
         let context = minijinja::context! {
             parameter => minijinja::Value::from(minijinja::value::Serde(site.parameter)),
             context => minijinja::Value::from(minijinja::value::Serde(&site.context)),
@@ -646,5 +657,39 @@ mod tests {
         let text = "a: 1\nb: {{ x }}\nc";
         assert_eq!(&text[line_range(text, 2)], "b: {{ x }}");
         assert_eq!(&text[line_range(text, 3)], "c");
+    }
+}
+
+#[cfg(test)]
+mod builtin_tests {
+    use super::{Templates, key};
+    use crate::diag::Diagnostics;
+    use crate::load::Origin;
+
+    /// Built-in templates compile when a run first uses one (`Templates::compile` skips them):
+    /// this compiles every one, so a broken built-in fails here and never in a user's run.
+    #[test]
+    fn every_builtin_template_compiles() {
+        let (model, sources) = crate::model::builtin_model();
+        let mut diags = Diagnostics::default();
+        let templates = Templates::compile(
+            &model,
+            super::TemplateLimits::default(),
+            &sources,
+            &mut diags,
+        );
+        let builtins: Vec<_> = model
+            .definitions
+            .iter()
+            .filter(|d| d.origin == Origin::Builtin && d.template.is_some())
+            .collect();
+        assert!(builtins.len() > 20, "{}", builtins.len());
+        for definition in builtins {
+            if let Err(e) = templates.env.get_template(&key(definition)) {
+                panic!("{}: {e:#}", key(definition));
+            }
+        }
+        assert!(templates.env.get_template(super::POD_MACROS.0).is_ok());
+        assert!(diags.into_sorted().is_empty());
     }
 }

@@ -201,7 +201,9 @@ fuzz_target!(|input: Input| {
     }
     let (code, out) = common::run(&args, text.as_bytes());
     assert!(code <= 1, "exit code {code}");
-    if code == 0 {
+    // Determinism is checked on a quarter of the inputs (chosen by the input, so a finding
+    // reproduces): a second render halves the speed, and the test suite checks it on every case.
+    if code == 0 && text.len() % 4 == 0 {
         assert_eq!(common::run(&args, text.as_bytes()).1, out, "output differs between two runs");
     }
 });

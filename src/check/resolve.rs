@@ -7,6 +7,7 @@ use super::definitions::Definitions;
 use super::parameters::{Schemas, Use};
 use super::{Bound, BoundScope, BoundTrait};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::load::{Node, NodeValue};
 use crate::model::{
     App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Parameter,
     ParameterValue, ScopeKind, Text, crd_name_of, fieldpath, type_of_crd_name,
@@ -143,6 +144,7 @@ fn resolve_workload<'m>(
     diags: &mut Diagnostics,
 ) -> Option<(Value, Option<&'m crate::model::Definition>)> {
     let mut workload = component.workload.clone();
+    check_container_ports(component, diags);
     let Some(type_name) = &component.workload_type else {
         if workload.get("apiVersion").is_none() || workload.get("kind").is_none() {
             diags.push(
@@ -327,16 +329,7 @@ fn resolve_parameters<'m>(
         let Some(kind) = &parameter.kind else {
             return true;
         };
-        let fits = match kind.value.as_str() {
-            "string" => value.value.is_string(),
-            "number" | "double" | "float" => value.value.is_number(),
-            "integer" => value.value.is_i64() || value.value.is_u64(),
-            "boolean" => value.value.is_boolean(),
-            "null" => value.value.is_null(),
-            "object" => value.value.is_object(),
-            "array" => value.value.is_array(),
-            _ => true,
-        };
+        let fits = crate::model::parameter_type_accepts(&kind.value, &value.value);
         if !fits {
             diags.push(
                 Diagnostic::new(
@@ -360,6 +353,34 @@ fn resolve_parameters<'m>(
         fits
     });
     resolved
+}
+
+/// A ContainerizedWorkload's `containerPort` must be a number: the Deployment and Service it
+/// becomes would be refused by the API server.
+fn check_container_ports(component: &Component, diags: &mut Diagnostics) {
+    let node = &component.workload_node;
+    let is_containerized = node.get("kind").and_then(Node::as_str) == Some("ContainerizedWorkload");
+    let Some(NodeValue::List(containers)) = node
+        .get("spec")
+        .and_then(|s| s.get("containers"))
+        .map(|c| &c.value)
+        .filter(|_| is_containerized)
+    else {
+        return;
+    };
+    for container in containers {
+        let Some(NodeValue::List(ports)) = container.get("ports").map(|p| &p.value) else {
+            continue;
+        };
+        for port in ports.iter().filter_map(|p| p.get("containerPort")) {
+            if !matches!(port.value, NodeValue::Number(_)) {
+                diags.push(
+                    Diagnostic::new(Code::WrongType, port.span, format!("`containerPort` must be a port number, found {}", port.type_name()))
+                        .with_help("write the port as a number, e.g. `containerPort: 8080`; `name` holds its name"),
+                );
+            }
+        }
+    }
 }
 
 /// What a JSON value is, for "takes a string, not a number" messages.

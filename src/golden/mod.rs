@@ -20,6 +20,7 @@ use similar::TextDiff;
 use crate::Env;
 
 mod hostile;
+mod mutations;
 mod output;
 
 fn root() -> PathBuf {

@@ -144,6 +144,25 @@ pub(crate) struct Parameter {
     pub(crate) default: Option<ParameterValue>,
 }
 
+/// The parameter types a v1alpha1 ComponentSchematic may declare.
+pub(crate) const PARAMETER_TYPES: &[&str] = &[
+    "string", "number", "double", "float", "integer", "boolean", "null", "object", "array",
+];
+
+/// Whether `value` is of the declared parameter type `kind` (one of `PARAMETER_TYPES`).
+pub(crate) fn parameter_type_accepts(kind: &str, value: &Value) -> bool {
+    match kind {
+        "string" => value.is_string(),
+        "number" | "double" | "float" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        _ => true,
+    }
+}
+
 /// What to run: a workload object plus the parameters an operator may set.
 #[derive(Clone, Debug)]
 pub(crate) struct Component {

@@ -12,7 +12,8 @@ use super::fields::Fields;
 use super::schematic::{self, Declared, declared_schema};
 use super::{
     App, AppComponent, Component, ComponentRef, Crd, Definition, DefinitionKind, GroupKind, Model,
-    Parameter, ParameterValue, ScopeKind, ScopeObject, ScopeRef, Text, TraitBinding,
+    PARAMETER_TYPES, Parameter, ParameterValue, ScopeKind, ScopeObject, ScopeRef, Text,
+    TraitBinding, parameter_type_accepts,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Document, Key, Node, NodeValue};
@@ -287,6 +288,39 @@ fn lower_parameter(node: &Node, diags: &mut Diagnostics) -> Option<Parameter> {
     fields.string("description", diags);
     fields.finish(diags);
     let name = name?;
+    if let Some(kind) = &kind {
+        if !PARAMETER_TYPES.contains(&kind.value.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::WrongType,
+                    kind.span,
+                    format!("`{}` is not a parameter type", kind.value),
+                )
+                .with_suggestion(&kind.value, PARAMETER_TYPES.iter().copied(), "unknown type")
+                .with_help(format!("use one of {}", PARAMETER_TYPES.join(", "))),
+            );
+        } else if let Some(d) =
+            default.filter(|d| !parameter_type_accepts(&kind.value, &d.to_value()))
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::ParameterInvalid,
+                    d.span,
+                    format!(
+                        "the default of parameter `{}` is {}, not a {}",
+                        name.value,
+                        d.type_name(),
+                        kind.value
+                    ),
+                )
+                .with_label(kind.span, "type declared here")
+                .with_help(format!(
+                    "give `{}` a default of type {}, or change its type",
+                    name.value, kind.value
+                )),
+            );
+        }
+    }
     let default = default.map(|d| ParameterValue {
         name: Text {
             value: name.value.clone(),

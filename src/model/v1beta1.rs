@@ -396,6 +396,7 @@ fn lower_policy(node: &Node, diags: &mut Diagnostics) -> Option<Policy> {
         kind => {
             diags.push(
                 Diagnostic::new(Code::NotRendered, type_name.span, format!("policy `{}` of type `{kind}` is not applied: oam applies override and topology policies", name.value))
+                    .with_suggestion(kind, ["override", "topology"], "not a policy type oam applies")
                     .with_help("the objects render without it; if it changes manifests, express the change as an override policy"),
             );
             Effect::None

@@ -85,3 +85,61 @@ fn control_characters_in_input_are_escaped_in_diagnostics() {
     assert!(outcome.stderr.contains("\\u{1b}"), "{}", outcome.stderr);
     let _ = fs::remove_dir_all(&work);
 }
+
+/// Sizes are checked before reading, and a read never goes past the budget: a 64 GiB sparse
+/// file is refused without being read, an endless standard input is cut at the budget, and
+/// the inputs of a run together are bounded too.
+#[test]
+fn budgets_bound_input_before_it_is_read() {
+    let work = scratch("input-budgets");
+    let big = fs::File::create(work.join("big.yaml")).expect("create");
+    big.set_len(64 << 30).expect("a sparse file");
+    let outcome = run_case(&work, &strings(&["check", "big.yaml"]));
+    assert_eq!(outcome.code, 1);
+    assert!(outcome.stderr.contains("oam::E007"), "{}", outcome.stderr);
+
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut endless = std::io::repeat(b'a');
+    let mut env = crate::Env {
+        cwd: work.clone(),
+        stdin: &mut endless,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        colour: false,
+    };
+    let code = crate::run(["oam", "check", "-", "--max-file-bytes", "4096"], &mut env);
+    assert_eq!(code, 1);
+    assert!(String::from_utf8_lossy(&stderr).contains("oam::E007"));
+
+    let app = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n";
+    fs::create_dir_all(work.join("apps")).expect("apps");
+    fs::write(work.join("apps/a.yaml"), app).expect("write");
+    fs::write(work.join("apps/b.yaml"), app.replace("name: a", "name: b")).expect("write");
+    let total = run_case(&work, &strings(&["check", "apps", "--max-input-bytes", "100"]));
+    assert_eq!(total.code, 1);
+    assert!(total.stderr.contains("--max-input-bytes"), "{}", total.stderr);
+    let _ = fs::remove_dir_all(&work);
+}
+
+/// A named pipe is never opened (it would block the run until a writer came): named as an
+/// input or met while walking, it is E001.
+#[cfg(unix)]
+#[test]
+fn special_files_are_never_opened() {
+    let work = scratch("special-files");
+    fs::create_dir_all(work.join("apps")).expect("apps");
+    let made = std::process::Command::new("mkfifo")
+        .arg(work.join("apps/pipe.yaml"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    for path in ["apps", "apps/pipe.yaml"] {
+        let outcome = run_case(&work, &strings(&["check", path]));
+        assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+        assert!(outcome.stderr.contains("is a named pipe"), "{}", outcome.stderr);
+    }
+    let _ = fs::remove_dir_all(&work);
+}

@@ -6,6 +6,7 @@
 use super::Bound;
 use super::definitions::{Definitions, group_of};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::load::Origin;
 use crate::model::GroupKind;
 
 pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mut Diagnostics) {
@@ -57,11 +58,21 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
         if let Some(first) = rules.first() {
             diagnostic = diagnostic.with_label(first.span, "appliesToWorkloads declared here");
         }
-        diags.push(diagnostic.with_help(format!(
-            "remove the trait from this component, or add `{}` (or `*.{}`) to the TraitDefinition's appliesToWorkloads",
-            bound.workload_type,
-            group_of(&workload_crd)
-        )));
+        // A built-in's appliesToWorkloads cannot be edited; a definition file of the same name can
+        // replace it.
+        let help = if definition.origin == Origin::Builtin {
+            format!(
+                "remove the trait from this component, or use a trait that applies to `{}`; to change where `{}` applies, add a TraitDefinition of that name with -d (it replaces the built-in)",
+                bound.workload_type, bound_trait.type_name
+            )
+        } else {
+            format!(
+                "remove the trait from this component, or add `{}` (or `*.{}`) to the TraitDefinition's appliesToWorkloads",
+                bound.workload_type,
+                group_of(&workload_crd)
+            )
+        };
+        diags.push(diagnostic.with_help(help));
     }
 }
 

@@ -7,11 +7,13 @@ mod applies_to;
 mod conflicts;
 mod definitions;
 mod dependencies;
+mod names;
 mod parameters;
 mod resolve;
 
 pub(crate) use definitions::type_label;
 pub(crate) use dependencies::{Dependencies, find_output};
+pub(crate) use names::{dns1123_label, dns1123_subdomain, path_segment, shorten};
 
 use serde_json::Value;
 
@@ -113,6 +115,7 @@ pub(crate) struct BoundScope<'m> {
 pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m> {
     let definitions = definitions::Definitions::new(model);
     let schemas = parameters::Schemas::compile(model, diags);
+    names::check(model, diags);
     let scope = resolve::Scope {
         model,
         definitions: &definitions,

@@ -115,9 +115,16 @@ fn budgets_bound_input_before_it_is_read() {
     fs::create_dir_all(work.join("apps")).expect("apps");
     fs::write(work.join("apps/a.yaml"), app).expect("write");
     fs::write(work.join("apps/b.yaml"), app.replace("name: a", "name: b")).expect("write");
-    let total = run_case(&work, &strings(&["check", "apps", "--max-input-bytes", "100"]));
+    let total = run_case(
+        &work,
+        &strings(&["check", "apps", "--max-input-bytes", "100"]),
+    );
     assert_eq!(total.code, 1);
-    assert!(total.stderr.contains("--max-input-bytes"), "{}", total.stderr);
+    assert!(
+        total.stderr.contains("--max-input-bytes"),
+        "{}",
+        total.stderr
+    );
     let _ = fs::remove_dir_all(&work);
 }
 
@@ -139,7 +146,11 @@ fn special_files_are_never_opened() {
     for path in ["apps", "apps/pipe.yaml"] {
         let outcome = run_case(&work, &strings(&["check", path]));
         assert_eq!(outcome.code, 1, "{}", outcome.stderr);
-        assert!(outcome.stderr.contains("is a named pipe"), "{}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("is a named pipe"),
+            "{}",
+            outcome.stderr
+        );
     }
     let _ = fs::remove_dir_all(&work);
 }

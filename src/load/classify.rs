@@ -92,11 +92,7 @@ pub(crate) fn classify(
                         format!("oam does not read `{}` objects", document.api_version),
                     )
                     .with_label_text(format!("oam knows {}", known_versions()))
-                    .with_help(format!(
-                        "write this {} as {}",
-                        document.kind,
-                        known_versions()
-                    )),
+                    .with_help(version_help(&document.kind)),
                 );
                 continue;
             }
@@ -178,6 +174,61 @@ fn list_items(root: Node) -> Vec<Node> {
             ..
         }) if is_list => items.clone(),
         _ => vec![root],
+    }
+}
+
+/// The OAM versions that have `kind`, as `apiVersion` values to write.
+fn version_help(kind: &str) -> String {
+    const KINDS: &[(&str, &[&str])] = &[
+        (
+            "v1alpha1",
+            &[
+                "ComponentSchematic",
+                "ApplicationConfiguration",
+                "Trait",
+                "WorkloadType",
+                "ApplicationScope",
+                "HealthScope",
+            ],
+        ),
+        (
+            "v1alpha2",
+            &[
+                "Component",
+                "ApplicationConfiguration",
+                "WorkloadDefinition",
+                "TraitDefinition",
+                "ScopeDefinition",
+                "HealthScope",
+                "ContainerizedWorkload",
+                "ManualScalerTrait",
+            ],
+        ),
+        (
+            "v1beta1",
+            &[
+                "Application",
+                "ComponentDefinition",
+                "TraitDefinition",
+                "WorkloadDefinition",
+                "ScopeDefinition",
+                "PolicyDefinition",
+                "WorkflowStepDefinition",
+            ],
+        ),
+    ];
+    let versions: Vec<String> = KINDS
+        .iter()
+        .filter(|(_, kinds)| kinds.contains(&kind))
+        .map(|(version, _)| format!("`{OAM_GROUP}/{version}`"))
+        .collect();
+    if versions.is_empty() {
+        format!(
+            "no OAM version oam reads has the kind `{kind}`; OAM objects are {}",
+            known_versions()
+        )
+    } else {
+        format!("write `apiVersion:` {} for a {kind}", versions.join(" or "))
     }
 }
 

@@ -6,6 +6,7 @@
 mod classify;
 mod discover;
 mod source;
+mod syntax;
 mod yaml;
 
 pub(crate) use classify::{Document, OAM_GROUP, Origin};

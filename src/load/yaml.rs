@@ -112,42 +112,10 @@ pub(crate) fn parse(
             raw.into_iter().map(|doc| converter.convert(doc)).collect()
         }
         Err(error) => {
-            diags.push(syntax_diagnostic(file, text, &error));
+            diags.push(super::syntax::diagnostic(file, text, &error));
             Vec::new()
         }
     }
-}
-
-fn syntax_diagnostic(file: FileId, text: &str, error: &serde_saphyr::Error) -> Diagnostic {
-    let message = error.to_string();
-    let budget = message.contains("budget") || message.contains("limit");
-    let message = strip_position(message.trim());
-    let span = error.location().map_or(Span::new(file, 0, 0), |l| {
-        let start = offset_of(text, l.line(), l.column()) as u32;
-        let end = text[start as usize..]
-            .chars()
-            .next()
-            .map_or(start, |c| start + c.len_utf8() as u32);
-        Span::new(file, start, end)
-    });
-    if budget {
-        Diagnostic::new(Code::InputBudget, span, format!("input exceeds a budget: {message}"))
-            .with_help("oam limits nesting depth, documents per file and alias expansion against hostile input; raise the limits with --max-depth, --max-documents or --max-alias-events if the file is genuine")
-    } else {
-        Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
-            .with_help("fix the YAML syntax here; indent with spaces, never tabs")
-    }
-}
-
-/// serde-saphyr prefixes messages with `error: line N column M: `; the span shows that already.
-fn strip_position(message: &str) -> String {
-    let message = message.strip_prefix("error: ").unwrap_or(message);
-    if let Some(rest) = message.strip_prefix("line ") {
-        if let Some((_, after)) = rest.split_once(": ") {
-            return after.to_owned();
-        }
-    }
-    message.to_owned()
 }
 
 struct Converter<'a> {

@@ -296,6 +296,8 @@ impl AppComponent {
 /// An application: components bound to traits and scopes (an ApplicationConfiguration).
 #[derive(Clone, Debug)]
 pub(crate) struct App {
+    /// The kind the user wrote (`Application`, `ApplicationConfiguration`), for messages.
+    pub(crate) kind: &'static str,
     pub(crate) name: Text,
     pub(crate) namespace: Option<String>,
     pub(crate) labels: Vec<(String, String)>,
@@ -523,10 +525,7 @@ fn check_duplicates(model: &Model, diags: &mut Diagnostics) {
         .iter()
         .filter(|c| c.stored_revision.is_none())
         .map(|c| ("Component", &c.name));
-    let apps = model
-        .apps
-        .iter()
-        .map(|a| ("ApplicationConfiguration", &a.name));
+    let apps = model.apps.iter().map(|a| (a.kind, &a.name));
     // Keyed by (kind, name); only looked up, so no map order reaches the output.
     let mut seen: HashMap<(&str, &str), &Text> = HashMap::new();
     for (kind, name) in definitions.chain(components).chain(apps) {

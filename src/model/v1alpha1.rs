@@ -374,6 +374,7 @@ fn lower_app(
     }
     spec.finish(diags);
     model.apps.push(App {
+        kind: "ApplicationConfiguration",
         name: metadata.name,
         namespace: metadata.namespace,
         labels: metadata.labels,

@@ -157,6 +157,7 @@ fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
     let components = spec.list_of("components", diags, lower_app_component);
     spec.finish(diags);
     Some(App {
+        kind: "ApplicationConfiguration",
         name: metadata.name,
         namespace: metadata.namespace,
         labels: metadata.labels,

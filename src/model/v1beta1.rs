@@ -167,6 +167,7 @@ fn lower_application(
         }
     }
     Some(App {
+        kind: "Application",
         name: metadata.name,
         namespace,
         labels: metadata.labels,

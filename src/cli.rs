@@ -11,6 +11,7 @@ impl RenderFlags {
         RenderOptions {
             namespace: self.namespace.clone(),
             skip_raw: self.skip_raw,
+            selected_apps: false,
             sync_waves: self.sync_waves,
             template_limits: TemplateLimits::default(),
         }
@@ -78,8 +79,20 @@ pub(crate) struct DefsArgs {
     #[command(flatten)]
     pub(crate) sources: DefinitionArgs,
     /// Output format
-    #[arg(short = 'o', long = "output", value_enum, default_value_t = DefsFormat::Table)]
+    #[arg(long, value_enum, default_value_t = DefsFormat::Table)]
     pub(crate) format: DefsFormat,
+    /// The old spelling of --format (`-o` means an output directory elsewhere)
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        hide = true,
+        conflicts_with = "format"
+    )]
+    pub(crate) old_format: Option<DefsFormat>,
+    /// Full descriptions in the table, however wide
+    #[arg(long)]
+    pub(crate) wide: bool,
 }
 
 #[derive(Debug, Args)]
@@ -177,9 +190,12 @@ pub(crate) struct RenderArgs {
     /// Compare with a directory written by -o before: print a diff per file, exit 1 on drift
     #[arg(long, value_name = "DIR")]
     pub(crate) check: Option<String>,
-    /// Output format of the stream
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    /// Output format of the stream (not with -o: a directory for Git is always YAML files)
+    #[arg(long, value_enum, default_value_t = Format::Yaml, conflicts_with = "output")]
     pub(crate) format: Format,
+    /// Leave out the comment naming the source files at the top of each file of -o/--check
+    #[arg(long)]
+    pub(crate) no_header: bool,
 }
 
 /// How apps are rendered, the same for `render` and `diff`.
@@ -197,9 +213,6 @@ pub(crate) struct RenderFlags {
     /// Annotate objects with Argo CD sync waves: a component's depth in the dependency graph
     #[arg(long)]
     pub(crate) sync_waves: bool,
-    /// Leave out the comment naming the source files at the top of each file of -o/--check
-    #[arg(long)]
-    pub(crate) no_header: bool,
 }
 
 #[derive(Debug, Args)]

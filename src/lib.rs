@@ -56,6 +56,8 @@ pub struct Env<'a> {
     pub stderr: &'a mut dyn Write,
     /// Colour diagnostics (a terminal without `NO_COLOR`).
     pub colour: bool,
+    /// Columns of the terminal standard output is, when it is one: wide tables fit in it.
+    pub width: Option<usize>,
 }
 
 /// Runs the command line. Returns the exit code: 0 success, 1 invalid input, 2 bad usage.
@@ -78,6 +80,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
             return if usage { 2 } else { 0 };
         }
     };
+    if let Some(problem) = parallel::invalid_setting() {
+        let _ = writeln!(env.stderr, "error: {problem}");
+        return 2;
+    }
     match cli.command {
         Command::Render(args) => render_command(&args, env),
         Command::Check(args) => {
@@ -108,8 +114,16 @@ fn graph_command(args: &GraphArgs, env: &mut Env<'_>) -> u8 {
 
 fn defs_command(args: &DefsArgs, env: &mut Env<'_>) -> u8 {
     let mut session = Session::default();
+    if args.old_format.is_some() {
+        let _ = writeln!(
+            env.stderr,
+            "warning: `oam defs -o FORMAT` is now `oam defs --format FORMAT` (`-o` names an output directory elsewhere)"
+        );
+    }
+    let format = args.old_format.unwrap_or(args.format);
     if let Some(model) = session.definitions(&args.paths, &args.sources, env) {
-        let text = describe::defs(&model, &session.sources, args.format);
+        let width = (!args.wide).then_some(env.width).flatten();
+        let text = describe::defs(&model, &session.sources, format, width);
         let _ = env.stdout.write_all(text.as_bytes());
     }
     session.finish(env)
@@ -153,7 +167,7 @@ fn render_command(args: &RenderArgs, env: &mut Env<'_>) -> u8 {
     let Some(compiled) = session.compile(&args.input, env, &flags.apps, &flags.options()) else {
         return session.finish(env);
     };
-    let header = (!flags.no_header).then_some(&session.sources);
+    let header = (!args.no_header).then_some(&session.sources);
     match (&args.output, &args.check) {
         (Some(dir), _) => {
             let files = emit::layout(&compiled.objects, &compiled.app_order, header);
@@ -287,6 +301,7 @@ impl Session {
         }
         let options = RenderOptions {
             template_limits: args.sources.budgets.template_limits(),
+            selected_apps: !apps.is_empty(),
             ..options.clone()
         };
         let mut objects = render::render(&checked, &options, &mut self.sources, &mut self.diags);
@@ -320,6 +335,19 @@ impl Session {
             return None;
         }
         if !apps.is_empty() {
+            let names: Vec<&str> = model.apps.iter().map(|a| a.name.value.as_str()).collect();
+            for wanted in apps.iter().filter(|w| !names.contains(&w.as_str())) {
+                let hint = diag::did_you_mean(wanted, names.iter().copied())
+                    .map(|close| format!(" (did you mean `{close}`?)"))
+                    .unwrap_or_default();
+                self.diags.push(
+                    Diagnostic::unlocated(Code::UnknownApp, format!("no app named `{}`{hint}", diag::printable(wanted)))
+                        .with_help(format!("--app takes the name of an Application or ApplicationConfiguration among the inputs: {}", names.join(", "))),
+                );
+            }
+            if self.diags.has_errors() {
+                return None;
+            }
             model.apps.retain(|a| apps.contains(&a.name.value));
         }
         Some(model)

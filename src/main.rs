@@ -13,6 +13,10 @@ fn main() -> ExitCode {
         stdout: &mut io::stdout().lock(),
         stderr: &mut io::stderr().lock(),
         colour,
+        width: io::stdout()
+            .is_terminal()
+            .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+            .flatten(),
     };
     ExitCode::from(oam::run(std::env::args_os(), &mut env))
 }

@@ -22,6 +22,22 @@ pub(crate) fn threads() -> usize {
         .map_or(1, NonZeroUsize::get)
 }
 
+/// What is wrong with `OAM_THREADS`, if it is set to anything but a positive number: a setting
+/// that is not honoured is refused, never ignored.
+pub(crate) fn invalid_setting() -> Option<String> {
+    let value = std::env::var_os("OAM_THREADS")?;
+    let valid = value
+        .to_str()
+        .and_then(|v| v.parse::<NonZeroUsize>().ok())
+        .is_some();
+    (!valid).then(|| {
+        format!(
+            "OAM_THREADS must be a positive number of threads, not `{}`",
+            crate::diag::printable(&value.to_string_lossy())
+        )
+    })
+}
+
 /// `f` over `items` on up to `threads` threads, in contiguous chunks; results in item order.
 pub(crate) fn map<T: Sync, R: Send>(
     items: &[T],

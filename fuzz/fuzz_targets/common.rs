@@ -10,6 +10,7 @@ pub fn run(args: &[&str], input: &[u8]) -> (u8, Vec<u8>) {
         stdout: &mut stdout,
         stderr: &mut stderr,
         colour: false,
+        width: None,
     };
     let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
     (code, stdout)

@@ -125,6 +125,7 @@ fn render(work: &Path, input: &str, force: bool) -> (u8, String, String) {
         stdout: &mut stdout,
         stderr: &mut stderr,
         colour: false,
+        width: None,
     };
     let mut args = vec!["oam", "render", "-", "-o", "out"];
     if force {
@@ -144,6 +145,7 @@ fn stream_objects(work: &Path, input: &str) -> Option<usize> {
         stdout: &mut stdout,
         stderr: &mut stderr,
         colour: false,
+        width: None,
     };
     (oam::run(["oam", "render", "-"], &mut env) == 0)
         .then(|| String::from_utf8_lossy(&stdout).matches("---\n").count())

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{cell, source_of, table, values};
+use super::{cell, source_of, table_within, values};
 use crate::load::{Origin, Sources};
 use crate::model::{Definition, Model};
 
@@ -13,7 +13,14 @@ pub(crate) enum DefsFormat {
     Yaml,
 }
 
-pub(crate) fn defs(model: &Model, sources: &Sources, format: DefsFormat) -> String {
+/// The definitions as a table (its descriptions cut to `width` columns, when given), JSON or
+/// YAML.
+pub(crate) fn defs(
+    model: &Model,
+    sources: &Sources,
+    format: DefsFormat,
+    width: Option<usize>,
+) -> String {
     let mut definitions: Vec<&Definition> = model.definitions.iter().collect();
     definitions.sort_by(|a, b| (a.kind, &a.name.value).cmp(&(b.kind, &b.name.value)));
     match format {
@@ -47,7 +54,7 @@ pub(crate) fn defs(model: &Model, sources: &Sources, format: DefsFormat) -> Stri
                     d.description.clone().unwrap_or_default(),
                 ]);
             }
-            table(&rows)
+            table_within(&rows, width)
         }
         DefsFormat::Json | DefsFormat::Yaml => {
             let items: Vec<Value> = definitions.iter().map(|d| as_data(d, sources)).collect();

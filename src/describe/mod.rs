@@ -29,6 +29,12 @@ fn source_of(definition: &Definition, sources: &Sources) -> String {
 
 /// Lays out rows as columns two spaces apart; the last column is not padded.
 fn table(rows: &[Vec<String>]) -> String {
+    table_within(rows, None)
+}
+
+/// A table whose lines fit in `width` columns, when given: the last column (a description) is
+/// cut short with `…`; the others are never cut.
+fn table_within(rows: &[Vec<String>], width: Option<usize>) -> String {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
@@ -38,7 +44,15 @@ fn table(rows: &[Vec<String>]) -> String {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             if c + 1 == columns {
-                line.push_str(cell);
+                let used = line.chars().count();
+                match width {
+                    Some(width) if used + cell.chars().count() > width => {
+                        let room = width.saturating_sub(used + 1).max(10);
+                        line.extend(cell.chars().take(room));
+                        line.push('…');
+                    }
+                    _ => line.push_str(cell),
+                }
             } else {
                 line.push_str(cell);
                 line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 2));
@@ -56,5 +70,20 @@ fn cell(items: &[String]) -> String {
         "-".to_owned()
     } else {
         items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tables_fit_the_width_by_cutting_the_last_column() {
+        let rows = vec![
+            vec!["NAME".to_owned(), "DESCRIPTION".to_owned()],
+            vec!["web".to_owned(), "a long description ".repeat(10)],
+        ];
+        let text = super::table_within(&rows, Some(40));
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+        assert!(text.contains('…'));
+        assert_eq!(super::table_within(&rows, None), super::table(&rows));
     }
 }

@@ -35,6 +35,8 @@ pub(crate) enum Code {
     DuplicateKey,
     /// A ConfigMap or Secret `data`/`stringData` value is not a string.
     NonStringData,
+    /// `--app` names no app among the inputs.
+    UnknownApp,
     /// `componentName` names no Component.
     UnknownComponent,
     /// Two traits on one component conflict (`conflictsWith`, either side).
@@ -141,6 +143,7 @@ impl Code {
         Code::InvalidName,
         Code::DuplicateKey,
         Code::NonStringData,
+        Code::UnknownApp,
         Code::UnknownComponent,
         Code::TraitConflict,
         Code::TraitNotApplicable,
@@ -203,6 +206,7 @@ impl Code {
             Code::InvalidName => "oam::E013",
             Code::DuplicateKey => "oam::E014",
             Code::NonStringData => "oam::E015",
+            Code::UnknownApp => "oam::E016",
             Code::UnknownComponent => "oam::E020",
             Code::TraitConflict => "oam::E021",
             Code::TraitNotApplicable => "oam::E022",

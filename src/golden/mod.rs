@@ -46,6 +46,7 @@ fn run_case(dir: &Path, args: &[String]) -> Outcome {
         stdout: &mut stdout,
         stderr: &mut stderr,
         colour: false,
+        width: None,
     };
     let code = crate::run(
         std::iter::once("oam".to_owned()).chain(args.iter().cloned()),
@@ -353,7 +354,7 @@ fn builtin_reference_is_current() {
     let empty = std::env::temp_dir().join(format!("oam-builtins-{}", std::process::id()));
     fs::create_dir_all(&empty).expect("create an empty folder");
     let args = |list: &[&str]| -> Vec<String> { list.iter().map(|s| (*s).to_owned()).collect() };
-    let defs = run_case(&empty, &args(&["defs", "-o", "json"]));
+    let defs = run_case(&empty, &args(&["defs", "--format", "json"]));
     let listed: serde_json::Value = serde_json::from_str(&defs.stdout).expect("defs -o json");
     let mut page = String::from(
         "# Built-in definitions\n\nEvery definition oam knows without `-d`, as `oam explain NAME --format markdown` \

@@ -69,6 +69,9 @@ impl Object {
 pub(crate) struct RenderOptions {
     pub(crate) namespace: Option<String>,
     pub(crate) skip_raw: bool,
+    /// `--app` chose some apps: only what belongs to them renders (no pass-through objects, no
+    /// scope that holds none of their components).
+    pub(crate) selected_apps: bool,
     /// Annotate each component's objects with `argocd.argoproj.io/sync-wave: "<depth>"`.
     pub(crate) sync_waves: bool,
     pub(crate) template_limits: TemplateLimits,
@@ -131,11 +134,12 @@ pub(crate) fn render(
     objects.extend(render_scopes(
         checked,
         &scope_members,
+        options.selected_apps,
         &templates,
         sources,
         diags,
     ));
-    if !options.skip_raw {
+    if !options.skip_raw && !options.selected_apps {
         objects.extend(checked.model.raw.iter().map(|raw| Object {
             value: raw.object.clone(),
             app: None,
@@ -240,6 +244,7 @@ fn render_app<'m>(
 fn render_scopes(
     checked: &Checked<'_>,
     members: &[(&ScopeObject, String, Value)],
+    selected_apps: bool,
     templates: &Templates,
     sources: &mut Sources,
     diags: &mut Diagnostics,
@@ -251,6 +256,9 @@ fn render_scopes(
             .iter()
             .filter(|(s, _, _)| std::ptr::eq(*s, scope))
             .collect();
+        if selected_apps && mine.is_empty() {
+            continue;
+        }
         let mut apps: Vec<&str> = mine.iter().map(|(_, a, _)| a.as_str()).collect();
         apps.dedup();
         let app = match apps.as_slice() {

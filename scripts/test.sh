@@ -19,6 +19,12 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --quiet 2>&1 | tee target/test-output.txt
+if [ -d ../shared/corpus ]; then
+  echo "== cargo test -- --ignored (the tests that read ../shared/corpus)"
+  cargo test --quiet --lib -- --ignored 2>&1 | tee -a target/test-output.txt
+else
+  echo "== skipped the corpus tests: ../shared/corpus is absent (cargo test lists them as ignored)"
+fi
 # Every test binary prints its own `test result:` line; the closing line adds them up.
 count() { grep -E '^test result:' target/test-output.txt | sed -E "s/.* ([0-9]+) $1.*/\\1/" | awk '{n += $1} END {print n + 0}'; }
 passed=$(count passed)

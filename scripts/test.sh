@@ -29,6 +29,8 @@ fi
 count() { grep -E '^test result:' target/test-output.txt | sed -E "s/.* ([0-9]+) $1.*/\\1/" | awk '{n += $1} END {print n + 0}'; }
 passed=$(count passed)
 failed=$(count failed)
+echo "== cargo test --release (the suite passes in both profiles; benches and users build release)"
+cargo test --release --quiet 2>&1 | tail -n 3
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
 echo "== golden files are committed as the tests left them"

@@ -129,6 +129,9 @@ impl Templates {
             env.set_syntax(syntax);
         }
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        // Errors name the undefined expression (`parameter.replica`) in every build: minijinja
+        // keeps that only in debug mode, which it otherwise turns off in release builds.
+        env.set_debug(true);
         env.set_fuel(Some(limits.fuel));
         env.set_recursion_limit(RECURSION_LIMIT);
         // Filters that serialise a value do so into a bounded buffer: a value built of shared

@@ -100,9 +100,19 @@ fn find_component<'m>(
             Some((component, component.revision()))
         }
         ComponentRef::Revision(revision) => {
+            // A revision is `<component>-<hash>` (or a stored name): only a component whose name
+            // prefixes it is hashed, not every component for every reference.
+            let named = |c: &&Component| {
+                c.stored_revision.as_deref() == Some(revision.value.as_str())
+                    || revision
+                        .value
+                        .strip_prefix(c.name.value.as_str())
+                        .is_some_and(|rest| rest.starts_with('-'))
+            };
             if let Some(c) = model
                 .components
                 .iter()
+                .filter(named)
                 .find(|c| c.revision() == revision.value)
             {
                 return Some((c, revision.value.clone()));

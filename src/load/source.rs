@@ -13,11 +13,15 @@ pub(crate) struct SourceFile {
     pub(crate) text: String,
 }
 
-/// Every file a run read, built-in definitions included. Files are shared, so a parallel
-/// worker can take a cheap fork, add files of its own, and hand them back.
+/// Every file a run read, built-in definitions included. A parallel worker takes a fork: it
+/// shares every file there is (one `Arc`, whatever their number), adds files of its own, and
+/// hands back only those.
 #[derive(Debug, Default)]
 pub(crate) struct Sources {
-    files: Vec<Arc<SourceFile>>,
+    /// Files shared with forks; ids `0..shared.len()`.
+    shared: Arc<Vec<Arc<SourceFile>>>,
+    /// Files added since the last `freeze`; ids after the shared ones.
+    own: Vec<Arc<SourceFile>>,
 }
 
 impl Sources {
@@ -27,34 +31,48 @@ impl Sources {
 
     /// Adds a file another run shares (a built-in definition file).
     pub(crate) fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
-        self.files.push(file);
-        FileId((self.files.len() - 1) as u32)
+        self.own.push(file);
+        FileId((self.len() - 1) as u32)
     }
 
     pub(crate) fn get(&self, id: FileId) -> &SourceFile {
-        &self.files[id.0 as usize]
-    }
-
-    /// A copy sharing every file, for a worker that may add some.
-    pub(crate) fn fork(&self) -> Sources {
-        Sources {
-            files: self.files.clone(),
+        let index = id.0 as usize;
+        match index.checked_sub(self.shared.len()) {
+            Some(own) => &self.own[own],
+            None => &self.shared[index],
         }
     }
 
-    /// Takes the files `fork` added beyond the ones it shared, and returns where each went:
-    /// the ids the fork's diagnostics must be moved to (see `Diagnostics::move_files`).
-    pub(crate) fn adopt(&mut self, fork: Sources, shared: usize) -> Vec<(FileId, FileId)> {
-        let mut moved = Vec::new();
-        for (index, file) in fork.files.into_iter().enumerate().skip(shared) {
-            self.files.push(file);
-            moved.push((FileId(index as u32), FileId((self.files.len() - 1) as u32)));
+    /// Makes every file shareable by forks; ids do not change.
+    pub(crate) fn freeze(&mut self) {
+        if !self.own.is_empty() {
+            Arc::make_mut(&mut self.shared).append(&mut self.own);
+        }
+    }
+
+    /// A fork sharing every file of a frozen `Sources`, in O(1), for a worker that may add some.
+    pub(crate) fn fork(&self) -> Sources {
+        debug_assert!(self.own.is_empty(), "freeze before forking");
+        Sources {
+            shared: Arc::clone(&self.shared),
+            own: Vec::new(),
+        }
+    }
+
+    /// Takes the files `fork` added, and returns where each went: the ids the fork's
+    /// diagnostics must be moved to (see `Diagnostics::move_files`).
+    pub(crate) fn adopt(&mut self, fork: Sources) -> Vec<(FileId, FileId)> {
+        let first = fork.shared.len();
+        let mut moved = Vec::with_capacity(fork.own.len());
+        for (index, file) in fork.own.into_iter().enumerate() {
+            let to = self.add_shared(file);
+            moved.push((FileId((first + index) as u32), to));
         }
         moved
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.files.len()
+        self.shared.len() + self.own.len()
     }
 }
 

@@ -107,7 +107,7 @@ pub(crate) fn render(
     // Apps render independently, on every core; each worker has its own diagnostics and a
     // fork of the sources (a broken template output becomes a file of its own), merged back in
     // app order so that nothing depends on the thread count.
-    let shared = sources.len();
+    sources.freeze();
     let forked: &Sources = sources;
     let rendered = crate::parallel::map(&checked.apps, crate::parallel::threads(), |app| {
         let mut own_sources = forked.fork();
@@ -119,7 +119,7 @@ pub(crate) fn render(
     // (scope, app, workload reference), in app order.
     let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();
     for ((app_objects, members), own_sources, mut own_diags) in rendered {
-        own_diags.move_files(&sources.adopt(own_sources, shared));
+        own_diags.move_files(&sources.adopt(own_sources));
         diags.extend(own_diags);
         objects.extend(app_objects);
         scope_members.extend(members);

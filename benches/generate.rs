@@ -1,6 +1,7 @@
 //! Writes the benchmark's inputs, to look at or to time other tools on:
-//! `cargo run --release --example generate -- DIR DIALECT N` (DIALECT: v1beta1, v1alpha2,
-//! v1alpha1, or kustomize for the equivalent Kustomize tree).
+//! `cargo run --release --example generate -- DIR DIALECT N [APPS_PER_FILE]` (DIALECT: v1beta1,
+//! v1alpha2, v1alpha1, or kustomize for the equivalent Kustomize tree; one app a file unless
+//! APPS_PER_FILE says more).
 
 #[path = "workload.rs"]
 mod workload;
@@ -10,10 +11,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [dir, dialect, n] = args.as_slice() else {
-        eprintln!(
-            "usage: generate DIR DIALECT N   (DIALECT: v1beta1, v1alpha2, v1alpha1, kustomize)"
-        );
+    let (dir, dialect, n, per_file) = match args.as_slice() {
+        [dir, dialect, n] => (dir, dialect, n, "1"),
+        [dir, dialect, n, per_file] => (dir, dialect, n, per_file.as_str()),
+        _ => {
+            eprintln!(
+                "usage: generate DIR DIALECT N [APPS_PER_FILE]   (DIALECT: v1beta1, v1alpha2, v1alpha1, kustomize)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let Ok(per_file) = per_file.parse::<usize>() else {
+        eprintln!("APPS_PER_FILE must be a number, not `{per_file}`");
         return ExitCode::from(2);
     };
     let Ok(n) = n.parse::<usize>() else {
@@ -24,7 +33,7 @@ fn main() -> ExitCode {
     let written = if dialect == "kustomize" {
         workload::write_kustomize(&dir, n)
     } else if workload::DIALECTS.contains(&dialect.as_str()) {
-        workload::write_apps(&dir, dialect, n)
+        workload::write_apps(&dir, dialect, n, per_file)
     } else {
         eprintln!("unknown dialect `{dialect}`");
         return ExitCode::from(2);

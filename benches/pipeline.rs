@@ -89,7 +89,7 @@ fn main() {
     for dialect in workload::DIALECTS {
         for &n in &sizes {
             let dir = scratch.join(format!("{dialect}-{n}"));
-            workload::write_apps(&dir, dialect, n).expect("write the apps");
+            workload::write_apps(&dir, dialect, n, 10).expect("write the apps");
             let texts = inputs(&dir);
             let paths = vec![".".to_owned()];
             let runs: Vec<Stages> = (0..RUNS).map(|_| stages(&dir, &paths)).collect();
@@ -177,7 +177,7 @@ fn kustomize(scratch: &Path, binary: &Path) {
     let tree = scratch.join("kustomize");
     workload::write_kustomize(&tree, n).expect("write the kustomize tree");
     let apps = scratch.join("oam-1000");
-    workload::write_apps(&apps, "v1beta1", n).expect("write the apps");
+    workload::write_apps(&apps, "v1beta1", n, 10).expect("write the apps");
     let Some((kustomize, _)) = timed(
         &kubectl.to_string_lossy(),
         &["kustomize", &tree.to_string_lossy()],

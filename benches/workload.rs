@@ -11,20 +11,19 @@ use std::path::Path;
 /// The dialects the generator writes.
 pub(crate) const DIALECTS: &[&str] = &["v1beta1", "v1alpha2", "v1alpha1"];
 
-/// Apps per file: real monorepos keep one app (or a few) per file.
-const APPS_PER_FILE: usize = 10;
-
-/// Writes `n` apps of `dialect` under `dir` (created, replaced if present).
-pub(crate) fn write_apps(dir: &Path, dialect: &str, n: usize) -> io::Result<()> {
+/// Writes `n` apps of `dialect` under `dir` (created, replaced if present), `per_file` apps to a
+/// file: GitOps repositories keep one app a file (`1`); some keep many.
+pub(crate) fn write_apps(dir: &Path, dialect: &str, n: usize, per_file: usize) -> io::Result<()> {
     let _ = fs::remove_dir_all(dir);
     fs::create_dir_all(dir.join("apps"))?;
     fs::write(dir.join("definitions.yaml"), definitions(dialect))?;
-    for first in (0..n).step_by(APPS_PER_FILE) {
+    let per_file = per_file.max(1);
+    for first in (0..n).step_by(per_file) {
         let mut text = String::new();
-        for i in first..(first + APPS_PER_FILE).min(n) {
+        for i in first..(first + per_file).min(n) {
             text.push_str(&app(dialect, i));
         }
-        fs::write(dir.join(format!("apps/apps-{first:05}.yaml")), text)?;
+        fs::write(dir.join(format!("apps/apps-{first:06}.yaml")), text)?;
     }
     Ok(())
 }

@@ -1,11 +1,14 @@
-//! Running the CLI in-process on one input given as standard input.
+//! Running the CLI in-process, shared by the targets (each uses part of it).
+#![allow(dead_code)]
 
-/// `oam ARGS` with `input` as standard input: (exit code, standard output).
-pub fn run(args: &[&str], input: &[u8]) -> (u8, Vec<u8>) {
+use std::path::Path;
+
+/// `oam ARGS` in `cwd` with `input` as standard input: (exit code, stdout, stderr).
+pub fn run_in(cwd: &Path, args: &[&str], input: &[u8]) -> (u8, String, String) {
     let mut stdin = input;
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut env = oam::Env {
-        cwd: std::env::temp_dir(),
+        cwd: cwd.to_path_buf(),
         stdin: &mut stdin,
         stdout: &mut stdout,
         stderr: &mut stderr,
@@ -13,5 +16,17 @@ pub fn run(args: &[&str], input: &[u8]) -> (u8, Vec<u8>) {
         width: None,
     };
     let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (code, text(stdout), text(stderr))
+}
+
+/// `oam ARGS` with `input` as standard input, in the temporary directory: (exit code, stdout).
+pub fn run(args: &[&str], input: &[u8]) -> (u8, String) {
+    let (code, stdout, _) = run_in(&std::env::temp_dir(), args, input);
     (code, stdout)
+}
+
+/// The `i`-th entry of a pool, wrapping around.
+pub fn pick<'a>(list: &[&'a str], i: u8) -> &'a str {
+    list[usize::from(i) % list.len()]
 }

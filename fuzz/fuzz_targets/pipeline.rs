@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 mod common;
 
+use common::pick;
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     components: Vec<ComponentSpec>,
@@ -80,10 +82,6 @@ const RAW: &[&str] = &[
     "? [complex, key]\n: value\n",
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tabs\n\tdata: x\n",
 ];
-
-fn pick<'a>(list: &[&'a str], i: u8) -> &'a str {
-    list[usize::from(i) % list.len()]
-}
 
 fn value(spec: &ValueSpec) -> Value {
     match spec {

@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
+mod common;
+
+use common::pick;
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     first: Vec<ObjectSpec>,
@@ -58,10 +62,6 @@ const USER_PATHS: &[&str] = &[
     "kustomization.yaml",
     "web",
 ];
-
-fn pick<'a>(list: &[&'a str], i: u8) -> &'a str {
-    list[usize::from(i) % list.len()]
-}
 
 /// The input text: each object passed through, or inside an Application when it has an app.
 fn documents(objects: &[ObjectSpec]) -> String {
@@ -117,38 +117,17 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn render(work: &Path, input: &str, force: bool) -> (u8, String, String) {
-    let mut stdin = input.as_bytes();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut env = oam::Env {
-        cwd: work.to_path_buf(),
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-        width: None,
-    };
-    let mut args = vec!["oam", "render", "-", "-o", "out"];
+    let mut args = vec!["render", "-", "-o", "out"];
     if force {
         args.push("--force");
     }
-    let code = oam::run(args, &mut env);
-    (code, String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+    common::run_in(work, &args, input.as_bytes())
 }
 
-/// How many objects the stream of `input` holds (0 when it does not render).
+/// How many objects the stream of `input` holds (`None` when it does not render).
 fn stream_objects(work: &Path, input: &str) -> Option<usize> {
-    let mut stdin = input.as_bytes();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut env = oam::Env {
-        cwd: work.to_path_buf(),
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-        width: None,
-    };
-    (oam::run(["oam", "render", "-"], &mut env) == 0)
-        .then(|| String::from_utf8_lossy(&stdout).matches("---\n").count())
+    let (code, stdout, _) = common::run_in(work, &["render", "-"], input.as_bytes());
+    (code == 0).then(|| stdout.matches("---\n").count())
 }
 
 fn work_dir() -> PathBuf {

@@ -5,6 +5,15 @@ use std::fs;
 use super::{run_case, scratch, strings};
 use crate::diag::is_unsafe_char;
 
+/// No control character but the line ends reaches the report raw.
+fn assert_printable(report: &str) {
+    let raw: Vec<char> = report
+        .chars()
+        .filter(|&c| c != '\n' && is_unsafe_char(c))
+        .collect();
+    assert!(raw.is_empty(), "raw control characters: {raw:?}");
+}
+
 /// A file name that carries a newline and a YAML document (the attack: a ClusterRoleBinding
 /// injected through the `# Rendered by oam from:` header) is refused with E009 before anything
 /// is read or written, and no diagnostic echoes a raw control character (ESC, OSC, bidi).
@@ -45,12 +54,7 @@ fn hostile_file_names_are_refused() {
             "{}",
             outcome.stderr
         );
-        let raw: Vec<char> = outcome
-            .stderr
-            .chars()
-            .filter(|&c| c != '\n' && is_unsafe_char(c))
-            .collect();
-        assert!(raw.is_empty(), "raw control characters: {raw:?}");
+        assert_printable(&outcome.stderr);
         assert!(
             outcome.stderr.contains("esc-\\u{1b}]8;;"),
             "{}",
@@ -76,12 +80,7 @@ fn control_characters_in_input_are_escaped_in_diagnostics() {
     .expect("write the app");
     let outcome = run_case(&work, &strings(&["render", "."]));
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
-    let raw: Vec<char> = outcome
-        .stderr
-        .chars()
-        .filter(|&c| c != '\n' && is_unsafe_char(c))
-        .collect();
-    assert!(raw.is_empty(), "raw control characters: {raw:?}");
+    assert_printable(&outcome.stderr);
     assert!(outcome.stderr.contains("\\u{1b}"), "{}", outcome.stderr);
     let _ = fs::remove_dir_all(&work);
 }

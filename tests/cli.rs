@@ -52,3 +52,14 @@ fn format_with_an_output_directory_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
+
+/// `diff` renders no headers, so it offers no `--no-header`: an option that does nothing is
+/// refused.
+#[test]
+fn diff_offers_no_header_option() {
+    let out = Command::new(OAM)
+        .args(["diff", &quickstart(), &quickstart(), "--no-header"])
+        .output()
+        .expect("run oam");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -2,7 +2,8 @@
 //! a valid base file (sets it to a wrong type, deletes it, renames its key, adds a clashing
 //! item), and the result is rendered on its own. A mutation must end in exit 1 with coded
 //! diagnostics that each point at a span, or be marked `valid` and render (exit 0); no panic.
-//! `golden/mutations.txt` keeps each case's exit code and its diagnostics' codes and positions.
+//! `golden/mutations.txt` keeps each case's exit code and its diagnostics' codes and positions,
+//! `golden/mutations/<case>.yaml` the rendering of each valid one.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -97,6 +98,7 @@ fn mutated_inputs_fail_clearly() {
     let cases = fs::read_to_string(dir.join("cases.txt")).expect("cases.txt");
     let work = scratch("mutations");
     let mut golden = String::new();
+    let mut report = Report::default();
     let mut problems = Vec::new();
     let mut count = 0;
     for line in cases
@@ -134,7 +136,11 @@ fn mutated_inputs_fail_clearly() {
         count += 1;
         let errors_unlocated = found.iter().any(|f| f.starts_with('E') && !f.contains(' '));
         match (valid, outcome.code) {
-            (true, 0) => {}
+            // A valid mutation keeps its rendering as golden, for review.
+            (true, 0) => report.compare(
+                &root().join(format!("golden/mutations/{name}.yaml")),
+                &outcome.stdout,
+            ),
             (false, 1) if !found.is_empty() && !errors_unlocated => {}
             _ => problems.push(format!(
                 "{name}: exit {} ({}):\n{}",
@@ -151,7 +157,6 @@ fn mutated_inputs_fail_clearly() {
     let _ = fs::remove_dir_all(&work);
     assert!(count >= 80, "{count} cases");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    let mut report = Report::default();
     report.compare(&root().join("golden/mutations.txt"), &golden);
     report.finish("mutations");
 }

@@ -7,6 +7,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::diag::is_unsafe_char;
+
 const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 
 /// One document, without a `---` separator.
@@ -46,7 +48,7 @@ fn write_map(out: &mut String, value: &Value, indent: usize, top: bool) {
         if is_plain(key) {
             out.push_str(key);
         } else {
-            out.push_str(&Value::String(key.clone()).to_string());
+            write_quoted(out, key);
         }
         out.push(':');
         write_child(out, child, indent);
@@ -107,8 +109,21 @@ fn write_string(out: &mut String, s: &str, indent: usize) {
     } else if let Some(block) = literal_block(s, indent) {
         out.push_str(&block);
     } else {
-        // A JSON string is a valid YAML double-quoted scalar.
-        out.push_str(&Value::String(s.to_owned()).to_string());
+        write_quoted(out, s);
+    }
+}
+
+/// `s` double-quoted: a JSON string is a valid YAML double-quoted scalar. JSON escapes only C0
+/// controls; the rest a reader or terminal may act on (DEL, C1, the line separators YAML 1.1
+/// breaks lines at, bidi controls) is escaped too.
+fn write_quoted(out: &mut String, s: &str) {
+    let quoted = Value::String(s.to_owned()).to_string();
+    for c in quoted.chars() {
+        if is_unsafe_char(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
     }
 }
 
@@ -122,9 +137,9 @@ fn literal_block(s: &str, indent: usize) -> Option<String> {
     };
     let clean = text.contains('\n')
         && !text.starts_with([' ', '\t'])
-        && text
-            .lines()
-            .all(|l| !l.ends_with([' ', '\t']) && l.chars().all(|c| c == '\t' || !c.is_control()))
+        && text.lines().all(|l| {
+            !l.ends_with([' ', '\t']) && l.chars().all(|c| c == '\t' || !is_unsafe_char(c))
+        })
         && !text.contains('\r');
     if !clean {
         return None;
@@ -166,6 +181,19 @@ fn is_plain(s: &str) -> bool {
 mod tests {
     use super::{is_plain, to_yaml};
     use serde_json::json;
+
+    #[test]
+    fn unsafe_characters_are_escaped() {
+        let text =
+            to_yaml(&json!({"k": "a\u{1b}[2J\u{2028}b\u{202e}\u{85}", "l": "x\ny\u{2028}\n"}));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::diag::is_unsafe_char(c)),
+            "{text}"
+        );
+        assert!(text.contains("\\u2028"), "{text}");
+    }
 
     #[test]
     fn ambiguous_strings_are_quoted() {

@@ -376,12 +376,15 @@ fn stage(
             link_or_copy(&target.join(&entry.path), &destination)?;
         }
     }
+    // Each folder is made once (files come sorted, so a folder's files are together).
+    let mut made: Option<&str> = None;
     for (index, (path, content)) in files.iter().enumerate() {
-        let full = staging.join(path);
-        if let Some(dir) = full.parent() {
-            fs::create_dir_all(dir)?;
+        let folder = path.rsplit_once('/').map(|(dir, _)| dir);
+        if folder.is_some() && folder != made {
+            fs::create_dir_all(staging.join(folder.unwrap_or_default()))?;
+            made = folder;
         }
-        write_file(&full, content, index)?;
+        write_file(&staging.join(path), content, index)?;
     }
     let listing = files.keys().fold(String::new(), |mut text, k| {
         text.push_str(k);

@@ -51,6 +51,12 @@ pub(crate) fn layout(
         });
         listed[slot].1.push(index);
     }
+    // Each object's text, written on every core.
+    let mut texts: Vec<Option<String>> =
+        crate::parallel::map(objects, crate::parallel::threads(), |object| {
+            let header = sources.map_or_else(String::new, |s| header(object, s));
+            Some(header + &crate::yaml_writer::to_yaml(&object.value))
+        });
     let mut files = BTreeMap::new();
     let mut root_resources: Vec<String> = app_order
         .iter()
@@ -71,11 +77,8 @@ pub(crate) fn layout(
             format!("{folder}/")
         };
         for (&index, name) in members.iter().zip(&names) {
-            let header = sources.map_or_else(String::new, |s| header(&objects[index], s));
-            files.insert(
-                format!("{prefix}{name}"),
-                header + &crate::yaml_writer::to_yaml(&objects[index].value),
-            );
+            let text = texts[index].take().unwrap_or_default();
+            files.insert(format!("{prefix}{name}"), text);
         }
         if folder.is_empty() {
             root_resources.extend(names);

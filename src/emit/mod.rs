@@ -28,11 +28,22 @@ pub enum Format {
 /// The whole output as one stream: `---`-separated YAML documents, or a `v1` `List` in JSON.
 pub(crate) fn stream(objects: &[Object], format: Format) -> String {
     match format {
-        Format::Yaml => objects.iter().fold(String::new(), |mut text, o| {
-            text.push_str("---\n");
-            text.push_str(&crate::yaml_writer::to_yaml(&o.value));
-            text
-        }),
+        Format::Yaml => {
+            // Written on every core, a slice of objects each, joined in order.
+            let chunk = objects
+                .len()
+                .div_ceil(crate::parallel::threads() * 4)
+                .max(1);
+            let slices: Vec<&[Object]> = objects.chunks(chunk).collect();
+            let parts = crate::parallel::map(&slices, crate::parallel::threads(), |slice| {
+                slice.iter().fold(String::new(), |mut text, o| {
+                    text.push_str("---\n");
+                    text.push_str(&crate::yaml_writer::to_yaml(&o.value));
+                    text
+                })
+            });
+            parts.concat()
+        }
         Format::Json => {
             let items: Vec<&Value> = objects.iter().map(|o| &o.value).collect();
             let list = json!({"apiVersion": "v1", "kind": "List", "items": items});

@@ -9,7 +9,7 @@
 //! so they are stable across runs.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
@@ -107,11 +107,10 @@ fn header(object: &Object, sources: &Sources) -> String {
 /// A folder name per app that has objects: the app's name when plain, else hashed.
 fn folder_names(objects: &[Object], app_order: &[String]) -> HashMap<String, String> {
     let mut apps: Vec<&str> = app_order.iter().map(String::as_str).collect();
-    for object in objects {
-        if let Some(app) = object.app.as_deref() {
-            if !apps.contains(&app) {
-                apps.push(app);
-            }
+    let mut known: HashSet<&str> = apps.iter().copied().collect();
+    for app in objects.iter().filter_map(|o| o.app.as_deref()) {
+        if known.insert(app) {
+            apps.push(app);
         }
     }
     let wanted: Vec<(String, String)> = apps
@@ -156,7 +155,8 @@ fn unique_names(wanted: &[(String, String)], suffix: &str, reserved: &[&str]) ->
             .entry(format!("{plain}{suffix}").to_lowercase())
             .or_default() += 1;
     }
-    let taken = |name: &str| reserved.iter().any(|r| r.eq_ignore_ascii_case(name));
+    let reserved: HashSet<String> = reserved.iter().map(|r| r.to_lowercase()).collect();
+    let taken = |name: &str| reserved.contains(&name.to_lowercase());
     let mut digits = HASH_DIGITS;
     loop {
         let names: Vec<String> = wanted
@@ -171,7 +171,7 @@ fn unique_names(wanted: &[(String, String)], suffix: &str, reserved: &[&str]) ->
                 }
             })
             .collect();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let unique = names
             .iter()
             .all(|n| seen.insert(n.to_lowercase()) && !taken(n));

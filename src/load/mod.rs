@@ -91,8 +91,7 @@ fn builtins() -> &'static [Builtin] {
 fn parse_builtin(index: usize, file: FileId) -> Builtin {
     let (name, text) = BUILTINS[index];
     let mut diags = Diagnostics::default();
-    let nodes = yaml::parse(file, text, &Budgets::default(), &mut diags);
-    let documents = classify::classify(nodes, text, Origin::Builtin, &mut diags);
+    let documents = parse_file(file, text, Origin::Builtin, &Budgets::default(), &mut diags);
     debug_assert!(diags.into_sorted().is_empty(), "the built-ins are clean");
     Builtin {
         file: Arc::new(SourceFile {
@@ -101,6 +100,18 @@ fn parse_builtin(index: usize, file: FileId) -> Builtin {
         }),
         documents,
     }
+}
+
+/// The documents of one file: parsed within `budgets`, then classified.
+fn parse_file(
+    file: FileId,
+    text: &str,
+    origin: Origin,
+    budgets: &Budgets,
+    diags: &mut Diagnostics,
+) -> Vec<Document> {
+    let nodes = yaml::parse(file, text, budgets, diags);
+    classify::classify(nodes, text, origin, diags)
 }
 
 /// At most `limit` bytes of `reader`; `None` if there are more.
@@ -158,8 +169,7 @@ pub(crate) fn load(
     let parsed = parallel::map(&files, parallel::threads(), |&(file, origin)| {
         let mut found = Diagnostics::default();
         let text = &shared.get(file).text;
-        let nodes = yaml::parse(file, text, &inputs.budgets, &mut found);
-        let documents = classify::classify(nodes, text, origin, &mut found);
+        let documents = parse_file(file, text, origin, &inputs.budgets, &mut found);
         (documents, found)
     });
     for (parsed, found) in parsed {

@@ -242,10 +242,19 @@ impl Converter<'_> {
 
     /// W007 for a plain value that YAML 1.1 and YAML 1.2 read differently.
     fn check_versions(&mut self, span: Span, read: &NodeValue) {
-        if self.keys > 0 {
+        let source = &self.text[span.start as usize..span.end as usize];
+        // Every scalar passes here: only booleans, numbers and digit-led strings (`1:30`) can
+        // be read differently, so most strings leave at once.
+        let may_differ = match read {
+            NodeValue::Bool(_) | NodeValue::Number(_) => true,
+            NodeValue::String(_) => {
+                source.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+            }
+            _ => false,
+        };
+        if self.keys > 0 || !may_differ {
             return;
         }
-        let source = &self.text[span.start as usize..span.end as usize];
         let Some((in_1_1, in_1_2)) = versions_disagree(source) else {
             return;
         };

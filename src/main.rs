@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             .is_terminal()
             .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
             .flatten(),
+        threads: std::env::var_os("OAM_THREADS"),
     };
     ExitCode::from(oam::run(std::env::args_os(), &mut env))
 }

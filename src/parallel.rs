@@ -3,39 +3,37 @@
 
 use std::num::NonZeroUsize;
 
-#[cfg(test)]
+use std::cell::Cell;
+
 thread_local! {
-    /// Tests pin the thread count per test thread (the environment is shared by all tests).
-    pub(crate) static THREADS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    /// The thread count the caller chose, for the call it is making (see `with_threads`): a
+    /// setting of the call, not of the process, so two callers never see each other's.
+    static THREADS: Cell<Option<NonZeroUsize>> = const { Cell::new(None) };
 }
 
-/// Worker threads: `OAM_THREADS` if set, else the available cores.
+/// Worker threads: what the current call chose, else the available cores.
 pub(crate) fn threads() -> usize {
-    #[cfg(test)]
-    if let Some(pinned) = THREADS.with(std::cell::Cell::get) {
-        return pinned;
-    }
-    std::env::var("OAM_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<NonZeroUsize>().ok())
+    THREADS
+        .get()
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get)
 }
 
-/// What is wrong with `OAM_THREADS`, if it is set to anything but a positive number: a setting
-/// that is not honoured is refused, never ignored.
-pub(crate) fn invalid_setting() -> Option<String> {
-    let value = std::env::var_os("OAM_THREADS")?;
-    let valid = value
-        .to_str()
-        .and_then(|v| v.parse::<NonZeroUsize>().ok())
-        .is_some();
-    (!valid).then(|| {
-        format!(
-            "OAM_THREADS must be a positive number of threads, not `{}`",
-            crate::diag::printable(&value.to_string_lossy())
-        )
-    })
+/// Runs `f` with `threads` worker threads (when given; otherwise what is set already stands).
+pub(crate) fn with_threads<R>(threads: Option<NonZeroUsize>, f: impl FnOnce() -> R) -> R {
+    let Some(threads) = threads else {
+        return f();
+    };
+    let before = THREADS.replace(Some(threads));
+    let out = f();
+    THREADS.set(before);
+    out
+}
+
+/// Pins the thread count of the calling thread (tests compare renderings on 1 and 2 threads).
+#[cfg(test)]
+pub(crate) fn pin(threads: Option<usize>) {
+    THREADS.set(threads.and_then(NonZeroUsize::new));
 }
 
 /// `f` over `items` on up to `threads` threads, in contiguous chunks; results in item order.

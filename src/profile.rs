@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::load::{self, Budgets, Inputs, Sources};
+use crate::load::{self, Inputs, Sources};
 use crate::{check, diag, emit, model, render};
 
 /// How long each stage took, and what came out.
@@ -32,9 +32,8 @@ impl Stages {
 pub fn stages(cwd: &Path, paths: &[String]) -> Stages {
     let inputs = Inputs {
         paths: paths.to_vec(),
-        definition_dirs: Vec::new(),
         builtins: true,
-        budgets: Budgets::default(),
+        ..Inputs::default()
     };
     let mut sources = Sources::default();
     let mut diags = diag::Diagnostics::default();

@@ -6,10 +6,15 @@ use super::{cell, source_of, table_within, values};
 use crate::load::{Origin, Sources};
 use crate::model::{Definition, Model};
 
+/// How `oam defs` lists the definitions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum DefsFormat {
+#[non_exhaustive]
+pub enum DefinitionsFormat {
+    /// Aligned columns, for people.
     Table,
+    /// A JSON array of objects, one per definition.
     Json,
+    /// The same data as YAML.
     Yaml,
 }
 
@@ -18,13 +23,12 @@ pub(crate) enum DefsFormat {
 pub(crate) fn defs(
     model: &Model,
     sources: &Sources,
-    format: DefsFormat,
+    format: DefinitionsFormat,
     width: Option<usize>,
 ) -> String {
-    let mut definitions: Vec<&Definition> = model.definitions.iter().collect();
-    definitions.sort_by(|a, b| (a.kind, &a.name.value).cmp(&(b.kind, &b.name.value)));
+    let definitions = super::sorted(model);
     match format {
-        DefsFormat::Table => {
+        DefinitionsFormat::Table => {
             let mut rows = vec![
                 [
                     "NAME",
@@ -56,10 +60,10 @@ pub(crate) fn defs(
             }
             table_within(&rows, width)
         }
-        DefsFormat::Json | DefsFormat::Yaml => {
+        DefinitionsFormat::Json | DefinitionsFormat::Yaml => {
             let items: Vec<Value> = definitions.iter().map(|d| as_data(d, sources)).collect();
             let list = Value::Array(items);
-            if format == DefsFormat::Json {
+            if format == DefinitionsFormat::Json {
                 let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
                 text.push('\n');
                 text

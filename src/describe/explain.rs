@@ -9,9 +9,13 @@ use super::{cell, source_of, table, values};
 use crate::load::Sources;
 use crate::model::{Definition, DefinitionKind, Model};
 
+/// How `oam explain` shows a definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ExplainFormat {
+#[non_exhaustive]
+pub enum ExplainFormat {
+    /// A parameter table and an example, for a terminal.
     Text,
+    /// The same as Markdown, for documentation sites.
     Markdown,
 }
 
@@ -31,8 +35,7 @@ pub(crate) fn list_names(model: &Model) -> String {
         "KIND".to_owned(),
         "DESCRIPTION".to_owned(),
     ]];
-    let mut definitions: Vec<&Definition> = model.definitions.iter().collect();
-    definitions.sort_by(|a, b| (a.kind, &a.name.value).cmp(&(b.kind, &b.name.value)));
+    let definitions = super::sorted(model);
     for d in definitions {
         rows.push(vec![
             d.name.value.clone(),

@@ -6,9 +6,13 @@ use std::fmt::Write;
 
 use crate::check::{Checked, CheckedApp};
 
+/// How `oam graph` draws the dependency graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum GraphFormat {
+#[non_exhaustive]
+pub enum GraphFormat {
+    /// Graphviz DOT.
     Dot,
+    /// A Mermaid flowchart, for Markdown.
     Mermaid,
 }
 

@@ -7,19 +7,29 @@ mod defs;
 mod explain;
 mod graph;
 
-pub(crate) use defs::{DefsFormat, defs};
-pub(crate) use explain::{ExplainFormat, explain, list_names};
-pub(crate) use graph::{GraphFormat, graph};
+pub use defs::DefinitionsFormat;
+pub(crate) use defs::defs;
+pub use explain::ExplainFormat;
+pub(crate) use explain::{explain, list_names};
+pub use graph::GraphFormat;
+pub(crate) use graph::graph;
 
 use crate::load::{Origin, Sources};
-use crate::model::{Definition, Text};
+use crate::model::{Definition, Model, Text};
 
 fn values(list: &[Text]) -> Vec<String> {
     list.iter().map(|t| t.value.clone()).collect()
 }
 
+/// Every definition, by kind and name: the order every view lists them in.
+pub(crate) fn sorted(model: &Model) -> Vec<&Definition> {
+    let mut definitions: Vec<&Definition> = model.definitions.iter().collect();
+    definitions.sort_by(|a, b| (a.kind, &a.name.value).cmp(&(b.kind, &b.name.value)));
+    definitions
+}
+
 /// Where a definition comes from, as shown to users: `built-in` or its file.
-fn source_of(definition: &Definition, sources: &Sources) -> String {
+pub(crate) fn source_of(definition: &Definition, sources: &Sources) -> String {
     if definition.origin == Origin::Builtin {
         "built-in".to_owned()
     } else {

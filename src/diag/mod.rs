@@ -3,10 +3,10 @@
 //! `report`). Stages push into a `Diagnostics` and never print; `run` prints them all at the end.
 
 mod code;
+pub(crate) mod export;
 mod report;
 
 pub(crate) use code::Code;
-pub(crate) use report::{ReportStyle, render_all};
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -31,9 +31,13 @@ impl Span {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Severity {
+/// Whether a diagnostic fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The run fails: nothing is rendered or written.
     Error,
+    /// Worth fixing; the run goes on (`--strict` makes it an error).
     Warning,
 }
 
@@ -132,7 +136,7 @@ impl Diagnostic {
 }
 
 /// Everything a run found, errors and warnings.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Diagnostics {
     items: Vec<Diagnostic>,
 }
@@ -145,6 +149,19 @@ impl Diagnostics {
     /// Takes over what another run of a stage found (a parallel worker's).
     pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
+    }
+
+    /// Points every span at a file `by` ids later (its sources were appended to others).
+    pub(crate) fn shift_files(&mut self, by: u32) {
+        for diagnostic in &mut self.items {
+            let labels = diagnostic
+                .primary
+                .iter_mut()
+                .chain(diagnostic.secondary.iter_mut());
+            for label in labels {
+                label.span.file.0 += by;
+            }
+        }
     }
 
     /// Points spans in files that moved (a worker's own files, adopted) at their new ids.
@@ -209,9 +226,14 @@ pub(crate) fn is_unsafe_char(c: char) -> bool {
     matches!(c, '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `text` with every unsafe character written as a Rust escape (`\u{1b}`), so input can be
-/// shown or written into a comment without ending the line or steering a terminal.
-pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+/// `text` with every character that could end a line or steer a terminal (controls, line and
+/// paragraph separators, bidirectional overrides) written as a Rust escape (`\u{1b}`), so text
+/// from untrusted input can be shown, logged or written into a comment safely.
+///
+/// ```
+/// assert_eq!(oam::printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+/// ```
+pub fn printable(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe_char) {
         return Cow::Borrowed(text);
     }

@@ -18,10 +18,14 @@ use serde_json::{Value, json};
 
 use crate::render::Object;
 
+/// How the objects are written as one stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[non_exhaustive]
 pub enum Format {
+    /// YAML documents, separated by ---
     #[default]
     Yaml,
+    /// A JSON v1 List holding every object
     Json,
 }
 

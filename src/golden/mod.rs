@@ -48,6 +48,7 @@ fn run_case(dir: &Path, args: &[String]) -> Outcome {
         stderr: &mut stderr,
         colour: false,
         width: None,
+        threads: None,
     };
     let code = crate::run(
         std::iter::once("oam".to_owned()).chain(args.iter().cloned()),
@@ -417,9 +418,9 @@ fn output_is_the_same_with_one_thread_or_two() {
         for (_, dir) in cases(&root().join(suite)) {
             let args = case_args(&dir, None);
             let with = |threads: usize| {
-                crate::parallel::THREADS.with(|t| t.set(Some(threads)));
+                crate::parallel::pin(Some(threads));
                 let outcome = run_case(&dir, &args);
-                crate::parallel::THREADS.with(|t| t.set(None));
+                crate::parallel::pin(None);
                 (outcome.code, outcome.stdout, outcome.stderr)
             };
             assert_eq!(with(1), with(2), "{}", dir.display());

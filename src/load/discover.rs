@@ -12,11 +12,28 @@ use crate::emit::MARKER;
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
-/// One input to read: a path (shown relative to the working directory) or standard input.
+/// One input to read: a path (shown relative to the working directory), standard input, or a
+/// text the library was given in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Input {
     File { path: PathBuf, shown: String },
     Stdin,
+    Memory { name: String, text: String },
+}
+
+/// The in-memory sources as inputs; a name that could forge lines is refused like a file name.
+pub(crate) fn memory(sources: &[(String, String)], refused: &mut Vec<Diagnostic>) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for (name, text) in sources {
+        match unsafe_name(Path::new(name)) {
+            Some(diagnostic) => refused.push(diagnostic),
+            None => inputs.push(Input::Memory {
+                name: name.clone(),
+                text: text.clone(),
+            }),
+        }
+    }
+    inputs
 }
 
 /// Expands the paths the user gave into files, in a stable order, and refuses what must not be

@@ -18,7 +18,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, printable};
 use crate::parallel;
 
 /// Limits that keep hostile input from exhausting memory or time. Real apps never reach them.
@@ -45,11 +45,14 @@ impl Default for Budgets {
     }
 }
 
-/// What to read: input paths, definition directories, and whether the built-ins come along.
+/// What to read: input paths, definition directories, texts in memory (name, text), and whether
+/// the built-ins come along.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Inputs {
     pub(crate) paths: Vec<String>,
     pub(crate) definition_dirs: Vec<String>,
+    pub(crate) memory: Vec<(String, String)>,
+    pub(crate) memory_definitions: Vec<(String, String)>,
     pub(crate) builtins: bool,
     pub(crate) budgets: Budgets,
 }
@@ -97,6 +100,7 @@ fn parse_builtin(index: usize, file: FileId) -> Builtin {
         file: Arc::new(SourceFile {
             name: name.to_owned(),
             text: text.to_owned(),
+            in_tree: false,
         }),
         documents,
     }
@@ -146,23 +150,29 @@ pub(crate) fn load(
     let mut files: Vec<(FileId, Origin)> = Vec::new();
     let mut total = 0;
     let groups = [
-        (&inputs.definition_dirs, Origin::DefinitionDir),
-        (&inputs.paths, Origin::Input),
+        (
+            &inputs.definition_dirs,
+            &inputs.memory_definitions,
+            Origin::DefinitionDir,
+        ),
+        (&inputs.paths, &inputs.memory, Origin::Input),
     ];
-    for (paths, origin) in groups {
-        let (found, refused) = discover::discover(base, paths);
+    for (paths, memory, origin) in groups {
+        let (mut found, mut refused) = discover::discover(base, paths);
+        found.extend(discover::memory(memory, &mut refused));
         for diagnostic in refused {
             diags.push(diagnostic);
         }
         for input in found {
-            let Some((name, text)) = read(&input, stdin, &inputs.budgets, &mut total, diags) else {
+            let in_tree = !matches!(input, Input::Stdin);
+            let Some((name, text)) = read(input, stdin, &inputs.budgets, &mut total, diags) else {
                 continue;
             };
             let text = text
                 .strip_prefix('\u{feff}')
                 .map(str::to_owned)
                 .unwrap_or(text);
-            files.push((sources.add(name, text), origin));
+            files.push((sources.add(name, text, in_tree), origin));
         }
     }
     let shared: &Sources = sources;
@@ -182,7 +192,7 @@ pub(crate) fn load(
 /// Reads one input within the budgets: a file's size is checked before it is read, and no more
 /// than the budget and one byte is ever read (a pipe has no size to check).
 fn read(
-    input: &Input,
+    input: Input,
     stdin: &mut dyn Read,
     budgets: &Budgets,
     total: &mut usize,
@@ -193,8 +203,12 @@ fn read(
         .min(budgets.max_input_bytes.saturating_sub(*total));
     let (name, bytes) = match input {
         Input::Stdin => ("<stdin>".to_owned(), read_bounded(stdin, limit)),
+        Input::Memory { name, text } => (
+            printable(&name).into_owned(),
+            Ok((text.len() <= limit).then(|| text.into_bytes())),
+        ),
         Input::File { path, shown } => (
-            shown.clone(),
+            shown,
             std::fs::File::open(path).and_then(|mut file| {
                 let size = file.metadata()?.len();
                 if size > limit as u64 {

@@ -11,6 +11,10 @@ pub(crate) struct FileId(pub(crate) u32);
 pub(crate) struct SourceFile {
     pub(crate) name: String,
     pub(crate) text: String,
+    /// The name is a path in the user's tree (a file read, or an in-memory source named so):
+    /// machine-readable reports point at it. Standard input, built-ins and template outputs
+    /// are not.
+    pub(crate) in_tree: bool,
 }
 
 /// Every file a run read, built-in definitions included. A parallel worker takes a fork: it
@@ -25,8 +29,12 @@ pub(crate) struct Sources {
 }
 
 impl Sources {
-    pub(crate) fn add(&mut self, name: String, text: String) -> FileId {
-        self.add_shared(Arc::new(SourceFile { name, text }))
+    pub(crate) fn add(&mut self, name: String, text: String, in_tree: bool) -> FileId {
+        self.add_shared(Arc::new(SourceFile {
+            name,
+            text,
+            in_tree,
+        }))
     }
 
     /// Adds a file another run shares (a built-in definition file).
@@ -69,6 +77,16 @@ impl Sources {
             moved.push((FileId((first + index) as u32), to));
         }
         moved
+    }
+
+    /// Appends every file of `other` (shared, not copied); its ids move up by the returned
+    /// count, the number of files there were before.
+    pub(crate) fn append(&mut self, other: &Sources) -> u32 {
+        let before = self.len() as u32;
+        for file in other.shared.iter().chain(&other.own) {
+            self.add_shared(Arc::clone(file));
+        }
+        before
     }
 
     pub(crate) fn len(&self) -> usize {

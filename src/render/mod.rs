@@ -65,8 +65,9 @@ impl Object {
     }
 }
 
+/// How apps are rendered (the CLI's `render` and `diff` flags).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct RenderOptions {
+pub struct RenderOptions {
     pub(crate) namespace: Option<String>,
     pub(crate) skip_raw: bool,
     /// `--app` chose some apps: only what belongs to them renders (no pass-through objects, no
@@ -75,6 +76,30 @@ pub(crate) struct RenderOptions {
     /// Annotate each component's objects with `argocd.argoproj.io/sync-wave: "<depth>"`.
     pub(crate) sync_waves: bool,
     pub(crate) template_limits: TemplateLimits,
+}
+
+impl RenderOptions {
+    /// The namespace of apps that set none (`-n`; default: none, so objects carry none).
+    #[must_use]
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Leave out the plain Kubernetes objects passed through from the inputs (`--skip-raw`).
+    #[must_use]
+    pub fn skip_raw(mut self, skip: bool) -> Self {
+        self.skip_raw = skip;
+        self
+    }
+
+    /// Annotate objects with Argo CD sync waves: a component's depth in the dependency graph
+    /// (`--sync-waves`).
+    #[must_use]
+    pub fn sync_waves(mut self, waves: bool) -> Self {
+        self.sync_waves = waves;
+        self
+    }
 }
 
 /// `{apiVersion, kind, name}` of an object, as traits and scopes refer to workloads.

@@ -268,7 +268,7 @@ impl Templates {
             definition.name.value,
             site.used_by
         );
-        let file = sources.add(name, text);
+        let file = sources.add(name, text, false);
         let mut problems = Diagnostics::default();
         read_output(file, &sources.get(file).text, allow_patch, &mut problems);
         for problem in problems.into_sorted() {

@@ -1,19 +1,19 @@
-//! The command line: clap types only, no logic.
+//! The command line: clap types, and how they become the library's options.
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::describe::{DefsFormat, ExplainFormat, GraphFormat};
-use crate::emit::Format;
-use crate::render::{RenderOptions, TemplateLimits};
+use crate::{
+    Budgets, DefinitionsFormat, DiagnosticFormat, ExplainFormat, Format, GraphFormat, RenderOptions,
+};
 
 impl RenderFlags {
     pub(crate) fn options(&self) -> RenderOptions {
-        RenderOptions {
-            namespace: self.namespace.clone(),
-            skip_raw: self.skip_raw,
-            selected_apps: false,
-            sync_waves: self.sync_waves,
-            template_limits: TemplateLimits::default(),
+        let options = RenderOptions::default()
+            .skip_raw(self.skip_raw)
+            .sync_waves(self.sync_waves);
+        match &self.namespace {
+            Some(namespace) => options.namespace(namespace),
+            None => options,
         }
     }
 }
@@ -27,6 +27,9 @@ impl RenderFlags {
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// How diagnostics are written on stderr, for people or for tools and CI
+    #[arg(long, value_enum, global = true, value_name = "FORMAT", default_value_t = DiagnosticFormat::Human)]
+    pub(crate) diagnostics: DiagnosticFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,8 +82,8 @@ pub(crate) struct DefsArgs {
     #[command(flatten)]
     pub(crate) sources: DefinitionArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t = DefsFormat::Table)]
-    pub(crate) format: DefsFormat,
+    #[arg(long, value_enum, default_value_t = DefinitionsFormat::Table)]
+    pub(crate) format: DefinitionsFormat,
     /// The old spelling of --format (`-o` means an output directory elsewhere)
     #[arg(
         short = 'o',
@@ -89,7 +92,7 @@ pub(crate) struct DefsArgs {
         hide = true,
         conflicts_with = "format"
     )]
-    pub(crate) old_format: Option<DefsFormat>,
+    pub(crate) old_format: Option<DefinitionsFormat>,
     /// Full descriptions in the table, however wide
     #[arg(long)]
     pub(crate) wide: bool,
@@ -161,12 +164,16 @@ pub(crate) struct BudgetArgs {
 }
 
 impl BudgetArgs {
-    pub(crate) fn template_limits(&self) -> TemplateLimits {
-        TemplateLimits {
-            fuel: self.max_template_fuel,
-            output_bytes: self.max_template_output,
-            run_bytes: self.max_output_bytes,
-        }
+    pub(crate) fn budgets(&self) -> Budgets {
+        Budgets::default()
+            .max_file_bytes(self.max_file_bytes)
+            .max_input_bytes(self.max_input_bytes)
+            .max_documents(self.max_documents)
+            .max_depth(self.max_depth)
+            .max_alias_events(self.max_alias_events)
+            .max_template_fuel(self.max_template_fuel)
+            .max_template_output(self.max_template_output)
+            .max_output_bytes(self.max_output_bytes)
     }
 }
 

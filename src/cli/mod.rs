@@ -1,0 +1,282 @@
+//! The command line, a client of the library's public API and nothing else: it turns arguments
+//! into a [`Loader`], calls the pipeline's steps, and prints their text and diagnostics
+//! (`tests` keeps it to the public surface).
+
+mod args;
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::{
+    DiagnosticFormat, Diagnostics, Loader, Project, RenderOptions, Rendered, WriteOptions,
+};
+use args::{
+    Cli, Command, CompletionsArgs, DefinitionArgs, DefsArgs, DiffArgs, ExplainArgs, GraphArgs,
+    InputArgs, RenderArgs,
+};
+
+/// Where a run reads and writes: injectable, so tests run the CLI in-process.
+pub struct Env<'a> {
+    /// Relative paths are resolved against this directory, and shown relative to it.
+    pub cwd: PathBuf,
+    /// Read for the input `-`.
+    pub stdin: &'a mut dyn Read,
+    /// Rendered output and listings.
+    pub stdout: &'a mut dyn Write,
+    /// Diagnostics.
+    pub stderr: &'a mut dyn Write,
+    /// Colour diagnostics (a terminal without `NO_COLOR`).
+    pub colour: bool,
+    /// Columns of the terminal standard output is, when it is one: wide tables fit in it.
+    pub width: Option<usize>,
+    /// `OAM_THREADS`, as set in the environment: worker threads.
+    pub threads: Option<OsString>,
+}
+
+/// Runs the command line. Returns the exit code: 0 success, 1 invalid input, 2 bad usage.
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mut Env<'_>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = if env.colour {
+                error.render().ansi().to_string()
+            } else {
+                error.render().to_string()
+            };
+            let usage = error.use_stderr();
+            let out = if usage {
+                &mut *env.stderr
+            } else {
+                &mut *env.stdout
+            };
+            let _ = write!(out, "{text}");
+            return if usage { 2 } else { 0 };
+        }
+    };
+    let threads = match threads(env.threads.as_ref()) {
+        Ok(threads) => threads,
+        Err(problem) => {
+            let _ = writeln!(env.stderr, "error: {problem}");
+            return 2;
+        }
+    };
+    let mut out = Out {
+        env,
+        format: cli.diagnostics,
+        threads,
+    };
+    match cli.command {
+        Command::Render(args) => render_command(&args, &mut out),
+        Command::Check(args) => {
+            let result = out
+                .load(&args, &[])
+                .and_then(|project| project.check()?.render(&RenderOptions::default()));
+            out.finish(result.map(|r| r.diagnostics()))
+        }
+        Command::Defs(args) => defs_command(&args, &mut out),
+        Command::Explain(args) => explain_command(&args, &mut out),
+        Command::Graph(args) => graph_command(&args, &mut out),
+        Command::Diff(args) => diff_command(&args, &mut out),
+        Command::Completions(args) => completions_command(&args, out.env),
+    }
+}
+
+/// `OAM_THREADS`: a positive number, or unset. A setting that is not honoured is refused,
+/// never ignored.
+fn threads(value: Option<&OsString>) -> Result<Option<NonZeroUsize>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match value.to_str().and_then(|v| v.parse::<NonZeroUsize>().ok()) {
+        Some(threads) => Ok(Some(threads)),
+        None => Err(format!(
+            "OAM_THREADS must be a positive number of threads, not `{}`",
+            crate::printable(&value.to_string_lossy())
+        )),
+    }
+}
+
+/// A run's environment and how it reports.
+struct Out<'e, 'a> {
+    env: &'e mut Env<'a>,
+    format: DiagnosticFormat,
+    threads: Option<NonZeroUsize>,
+}
+
+impl Out<'_, '_> {
+    fn loader(&self, paths: &[String], sources: &DefinitionArgs) -> Loader {
+        let mut loader = Loader::new()
+            .base_dir(&self.env.cwd)
+            .builtins(!sources.no_builtins)
+            .budgets(sources.budgets.budgets());
+        if let Some(threads) = self.threads {
+            loader = loader.threads(threads);
+        }
+        for path in paths {
+            loader = loader.path(path);
+        }
+        for dir in &sources.definitions {
+            loader = loader.definitions_dir(dir);
+        }
+        loader
+    }
+
+    /// Loads the inputs of a command that renders, keeping the `apps` named.
+    fn load(&mut self, args: &InputArgs, apps: &[String]) -> Result<Project, Diagnostics> {
+        let mut loader = self
+            .loader(&args.paths, &args.sources)
+            .strict(args.run.strict);
+        if let Some(environment) = &args.run.environment {
+            loader = loader.environment(environment);
+        }
+        for app in apps {
+            loader = loader.app(app);
+        }
+        loader.load_with_stdin(self.env.stdin)
+    }
+
+    fn print(&mut self, text: &str) {
+        // A closed pipe (`oam render | head`) is not an error of the input.
+        let _ = self.env.stdout.write_all(text.as_bytes());
+    }
+
+    /// Prints the diagnostics; the exit code says whether there were errors.
+    fn finish(&mut self, diagnostics: Result<Diagnostics, Diagnostics>) -> u8 {
+        let diagnostics = diagnostics.unwrap_or_else(|errors| errors);
+        self.report(&diagnostics);
+        u8::from(diagnostics.has_errors())
+    }
+
+    fn report(&mut self, diagnostics: &Diagnostics) {
+        // A SARIF log is written even when empty: code scanning then clears old findings.
+        if !diagnostics.is_empty() || self.format == DiagnosticFormat::Sarif {
+            let text = diagnostics.report(self.format, self.env.colour);
+            let _ = self.env.stderr.write_all(text.as_bytes());
+        }
+    }
+}
+
+fn graph_command(args: &GraphArgs, out: &mut Out<'_, '_>) -> u8 {
+    let result = out.load(&args.input, &args.apps).and_then(|project| {
+        let checked = project.check()?;
+        out.print(&checked.graph(args.format));
+        Ok(checked.diagnostics())
+    });
+    out.finish(result)
+}
+
+fn defs_command(args: &DefsArgs, out: &mut Out<'_, '_>) -> u8 {
+    if args.old_format.is_some() {
+        let _ = writeln!(
+            out.env.stderr,
+            "warning: `oam defs -o FORMAT` is now `oam defs --format FORMAT` (`-o` names an output directory elsewhere)"
+        );
+    }
+    let format = args.old_format.unwrap_or(args.format);
+    let width = (!args.wide).then_some(out.env.width).flatten();
+    let loader = out.loader(&args.paths, &args.sources);
+    let result = loader.load_with_stdin(out.env.stdin).map(|project| {
+        out.print(&project.describe_definitions(format, width));
+        project.diagnostics()
+    });
+    out.finish(result)
+}
+
+fn explain_command(args: &ExplainArgs, out: &mut Out<'_, '_>) -> u8 {
+    let loader = out.loader(&args.paths, &args.sources);
+    let result = loader.load_with_stdin(out.env.stdin).and_then(|project| {
+        let text = match &args.name {
+            None => project.list_definitions(),
+            Some(name) => project.explain(name, args.format)?,
+        };
+        out.print(&text);
+        Ok(project.diagnostics())
+    });
+    out.finish(result)
+}
+
+fn render_command(args: &RenderArgs, out: &mut Out<'_, '_>) -> u8 {
+    let flags = &args.flags;
+    let rendered = out
+        .load(&args.input, &flags.apps)
+        .and_then(|project| project.check()?.render(&flags.options()));
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(errors) => return out.finish(Err(errors)),
+    };
+    let result = match (&args.output, &args.check) {
+        (Some(dir), _) => {
+            let options = WriteOptions::default()
+                .force(args.force)
+                .headers(!args.no_header);
+            rendered.write_dir(dir, options)
+        }
+        (None, Some(dir)) => {
+            let (drift, diagnostics) = rendered.check_dir(dir, !args.no_header);
+            out.print(&drift.diff);
+            Ok(diagnostics)
+        }
+        (None, None) => {
+            out.print(&rendered.to_stream(args.format));
+            Ok(rendered.diagnostics())
+        }
+    };
+    out.finish(result)
+}
+
+/// Renders two input trees with the same flags and prints the difference (no headers: the
+/// file names in them differ by design).
+fn diff_command(args: &DiffArgs, out: &mut Out<'_, '_>) -> u8 {
+    let mut trees: Vec<Option<Rendered>> = Vec::new();
+    let mut all: Option<Diagnostics> = None;
+    for path in [&args.old, &args.new] {
+        let input = InputArgs {
+            paths: vec![path.clone()],
+            sources: args.sources.clone(),
+            run: args.run.clone(),
+        };
+        let rendered = out
+            .load(&input, &args.flags.apps)
+            .and_then(|project| project.check()?.render(&args.flags.options()));
+        let diagnostics = match &rendered {
+            Ok(rendered) => rendered.diagnostics(),
+            Err(errors) => errors.clone(),
+        };
+        match &mut all {
+            Some(all) => all.append(diagnostics),
+            None => all = Some(diagnostics),
+        }
+        trees.push(rendered.ok());
+    }
+    let code = all.map_or(0, |all| out.finish(Ok(all)));
+    let [Some(old), Some(new)] = &trees[..] else {
+        return code.max(1);
+    };
+    let labels = (
+        args.old.trim_end_matches('/'),
+        args.new.trim_end_matches('/'),
+    );
+    let drift = old.compare(new, labels);
+    out.print(&drift.diff);
+    if drift.changed_files > 0 {
+        let _ = writeln!(
+            out.env.stderr,
+            "`{}` and `{}` render differently: {}",
+            crate::printable(&args.old),
+            crate::printable(&args.new),
+            drift.summary(),
+        );
+        return code.max(1);
+    }
+    code
+}
+
+fn completions_command(args: &CompletionsArgs, env: &mut Env<'_>) -> u8 {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(args.shell, &mut command, "oam", env.stdout);
+    0
+}

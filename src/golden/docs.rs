@@ -28,6 +28,7 @@ fn documented_commands(text: &str) -> Vec<(usize, String)> {
         }
         let command = command.split(" # ").next().unwrap_or(command);
         let command = command.split(" > ").next().unwrap_or(command);
+        let command = command.split(" 2> ").next().unwrap_or(command);
         found.push((index + 1, command.trim_end_matches("\"]").trim().to_owned()));
     }
     found

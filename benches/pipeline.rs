@@ -1,163 +1,312 @@
 //! The performance benchmark (docs/performance.md): `cargo bench --bench pipeline`.
 //!
-//! For each dialect and N apps (100, 1,000, 10,000; `OAM_BENCH_SIZES=100,1000` to choose), it
-//! times every stage of the pipeline in-process, the floor (parsing every input document with
-//! the same YAML library and writing it back), and the whole `oam render` command (wall time
-//! and peak memory, via /usr/bin/time). With `kubectl` at hand (`.venv/bin/kubectl` or
-//! `KUBECTL`), it times `kubectl kustomize` on the equivalent tree of 1,000 apps. Every figure
-//! is the median of a few runs, and the table reports ratios against the floor measured in
-//! the same run.
+//! Inputs are laid out as users lay them out: one app a file (GitOps repositories), and many
+//! apps a file. For each layout and size (1,000 and 10,000 apps; `OAM_BENCH_SIZES` to choose,
+//! `OAM_BENCH_LARGE=1` adds 100,000) it measures, in one run:
+//! - the whole `oam render` process, to stdout and with `-o DIR`: wall time and peak resident
+//!   memory (GNU time), against the bytes of output;
+//! - the floor: every input parsed with the same YAML library and every rendered object
+//!   written with oam's YAML writer, both on two threads, nothing else;
+//! - the library's steps in-process (load, check, render, emit), through the public API.
+//!
+//! It reports ratios, never absolute targets: growth for 10× the apps, memory ÷ output,
+//! CLI ÷ floor, `-o` ÷ stdout. Each dialect is timed at 10,000 apps, and `kubectl kustomize` on
+//! the equivalent of 1,000 apps is the peer baseline (with `.venv/bin/kubectl` or `KUBECTL`).
 
 #[path = "workload.rs"]
 mod workload;
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use oam::profile::{Stages, parse_and_reemit, stages};
+use oam::{Loader, RenderOptions};
 
 const RUNS: usize = 3;
+/// Apps a file in the "many a file" layout.
+const MANY: usize = 100;
+const THREADS: usize = 2;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
+fn secs(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64())
 }
 
-fn inputs(dir: &Path) -> Vec<String> {
-    let mut files: Vec<PathBuf> = walk(dir);
-    files.sort();
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect()
+#[allow(clippy::cast_precision_loss)] // sizes far below 2^52
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0 / 1024.0
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         if path.is_dir() {
-            out.extend(walk(&path));
+            out.extend(files_under(&path));
         } else {
             out.push(path);
         }
     }
+    out.sort();
     out
 }
 
-/// Wall time and peak resident memory (KiB) of a command, via GNU time.
-fn timed(command: &str, args: &[&str]) -> Option<(Duration, u64)> {
+/// One run of a command: wall time, peak resident memory in bytes, and stdout's size.
+struct Run {
+    wall: Duration,
+    peak: u64,
+    output: u64,
+}
+
+/// Runs `oam` under GNU time; stdout is counted, not kept.
+fn timed(binary: &Path, args: &[&str]) -> Option<Run> {
     let started = Instant::now();
-    let output = Command::new("/usr/bin/time")
-        .args(["-f", "%M", command])
+    let mut child = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(binary)
         .args(args)
-        .stdout(std::process::Stdio::null())
-        .output()
+        .env("OAM_THREADS", THREADS.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let output = std::io::copy(&mut stdout, &mut std::io::sink()).ok()?;
+    let done = child.wait_with_output().ok()?;
     let wall = started.elapsed();
-    if !output.status.success() {
-        eprintln!(
-            "{command} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    if !done.status.success() {
+        eprintln!("{} {args:?} failed: {stderr}", binary.display());
         return None;
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let peak = stderr.lines().last()?.trim().parse().ok()?;
-    Some((wall, peak))
+    let peak_kib: u64 = stderr.lines().last()?.trim().parse().ok()?;
+    Some(Run {
+        wall,
+        peak: peak_kib * 1024,
+        output,
+    })
+}
+
+/// The median wall time and the highest peak of `RUNS` runs; `before` runs untimed first.
+fn measure(binary: &Path, args: &[&str], before: &dyn Fn()) -> Option<Run> {
+    let runs: Vec<Run> = (0..RUNS)
+        .filter_map(|_| {
+            before();
+            timed(binary, args)
+        })
+        .collect();
+    if runs.len() < RUNS {
+        return None;
+    }
+    Some(Run {
+        wall: median(runs.iter().map(|r| r.wall).collect()),
+        peak: runs.iter().map(|r| r.peak).max().unwrap_or(0),
+        output: runs[0].output,
+    })
+}
+
+/// `f` over `items` on `THREADS` threads, in contiguous slices.
+fn on_threads<T: Sync>(items: &[T], f: impl Fn(&T) -> usize + Sync) -> usize {
+    let chunk = items.len().div_ceil(THREADS).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).sum::<usize>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    })
+}
+
+/// The floor: parse every input with serde-saphyr and write every rendered object with oam's
+/// writer, on two threads each.
+fn floor(texts: &[String], objects: &[serde_json::Value]) -> Duration {
+    let started = Instant::now();
+    let documents = on_threads(texts, |text| {
+        serde_saphyr::from_str_multiple::<serde_json::Value, _>(text)
+            .map_or(0, |d: Vec<serde_json::Value>| d.len())
+    });
+    let written = on_threads(objects, |object| oam::to_yaml(object).len() + 4);
+    std::hint::black_box((documents, written));
+    started.elapsed()
+}
+
+/// The library's steps on `dir`, timed: load (read, parse, lower), check, render, emit.
+fn steps(dir: &Path) -> [Duration; 4] {
+    let threads = NonZeroUsize::new(THREADS).expect("positive");
+    let started = Instant::now();
+    let project = Loader::new()
+        .base_dir(dir)
+        .path(".")
+        .threads(threads)
+        .load()
+        .expect("the generated apps load");
+    let load = started.elapsed();
+    let started = Instant::now();
+    let checked = project.check().expect("the generated apps check");
+    let check = started.elapsed();
+    let started = Instant::now();
+    let rendered = checked
+        .render(&RenderOptions::default())
+        .expect("the generated apps render");
+    let render = started.elapsed();
+    let started = Instant::now();
+    std::hint::black_box(rendered.to_stream(oam::Format::Yaml).len());
+    [load, check, render, started.elapsed()]
+}
+
+/// The rendered objects of `dir`, for the floor to write.
+fn objects(dir: &Path) -> Vec<serde_json::Value> {
+    Loader::new()
+        .base_dir(dir)
+        .path(".")
+        .load()
+        .and_then(|p| p.check()?.render(&RenderOptions::default()))
+        .expect("the generated apps render")
+        .into_values()
+}
+
+/// Where `-o` writes: a RAM-backed file system when there is one (`/dev/shm`), so the figure is
+/// oam's own work; on this project's virtual disks the same writes take 0.2–4.7 s for 5,000
+/// small files depending on what the disk did before (docs/performance.md).
+/// `OAM_BENCH_OUT` chooses another folder.
+fn output_root() -> PathBuf {
+    std::env::var_os("OAM_BENCH_OUT").map_or_else(
+        || {
+            let shm = PathBuf::from("/dev/shm");
+            if shm.is_dir() {
+                shm
+            } else {
+                std::env::temp_dir()
+            }
+        },
+        PathBuf::from,
+    )
+}
+
+/// What one layout and size measured.
+struct Row {
+    stdout: Run,
+    dir: Run,
+    floor: Duration,
+}
+
+fn measure_size(binary: &Path, scratch: &Path, dialect: &str, n: usize, per_file: usize) -> Row {
+    let dir = scratch.join(format!("{dialect}-{n}-{per_file}"));
+    workload::write_apps(&dir, dialect, n, per_file).expect("write the apps");
+    let texts: Vec<String> = files_under(&dir)
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    let objects = objects(&dir);
+    let floor = median((0..RUNS).map(|_| floor(&texts, &objects)).collect());
+    drop(objects);
+    let input = dir.to_string_lossy().into_owned();
+    let stdout = measure(binary, &["render", &input], &|| {}).expect("oam render");
+    let out = output_root().join(format!("oam-bench-out-{}", std::process::id()));
+    let out_arg = out.to_string_lossy().into_owned();
+    let dir_run = measure(binary, &["render", &input, "-o", &out_arg], &|| {
+        let _ = std::fs::remove_dir_all(&out);
+    })
+    .expect("oam render -o");
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    Row {
+        stdout,
+        dir: dir_run,
+        floor,
+    }
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("OAM_BENCH_SIZES")
-        .unwrap_or_else(|_| "100,1000,10000".to_owned())
+    let mut sizes: Vec<usize> = std::env::var("OAM_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000".to_owned())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    if std::env::var_os("OAM_BENCH_LARGE").is_some_and(|v| v == "1") {
+        sizes.push(100_000);
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let binary = root.join("target/release/oam");
+    assert!(
+        binary.exists(),
+        "build the CLI first: cargo build --release"
+    );
     let scratch = std::env::temp_dir().join(format!("oam-bench-{}", std::process::id()));
     println!(
-        "| dialect | apps | objects | load | model | check | render | emit | pipeline ms | floor ms | pipeline / floor | CLI ms | CLI peak MiB | output MiB | peak / output |"
+        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS}), memory in MiB (peak of {RUNS})\n"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let mut totals: Vec<(String, usize, Duration)> = Vec::new();
-    for dialect in workload::DIALECTS {
+    println!(
+        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (layout, per_file) in [("1 a file", 1), ("100 a file", MANY)] {
+        let mut rows: Vec<(usize, Row)> = Vec::new();
         for &n in &sizes {
-            let dir = scratch.join(format!("{dialect}-{n}"));
-            workload::write_apps(&dir, dialect, n, 10).expect("write the apps");
-            let texts = inputs(&dir);
-            let paths = vec![".".to_owned()];
-            let runs: Vec<Stages> = (0..RUNS).map(|_| stages(&dir, &paths)).collect();
-            let errors = runs[0].errors;
-            assert_eq!(
-                errors, 0,
-                "{dialect} x {n}: the generated apps do not render"
-            );
-            let pick = |f: fn(&Stages) -> Duration| median(runs.iter().map(f).collect());
-            let total = pick(Stages::total);
-            let floor = median(
-                (0..RUNS)
-                    .map(|_| {
-                        let started = Instant::now();
-                        std::hint::black_box(parse_and_reemit(&texts));
-                        started.elapsed()
-                    })
-                    .collect(),
-            );
-            let cli: Vec<(Duration, u64)> = (0..RUNS)
-                .filter_map(|_| {
-                    timed(
-                        &binary.to_string_lossy(),
-                        &["render", &dir.to_string_lossy()],
-                    )
-                })
-                .collect();
-            let cli_wall = median(cli.iter().map(|c| c.0).collect::<Vec<_>>().clone());
-            let peak_kib = cli.iter().map(|c| c.1).max().unwrap_or(0);
-            #[allow(clippy::cast_precision_loss)] // sizes far below 2^52
-            let (output_mib, peak_in_mib) = (
-                runs[0].output_bytes as f64 / 1024.0 / 1024.0,
-                peak_kib as f64 / 1024.0,
-            );
+            let row = measure_size(&binary, &scratch, "v1beta1", n, per_file);
             println!(
-                "| {dialect} | {n} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {:.0} | {:.1} | {:.1} |",
-                runs[0].objects,
-                ms(pick(|s| s.load)),
-                ms(pick(|s| s.model)),
-                ms(pick(|s| s.check)),
-                ms(pick(|s| s.render)),
-                ms(pick(|s| s.emit)),
-                ms(total),
-                ms(floor),
-                total.as_secs_f64() / floor.as_secs_f64(),
-                ms(cli_wall),
-                peak_in_mib,
-                output_mib,
-                peak_in_mib / output_mib,
+                "| {layout} | {n} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} |",
+                mib(row.stdout.output),
+                secs(row.stdout.wall),
+                mib(row.stdout.peak),
+                mib(row.stdout.peak) / mib(row.stdout.output),
+                secs(row.floor),
+                ratio(row.stdout.wall, row.floor),
+                secs(row.dir.wall),
+                mib(row.dir.peak),
+                ratio(row.dir.wall, row.stdout.wall),
             );
-            totals.push(((*dialect).to_owned(), n, cli_wall));
-            let _ = std::fs::remove_dir_all(&dir);
+            rows.push((n, row));
         }
+        for pair in rows.windows(2) {
+            let ((small_n, small), (large_n, large)) = (&pair[0], &pair[1]);
+            #[allow(clippy::cast_precision_loss)]
+            let grow = |a: u64, b: u64| b as f64 / a as f64;
+            println!(
+                "\n{layout}, {small_n} → {large_n} apps: stdout time × {:.2}, memory × {:.2}; -o time × {:.2}, memory × {:.2}",
+                ratio(large.stdout.wall, small.stdout.wall),
+                grow(small.stdout.peak, large.stdout.peak),
+                ratio(large.dir.wall, small.dir.wall),
+                grow(small.dir.peak, large.dir.peak),
+            );
+        }
+        println!();
     }
-    println!();
+    println!("\nThe library's steps in-process, 10,000 apps one a file, per dialect (s):\n");
+    println!("| dialect | load | check | render | emit | total | floor | total ÷ floor |");
+    println!("|---|---|---|---|---|---|---|---|");
     for dialect in workload::DIALECTS {
-        let at = |n: usize| {
-            totals
-                .iter()
-                .find(|(d, size, _)| d == dialect && *size == n)
-                .map(|t| t.2)
-        };
-        if let (Some(small), Some(large)) = (at(1000), at(10000)) {
-            println!(
-                "{dialect}: time(10,000) / time(1,000) = {:.2}",
-                large.as_secs_f64() / small.as_secs_f64()
-            );
-        }
+        let dir = scratch.join(format!("steps-{dialect}"));
+        workload::write_apps(&dir, dialect, 10_000, 1).expect("write the apps");
+        let runs: Vec<[Duration; 4]> = (0..RUNS).map(|_| steps(&dir)).collect();
+        let pick = |i: usize| median(runs.iter().map(|r| r[i]).collect());
+        let total = pick(0) + pick(1) + pick(2) + pick(3);
+        let texts: Vec<String> = files_under(&dir)
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect();
+        let objects = objects(&dir);
+        let floor = median((0..RUNS).map(|_| floor(&texts, &objects)).collect());
+        println!(
+            "| {dialect} | {} | {} | {} | {} | {} | {} | {:.2} |",
+            secs(pick(0)),
+            secs(pick(1)),
+            secs(pick(2)),
+            secs(pick(3)),
+            secs(total),
+            secs(floor),
+            ratio(total, floor)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
     kustomize(&scratch, &binary);
     let _ = std::fs::remove_dir_all(&scratch);
@@ -177,27 +326,24 @@ fn kustomize(scratch: &Path, binary: &Path) {
     let tree = scratch.join("kustomize");
     workload::write_kustomize(&tree, n).expect("write the kustomize tree");
     let apps = scratch.join("oam-1000");
-    workload::write_apps(&apps, "v1beta1", n, 10).expect("write the apps");
-    let Some((kustomize, _)) = timed(
-        &kubectl.to_string_lossy(),
-        &["kustomize", &tree.to_string_lossy()],
-    ) else {
+    workload::write_apps(&apps, "v1beta1", n, 1).expect("write the apps");
+    let started = Instant::now();
+    let built = Command::new(&kubectl)
+        .args(["kustomize", &tree.to_string_lossy()])
+        .stdout(Stdio::null())
+        .status();
+    let kustomize = started.elapsed();
+    if !built.is_ok_and(|s| s.success()) {
+        println!("\nkubectl kustomize failed: the comparison is skipped");
+        return;
+    }
+    let Some(oam) = measure(binary, &["render", &apps.to_string_lossy()], &|| {}) else {
         return;
     };
-    let oam: Vec<Duration> = (0..RUNS)
-        .filter_map(|_| {
-            timed(
-                &binary.to_string_lossy(),
-                &["render", &apps.to_string_lossy()],
-            )
-        })
-        .map(|t| t.0)
-        .collect();
-    let oam = median(oam);
     println!(
-        "\nkubectl kustomize, {n} apps: {} ms; oam render, {n} apps: {} ms; oam is {:.0}x faster",
-        ms(kustomize),
-        ms(oam),
-        kustomize.as_secs_f64() / oam.as_secs_f64()
+        "\nkubectl kustomize, {n} apps: {} s; oam render, {n} apps: {} s; oam is {:.0}× faster",
+        secs(kustomize),
+        secs(oam.wall),
+        ratio(kustomize, oam.wall)
     );
 }

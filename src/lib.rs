@@ -51,8 +51,6 @@ mod emit;
 mod load;
 mod model;
 mod parallel;
-#[doc(hidden)]
-pub mod profile;
 mod project;
 mod render;
 mod yaml_writer;
@@ -67,7 +65,8 @@ pub use diag::Severity;
 pub use diag::export::{Diagnostic, DiagnosticFormat, Diagnostics, Label};
 pub use diag::printable;
 pub use project::{
-    AppInfo, Budgets, Checked, DefinitionInfo, DefinitionsFormat, Drift, ExplainFormat, Format,
-    GraphFormat, Loader, Object, Project, Rendered, WriteOptions,
+    AppInfo, Budgets, Checked, DefinitionInfo, DefinitionsFormat, Dependency, Drift, ExplainFormat,
+    Format, GraphFormat, Loader, Object, Project, Rendered, WriteOptions,
 };
 pub use render::RenderOptions;
+pub use yaml_writer::to_yaml;

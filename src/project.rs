@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::diag::export::Diagnostics;
+use crate::diag::export::{Diagnostics, Label};
 use crate::diag::{self, Code, Diagnostic, did_you_mean, printable};
 use crate::load::{self, Sources};
 use crate::model::{self, Model};
@@ -467,6 +467,20 @@ impl Project {
     }
 }
 
+/// An edge of an app's dependency graph: `to` renders after `from`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Dependency {
+    /// The app.
+    pub app: String,
+    /// The component depended on.
+    pub from: String,
+    /// The component that depends on it.
+    pub to: String,
+    /// The data output `to` takes from `from`; `None` for a `dependsOn`.
+    pub output: Option<String>,
+}
+
 /// A project whose references all resolve: its dependency graph can be shown, and it renders.
 pub struct Checked<'p> {
     project: &'p Project,
@@ -478,6 +492,28 @@ impl Checked<'_> {
     /// The warnings found so far.
     pub fn diagnostics(&self) -> Diagnostics {
         Diagnostics::new(self.found.clone(), self.project.sources.fork())
+    }
+
+    /// Every edge of every app's dependency graph, app by app in input order.
+    pub fn dependencies(&self) -> Vec<Dependency> {
+        let mut edges = Vec::new();
+        for app in &self.checked.apps {
+            let name = |index: usize| {
+                app.app
+                    .components
+                    .get(index)
+                    .map_or_else(String::new, |c| c.name().value.clone())
+            };
+            for edge in &app.dependencies.edges {
+                edges.push(Dependency {
+                    app: app.app.name.value.clone(),
+                    from: name(edge.from),
+                    to: name(edge.to),
+                    output: edge.output.clone(),
+                });
+            }
+        }
+        edges
     }
 
     /// Each app's component dependency graph, as `oam graph` prints it.
@@ -565,6 +601,12 @@ impl<'r> Object<'r> {
     /// shared by apps.
     pub fn app(&self) -> Option<&'r str> {
         self.object.app.as_deref()
+    }
+
+    /// Where a problem with the object is reported: the app entry, component or object in the
+    /// input that it was rendered from.
+    pub fn origin(&self) -> Label {
+        crate::diag::export::place(self.object.span, self.sources)
     }
 
     /// The files it was made from: the app, the component, the definitions used.

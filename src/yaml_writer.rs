@@ -11,8 +11,15 @@ use crate::diag::is_unsafe_char;
 
 const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 
-/// One document, without a `---` separator.
-pub(crate) fn to_yaml(value: &Value) -> String {
+/// A value as one YAML document (no `---` separator), written as oam writes its output: block
+/// style, `apiVersion`, `kind`, `metadata` and `spec` first, and every string that YAML 1.1 or 1.2
+/// would read as something else (`on`, `0755`, `1e3`) quoted.
+///
+/// ```
+/// let object = serde_json::json!({"kind": "ConfigMap", "apiVersion": "v1", "data": {"debug": "on"}});
+/// assert_eq!(oam::to_yaml(&object), "apiVersion: v1\nkind: ConfigMap\ndata:\n  debug: \"on\"\n");
+/// ```
+pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     match value {
         Value::Object(map) if !map.is_empty() => write_map(&mut out, value, 0, true),

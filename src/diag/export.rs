@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::report::{ReportStyle, render_all};
-use super::{Severity, printable};
+use super::{Severity, Span, printable};
 use crate::load::{FileId, Sources};
 
 /// A problem oam found, as data: what the CLI prints, field by field.
@@ -232,30 +232,36 @@ impl LineIndex {
     }
 }
 
+/// The place `span` is, as a primary label without text.
+pub(crate) fn place(span: Span, sources: &Sources) -> Label {
+    label(span, true, "", sources, &mut LineIndex::default())
+}
+
+fn label(span: Span, primary: bool, text: &str, sources: &Sources, lines: &mut LineIndex) -> Label {
+    let file = sources.get(span.file);
+    let (line, column) = lines.position(sources, span.file, span.start as usize);
+    let (end_line, end_column) = lines.position(sources, span.file, span.end as usize);
+    Label {
+        file: printable(&file.name).into_owned(),
+        user_file: file.in_tree,
+        primary,
+        text: printable(text).into_owned(),
+        start: span.start as usize,
+        end: span.end as usize,
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
 fn resolve(d: &super::Diagnostic, sources: &Sources, lines: &mut LineIndex) -> Diagnostic {
     let labels = d
         .primary
         .iter()
         .map(|l| (l, true))
         .chain(d.secondary.iter().map(|l| (l, false)))
-        .map(|(label, primary)| {
-            let span = label.span;
-            let file = sources.get(span.file);
-            let (line, column) = lines.position(sources, span.file, span.start as usize);
-            let (end_line, end_column) = lines.position(sources, span.file, span.end as usize);
-            Label {
-                file: printable(&file.name).into_owned(),
-                user_file: file.in_tree,
-                primary,
-                text: printable(&label.text).into_owned(),
-                start: span.start as usize,
-                end: span.end as usize,
-                line,
-                column,
-                end_line,
-                end_column,
-            }
-        })
+        .map(|(l, primary)| label(l.span, primary, &l.text, sources, lines))
         .collect();
     Diagnostic {
         code: d.code.as_str(),

@@ -7,6 +7,7 @@
 //! warnings found so far; diagnostics accumulate from step to step. Nothing here prints, reads
 //! the environment or keeps global state: the CLI (`cli`) is a client of this module.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::num::NonZeroUsize;
@@ -577,42 +578,49 @@ pub struct Object<'r> {
 }
 
 impl<'r> Object<'r> {
-    /// The object, as written out.
-    pub fn value(&self) -> &'r Value {
-        &self.object.value
+    /// The object as a value: borrowed when the render kept values (the default), else read
+    /// back from its YAML (see [`RenderOptions::keep_values`]).
+    pub fn value(&self) -> Cow<'r, Value> {
+        self.object.value()
+    }
+
+    /// The object as oam writes it: one YAML document, without the `---` separator.
+    pub fn yaml(&self) -> &'r str {
+        &self.object.yaml
     }
 
     /// `kind`.
     pub fn kind(&self) -> &'r str {
-        self.object.kind()
+        &self.object.kind
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> &'r str {
-        self.object.name()
+        &self.object.name
     }
 
     /// `metadata.namespace`, when set.
     pub fn namespace(&self) -> Option<&'r str> {
-        Some(self.object.namespace()).filter(|n| !n.is_empty())
+        Some(self.object.namespace.as_str()).filter(|n| !n.is_empty())
     }
 
     /// The app it belongs to; `None` for objects passed through from the inputs and scopes
     /// shared by apps.
     pub fn app(&self) -> Option<&'r str> {
-        self.object.app.as_deref()
+        self.object.app()
     }
 
     /// Where a problem with the object is reported: the app entry, component or object in the
     /// input that it was rendered from.
     pub fn origin(&self) -> Label {
-        crate::diag::export::place(self.object.span, self.sources)
+        crate::diag::export::place(self.object.placement.span, self.sources)
     }
 
     /// The files it was made from: the app, the component, the definitions used.
     pub fn source_files(&self) -> Vec<&'r str> {
         let sources = self.sources;
         self.object
+            .placement
             .sources
             .iter()
             .map(|&file| sources.get(file).name.as_str())
@@ -672,9 +680,16 @@ impl Rendered {
         })
     }
 
-    /// The objects themselves, in output order, without copying them.
+    /// The objects themselves, in output order (without copying them when the render kept
+    /// values).
     pub fn into_values(self) -> Vec<Value> {
-        self.objects.into_iter().map(|o| o.value).collect()
+        self.objects
+            .into_iter()
+            .map(|o| match o.value {
+                Some(value) => value,
+                None => o.value().into_owned(),
+            })
+            .collect()
     }
 
     /// The warnings found so far.

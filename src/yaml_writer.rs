@@ -32,18 +32,35 @@ pub fn to_yaml(value: &Value) -> String {
     out
 }
 
+/// Where a top-level key goes: `apiVersion`, `kind`, `metadata`, `spec`, then the rest.
+fn rank(key: &str) -> usize {
+    FIRST_KEYS
+        .iter()
+        .position(|f| *f == key)
+        .unwrap_or(FIRST_KEYS.len())
+}
+
+/// Moves an object's `apiVersion`, `kind`, `metadata` and `spec` to the front, as the YAML is
+/// written, so the object as a value and as text list its fields in one order.
+pub(crate) fn order_top_keys(value: &mut Value) {
+    let Value::Object(map) = value else {
+        return;
+    };
+    if map.keys().is_sorted_by_key(|k| rank(k)) {
+        return;
+    }
+    let mut entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+    entries.sort_by_key(|(k, _)| rank(k));
+    map.extend(entries);
+}
+
 fn ordered_keys(value: &Value, top: bool) -> Vec<&String> {
     let Value::Object(map) = value else {
         return Vec::new();
     };
     let mut keys: Vec<&String> = map.keys().collect();
     if top {
-        keys.sort_by_key(|k| {
-            FIRST_KEYS
-                .iter()
-                .position(|f| f == k)
-                .unwrap_or(FIRST_KEYS.len())
-        });
+        keys.sort_by_key(|k| rank(k));
     }
     keys
 }

@@ -155,6 +155,22 @@ fn each_step_can_be_inspected() -> Result<(), Diagnostics> {
 }
 
 #[test]
+fn objects_kept_as_text_read_back_as_the_same_values() -> Result<(), Diagnostics> {
+    let project = Loader::new().source("apps/shop.yaml", APP).load()?;
+    let checked = project.check()?;
+    let kept = checked.render(&RenderOptions::default())?;
+    let text_only = checked.render(&RenderOptions::default().keep_values(false))?;
+    assert_eq!(kept.to_stream(Format::Yaml), text_only.to_stream(Format::Yaml));
+    assert_eq!(kept.to_stream(Format::Json), text_only.to_stream(Format::Json));
+    for (a, b) in kept.objects().zip(text_only.objects()) {
+        assert_eq!(a.value(), b.value());
+        assert_eq!(a.yaml(), b.yaml());
+    }
+    assert_eq!(kept.into_values(), text_only.into_values());
+    Ok(())
+}
+
+#[test]
 fn the_output_is_the_same_on_any_number_of_threads() -> Result<(), Diagnostics> {
     let render = |threads: usize| -> Result<String, Diagnostics> {
         let threads = NonZeroUsize::new(threads).expect("positive");

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::{
-    DiagnosticFormat, Diagnostics, Loader, Project, RenderOptions, Rendered, WriteOptions,
+    DiagnosticFormat, Diagnostics, Format, Loader, Project, RenderOptions, Rendered, WriteOptions,
 };
 use args::{
     Cli, Command, CompletionsArgs, DefinitionArgs, DefsArgs, DiffArgs, ExplainArgs, GraphArgs,
@@ -72,9 +72,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
     match cli.command {
         Command::Render(args) => render_command(&args, &mut out),
         Command::Check(args) => {
+            let options = RenderOptions::default().keep_values(false);
             let result = out
                 .load(&args, &[])
-                .and_then(|project| project.check()?.render(&RenderOptions::default()));
+                .and_then(|project| project.check()?.render(&options));
             out.finish(result.map(|r| r.diagnostics()))
         }
         Command::Defs(args) => defs_command(&args, &mut out),
@@ -201,9 +202,12 @@ fn explain_command(args: &ExplainArgs, out: &mut Out<'_, '_>) -> u8 {
 
 fn render_command(args: &RenderArgs, out: &mut Out<'_, '_>) -> u8 {
     let flags = &args.flags;
+    // Only the JSON stream needs the objects as values; the rest is written from their text.
+    let keep_values = args.format == Format::Json && args.output.is_none() && args.check.is_none();
+    let options = flags.options().keep_values(keep_values);
     let rendered = out
         .load(&args.input, &flags.apps)
-        .and_then(|project| project.check()?.render(&flags.options()));
+        .and_then(|project| project.check()?.render(&options));
     let rendered = match rendered {
         Ok(rendered) => rendered,
         Err(errors) => return out.finish(Err(errors)),
@@ -239,9 +243,10 @@ fn diff_command(args: &DiffArgs, out: &mut Out<'_, '_>) -> u8 {
             sources: args.sources.clone(),
             run: args.run.clone(),
         };
+        let options = args.flags.options().keep_values(false);
         let rendered = out
             .load(&input, &args.flags.apps)
-            .and_then(|project| project.check()?.render(&args.flags.options()));
+            .and_then(|project| project.check()?.render(&options));
         let diagnostics = match &rendered {
             Ok(rendered) => rendered.diagnostics(),
             Err(errors) => errors.clone(),

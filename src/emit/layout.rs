@@ -41,8 +41,7 @@ pub(crate) fn layout(
     let mut index_of_folder: HashMap<&str, usize> = HashMap::new();
     for (index, object) in objects.iter().enumerate() {
         let folder = object
-            .app
-            .as_deref()
+            .app()
             .and_then(|a| folders.get(a))
             .map_or("", String::as_str);
         let slot = *index_of_folder.entry(folder).or_insert_with(|| {
@@ -51,12 +50,14 @@ pub(crate) fn layout(
         });
         listed[slot].1.push(index);
     }
-    // Each object's text, written on every core.
-    let mut texts: Vec<Option<String>> =
-        crate::parallel::map(objects, crate::parallel::threads(), |object| {
+    // Each object's file: its header and its YAML, written when it was rendered.
+    let mut texts: Vec<Option<String>> = objects
+        .iter()
+        .map(|object| {
             let header = sources.map_or_else(String::new, |s| header(object, s));
-            Some(header + &crate::yaml_writer::to_yaml(&object.value))
-        });
+            Some(header + &object.yaml)
+        })
+        .collect();
     let mut files = BTreeMap::new();
     let mut root_resources: Vec<String> = app_order
         .iter()
@@ -94,6 +95,7 @@ pub(crate) fn layout(
 /// when read (E009) and are escaped again here, so no name can end the comment line.
 fn header(object: &Object, sources: &Sources) -> String {
     let names: Vec<Cow<'_, str>> = object
+        .placement
         .sources
         .iter()
         .map(|f| printable(&sources.get(*f).name))
@@ -108,7 +110,7 @@ fn header(object: &Object, sources: &Sources) -> String {
 fn folder_names(objects: &[Object], app_order: &[String]) -> HashMap<String, String> {
     let mut apps: Vec<&str> = app_order.iter().map(String::as_str).collect();
     let mut known: HashSet<&str> = apps.iter().copied().collect();
-    for app in objects.iter().filter_map(|o| o.app.as_deref()) {
+    for app in objects.iter().filter_map(Object::app) {
         if known.insert(app) {
             apps.push(app);
         }
@@ -128,15 +130,10 @@ fn file_names(objects: &[Object], members: &[usize], reserved: &[&str]) -> Vec<S
         .iter()
         .map(|&i| {
             let object = &objects[i];
-            let kind = object.kind();
-            let plain = format!("{}-{}", kind.to_ascii_lowercase(), object.name());
-            let api_version = object
-                .value
-                .get("apiVersion")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default();
-            let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-            let identity = format!("{group}\0{kind}\0{}\0{}", object.namespace(), object.name());
+            let kind = &object.kind;
+            let plain = format!("{}-{}", kind.to_ascii_lowercase(), object.name);
+            let group = object.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            let identity = format!("{group}\0{kind}\0{}\0{}", object.namespace, object.name);
             (plain, identity)
         })
         .collect();
@@ -236,7 +233,7 @@ mod tests {
     use super::layout;
     use crate::diag::Span;
     use crate::load::FileId;
-    use crate::render::Object;
+    use crate::render::{Object, Placement};
 
     fn object(
         api_version: &str,
@@ -249,14 +246,15 @@ mod tests {
         if !namespace.is_empty() {
             metadata["namespace"] = json!(namespace);
         }
-        Object {
-            value: json!({"apiVersion": api_version, "kind": kind, "metadata": metadata}),
+        let placement = Placement {
             app: app.map(str::to_owned),
             span: Span::new(FileId(0), 0, 0),
             passthrough: true,
             depth: 0,
             sources: Vec::new(),
-        }
+        };
+        let value = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
+        Object::new(value, placement, false)
     }
 
     /// Every object gets a file of its own, on a file system that ignores case and normalises

@@ -14,6 +14,8 @@ pub(crate) use dir::{FAULT, Fault};
 pub(crate) use layout::layout;
 pub(crate) use order::sort;
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::render::Object;
@@ -33,23 +35,17 @@ pub enum Format {
 pub(crate) fn stream(objects: &[Object], format: Format) -> String {
     match format {
         Format::Yaml => {
-            // Written on every core, a slice of objects each, joined in order.
-            let chunk = objects
-                .len()
-                .div_ceil(crate::parallel::threads() * 4)
-                .max(1);
-            let slices: Vec<&[Object]> = objects.chunks(chunk).collect();
-            let parts = crate::parallel::map(&slices, crate::parallel::threads(), |slice| {
-                slice.iter().fold(String::new(), |mut text, o| {
-                    text.push_str("---\n");
-                    text.push_str(&crate::yaml_writer::to_yaml(&o.value));
-                    text
-                })
-            });
-            parts.concat()
+            // Each object was written when it was rendered: the stream only joins them.
+            let length = objects.iter().map(|o| o.yaml.len() + 4).sum();
+            let mut text = String::with_capacity(length);
+            for object in objects {
+                text.push_str("---\n");
+                text.push_str(&object.yaml);
+            }
+            text
         }
         Format::Json => {
-            let items: Vec<&Value> = objects.iter().map(|o| &o.value).collect();
+            let items: Vec<Cow<'_, Value>> = objects.iter().map(Object::value).collect();
             let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
             let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
             text.push('\n');

@@ -4,8 +4,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::render::Object;
 
 const KIND_ORDER: &[&str] = &[
@@ -35,30 +33,20 @@ pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
         .collect();
     objects.sort_by_cached_key(|o| {
         let app_rank = o
-            .app
-            .as_ref()
-            .and_then(|a| rank.get(a.as_str()).copied())
+            .app()
+            .and_then(|a| rank.get(a).copied())
             .unwrap_or(usize::MAX);
-        let kind = text(&o.value, "/kind");
         let kind_rank = KIND_ORDER
             .iter()
-            .position(|k| *k == kind)
+            .position(|k| *k == o.kind)
             .unwrap_or(KIND_ORDER.len());
         (
             app_rank,
-            o.depth,
+            o.placement.depth,
             kind_rank,
-            kind,
-            text(&o.value, "/metadata/name"),
-            text(&o.value, "/metadata/namespace"),
+            o.kind.clone(),
+            o.name.clone(),
+            o.namespace.clone(),
         )
     });
-}
-
-fn text(value: &Value, pointer: &str) -> String {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }

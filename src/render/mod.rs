@@ -25,10 +25,10 @@ use crate::model::ScopeObject;
 
 pub(crate) use template::{TemplateLimits, Templates};
 
-/// A rendered object and the app it belongs to (`None`: passed through, or shared by apps).
+/// Where a rendered object belongs and where it came from.
 #[derive(Clone, Debug)]
-pub(crate) struct Object {
-    pub(crate) value: Value,
+pub(crate) struct Placement {
+    /// The app it belongs to (`None`: passed through, or shared by apps).
     pub(crate) app: Option<String>,
     /// Where a problem with this object is reported.
     pub(crate) span: Span,
@@ -41,32 +41,61 @@ pub(crate) struct Object {
     pub(crate) sources: Vec<FileId>,
 }
 
+/// A rendered object, finished: written as YAML as soon as it is rendered (by the worker that
+/// rendered it), so that a run holds the output's text rather than a tree of values per object
+/// (about nine times larger). The value itself is kept only when asked for
+/// ([`RenderOptions::keep_values`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Object {
+    /// The YAML document, without its `---` separator.
+    pub(crate) yaml: String,
+    pub(crate) value: Option<Value>,
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+    pub(crate) placement: Placement,
+}
+
 impl Object {
-    fn text(&self, pointer: &str) -> &str {
-        self.value
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or("")
+    pub(crate) fn new(mut value: Value, placement: Placement, keep_value: bool) -> Object {
+        crate::yaml_writer::order_top_keys(&mut value);
+        let text = |pointer: &str| {
+            value
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        Object {
+            yaml: crate::yaml_writer::to_yaml(&value),
+            api_version: text("/apiVersion"),
+            kind: text("/kind"),
+            name: text("/metadata/name"),
+            namespace: text("/metadata/namespace"),
+            value: keep_value.then_some(value),
+            placement,
+        }
     }
 
-    /// `kind`, or "" when absent.
-    pub(crate) fn kind(&self) -> &str {
-        self.text("/kind")
+    /// The object as a value: the one kept, or read back from its YAML.
+    pub(crate) fn value(&self) -> std::borrow::Cow<'_, Value> {
+        match &self.value {
+            Some(value) => std::borrow::Cow::Borrowed(value),
+            None => {
+                std::borrow::Cow::Owned(serde_saphyr::from_str(&self.yaml).unwrap_or(Value::Null))
+            }
+        }
     }
 
-    /// `metadata.name`, or "" when absent.
-    pub(crate) fn name(&self) -> &str {
-        self.text("/metadata/name")
-    }
-
-    /// `metadata.namespace`, or "" when absent.
-    pub(crate) fn namespace(&self) -> &str {
-        self.text("/metadata/namespace")
+    pub(crate) fn app(&self) -> Option<&str> {
+        self.placement.app.as_deref()
     }
 }
 
 /// How apps are rendered (the CLI's `render` and `diff` flags).
 #[derive(Clone, Debug, Default)]
+#[allow(clippy::struct_excessive_bools)] // independent switches, each set by its own builder method
 pub struct RenderOptions {
     pub(crate) namespace: Option<String>,
     pub(crate) skip_raw: bool,
@@ -76,6 +105,9 @@ pub struct RenderOptions {
     /// Annotate each component's objects with `argocd.argoproj.io/sync-wave: "<depth>"`.
     pub(crate) sync_waves: bool,
     pub(crate) template_limits: TemplateLimits,
+    /// Keep every object as a value beside its YAML (the default of the API; the CLI keeps
+    /// only the text).
+    pub(crate) drop_values: bool,
 }
 
 impl RenderOptions {
@@ -90,6 +122,15 @@ impl RenderOptions {
     #[must_use]
     pub fn skip_raw(mut self, skip: bool) -> Self {
         self.skip_raw = skip;
+        self
+    }
+
+    /// Keep each object as a `serde_json::Value` beside its YAML (default: yes). Without, a
+    /// render holds only the output's text, about a ninth of the memory, and
+    /// [`crate::Object::value`] reads an object back from its YAML when asked.
+    #[must_use]
+    pub fn keep_values(mut self, keep: bool) -> Self {
+        self.drop_values = !keep;
         self
     }
 
@@ -159,19 +200,21 @@ pub(crate) fn render(
     objects.extend(render_scopes(
         checked,
         &scope_members,
-        options.selected_apps,
+        options,
         &templates,
         sources,
         diags,
     ));
     if !options.skip_raw && !options.selected_apps {
-        objects.extend(checked.model.raw.iter().map(|raw| Object {
-            value: raw.object.clone(),
-            app: None,
-            span: raw.span,
-            passthrough: true,
-            depth: usize::MAX,
-            sources: vec![raw.span.file],
+        objects.extend(checked.model.raw.iter().map(|raw| {
+            let placement = Placement {
+                app: None,
+                span: raw.span,
+                passthrough: true,
+                depth: usize::MAX,
+                sources: vec![raw.span.file],
+            };
+            Object::new(raw.object.clone(), placement, !options.drop_values)
         }));
     }
     names::check(&objects, diags);
@@ -251,13 +294,15 @@ fn render_app<'m>(
         }
         let span = bound.entry.span;
         let files = bound.source_files();
-        objects.extend(rendered.objects.into_iter().map(|value| Object {
-            value,
-            app: Some(app.name.value.clone()),
-            span,
-            passthrough: false,
-            depth,
-            sources: files.clone(),
+        objects.extend(rendered.objects.into_iter().map(|value| {
+            let placement = Placement {
+                app: Some(app.name.value.clone()),
+                span,
+                passthrough: false,
+                depth,
+                sources: files.clone(),
+            };
+            Object::new(value, placement, !options.drop_values)
         }));
     }
     (objects, scope_members)
@@ -269,7 +314,7 @@ fn render_app<'m>(
 fn render_scopes(
     checked: &Checked<'_>,
     members: &[(&ScopeObject, String, Value)],
-    selected_apps: bool,
+    options: &RenderOptions,
     templates: &Templates,
     sources: &mut Sources,
     diags: &mut Diagnostics,
@@ -281,7 +326,7 @@ fn render_scopes(
             .iter()
             .filter(|(s, _, _)| std::ptr::eq(*s, scope))
             .collect();
-        if selected_apps && mine.is_empty() {
+        if options.selected_apps && mine.is_empty() {
             continue;
         }
         let mut apps: Vec<&str> = mine.iter().map(|(_, a, _)| a.as_str()).collect();
@@ -329,8 +374,7 @@ fn render_scopes(
                 );
             }
             labels::label_scope(&mut object, app.as_deref());
-            out.push(Object {
-                value: object,
+            let placement = Placement {
                 app: app.clone(),
                 span: scope.name.span,
                 passthrough: false,
@@ -341,7 +385,8 @@ fn render_scopes(
                     .into_iter()
                     .chain([scope.name.span.file])
                     .collect(),
-            });
+            };
+            out.push(Object::new(object, placement, !options.drop_values));
         }
     }
     out

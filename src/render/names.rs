@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
-
 use super::Object;
 use crate::check::{dns1123_label, dns1123_subdomain, path_segment, shorten};
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -14,24 +12,24 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
     let mut seen: HashSet<(String, &str, &str, &str)> = HashSet::with_capacity(objects.len());
     for object in objects {
         let identity = (
-            crate::model::GroupKind::of(text(&object.value, "/apiVersion"), "").group,
-            text(&object.value, "/kind"),
-            text(&object.value, "/metadata/namespace"),
-            text(&object.value, "/metadata/name"),
+            crate::model::GroupKind::of(&object.api_version, "").group,
+            object.kind.as_str(),
+            object.namespace.as_str(),
+            object.name.as_str(),
         );
         let (kind_text, name_text) = (identity.1, identity.3);
         if !seen.insert(identity) {
             diags.push(
-                Diagnostic::new(Code::DuplicateObject, object.span, format!("a second {kind_text} named `{name_text}` in the output"))
+                Diagnostic::new(Code::DuplicateObject, object.placement.span, format!("a second {kind_text} named `{name_text}` in the output"))
                     .with_help("two apps or components render the same object: give one of them another name or namespace"),
             );
         }
-        let (kind, name) = (object.kind(), object.name());
+        let (kind, name) = (object.kind.as_str(), object.name.as_str());
         let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Some(format!(
                 "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
             ))
-        } else if let Err(reason) = if object.passthrough {
+        } else if let Err(reason) = if object.placement.passthrough {
             path_segment(name)
         } else {
             dns1123_subdomain(name)
@@ -41,25 +39,17 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
                 shorten(name)
             ))
         } else {
-            object
-                .value
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .and_then(|ns| {
-                    dns1123_label(ns)
-                        .err()
-                        .map(|reason| format!("namespace `{}` is not valid: {reason}", shorten(ns)))
-                })
+            let ns = object.namespace.as_str();
+            (!ns.is_empty())
+                .then(|| dns1123_label(ns).err())
+                .flatten()
+                .map(|reason| format!("namespace `{}` is not valid: {reason}", shorten(ns)))
         };
         if let Some(message) = problem {
             diags.push(
-                Diagnostic::new(Code::InvalidName, object.span, message)
+                Diagnostic::new(Code::InvalidName, object.placement.span, message)
                     .with_help("Kubernetes names are lower-case letters, digits, `-` and `.`, start and end alphanumeric, at most 253 characters (namespaces: 63, no `.`)"),
             );
         }
     }
-}
-
-fn text<'v>(value: &'v Value, pointer: &str) -> &'v str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }

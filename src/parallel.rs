@@ -37,10 +37,10 @@ pub(crate) fn pin(threads: Option<usize>) {
 }
 
 /// `f` over `items` on up to `threads` threads, in contiguous chunks; results in item order.
-pub(crate) fn map<T: Sync, R: Send>(
-    items: &[T],
+pub(crate) fn map<'a, T: Sync, R: Send>(
+    items: &'a [T],
     threads: usize,
-    f: impl Fn(&T) -> R + Sync,
+    f: impl Fn(&'a T) -> R + Sync,
 ) -> Vec<R> {
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {

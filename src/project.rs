@@ -435,6 +435,100 @@ impl Project {
     /// # Errors
     /// Every problem found, when one is an error; `oam::E008` when the inputs hold no objects.
     pub fn check(&self) -> Result<Checked<'_>, Diagnostics> {
+        let mut found = self.found_with_input()?;
+        let checked = check::check(&self.model, &mut found);
+        let found = self.stop(found, &self.sources)?;
+        Ok(Checked {
+            project: self,
+            checked,
+            found,
+        })
+    }
+
+    /// Checks and renders in one pass, app by app: the objects and diagnostics of
+    /// [`Project::check`] then [`Checked::render`], but each app is held in its checked form only
+    /// while it renders, so memory holds the output rather than every checked app (the CLI's
+    /// way). Use the two steps to inspect the checked project.
+    ///
+    /// # Errors
+    /// What [`Project::check`] finds when it finds an error; else what [`Checked::render`]
+    /// finds.
+    pub fn render<'p>(&'p self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
+        with_threads(self.threads, || {
+            let mut found = self.found_with_input()?;
+            let context = check::prepare(&self.model, &mut found);
+            let scopes = check::check_scopes(&context, &mut found);
+            let options = self.render_options(options);
+            let run = render::Run {
+                model: &self.model,
+                scopes: &scopes,
+                options: &options,
+            };
+            let mut sources = self.sources.fork();
+            let mut rendering = diag::Diagnostics::default();
+            let each_app =
+                |app: &'p model::App,
+                 checks: &mut diag::Diagnostics,
+                 render: &mut dyn FnMut(&check::CheckedApp<'p>)| {
+                    let errors = checks.error_count();
+                    let checked = check::check_app(&context, app, checks);
+                    if checks.error_count() == errors {
+                        render(&checked);
+                    }
+                };
+            let objects = render::render_apps(
+                &run,
+                &self.model.apps,
+                each_app,
+                &mut sources,
+                &mut found,
+                &mut rendering,
+            );
+            sources.freeze();
+            // An error of the check stops the run before rendering, as in two steps.
+            let mut found = self.stop(found, &sources)?;
+            found.extend(rendering);
+            let found = self.stop(found, &sources)?;
+            let app_order = self
+                .model
+                .apps
+                .iter()
+                .map(|a| a.name.value.clone())
+                .collect();
+            Ok(self.rendered(objects, app_order, sources, found))
+        })
+    }
+
+    /// What this project's loader said about rendering, with `options`.
+    fn render_options(&self, options: &RenderOptions) -> RenderOptions {
+        RenderOptions {
+            template_limits: self.templates,
+            selected_apps: self.selected_apps,
+            ..options.clone()
+        }
+    }
+
+    /// The objects in output order, and what the run found.
+    fn rendered(
+        &self,
+        mut objects: Vec<render::Object>,
+        app_order: Vec<String>,
+        sources: Sources,
+        found: diag::Diagnostics,
+    ) -> Rendered {
+        emit::sort(&mut objects, &app_order);
+        Rendered {
+            objects,
+            app_order,
+            sources,
+            found,
+            threads: self.threads,
+            base_dir: self.base_dir.clone(),
+        }
+    }
+
+    /// What loading found, or `oam::E008` when the inputs hold no objects at all.
+    fn found_with_input(&self) -> Result<diag::Diagnostics, Diagnostics> {
         let mut found = self.found.clone();
         if self.model.input_documents == 0 {
             found.push(
@@ -443,13 +537,7 @@ impl Project {
             );
             return Err(Diagnostics::new(found, self.sources.fork()));
         }
-        let checked = check::check(&self.model, &mut found);
-        let found = self.stop(found, &self.sources)?;
-        Ok(Checked {
-            project: self,
-            checked,
-            found,
-        })
+        Ok(found)
     }
 
     /// `found`, or every diagnostic as the error when one is an error (warnings too, strict).
@@ -530,31 +618,19 @@ impl Checked<'_> {
     pub fn render(&self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
         let project = self.project;
         with_threads(project.threads, || {
-            let options = RenderOptions {
-                template_limits: project.templates,
-                selected_apps: project.selected_apps,
-                ..options.clone()
-            };
+            let options = project.render_options(options);
             let mut sources = project.sources.fork();
             let mut found = self.found.clone();
-            let mut objects = render::render(&self.checked, &options, &mut sources, &mut found);
+            let objects = render::render(&self.checked, &options, &mut sources, &mut found);
             sources.freeze();
             let found = project.stop(found, &sources)?;
-            let app_order: Vec<String> = self
+            let app_order = self
                 .checked
                 .apps
                 .iter()
                 .map(|a| a.app.name.value.clone())
                 .collect();
-            emit::sort(&mut objects, &app_order);
-            Ok(Rendered {
-                objects,
-                app_order,
-                sources,
-                found,
-                threads: project.threads,
-                base_dir: project.base_dir.clone(),
-            })
+            Ok(project.rendered(objects, app_order, sources, found))
         })
     }
 }

@@ -160,13 +160,48 @@ fn objects_kept_as_text_read_back_as_the_same_values() -> Result<(), Diagnostics
     let checked = project.check()?;
     let kept = checked.render(&RenderOptions::default())?;
     let text_only = checked.render(&RenderOptions::default().keep_values(false))?;
-    assert_eq!(kept.to_stream(Format::Yaml), text_only.to_stream(Format::Yaml));
-    assert_eq!(kept.to_stream(Format::Json), text_only.to_stream(Format::Json));
+    assert_eq!(
+        kept.to_stream(Format::Yaml),
+        text_only.to_stream(Format::Yaml)
+    );
+    assert_eq!(
+        kept.to_stream(Format::Json),
+        text_only.to_stream(Format::Json)
+    );
     for (a, b) in kept.objects().zip(text_only.objects()) {
         assert_eq!(a.value(), b.value());
         assert_eq!(a.yaml(), b.yaml());
     }
     assert_eq!(kept.into_values(), text_only.into_values());
+    Ok(())
+}
+
+#[test]
+fn one_pass_renders_what_two_steps_render() -> Result<(), Diagnostics> {
+    let project = Loader::new()
+        .source("a.yaml", APP)
+        .source(
+            "b.yaml",
+            APP.replace("{name: shop}", "{name: cart, namespace: other}"),
+        )
+        .load()?;
+    let options = RenderOptions::default();
+    let two_steps = project.check()?.render(&options)?;
+    let one_pass = project.render(&options)?;
+    assert_eq!(
+        two_steps.to_stream(Format::Yaml),
+        one_pass.to_stream(Format::Yaml)
+    );
+    assert_eq!(two_steps.to_files(true), one_pass.to_files(true));
+    assert_eq!(
+        two_steps.diagnostics().to_vec(),
+        one_pass.diagnostics().to_vec()
+    );
+    // Errors: the check's, in both.
+    let bad = Loader::new().source("apps/shop.yaml", BAD_APP).load()?;
+    let staged = bad.check().err().expect("check errors");
+    let fused = bad.render(&options).err().expect("check errors");
+    assert_eq!(staged.to_vec(), fused.to_vec());
     Ok(())
 }
 

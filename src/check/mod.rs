@@ -112,38 +112,84 @@ pub(crate) struct BoundScope<'m> {
     pub(crate) definition: Option<&'m Definition>,
 }
 
-pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m> {
+/// What checking any one app needs: the definitions by name and their parameter schemas.
+pub(crate) struct Context<'m> {
+    model: &'m Model,
+    definitions: definitions::Definitions<'m>,
+    schemas: parameters::Schemas<'m>,
+}
+
+/// The checks of the whole model (names, definitions' schemas), and the context that checking
+/// each app needs.
+pub(crate) fn prepare<'m>(model: &'m Model, diags: &mut Diagnostics) -> Context<'m> {
     let definitions = definitions::Definitions::new(model);
     let schemas = parameters::Schemas::compile(model, diags);
     names::check(model, diags);
-    let scope = resolve::Scope {
+    Context {
         model,
-        definitions: &definitions,
-        schemas: &schemas,
-    };
-    let mut apps = Vec::new();
-    for app in &model.apps {
-        let mut components = Vec::new();
-        for entry in &app.components {
-            if let Some(bound) = resolve::resolve(app, entry, &scope, diags) {
-                applies_to::check(&bound, &definitions, diags);
-                conflicts::check(&bound, &definitions, diags);
-                components.push(bound);
-            }
-        }
-        resolve::check_scope_overlap(&components, diags);
-        let dependencies = dependencies::check(app, diags);
-        apps.push(CheckedApp {
-            app,
-            components,
-            dependencies,
-        });
+        definitions,
+        schemas,
     }
-    let scopes = model
+}
+
+/// Every app checked, then every scope: the model whose references all resolve.
+pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m> {
+    let context = prepare(model, diags);
+    let apps = model
+        .apps
+        .iter()
+        .map(|app| check_app(&context, app, diags))
+        .collect();
+    let scopes = check_scopes(&context, diags);
+    Checked {
+        model,
+        apps,
+        scopes,
+    }
+}
+
+/// One app's bindings resolved and its rules applied; a component that does not resolve is
+/// left out (its diagnostics say why).
+pub(crate) fn check_app<'m>(
+    context: &Context<'m>,
+    app: &'m App,
+    diags: &mut Diagnostics,
+) -> CheckedApp<'m> {
+    let scope = resolve::Scope {
+        model: context.model,
+        definitions: &context.definitions,
+        schemas: &context.schemas,
+    };
+    let mut components = Vec::new();
+    for entry in &app.components {
+        if let Some(bound) = resolve::resolve(app, entry, &scope, diags) {
+            applies_to::check(&bound, &context.definitions, diags);
+            conflicts::check(&bound, &context.definitions, diags);
+            components.push(bound);
+        }
+    }
+    resolve::check_scope_overlap(&components, diags);
+    let dependencies = dependencies::check(app, diags);
+    CheckedApp {
+        app,
+        components,
+        dependencies,
+    }
+}
+
+/// Every scope object of the inputs, its `spec` validated against its definition.
+pub(crate) fn check_scopes<'m>(
+    context: &Context<'m>,
+    diags: &mut Diagnostics,
+) -> Vec<CheckedScope<'m>> {
+    context
+        .model
         .scopes
         .iter()
         .filter_map(|scope| {
-            let definition = definitions.of_object(DefinitionKind::Scope, &scope.object);
+            let definition = context
+                .definitions
+                .of_object(DefinitionKind::Scope, &scope.object);
             let mut object = scope.object.clone();
             if let Some(definition) = definition {
                 let site = parameters::Use {
@@ -151,7 +197,7 @@ pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m
                     source: scope.spec_node.as_ref(),
                     fallback: scope.name.span,
                 };
-                if !schemas.apply_to_spec(&site, &mut object, diags) {
+                if !context.schemas.apply_to_spec(&site, &mut object, diags) {
                     return None;
                 }
             }
@@ -161,10 +207,5 @@ pub(crate) fn check<'m>(model: &'m Model, diags: &mut Diagnostics) -> Checked<'m
                 object,
             })
         })
-        .collect();
-    Checked {
-        model,
-        apps,
-        scopes,
-    }
+        .collect()
 }

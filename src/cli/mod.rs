@@ -75,7 +75,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
             let options = RenderOptions::default().keep_values(false);
             let result = out
                 .load(&args, &[])
-                .and_then(|project| project.check()?.render(&options));
+                .and_then(|project| project.render(&options));
             out.finish(result.map(|r| r.diagnostics()))
         }
         Command::Defs(args) => defs_command(&args, &mut out),
@@ -207,7 +207,7 @@ fn render_command(args: &RenderArgs, out: &mut Out<'_, '_>) -> u8 {
     let options = flags.options().keep_values(keep_values);
     let rendered = out
         .load(&args.input, &flags.apps)
-        .and_then(|project| project.check()?.render(&options));
+        .and_then(|project| project.render(&options));
     let rendered = match rendered {
         Ok(rendered) => rendered,
         Err(errors) => return out.finish(Err(errors)),
@@ -246,7 +246,7 @@ fn diff_command(args: &DiffArgs, out: &mut Out<'_, '_>) -> u8 {
         let options = args.flags.options().keep_values(false);
         let rendered = out
             .load(&input, &args.flags.apps)
-            .and_then(|project| project.check()?.render(&options));
+            .and_then(|project| project.render(&options));
         let diagnostics = match &rendered {
             Ok(rendered) => rendered.diagnostics(),
             Err(errors) => errors.clone(),

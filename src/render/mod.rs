@@ -18,10 +18,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::check::Checked;
+use crate::check::{Checked, CheckedApp, CheckedScope};
 use crate::diag::{Diagnostics, Span};
 use crate::load::{FileId, Sources};
-use crate::model::ScopeObject;
+use crate::model::{Model, ScopeObject};
 
 pub(crate) use template::{TemplateLimits, Templates};
 
@@ -162,33 +162,78 @@ pub(crate) fn reference_to(object: &Value) -> Value {
     Value::Object(reference)
 }
 
+/// Renders the apps of a checked model: the staged pipeline (`check`, then `render`).
 pub(crate) fn render(
     checked: &Checked<'_>,
     options: &RenderOptions,
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
+    let run = Run {
+        model: checked.model,
+        scopes: &checked.scopes,
+        options,
+    };
+    let mut none = Diagnostics::default();
+    render_apps(
+        &run,
+        &checked.apps,
+        |app, _, render| render(app),
+        sources,
+        &mut none,
+        diags,
+    )
+}
+
+/// What a render needs besides its apps.
+pub(crate) struct Run<'a, 'm> {
+    pub(crate) model: &'m Model,
+    /// The scope objects, checked.
+    pub(crate) scopes: &'a [CheckedScope<'m>],
+    pub(crate) options: &'a RenderOptions,
+}
+
+/// Renders `apps` on every core, then the scopes and the pass-through objects. A worker gets
+/// each app's checked form from `checked`: the staged pipeline hands over the one `check` made;
+/// the one-pass pipeline checks the app right there (its findings into the worker's `checks`)
+/// and drops the checked form as soon as the app is rendered, so no more than one app per
+/// worker is held checked at a time. `checked` calls its last argument with the checked app
+/// when it is to be rendered (not when its check found errors).
+pub(crate) fn render_apps<'a, 'm, A: Sync>(
+    run: &Run<'_, 'm>,
+    apps: &'a [A],
+    checked: impl Fn(&'a A, &mut Diagnostics, &mut dyn FnMut(&CheckedApp<'m>)) + Sync,
+    sources: &mut Sources,
+    checks: &mut Diagnostics,
+    diags: &mut Diagnostics,
+) -> Vec<Object> {
+    let options = run.options;
     let found_before = diags.len();
-    let templates = Templates::compile(checked.model, options.template_limits, sources, diags);
+    let templates = Templates::compile(run.model, options.template_limits, sources, diags);
     // Apps render independently, on every core; each worker has its own diagnostics and a
     // fork of the sources (a broken template output becomes a file of its own), merged back in
     // app order so that nothing depends on the thread count.
     sources.freeze();
     let forked: &Sources = sources;
-    let rendered = crate::parallel::map(&checked.apps, crate::parallel::threads(), |app| {
+    let rendered = crate::parallel::map(apps, crate::parallel::threads(), |app| {
         let mut own_sources = forked.fork();
+        let mut own_checks = Diagnostics::default();
         let mut own_diags = Diagnostics::default();
-        let out = render_app(app, options, &templates, &mut own_sources, &mut own_diags);
-        (out, own_sources, own_diags)
+        let mut out = AppOutput::default();
+        checked(app, &mut own_checks, &mut |app| {
+            out = render_app(app, options, &templates, &mut own_sources, &mut own_diags);
+        });
+        (out, own_sources, own_checks, own_diags)
     });
     let mut objects = Vec::new();
     // (scope, app, workload reference), in app order.
     let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();
-    for ((app_objects, members), own_sources, mut own_diags) in rendered {
+    for (out, own_sources, own_checks, mut own_diags) in rendered {
+        checks.extend(own_checks);
         own_diags.move_files(&sources.adopt(own_sources));
         diags.extend(own_diags);
-        objects.extend(app_objects);
-        scope_members.extend(members);
+        objects.extend(out.objects);
+        scope_members.extend(out.scope_members);
     }
     if let Some(over) = templates.over_budget() {
         // Which apps rendered before the budget ran out depends on the thread count: what
@@ -198,7 +243,7 @@ pub(crate) fn render(
         return Vec::new();
     }
     objects.extend(render_scopes(
-        checked,
+        run.scopes,
         &scope_members,
         options,
         &templates,
@@ -206,7 +251,7 @@ pub(crate) fn render(
         diags,
     ));
     if !options.skip_raw && !options.selected_apps {
-        objects.extend(checked.model.raw.iter().map(|raw| {
+        objects.extend(run.model.raw.iter().map(|raw| {
             let placement = Placement {
                 app: None,
                 span: raw.span,
@@ -222,7 +267,11 @@ pub(crate) fn render(
 }
 
 /// One app's objects (in dependency order) and the scopes its components joined.
-type AppOutput<'m> = (Vec<Object>, Vec<(&'m ScopeObject, String, Value)>);
+#[derive(Default)]
+struct AppOutput<'m> {
+    objects: Vec<Object>,
+    scope_members: Vec<(&'m ScopeObject, String, Value)>,
+}
 
 fn render_app<'m>(
     checked_app: &crate::check::CheckedApp<'m>,
@@ -305,14 +354,17 @@ fn render_app<'m>(
             Object::new(value, placement, !options.drop_values)
         }));
     }
-    (objects, scope_members)
+    AppOutput {
+        objects,
+        scope_members,
+    }
 }
 
 /// Every scope object (or what its definition's template makes of it), with the workloads of
 /// its members at the definition's `workloadRefsPath`. A scope that only one app uses belongs
 /// to that app.
 fn render_scopes(
-    checked: &Checked<'_>,
+    scopes: &[CheckedScope<'_>],
     members: &[(&ScopeObject, String, Value)],
     options: &RenderOptions,
     templates: &Templates,
@@ -320,7 +372,7 @@ fn render_scopes(
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
     let mut out = Vec::new();
-    for checked_scope in &checked.scopes {
+    for checked_scope in scopes {
         let scope = checked_scope.scope;
         let mine: Vec<&(&ScopeObject, String, Value)> = members
             .iter()

@@ -200,7 +200,7 @@ fn one_pass_renders_what_two_steps_render() -> Result<(), Diagnostics> {
     // Errors: the check's, in both.
     let bad = Loader::new().source("apps/shop.yaml", BAD_APP).load()?;
     let staged = bad.check().err().expect("check errors");
-    let fused = bad.render(&options).err().expect("check errors");
+    let fused = bad.render(&options).expect_err("check errors");
     assert_eq!(staged.to_vec(), fused.to_vec());
     Ok(())
 }

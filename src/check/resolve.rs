@@ -153,7 +153,7 @@ fn resolve_workload<'m>(
     definitions: &Definitions<'m>,
     diags: &mut Diagnostics,
 ) -> Option<(Value, Option<&'m crate::model::Definition>)> {
-    let mut workload = component.workload.clone();
+    let mut workload = component.workload().into_owned();
     check_container_ports(component, diags);
     let Some(type_name) = &component.workload_type else {
         if workload.get("apiVersion").is_none() || workload.get("kind").is_none() {

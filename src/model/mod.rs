@@ -169,17 +169,29 @@ pub(crate) struct Component {
     pub(crate) name: Text,
     pub(crate) labels: Vec<(String, String)>,
     pub(crate) annotations: Vec<(String, String)>,
-    pub(crate) workload: Value,
+    /// The workload, when it is not simply `workload_node` as a value (see `workload()`).
+    pub(crate) workload_value: Option<Value>,
     pub(crate) workload_span: Span,
     /// The workload as written, for the spans of schema violations.
     pub(crate) workload_node: Node,
     /// The `type: NAME` shorthand naming a WorkloadDefinition instead of apiVersion/kind.
     pub(crate) workload_type: Option<Text>,
     pub(crate) parameters: Vec<Parameter>,
-    /// The canonical spec, hashed into the revision name.
-    pub(crate) spec: Value,
+    /// The hash of the canonical spec, in the revision name (`revision::spec_hash`).
+    pub(crate) spec_hash: u64,
     /// Set when the component was stored as a ControllerRevision: its fixed revision name.
     pub(crate) stored_revision: Option<String>,
+}
+
+impl Component {
+    /// The workload as a value. A KubeVela component's is its node's value, so it is read from
+    /// the node when asked rather than kept twice (10,000 apps hold one copy fewer).
+    pub(crate) fn workload(&self) -> std::borrow::Cow<'_, Value> {
+        match &self.workload_value {
+            Some(value) => std::borrow::Cow::Borrowed(value),
+            None => std::borrow::Cow::Owned(self.workload_node.to_value()),
+        }
+    }
 }
 
 /// How an app entry names its component.

@@ -12,14 +12,20 @@ impl Component {
         if let Some(stored) = &self.stored_revision {
             return stored.clone();
         }
-        let mut canonical = String::new();
-        write_canonical(&self.spec, &mut canonical);
         format!(
             "{}-{}",
             self.name.value,
-            &format!("{:016x}", fnv1a64(canonical.as_bytes()))[..10]
+            &format!("{:016x}", self.spec_hash)[..10]
         )
     }
+}
+
+/// The hash a revision name is made of: of the canonical JSON of the component's spec. Taken
+/// when the component is lowered, so the spec itself is not kept for it.
+pub(crate) fn spec_hash(spec: &Value) -> u64 {
+    let mut canonical = String::new();
+    write_canonical(spec, &mut canonical);
+    fnv1a64(canonical.as_bytes())
 }
 
 /// JSON with object keys sorted, so that key order in the file does not change the hash.

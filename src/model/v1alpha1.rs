@@ -204,12 +204,12 @@ fn lower_schematic(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         name: metadata.name,
         labels: metadata.labels,
         annotations: metadata.annotations,
-        workload: json!({ "spec": out }),
+        workload_value: Some(json!({ "spec": out })),
         workload_span: workload_type.span,
         workload_node,
         workload_type: Some(workload_type),
         parameters,
-        spec: spec_value,
+        spec_hash: super::revision::spec_hash(&spec_value),
         stored_revision: None,
     })
 }
@@ -816,13 +816,13 @@ pub(super) fn finish(model: &mut Model, pending: Pending, diags: &mut Diagnostic
             continue;
         }
         let spec = component
-            .workload
+            .workload()
             .pointer("/spec/workloadSettings/spec")
             .cloned()
             .unwrap_or_else(|| Value::Object(Map::new()));
         let workload = json!({"apiVersion": api_version, "kind": kind, "spec": spec});
         let component = &mut model.components[index];
-        component.workload = workload;
+        component.workload_value = Some(workload);
         component.workload_type = None;
         // rudr substituted no parameter into an extended type's spec.
         for parameter in &mut component.parameters {

@@ -125,12 +125,12 @@ fn lower_component(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         name: metadata.name,
         labels: metadata.labels,
         annotations: metadata.annotations,
-        workload: object,
+        workload_value: Some(object),
         workload_span: workload.span,
         workload_node: workload.clone(),
         workload_type,
         parameters,
-        spec: spec_value,
+        spec_hash: super::revision::spec_hash(&spec_value),
         stored_revision: None,
     })
 }

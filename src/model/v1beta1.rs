@@ -279,11 +279,9 @@ fn into_app_component(entry: Entry<'_>) -> AppComponent {
         "properties": entry.properties.as_ref().map_or_else(|| Value::Object(Map::new()), Node::to_value),
     });
     // The workload the model knows: `type` plus its parameters under `spec`, as the v1alpha2
-    // `type:` shorthand writes it.
-    let mut workload = Map::new();
+    // `type:` shorthand writes it; its value is its node's.
     let mut workload_entries = Vec::new();
     if let Some(properties) = &entry.properties {
-        workload.insert("spec".to_owned(), properties.to_value());
         workload_entries.push((
             Key {
                 text: "spec".to_owned(),
@@ -296,7 +294,7 @@ fn into_app_component(entry: Entry<'_>) -> AppComponent {
         name: entry.name.clone(),
         labels: Vec::new(),
         annotations: Vec::new(),
-        workload: Value::Object(workload),
+        workload_value: None,
         workload_span: entry.type_name.span,
         workload_node: Node {
             span: entry.node.span,
@@ -304,7 +302,7 @@ fn into_app_component(entry: Entry<'_>) -> AppComponent {
         },
         workload_type: Some(entry.type_name),
         parameters: Vec::new(),
-        spec,
+        spec_hash: super::revision::spec_hash(&spec),
         stored_revision: None,
     };
     let traits = entry

@@ -260,7 +260,7 @@ impl Loader {
         };
         let found = stop(found, &sources)?;
         let mut found = found;
-        let mut model = model::lower(&documents, self.environment.as_deref(), &mut found);
+        let mut model = model::lower(documents, self.environment.as_deref(), &mut found);
         let mut found = stop(found, &sources)?;
         if !self.apps.is_empty() && model.input_documents > 0 {
             select_apps(&mut model, &self.apps, &mut found);

@@ -381,8 +381,10 @@ impl Model {
 
 /// Lowers every document. A user definition replaces a built-in one of the same kind and name.
 /// `environment` picks which of an Application's environments (its policies) to render.
+/// Documents are taken by value and each is dropped once lowered, so the parsed trees of every
+/// input are never held beside the whole model.
 pub(crate) fn lower(
-    documents: &[Document],
+    documents: Vec<Document>,
     environment: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Model {
@@ -393,6 +395,7 @@ pub(crate) fn lower(
         .filter(|d| d.origin == Origin::Input)
         .count();
     for document in documents {
+        let document = &document;
         match document.oam_version() {
             Some("v1alpha1") => v1alpha1::lower(document, &mut model, &mut v1alpha1_pending, diags),
             Some("v1alpha2") => v1alpha2::lower(document, &mut model, diags),
@@ -568,7 +571,7 @@ pub(crate) fn builtin_model() -> (Model, crate::load::Sources) {
         &mut sources,
         &mut diags,
     );
-    let model = lower(&documents, None, &mut diags);
+    let model = lower(documents, None, &mut diags);
     assert!(
         diags.into_sorted().is_empty(),
         "the built-ins lower cleanly"

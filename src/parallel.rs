@@ -59,6 +59,36 @@ pub(crate) fn map<'a, T: Sync, R: Send>(
     })
 }
 
+/// `f` over `items`, taken by value, on up to `threads` threads in contiguous chunks; results
+/// in item order. Each item is dropped by the thread that took it, as soon as `f` is done.
+pub(crate) fn map_owned<T: Send, R: Send>(
+    mut items: Vec<T>,
+    threads: usize,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.into_iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    while items.len() > chunk {
+        let rest = items.split_off(chunk);
+        chunks.push(std::mem::replace(&mut items, rest));
+    }
+    chunks.push(items);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| scope.spawn(|| part.into_iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -69,5 +99,9 @@ mod tests {
             assert_eq!(super::map(&items, threads, |i| i * 2), one);
         }
         assert!(super::map(&[] as &[u32], 2, |i| *i).is_empty());
+        for threads in 1..5 {
+            assert_eq!(super::map_owned(items.clone(), threads, |i| i * 2), one);
+        }
+        assert!(super::map_owned(Vec::<u32>::new(), 2, |i| i).is_empty());
     }
 }

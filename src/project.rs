@@ -445,58 +445,59 @@ impl Project {
         })
     }
 
-    /// Checks and renders in one pass, app by app: the objects and diagnostics of
-    /// [`Project::check`] then [`Checked::render`], but each app is held in its checked form only
-    /// while it renders, so memory holds the output rather than every checked app (the CLI's
-    /// way). Use the two steps to inspect the checked project.
+    /// Checks and renders in one pass, app by app, taking the project: the objects and
+    /// diagnostics of [`Project::check`] then [`Checked::render`], but each app is dropped once
+    /// it is rendered and held in its checked form only while it renders, so memory holds the
+    /// output rather than the apps (the CLI's way). Use the two steps to inspect the checked
+    /// project.
     ///
     /// # Errors
     /// What [`Project::check`] finds when it finds an error; else what [`Checked::render`]
     /// finds.
-    pub fn render<'p>(&'p self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
-        with_threads(self.threads, || {
-            let mut found = self.found_with_input()?;
-            let context = check::prepare(&self.model, &mut found);
-            let scopes = check::check_scopes(&context, &mut found);
-            let options = self.render_options(options);
-            let run = render::Run {
-                model: &self.model,
-                scopes: &scopes,
-                options: &options,
-            };
-            let mut sources = self.sources.fork();
-            let mut rendering = diag::Diagnostics::default();
-            let each_app =
-                |app: &'p model::App,
-                 checks: &mut diag::Diagnostics,
-                 render: &mut dyn FnMut(&check::CheckedApp<'p>)| {
-                    let errors = checks.error_count();
-                    let checked = check::check_app(&context, app, checks);
-                    if checks.error_count() == errors {
-                        render(&checked);
-                    }
-                };
-            let objects = render::render_apps(
-                &run,
-                &self.model.apps,
-                each_app,
-                &mut sources,
-                &mut found,
-                &mut rendering,
-            );
-            sources.freeze();
-            // An error of the check stops the run before rendering, as in two steps.
-            let mut found = self.stop(found, &sources)?;
-            found.extend(rendering);
-            let found = self.stop(found, &sources)?;
-            let app_order = self
-                .model
-                .apps
-                .iter()
-                .map(|a| a.name.value.clone())
-                .collect();
-            Ok(self.rendered(objects, app_order, sources, found))
-        })
+    pub fn render(self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
+        let threads = self.threads;
+        with_threads(threads, move || self.render_apps(options))
+    }
+
+    fn render_apps(mut self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
+        let mut found = self.found_with_input()?;
+        // The apps leave the model: each is dropped by the worker that renders it.
+        let apps = std::mem::take(&mut self.model.apps);
+        let app_order = apps.iter().map(|a| a.name.value.clone()).collect();
+        check::check_names(&apps, &mut found);
+        let context = check::prepare(&self.model, &mut found);
+        let scopes = check::check_scopes(&context, &mut found);
+        let options = self.render_options(options);
+        let run = render::Run {
+            model: &self.model,
+            scopes: &scopes,
+            options: &options,
+        };
+        let mut sources = self.sources.fork();
+        let mut rendering = diag::Diagnostics::default();
+        let each_app = |app: model::App,
+                        checks: &mut diag::Diagnostics,
+                        render: &mut dyn FnMut(&check::CheckedApp<'_>)| {
+            let errors = checks.error_count();
+            let checked = check::check_app(&context, &app, checks);
+            if checks.error_count() == errors {
+                render(&checked);
+            }
+        };
+        let objects = render::render_apps(
+            &run,
+            apps,
+            each_app,
+            &mut sources,
+            &mut found,
+            &mut rendering,
+        );
+        sources.freeze();
+        // An error of the check stops the run before rendering, as in two steps.
+        let mut found = self.stop(found, &sources)?;
+        found.extend(rendering);
+        let found = self.stop(found, &sources)?;
+        Ok(self.rendered(objects, app_order, sources, found))
     }
 
     /// What this project's loader said about rendering, with `options`.
@@ -775,7 +776,23 @@ impl Rendered {
 
     /// Every object as one stream: `---`-separated YAML documents, or a JSON `v1` `List`.
     pub fn to_stream(&self, format: Format) -> String {
-        with_threads(self.threads, || emit::stream(&self.objects, format))
+        let mut text = Vec::new();
+        // Writing into a Vec cannot fail, and the writers write UTF-8 only.
+        let _ = self.write_stream(format, &mut text);
+        String::from_utf8(text).unwrap_or_default()
+    }
+
+    /// Writes the stream of [`Rendered::to_stream`] into `out`, object by object (wrap an
+    /// unbuffered writer in a `BufWriter`).
+    ///
+    /// # Errors
+    /// What `out` fails with (a closed pipe, a full disk).
+    pub fn write_stream(
+        &self,
+        format: Format,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        emit::stream(&self.objects, format, out)
     }
 
     /// The tree [`Rendered::write_dir`] writes, relative path → content: `<app>/<kind>-<name>.yaml`

@@ -13,7 +13,9 @@ mod resolve;
 
 pub(crate) use definitions::type_label;
 pub(crate) use dependencies::{Dependencies, find_output};
-pub(crate) use names::{dns1123_label, dns1123_subdomain, path_segment, shorten};
+pub(crate) use names::{
+    check_apps as check_names, dns1123_label, dns1123_subdomain, path_segment, shorten,
+};
 
 use serde_json::Value;
 
@@ -35,6 +37,8 @@ pub(crate) struct Checked<'m> {
 /// A scope object with its definition; its `spec` validated, defaults filled in.
 pub(crate) struct CheckedScope<'m> {
     pub(crate) scope: &'m ScopeObject,
+    /// Its place in the model's scopes (`BoundScope::index`).
+    pub(crate) index: usize,
     pub(crate) definition: Option<&'m Definition>,
     pub(crate) object: Value,
 }
@@ -108,6 +112,8 @@ pub(crate) struct BoundTrait<'m> {
 
 pub(crate) struct BoundScope<'m> {
     pub(crate) scope: &'m ScopeObject,
+    /// The scope's place in the model's scopes, which outlives any one app.
+    pub(crate) index: usize,
     pub(crate) reference: &'m ScopeRef,
     pub(crate) definition: Option<&'m Definition>,
 }
@@ -124,7 +130,8 @@ pub(crate) struct Context<'m> {
 pub(crate) fn prepare<'m>(model: &'m Model, diags: &mut Diagnostics) -> Context<'m> {
     let definitions = definitions::Definitions::new(model);
     let schemas = parameters::Schemas::compile(model, diags);
-    names::check(model, diags);
+    names::check_apps(&model.apps, diags);
+    names::check_components(model, diags);
     Context {
         model,
         definitions,
@@ -186,7 +193,8 @@ pub(crate) fn check_scopes<'m>(
         .model
         .scopes
         .iter()
-        .filter_map(|scope| {
+        .enumerate()
+        .filter_map(|(index, scope)| {
             let definition = context
                 .definitions
                 .of_object(DefinitionKind::Scope, &scope.object);
@@ -203,6 +211,7 @@ pub(crate) fn check_scopes<'m>(
             }
             Some(CheckedScope {
                 scope,
+                index,
                 definition,
                 object,
             })

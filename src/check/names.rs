@@ -3,11 +3,12 @@
 //! the same rules in `render` (their names may come from templates).
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::model::{ComponentRef, Model};
+use crate::model::{App, Component, ComponentRef, Model};
 
-/// E013 for every app and component whose name is not a DNS-1123 subdomain.
-pub(crate) fn check(model: &Model, diags: &mut Diagnostics) {
-    for app in &model.apps {
+/// E013 for every app, and every component written inside one, whose name is not a DNS-1123
+/// subdomain.
+pub(crate) fn check_apps(apps: &[App], diags: &mut Diagnostics) {
+    for app in apps {
         if let Err(reason) = dns1123_subdomain(&app.name.value) {
             diags.push(
                 Diagnostic::new(
@@ -26,37 +27,26 @@ pub(crate) fn check(model: &Model, diags: &mut Diagnostics) {
             );
         }
     }
-    let inline = model
-        .apps
+    let inline = apps
         .iter()
         .flat_map(|app| &app.components)
         .filter_map(|entry| match &entry.component {
             ComponentRef::Inline(component) => Some(component.as_ref()),
             _ => None,
         });
+    for component in inline {
+        check_component(component, diags);
+    }
+}
+
+/// E013 for every Component and pass-through object of the inputs whose name is not valid.
+pub(crate) fn check_components(model: &Model, diags: &mut Diagnostics) {
     let components = model
         .components
         .iter()
         .filter(|c| c.stored_revision.is_none());
-    for component in components.chain(inline) {
-        if let Err(reason) = dns1123_subdomain(&component.name.value) {
-            diags.push(invalid(
-                "component",
-                &component.name.value,
-                component.name.span,
-                &reason,
-            ));
-        }
-        // A workload that names itself keeps that name.
-        let own = component
-            .workload_node
-            .get("metadata")
-            .and_then(|m| m.get("name"));
-        if let Some((name, span)) = own.and_then(|n| n.as_str().map(|text| (text, n.span))) {
-            if let Err(reason) = dns1123_subdomain(name) {
-                diags.push(invalid("workload", name, span, &reason));
-            }
-        }
+    for component in components {
+        check_component(component, diags);
     }
     // Passed-through objects follow Kubernetes' looser rule for some kinds (RBAC's `:`).
     for raw in &model.raw {
@@ -71,6 +61,27 @@ pub(crate) fn check(model: &Model, diags: &mut Diagnostics) {
                 raw.span,
                 &reason,
             ));
+        }
+    }
+}
+
+fn check_component(component: &Component, diags: &mut Diagnostics) {
+    if let Err(reason) = dns1123_subdomain(&component.name.value) {
+        diags.push(invalid(
+            "component",
+            &component.name.value,
+            component.name.span,
+            &reason,
+        ));
+    }
+    // A workload that names itself keeps that name.
+    let own = component
+        .workload_node
+        .get("metadata")
+        .and_then(|m| m.get("name"));
+    if let Some((name, span)) = own.and_then(|n| n.as_str().map(|text| (text, n.span))) {
+        if let Err(reason) = dns1123_subdomain(name) {
+            diags.push(invalid("workload", name, span, &reason));
         }
     }
 }

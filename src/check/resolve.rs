@@ -568,10 +568,11 @@ fn resolve_scopes<'m>(
             Err(None) => true,
             Ok(crd) => crd_name_of(group_kind, &model.crds) == *crd,
         };
-        let Some(scope) = model
+        let Some((index, scope)) = model
             .scopes
             .iter()
-            .find(|s| is_of_kind(&s.group_kind) && s.name.value == scope_ref.name.value)
+            .enumerate()
+            .find(|(_, s)| is_of_kind(&s.group_kind) && s.name.value == scope_ref.name.value)
         else {
             diags.push(
                 Diagnostic::new(Code::UnknownScope, scope_ref.name.span, format!("no {kind} named `{}`", scope_ref.name.value))
@@ -582,6 +583,7 @@ fn resolve_scopes<'m>(
         let definition = definitions.of_object(DefinitionKind::Scope, &scope.object);
         scopes.push(BoundScope {
             scope,
+            index,
             reference: scope_ref,
             definition,
         });

@@ -225,7 +225,9 @@ fn render_command(args: &RenderArgs, out: &mut Out<'_, '_>) -> u8 {
             Ok(diagnostics)
         }
         (None, None) => {
-            out.print(&rendered.to_stream(args.format));
+            // A closed pipe (`oam render | head`) is not an error of the input.
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, &mut *out.env.stdout);
+            let _ = rendered.write_stream(args.format, &mut stdout);
             Ok(rendered.diagnostics())
         }
     };

@@ -15,6 +15,7 @@ pub(crate) use layout::layout;
 pub(crate) use order::sort;
 
 use std::borrow::Cow;
+use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
@@ -31,25 +32,24 @@ pub enum Format {
     Json,
 }
 
-/// The whole output as one stream: `---`-separated YAML documents, or a `v1` `List` in JSON.
-pub(crate) fn stream(objects: &[Object], format: Format) -> String {
+/// The whole output as one stream into `out`: `---`-separated YAML documents, or a `v1` `List`
+/// in JSON. YAML goes out object by object, so the stream is never held whole beside the
+/// objects.
+pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Yaml => {
             // Each object was written when it was rendered: the stream only joins them.
-            let length = objects.iter().map(|o| o.yaml.len() + 4).sum();
-            let mut text = String::with_capacity(length);
             for object in objects {
-                text.push_str("---\n");
-                text.push_str(&object.yaml);
+                out.write_all(b"---\n")?;
+                out.write_all(object.yaml.as_bytes())?;
             }
-            text
         }
         Format::Json => {
             let items: Vec<Cow<'_, Value>> = objects.iter().map(Object::value).collect();
             let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
-            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
-            text.push('\n');
-            text
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            out.write_all(b"\n")?;
         }
     }
+    out.flush()
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use crate::check::{Checked, CheckedApp, CheckedScope};
 use crate::diag::{Diagnostics, Span};
 use crate::load::{FileId, Sources};
-use crate::model::{Model, ScopeObject};
+use crate::model::Model;
 
 pub(crate) use template::{TemplateLimits, Templates};
 
@@ -177,7 +177,7 @@ pub(crate) fn render(
     let mut none = Diagnostics::default();
     render_apps(
         &run,
-        &checked.apps,
+        checked.apps.iter().collect(),
         |app, _, render| render(app),
         sources,
         &mut none,
@@ -195,14 +195,14 @@ pub(crate) struct Run<'a, 'm> {
 
 /// Renders `apps` on every core, then the scopes and the pass-through objects. A worker gets
 /// each app's checked form from `checked`: the staged pipeline hands over the one `check` made;
-/// the one-pass pipeline checks the app right there (its findings into the worker's `checks`)
-/// and drops the checked form as soon as the app is rendered, so no more than one app per
-/// worker is held checked at a time. `checked` calls its last argument with the checked app
+/// the one-pass pipeline takes the app itself, checks it right there (its findings into the
+/// worker's `checks`) and drops both as soon as the app is rendered, so a run holds the output
+/// and no more than one app per worker. `checked` calls its last argument with the checked app
 /// when it is to be rendered (not when its check found errors).
-pub(crate) fn render_apps<'a, 'm, A: Sync>(
-    run: &Run<'_, 'm>,
-    apps: &'a [A],
-    checked: impl Fn(&'a A, &mut Diagnostics, &mut dyn FnMut(&CheckedApp<'m>)) + Sync,
+pub(crate) fn render_apps<A: Send>(
+    run: &Run<'_, '_>,
+    apps: Vec<A>,
+    checked: impl Fn(A, &mut Diagnostics, &mut dyn FnMut(&CheckedApp<'_>)) + Sync,
     sources: &mut Sources,
     checks: &mut Diagnostics,
     diags: &mut Diagnostics,
@@ -215,7 +215,7 @@ pub(crate) fn render_apps<'a, 'm, A: Sync>(
     // app order so that nothing depends on the thread count.
     sources.freeze();
     let forked: &Sources = sources;
-    let rendered = crate::parallel::map(apps, crate::parallel::threads(), |app| {
+    let rendered = crate::parallel::map_owned(apps, crate::parallel::threads(), |app| {
         let mut own_sources = forked.fork();
         let mut own_checks = Diagnostics::default();
         let mut own_diags = Diagnostics::default();
@@ -226,8 +226,8 @@ pub(crate) fn render_apps<'a, 'm, A: Sync>(
         (out, own_sources, own_checks, own_diags)
     });
     let mut objects = Vec::new();
-    // (scope, app, workload reference), in app order.
-    let mut scope_members: Vec<(&ScopeObject, String, Value)> = Vec::new();
+    // (scope index, app, workload reference), in app order.
+    let mut scope_members: Vec<(usize, String, Value)> = Vec::new();
     for (out, own_sources, own_checks, mut own_diags) in rendered {
         checks.extend(own_checks);
         own_diags.move_files(&sources.adopt(own_sources));
@@ -266,20 +266,21 @@ pub(crate) fn render_apps<'a, 'm, A: Sync>(
     objects
 }
 
-/// One app's objects (in dependency order) and the scopes its components joined.
+/// One app's objects (in dependency order) and the scopes its components joined (by their
+/// index in the model: the app's own data is gone by the time scopes render).
 #[derive(Default)]
-struct AppOutput<'m> {
+struct AppOutput {
     objects: Vec<Object>,
-    scope_members: Vec<(&'m ScopeObject, String, Value)>,
+    scope_members: Vec<(usize, String, Value)>,
 }
 
-fn render_app<'m>(
-    checked_app: &crate::check::CheckedApp<'m>,
+fn render_app(
+    checked_app: &crate::check::CheckedApp<'_>,
     options: &RenderOptions,
     templates: &Templates,
     sources: &mut Sources,
     diags: &mut Diagnostics,
-) -> AppOutput<'m> {
+) -> AppOutput {
     let mut objects = Vec::new();
     let mut scope_members = Vec::new();
     let app = checked_app.app;
@@ -336,7 +337,7 @@ fn render_app<'m>(
         }
         for scope in &bound.scopes {
             scope_members.push((
-                scope.scope,
+                scope.index,
                 app.name.value.clone(),
                 rendered.primary_reference.clone(),
             ));
@@ -365,7 +366,7 @@ fn render_app<'m>(
 /// to that app.
 fn render_scopes(
     scopes: &[CheckedScope<'_>],
-    members: &[(&ScopeObject, String, Value)],
+    members: &[(usize, String, Value)],
     options: &RenderOptions,
     templates: &Templates,
     sources: &mut Sources,
@@ -374,9 +375,9 @@ fn render_scopes(
     let mut out = Vec::new();
     for checked_scope in scopes {
         let scope = checked_scope.scope;
-        let mine: Vec<&(&ScopeObject, String, Value)> = members
+        let mine: Vec<&(usize, String, Value)> = members
             .iter()
-            .filter(|(s, _, _)| std::ptr::eq(*s, scope))
+            .filter(|(index, _, _)| *index == checked_scope.index)
             .collect();
         if options.selected_apps && mine.is_empty() {
             continue;

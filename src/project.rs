@@ -240,12 +240,20 @@ impl Loader {
     fn load_inner(&self, stdin: &mut dyn Read) -> Result<Project, Diagnostics> {
         let mut sources = Sources::default();
         let mut found = diag::Diagnostics::default();
-        let documents = load::load(
+        // Each file is lowered on the worker that parsed it; what lowering finds is reported
+        // only when loading found no error (as if the stages ran one after the other).
+        let environment = self.environment.as_deref();
+        let parts = load::load(
             &self.base_dir,
             &self.inputs,
             stdin,
             &mut sources,
             &mut found,
+            |documents| {
+                let mut lowering = diag::Diagnostics::default();
+                let part = model::lower_part(documents, environment, &mut lowering);
+                (part, lowering)
+            },
         );
         sources.freeze();
         let stop = |mut found: diag::Diagnostics, sources: &Sources| {
@@ -258,9 +266,13 @@ impl Loader {
                 Ok(found)
             }
         };
-        let found = stop(found, &sources)?;
-        let mut found = found;
-        let mut model = model::lower(documents, self.environment.as_deref(), &mut found);
+        let mut found = stop(found, &sources)?;
+        let mut lowered = Vec::with_capacity(parts.len());
+        for (part, lowering) in parts {
+            found.extend(lowering);
+            lowered.push(part);
+        }
+        let mut model = model::assemble(lowered, environment, &mut found);
         let mut found = stop(found, &sources)?;
         if !self.apps.is_empty() && model.input_documents > 0 {
             select_apps(&mut model, &self.apps, &mut found);

@@ -125,24 +125,27 @@ fn read_bounded(reader: &mut dyn Read, limit: usize) -> std::io::Result<Option<V
     Ok((bytes.len() <= limit).then_some(bytes))
 }
 
-/// Reads every input. `stdin` is read only if an input is `-`.
-pub(crate) fn load(
+/// Reads every input and hands each file's documents, in file order, to `each_file`, which runs
+/// on the worker that parsed the file (the next stage can start there, and the parsed trees
+/// never all exist at once). `stdin` is read only if an input is `-`.
+pub(crate) fn load<T: Send>(
     base: &Path,
     inputs: &Inputs,
     stdin: &mut dyn Read,
     sources: &mut Sources,
     diags: &mut Diagnostics,
-) -> Vec<Document> {
-    let mut documents = Vec::new();
+    each_file: impl Fn(Vec<Document>) -> T + Sync,
+) -> Vec<T> {
+    let mut out = Vec::new();
     if inputs.builtins {
         // Parsed once per process, for ids 0, 1, 2: when other files came first, parsed anew.
         let first = sources.len();
         for (index, builtin) in builtins().iter().enumerate() {
             let file = sources.add_shared(builtin.file.clone());
             if first == 0 {
-                documents.extend(builtin.documents.iter().cloned());
+                out.push(each_file(builtin.documents.clone()));
             } else {
-                documents.extend(parse_builtin(index, file).documents);
+                out.push(each_file(parse_builtin(index, file).documents));
             }
         }
     }
@@ -180,13 +183,13 @@ pub(crate) fn load(
         let mut found = Diagnostics::default();
         let text = &shared.get(file).text;
         let documents = parse_file(file, text, origin, &inputs.budgets, &mut found);
-        (documents, found)
+        (each_file(documents), found)
     });
-    for (parsed, found) in parsed {
-        documents.extend(parsed);
+    for (file, found) in parsed {
+        out.push(file);
         diags.extend(found);
     }
-    documents
+    out
 }
 
 /// Reads one input within the budgets: a file's size is checked before it is read, and no more

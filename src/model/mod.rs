@@ -379,32 +379,68 @@ impl Model {
     }
 }
 
-/// Lowers every document. A user definition replaces a built-in one of the same kind and name.
-/// `environment` picks which of an Application's environments (its policies) to render.
-/// Documents are taken by value and each is dropped once lowered, so the parsed trees of every
-/// input are never held beside the whole model.
-pub(crate) fn lower(
+/// The documents of one file, lowered: a piece of the model, joined with the others in file
+/// order by `assemble`. Files lower independently, each on the worker that parsed it.
+#[derive(Default)]
+pub(crate) struct Part {
+    model: Model,
+    v1alpha1_pending: v1alpha1::Pending,
+}
+
+/// Lowers the documents of one file; each is dropped once lowered. `environment` picks which
+/// of an Application's environments (its policies) to render.
+pub(crate) fn lower_part(
     documents: Vec<Document>,
+    environment: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Part {
+    let mut part = Part::default();
+    let model = &mut part.model;
+    for document in documents {
+        let document = &document;
+        if document.origin == Origin::Input {
+            model.input_documents += 1;
+        }
+        match document.oam_version() {
+            Some("v1alpha1") => {
+                v1alpha1::lower(document, model, &mut part.v1alpha1_pending, diags);
+            }
+            Some("v1alpha2") => v1alpha2::lower(document, model, diags),
+            Some("v1beta1") => v1beta1::lower(document, environment, model, diags),
+            _ if document.origin == Origin::Input && !is_metadata_only(document) => {
+                lower_kubernetes(document, model, diags);
+            }
+            _ => lower_kubernetes_definitions_only(document, model, diags),
+        }
+    }
+    part
+}
+
+/// The model of every file's part, in file order, with the rules that span files: a user
+/// definition replaces a built-in one of the same kind and name, v1alpha1 components meet
+/// their instances, names are unique.
+pub(crate) fn assemble(
+    parts: Vec<Part>,
     environment: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Model {
     let mut model = Model::default();
     let mut v1alpha1_pending = v1alpha1::Pending::default();
-    model.input_documents = documents
-        .iter()
-        .filter(|d| d.origin == Origin::Input)
-        .count();
-    for document in documents {
-        let document = &document;
-        match document.oam_version() {
-            Some("v1alpha1") => v1alpha1::lower(document, &mut model, &mut v1alpha1_pending, diags),
-            Some("v1alpha2") => v1alpha2::lower(document, &mut model, diags),
-            Some("v1beta1") => v1beta1::lower(document, environment, &mut model, diags),
-            _ if document.origin == Origin::Input && !is_metadata_only(document) => {
-                lower_kubernetes(document, &mut model, diags);
-            }
-            _ => lower_kubernetes_definitions_only(document, &mut model, diags),
-        }
+    for part in parts {
+        let mut part_model = part.model;
+        v1alpha1_pending.append(
+            part.v1alpha1_pending,
+            model.apps.len(),
+            model.components.len(),
+        );
+        model.definitions.append(&mut part_model.definitions);
+        model.components.append(&mut part_model.components);
+        model.apps.append(&mut part_model.apps);
+        model.scopes.append(&mut part_model.scopes);
+        model.crds.append(&mut part_model.crds);
+        model.raw.append(&mut part_model.raw);
+        model.environment_seen |= part_model.environment_seen;
+        model.input_documents += part_model.input_documents;
     }
     if let Some(wanted) = environment.filter(|_| !model.environment_seen) {
         diags.push(
@@ -564,14 +600,23 @@ pub(crate) fn builtin_model() -> (Model, crate::load::Sources) {
         builtins: true,
         ..crate::load::Inputs::default()
     };
-    let documents = crate::load::load(
+    let parts = crate::load::load(
         std::path::Path::new("."),
         &inputs,
         &mut std::io::empty(),
         &mut sources,
         &mut diags,
+        |documents| {
+            let mut found = Diagnostics::default();
+            let part = lower_part(documents, None, &mut found);
+            assert!(
+                found.into_sorted().is_empty(),
+                "the built-ins lower cleanly"
+            );
+            part
+        },
     );
-    let model = lower(documents, None, &mut diags);
+    let model = assemble(parts, None, &mut diags);
     assert!(
         diags.into_sorted().is_empty(),
         "the built-ins lower cleanly"

@@ -43,6 +43,20 @@ struct Instance {
     name: Text,
 }
 
+impl Pending {
+    /// Takes over what the next file's part left pending; its indices move past the apps and
+    /// components before it.
+    pub(super) fn append(&mut self, other: Pending, apps_before: usize, components_before: usize) {
+        self.components
+            .extend(other.components.into_iter().map(|c| c + components_before));
+        self.instances
+            .extend(other.instances.into_iter().map(|i| Instance {
+                app: i.app + apps_before,
+                ..i
+            }));
+    }
+}
+
 pub(super) fn lower(
     document: &Document,
     model: &mut Model,

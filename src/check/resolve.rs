@@ -448,7 +448,7 @@ fn resolve_traits<'m>(
     } = *scope;
     let mut traits = Vec::new();
     for binding in &entry.traits {
-        let mut object = binding.object.clone();
+        let mut object = binding.object().into_owned();
         let definition = if let Some(name) = &binding.named {
             let Some(definition) = definitions.named(DefinitionKind::Trait, &name.value) else {
                 diags.push(unknown_definition(DefinitionKind::Trait, name, definitions));

@@ -194,6 +194,23 @@ impl Component {
     }
 }
 
+impl TraitBinding {
+    /// The trait object. A KubeVela trait's is `{spec: <its properties>}`, read from the node
+    /// when asked rather than kept twice.
+    pub(crate) fn object(&self) -> std::borrow::Cow<'_, Value> {
+        match &self.object_value {
+            Some(value) => std::borrow::Cow::Borrowed(value),
+            None => {
+                let spec = self
+                    .parameters_node
+                    .as_ref()
+                    .map_or_else(|| Value::Object(serde_json::Map::new()), Node::to_value);
+                std::borrow::Cow::Owned(serde_json::json!({ "spec": spec }))
+            }
+        }
+    }
+}
+
 /// How an app entry names its component.
 #[derive(Clone, Debug)]
 pub(crate) enum ComponentRef {
@@ -212,7 +229,8 @@ pub(crate) struct ParameterValue {
 /// A trait bound to a component: an object, or the `{name, properties}` shorthand.
 #[derive(Clone, Debug)]
 pub(crate) struct TraitBinding {
-    pub(crate) object: Value,
+    /// The trait object, when it is not simply `{spec: <parameters_node>}` (see `object()`).
+    pub(crate) object_value: Option<Value>,
     pub(crate) span: Span,
     /// The parameters as written (`spec`, or the shorthand's `properties`), for spans.
     pub(crate) parameters_node: Option<Node>,

@@ -512,11 +512,8 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
         (None, Some(values)) => Some(as_mapping(values)),
         (None, None) => None,
     };
-    let spec = parameters
-        .as_ref()
-        .map_or_else(|| Value::Object(Map::new()), Node::to_value);
     Some(TraitBinding {
-        object: json!({ "spec": spec }),
+        object_value: None,
         span: name.span,
         parameters_node: parameters,
         named: Some(name),

@@ -350,7 +350,7 @@ fn lower_trait(node: &Node, diags: &mut Diagnostics) -> Option<TraitBinding> {
         .or_else(|| trait_node.get("name"))
         .map_or(trait_node.span, |n| n.span);
     Some(TraitBinding {
-        object,
+        object_value: Some(object),
         span,
         parameters_node,
         named,

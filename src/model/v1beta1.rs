@@ -309,12 +309,8 @@ fn into_app_component(entry: Entry<'_>) -> AppComponent {
         .traits
         .into_iter()
         .map(|t| {
-            let spec = t
-                .properties
-                .as_ref()
-                .map_or_else(|| Value::Object(Map::new()), Node::to_value);
             TraitBinding {
-                object: json!({ "spec": spec }),
+                object_value: None,
                 span: t.type_name.span,
                 parameters_node: t.properties,
                 named: Some(t.type_name),

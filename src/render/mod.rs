@@ -67,8 +67,11 @@ impl Object {
                 .unwrap_or("")
                 .to_owned()
         };
+        let mut yaml = crate::yaml_writer::to_yaml(&value);
+        // The text is kept to the end of the run: its growth slack would be up to half of it.
+        yaml.shrink_to_fit();
         Object {
-            yaml: crate::yaml_writer::to_yaml(&value),
+            yaml,
             api_version: text("/apiVersion"),
             kind: text("/kind"),
             name: text("/metadata/name"),

@@ -810,10 +810,19 @@ impl Rendered {
     /// The tree [`Rendered::write_dir`] writes, relative path → content: `<app>/<kind>-<name>.yaml`
     /// and a `kustomization.yaml` per folder.
     pub fn to_files(&self, headers: bool) -> BTreeMap<String, String> {
-        let sources = headers.then_some(&self.sources);
-        with_threads(self.threads, || {
-            emit::layout(&self.objects, &self.app_order, sources)
-        })
+        self.tree(headers)
+            .into_iter()
+            .map(|(path, text)| (path, text.joined()))
+            .collect()
+    }
+
+    /// The tree, its files borrowing the objects' text.
+    fn tree(&self, headers: bool) -> emit::Tree<'_> {
+        emit::layout(
+            &self.objects,
+            &self.app_order,
+            headers.then_some(&self.sources),
+        )
     }
 
     /// Writes the tree into `dir` (relative to the loader's base directory), whole or not at
@@ -824,7 +833,7 @@ impl Rendered {
     /// The warnings so far and the reason nothing was written (a file in the way, a directory
     /// that cannot be written).
     pub fn write_dir(&self, dir: &str, options: WriteOptions) -> Result<Diagnostics, Diagnostics> {
-        let files = self.to_files(options.headers);
+        let files = self.tree(options.headers);
         let mut found = self.found.clone();
         let written = with_threads(self.threads, || {
             emit::write_dir(

@@ -9,11 +9,12 @@
 //! point leaves DIR whole; the next run removes the siblings it left. Only paths oam recorded in
 //! its marker, or that do not exist, are ever written: a user's file in the way is an error.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::io::Read;
+use std::io::{IoSlice, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::{FileText, Tree};
 use crate::diag::{Code, Diagnostic, printable};
 
 /// The file oam writes at the root of an output directory: the paths it wrote, one a line.
@@ -55,7 +56,7 @@ fn fault(check: impl Fn(Fault) -> bool) -> bool {
 pub(crate) fn write_dir(
     target: &Path,
     shown: &str,
-    files: &BTreeMap<String, String>,
+    files: &Tree<'_>,
     options: DirOptions,
 ) -> Result<Vec<Diagnostic>, Diagnostic> {
     let shown = printable(shown);
@@ -273,7 +274,7 @@ struct UserEntry {
 
 /// oam's paths that a user's entry stands in the way of: the same path, or a path below a
 /// user's file.
-fn clashes<'a>(files: &'a BTreeMap<String, String>, user: &[UserEntry]) -> Vec<&'a str> {
+fn clashes<'a>(files: &'a Tree<'_>, user: &[UserEntry]) -> Vec<&'a str> {
     let user: HashMap<&str, bool> = user.iter().map(|e| (e.path.as_str(), e.dir)).collect();
     files
         .keys()
@@ -338,13 +339,35 @@ fn user_entries(root: &Path, written: &[String]) -> std::io::Result<Vec<UserEntr
     Ok(out)
 }
 
-fn write_file(path: &Path, content: &str, index: usize) -> std::io::Result<()> {
+/// The first file whose write a test makes fail; read on the calling thread, since the files
+/// are written on others.
+fn failing_write() -> Option<usize> {
     #[cfg(test)]
-    if fault(|f| matches!(f, Fault::Write(n) if index >= n)) {
+    if let Some(Fault::Write(n)) = FAULT.with(std::cell::Cell::get) {
+        return Some(n);
+    }
+    None
+}
+
+fn write_file(
+    path: &Path,
+    content: &FileText<'_>,
+    index: usize,
+    failing: Option<usize>,
+) -> std::io::Result<()> {
+    if failing.is_some_and(|n| index >= n) {
         return Err(std::io::Error::other("injected write failure"));
     }
-    let _ = index;
-    fs::write(path, content)
+    let mut file = fs::File::create(path)?;
+    // Header and body in one call where the system takes both (most files, one syscall).
+    let (head, body) = (content.head.as_bytes(), content.body.as_bytes());
+    let written = file.write_vectored(&[IoSlice::new(head), IoSlice::new(body)])?;
+    if written < head.len() {
+        file.write_all(&head[written..])?;
+        file.write_all(body)
+    } else {
+        file.write_all(&body[written - head.len()..])
+    }
 }
 
 /// Builds the new tree at `staging`: the user's folders (with their modes) and links to their
@@ -352,7 +375,7 @@ fn write_file(path: &Path, content: &str, index: usize) -> std::io::Result<()> {
 fn stage(
     staging: &Path,
     target: &Path,
-    files: &BTreeMap<String, String>,
+    files: &Tree<'_>,
     user: &[UserEntry],
     replaced: &[&str],
 ) -> std::io::Result<()> {
@@ -376,16 +399,27 @@ fn stage(
             link_or_copy(&target.join(&entry.path), &destination)?;
         }
     }
-    // Each folder is made once (files come sorted, so a folder's files are together).
-    let mut made: Option<&str> = None;
-    for (index, (path, content)) in files.iter().enumerate() {
-        let folder = path.rsplit_once('/').map(|(dir, _)| dir);
-        if folder.is_some() && folder != made {
-            fs::create_dir_all(staging.join(folder.unwrap_or_default()))?;
-            made = folder;
+    // Each folder is made once (files come sorted, so a folder's files are together), then
+    // the files are written on every core.
+    let mut folders: Vec<&str> = Vec::new();
+    for path in files.keys() {
+        if let Some((folder, _)) = path.rsplit_once('/') {
+            if folders.last() != Some(&folder) {
+                fs::create_dir_all(staging.join(folder))?;
+                folders.push(folder);
+            }
         }
-        write_file(&staging.join(path), content, index)?;
     }
+    let listed: Vec<(usize, (&String, &FileText<'_>))> = files.iter().enumerate().collect();
+    let chunk = listed.len().div_ceil(crate::parallel::threads() * 4).max(1);
+    let slices: Vec<&[(usize, (&String, &FileText<'_>))]> = listed.chunks(chunk).collect();
+    let failing = failing_write();
+    let written = crate::parallel::map(&slices, crate::parallel::threads(), |slice| {
+        slice.iter().try_for_each(|(index, (path, content))| {
+            write_file(&staging.join(path), content, *index, failing)
+        })
+    });
+    written.into_iter().collect::<std::io::Result<()>>()?;
     let listing = files.keys().fold(String::new(), |mut text, k| {
         text.push_str(k);
         text.push('\n');
@@ -393,23 +427,29 @@ fn stage(
     });
     fs::write(staging.join(MARKER), listing)?;
     // Folder modes last, deepest first (a read-only folder is written into first): every
-    // folder that was in the old tree keeps its mode (a 0700 folder stays 0700).
-    let mut folders: Vec<PathBuf> = walkdir::WalkDir::new(staging)
-        .min_depth(1)
-        .follow_links(false)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_dir())
-        .map(walkdir::DirEntry::into_path)
+    // folder that was in the old tree keeps its mode (a 0700 folder stays 0700). Only the
+    // folders of the new tree can have been in the old one: oam's and the user's.
+    if fs::symlink_metadata(target).is_err() {
+        return Ok(());
+    }
+    let mut all: Vec<&str> = folders
+        .iter()
+        .copied()
+        .chain(user.iter().filter(|e| e.dir).map(|e| e.path.as_str()))
+        .flat_map(|folder| {
+            folder
+                .match_indices('/')
+                .map(|(at, _)| &folder[..at])
+                .chain([folder])
+        })
         .collect();
-    folders.reverse();
-    for folder in folders {
-        let Ok(relative) = folder.strip_prefix(staging) else {
-            continue;
-        };
-        if let Ok(meta) = fs::symlink_metadata(target.join(relative)) {
+    all.sort_unstable();
+    all.dedup();
+    all.sort_by_key(|folder| std::cmp::Reverse(folder.matches('/').count()));
+    for folder in all {
+        if let Ok(meta) = fs::symlink_metadata(target.join(folder)) {
             if meta.is_dir() {
-                set_mode(&folder, mode_of(&meta))?;
+                set_mode(&staging.join(folder), mode_of(&meta))?;
             }
         }
     }

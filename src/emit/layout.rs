@@ -28,13 +28,33 @@ const MAX_PLAIN: usize = 100;
 /// Hex digits of the identity hash in a hashed name; more if two hashed names meet.
 const HASH_DIGITS: usize = 10;
 
+/// A file of the tree: a header, then the body (an object's YAML, borrowed from the render,
+/// so laying out the tree copies no object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FileText<'a> {
+    pub(crate) head: String,
+    pub(crate) body: Cow<'a, str>,
+}
+
+impl FileText<'_> {
+    pub(crate) fn joined(&self) -> String {
+        let mut text = String::with_capacity(self.head.len() + self.body.len());
+        text.push_str(&self.head);
+        text.push_str(&self.body);
+        text
+    }
+}
+
+/// The files of a tree, relative path → content, in path order.
+pub(crate) type Tree<'a> = BTreeMap<String, FileText<'a>>;
+
 /// The files of the tree, relative path → content, in a stable order. With `sources`, each
 /// object's file opens with a comment naming the files it was rendered from.
-pub(crate) fn layout(
-    objects: &[Object],
+pub(crate) fn layout<'a>(
+    objects: &'a [Object],
     app_order: &[String],
     sources: Option<&Sources>,
-) -> BTreeMap<String, String> {
+) -> Tree<'a> {
     let folders = folder_names(objects, app_order);
     // Object files per folder ("" is the root), in document order.
     let mut listed: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -51,11 +71,13 @@ pub(crate) fn layout(
         listed[slot].1.push(index);
     }
     // Each object's file: its header and its YAML, written when it was rendered.
-    let mut texts: Vec<Option<String>> = objects
+    let mut texts: Vec<Option<FileText<'a>>> = objects
         .iter()
         .map(|object| {
-            let header = sources.map_or_else(String::new, |s| header(object, s));
-            Some(header + &object.yaml)
+            Some(FileText {
+                head: sources.map_or_else(String::new, |s| header(object, s)),
+                body: Cow::Borrowed(object.yaml.as_str()),
+            })
         })
         .collect();
     let mut files = BTreeMap::new();
@@ -78,17 +100,31 @@ pub(crate) fn layout(
             format!("{folder}/")
         };
         for (&index, name) in members.iter().zip(&names) {
-            let text = texts[index].take().unwrap_or_default();
-            files.insert(format!("{prefix}{name}"), text);
+            if let Some(text) = texts[index].take() {
+                files.insert(format!("{prefix}{name}"), text);
+            }
         }
         if folder.is_empty() {
             root_resources.extend(names);
         } else {
-            files.insert(format!("{prefix}{KUSTOMIZATION}"), kustomization(&names));
+            files.insert(
+                format!("{prefix}{KUSTOMIZATION}"),
+                owned(kustomization(&names)),
+            );
         }
     }
-    files.insert(KUSTOMIZATION.to_owned(), kustomization(&root_resources));
+    files.insert(
+        KUSTOMIZATION.to_owned(),
+        owned(kustomization(&root_resources)),
+    );
     files
+}
+
+fn owned(text: String) -> FileText<'static> {
+    FileText {
+        head: String::new(),
+        body: Cow::Owned(text),
+    }
 }
 
 /// The comment at the top of a file: the sources it was rendered from. File names were checked

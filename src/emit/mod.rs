@@ -11,7 +11,7 @@ pub(crate) use compare::{compare, read_written};
 pub(crate) use dir::{DirOptions, MARKER, write_dir};
 #[cfg(test)]
 pub(crate) use dir::{FAULT, Fault};
-pub(crate) use layout::layout;
+pub(crate) use layout::{FileText, Tree, layout};
 pub(crate) use order::sort;
 
 use std::borrow::Cow;

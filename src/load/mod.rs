@@ -118,9 +118,14 @@ fn parse_file(
     classify::classify(nodes, text, origin, diags)
 }
 
-/// At most `limit` bytes of `reader`; `None` if there are more.
-fn read_bounded(reader: &mut dyn Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
+/// At most `limit` bytes of `reader`; `None` if there are more. `expected` sizes the buffer
+/// (a file's length), so a file is read in one call and its end found in a second.
+fn read_bounded(
+    reader: &mut dyn Read,
+    limit: usize,
+    expected: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(expected.min(limit) + 1);
     reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() <= limit).then_some(bytes))
 }
@@ -205,7 +210,7 @@ fn read(
         .max_file_bytes
         .min(budgets.max_input_bytes.saturating_sub(*total));
     let (name, bytes) = match input {
-        Input::Stdin => ("<stdin>".to_owned(), read_bounded(stdin, limit)),
+        Input::Stdin => ("<stdin>".to_owned(), read_bounded(stdin, limit, 0)),
         Input::Memory { name, text } => (
             printable(&name).into_owned(),
             Ok((text.len() <= limit).then(|| text.into_bytes())),
@@ -217,7 +222,7 @@ fn read(
                 if size > limit as u64 {
                     return Ok(None);
                 }
-                read_bounded(&mut file, limit)
+                read_bounded(&mut file, limit, size as usize)
             }),
         ),
     };

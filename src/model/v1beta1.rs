@@ -308,15 +308,13 @@ fn into_app_component(entry: Entry<'_>) -> AppComponent {
     let traits = entry
         .traits
         .into_iter()
-        .map(|t| {
-            TraitBinding {
-                object_value: None,
-                span: t.type_name.span,
-                parameters_node: t.properties,
-                named: Some(t.type_name),
-                data_outputs: Vec::new(),
-                data_inputs: Vec::new(),
-            }
+        .map(|t| TraitBinding {
+            object_value: None,
+            span: t.type_name.span,
+            parameters_node: t.properties,
+            named: Some(t.type_name),
+            data_outputs: Vec::new(),
+            data_inputs: Vec::new(),
         })
         .collect();
     AppComponent {

@@ -680,17 +680,17 @@ impl<'r> Object<'r> {
 
     /// `kind`.
     pub fn kind(&self) -> &'r str {
-        &self.object.kind
+        self.object.kind()
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> &'r str {
-        &self.object.name
+        self.object.name()
     }
 
     /// `metadata.namespace`, when set.
     pub fn namespace(&self) -> Option<&'r str> {
-        Some(self.object.namespace.as_str()).filter(|n| !n.is_empty())
+        Some(self.object.namespace()).filter(|n| !n.is_empty())
     }
 
     /// The app it belongs to; `None` for objects passed through from the inputs and scopes

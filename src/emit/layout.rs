@@ -166,10 +166,14 @@ fn file_names(objects: &[Object], members: &[usize], reserved: &[&str]) -> Vec<S
         .iter()
         .map(|&i| {
             let object = &objects[i];
-            let kind = &object.kind;
-            let plain = format!("{}-{}", kind.to_ascii_lowercase(), object.name);
-            let group = object.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-            let identity = format!("{group}\0{kind}\0{}\0{}", object.namespace, object.name);
+            let kind = object.kind();
+            let plain = format!("{}-{}", kind.to_ascii_lowercase(), object.name());
+            let identity = format!(
+                "{}\0{kind}\0{}\0{}",
+                object.group(),
+                object.namespace(),
+                object.name()
+            );
             (plain, identity)
         })
         .collect();
@@ -283,11 +287,11 @@ mod tests {
             metadata["namespace"] = json!(namespace);
         }
         let placement = Placement {
-            app: app.map(str::to_owned),
+            app: app.map(std::sync::Arc::from),
             span: Span::new(FileId(0), 0, 0),
             passthrough: true,
             depth: 0,
-            sources: Vec::new(),
+            sources: std::sync::Arc::from([]),
         };
         let value = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
         Object::new(value, placement, false)

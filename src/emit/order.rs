@@ -31,22 +31,24 @@ pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
         .rev()
         .map(|(i, a)| (a.as_str(), i))
         .collect();
-    objects.sort_by_cached_key(|o| {
+    // Compared in place, borrowing the names: a key of copied strings per object would cost
+    // as much memory as a tenth of the output.
+    let ranks = |o: &Object| {
         let app_rank = o
             .app()
             .and_then(|a| rank.get(a).copied())
             .unwrap_or(usize::MAX);
         let kind_rank = KIND_ORDER
             .iter()
-            .position(|k| *k == o.kind)
+            .position(|k| *k == o.kind())
             .unwrap_or(KIND_ORDER.len());
-        (
-            app_rank,
-            o.placement.depth,
-            kind_rank,
-            o.kind.clone(),
-            o.name.clone(),
-            o.namespace.clone(),
-        )
+        (app_rank, o.placement.depth, kind_rank)
+    };
+    objects.sort_by(|a, b| {
+        ranks(a)
+            .cmp(&ranks(b))
+            .then_with(|| a.kind().cmp(b.kind()))
+            .then_with(|| a.name().cmp(b.name()))
+            .then_with(|| a.namespace().cmp(b.namespace()))
     });
 }

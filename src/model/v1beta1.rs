@@ -273,7 +273,7 @@ fn lower_input(node: &Node, diags: &mut Diagnostics) -> Option<DataInput> {
     })
 }
 
-fn into_app_component(entry: Entry<'_>) -> AppComponent {
+fn into_app_component(mut entry: Entry<'_>) -> AppComponent {
     let spec = json!({
         "type": entry.type_name.value,
         "properties": entry.properties.as_ref().map_or_else(|| Value::Object(Map::new()), Node::to_value),
@@ -281,13 +281,13 @@ fn into_app_component(entry: Entry<'_>) -> AppComponent {
     // The workload the model knows: `type` plus its parameters under `spec`, as the v1alpha2
     // `type:` shorthand writes it; its value is its node's.
     let mut workload_entries = Vec::new();
-    if let Some(properties) = &entry.properties {
+    if let Some(properties) = entry.properties.take() {
         workload_entries.push((
             Key {
                 text: "spec".to_owned(),
                 span: properties.span,
             },
-            properties.clone(),
+            properties,
         ));
     }
     let component = Component {

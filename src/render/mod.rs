@@ -15,6 +15,7 @@ mod traits;
 mod workload;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -25,11 +26,12 @@ use crate::model::Model;
 
 pub(crate) use template::{TemplateLimits, Templates};
 
-/// Where a rendered object belongs and where it came from.
+/// Where a rendered object belongs and where it came from. The app's name and the file list
+/// are shared by every object of an app or component.
 #[derive(Clone, Debug)]
 pub(crate) struct Placement {
     /// The app it belongs to (`None`: passed through, or shared by apps).
-    pub(crate) app: Option<String>,
+    pub(crate) app: Option<Arc<str>>,
     /// Where a problem with this object is reported.
     pub(crate) span: Span,
     /// Passed through from the inputs: Kubernetes' looser per-kind name rules apply.
@@ -38,47 +40,95 @@ pub(crate) struct Placement {
     /// come after every component.
     pub(crate) depth: usize,
     /// The files the object was made from (app, component, definitions), for output headers.
-    pub(crate) sources: Vec<FileId>,
+    pub(crate) sources: Arc<[FileId]>,
 }
 
 /// A rendered object, finished: written as YAML as soon as it is rendered (by the worker that
 /// rendered it), so that a run holds the output's text rather than a tree of values per object
 /// (about nine times larger). The value itself is kept only when asked for
-/// ([`RenderOptions::keep_values`]).
+/// ([`RenderOptions::keep_values`]). A run holds every object to the end, so it is kept small:
+/// its identity is one string.
 #[derive(Clone, Debug)]
 pub(crate) struct Object {
     /// The YAML document, without its `---` separator.
     pub(crate) yaml: String,
     pub(crate) value: Option<Value>,
-    pub(crate) api_version: String,
-    pub(crate) kind: String,
-    pub(crate) name: String,
-    pub(crate) namespace: String,
+    /// `apiVersion`, `kind`, `metadata.namespace` and `metadata.name`, one after the other;
+    /// `ends` says where each but the last ends.
+    identity: Box<str>,
+    ends: [u32; 3],
     pub(crate) placement: Placement,
 }
 
 impl Object {
     pub(crate) fn new(mut value: Value, placement: Placement, keep_value: bool) -> Object {
         crate::yaml_writer::order_top_keys(&mut value);
-        let text = |pointer: &str| {
-            value
-                .pointer(pointer)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
+        let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or("");
+        let mut identity = String::new();
+        let mut ends = [0; 3];
+        for (index, pointer) in [
+            "/apiVersion",
+            "/kind",
+            "/metadata/namespace",
+            "/metadata/name",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            identity.push_str(text(pointer));
+            if let Some(end) = ends.get_mut(index) {
+                *end = identity.len() as u32;
+            }
+        }
         let mut yaml = crate::yaml_writer::to_yaml(&value);
         // The text is kept to the end of the run: its growth slack would be up to half of it.
         yaml.shrink_to_fit();
         Object {
             yaml,
-            api_version: text("/apiVersion"),
-            kind: text("/kind"),
-            name: text("/metadata/name"),
-            namespace: text("/metadata/namespace"),
             value: keep_value.then_some(value),
+            identity: identity.into_boxed_str(),
+            ends,
             placement,
         }
+    }
+
+    /// Part `index` of the identity.
+    fn part(&self, index: usize) -> &str {
+        let start = if index == 0 {
+            0
+        } else {
+            self.ends[index - 1] as usize
+        };
+        let end = self
+            .ends
+            .get(index)
+            .map_or(self.identity.len(), |&e| e as usize);
+        &self.identity[start..end]
+    }
+
+    /// `apiVersion`, or "" when absent.
+    pub(crate) fn api_version(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The API group: `apiVersion` before its `/` ("" for the core group).
+    pub(crate) fn group(&self) -> &str {
+        self.api_version().rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// `kind`, or "" when absent.
+    pub(crate) fn kind(&self) -> &str {
+        self.part(1)
+    }
+
+    /// `metadata.namespace`, or "" when absent.
+    pub(crate) fn namespace(&self) -> &str {
+        self.part(2)
+    }
+
+    /// `metadata.name`, or "" when absent.
+    pub(crate) fn name(&self) -> &str {
+        self.part(3)
     }
 
     /// The object as a value: the one kept, or read back from its YAML.
@@ -228,7 +278,9 @@ pub(crate) fn render_apps<A: Send>(
         });
         (out, own_sources, own_checks, own_diags)
     });
-    let mut objects = Vec::new();
+    // Sized once: a growing vector of every object would hold two copies at each doubling.
+    let count: usize = rendered.iter().map(|(out, ..)| out.objects.len()).sum();
+    let mut objects = Vec::with_capacity(count + run.scopes.len() + run.model.raw.len());
     // (scope index, app, workload reference), in app order.
     let mut scope_members: Vec<(usize, String, Value)> = Vec::new();
     for (out, own_sources, own_checks, mut own_diags) in rendered {
@@ -260,7 +312,7 @@ pub(crate) fn render_apps<A: Send>(
                 span: raw.span,
                 passthrough: true,
                 depth: usize::MAX,
-                sources: vec![raw.span.file],
+                sources: Arc::from([raw.span.file]),
             };
             Object::new(raw.object.clone(), placement, !options.drop_values)
         }));
@@ -287,6 +339,7 @@ fn render_app(
     let mut objects = Vec::new();
     let mut scope_members = Vec::new();
     let app = checked_app.app;
+    let app_name: Arc<str> = Arc::from(app.name.value.as_str());
     let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
     let dependencies = &checked_app.dependencies;
     // Output name → its value in the producer's rendered workload (None: run time only).
@@ -346,14 +399,14 @@ fn render_app(
             ));
         }
         let span = bound.entry.span;
-        let files = bound.source_files();
+        let files: Arc<[FileId]> = bound.source_files().into();
         objects.extend(rendered.objects.into_iter().map(|value| {
             let placement = Placement {
-                app: Some(app.name.value.clone()),
+                app: Some(Arc::clone(&app_name)),
                 span,
                 passthrough: false,
                 depth,
-                sources: files.clone(),
+                sources: Arc::clone(&files),
             };
             Object::new(value, placement, !options.drop_values)
         }));
@@ -431,7 +484,7 @@ fn render_scopes(
             }
             labels::label_scope(&mut object, app.as_deref());
             let placement = Placement {
-                app: app.clone(),
+                app: app.as_deref().map(Arc::from),
                 span: scope.name.span,
                 passthrough: false,
                 depth: usize::MAX,

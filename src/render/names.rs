@@ -9,13 +9,13 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 
 pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
     // Membership only: no iteration order of the set reaches the output.
-    let mut seen: HashSet<(String, &str, &str, &str)> = HashSet::with_capacity(objects.len());
+    let mut seen: HashSet<(&str, &str, &str, &str)> = HashSet::with_capacity(objects.len());
     for object in objects {
         let identity = (
-            crate::model::GroupKind::of(&object.api_version, "").group,
-            object.kind.as_str(),
-            object.namespace.as_str(),
-            object.name.as_str(),
+            object.group(),
+            object.kind(),
+            object.namespace(),
+            object.name(),
         );
         let (kind_text, name_text) = (identity.1, identity.3);
         if !seen.insert(identity) {
@@ -24,7 +24,7 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
                     .with_help("two apps or components render the same object: give one of them another name or namespace"),
             );
         }
-        let (kind, name) = (object.kind.as_str(), object.name.as_str());
+        let (kind, name) = (object.kind(), object.name());
         let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
             Some(format!(
                 "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
@@ -39,7 +39,7 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
                 shorten(name)
             ))
         } else {
-            let ns = object.namespace.as_str();
+            let ns = object.namespace();
             (!ns.is_empty())
                 .then(|| dns1123_label(ns).err())
                 .flatten()

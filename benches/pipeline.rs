@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 
 use oam::{Loader, RenderOptions};
 
+/// The CLI's allocator, so the floor and the in-process steps are measured on equal terms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RUNS: usize = 3;
 /// Apps a file in the "many a file" layout.
 const MANY: usize = 100;

@@ -103,6 +103,17 @@ fn each_step_can_be_inspected() -> Result<(), Diagnostics> {
     let checked = project.check()?;
     let graph = checked.graph(GraphFormat::Mermaid);
     assert!(graph.contains("db") && graph.contains("web"), "{graph}");
+    let edges = checked.dependencies();
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!(
+        (
+            edges[0].app.as_str(),
+            edges[0].from.as_str(),
+            edges[0].to.as_str()
+        ),
+        ("shop", "db", "web")
+    );
+    assert_eq!(edges[0].output, None);
 
     let rendered = checked.render(&RenderOptions::default().namespace("prod"))?;
     let objects: Vec<(String, String, Option<String>)> = rendered
@@ -121,6 +132,16 @@ fn each_step_can_be_inspected() -> Result<(), Diagnostics> {
         assert_eq!(object.app(), Some("shop"));
         assert!(object.source_files().contains(&"apps/shop.yaml"));
         assert_eq!(object.value()["kind"], object.kind());
+        assert!(object.yaml().contains(&format!("kind: {}", object.kind())));
+        // Where the object came from: its component's entry in the app.
+        let origin = object.origin();
+        assert_eq!(
+            (origin.file.as_str(), origin.user_file),
+            ("apps/shop.yaml", true)
+        );
+        let entry = &APP[origin.start..origin.end];
+        assert!(entry == object.name(), "{entry} for {}", object.name());
+        assert!(origin.line == 6 || origin.line == 9, "{origin:?}");
     }
     let web = rendered
         .objects()

@@ -115,7 +115,15 @@ fn each_step_can_be_inspected() -> Result<(), Diagnostics> {
     );
     assert_eq!(edges[0].output, None);
 
-    let rendered = checked.render(&RenderOptions::default().namespace("prod"))?;
+    Ok(())
+}
+
+#[test]
+fn rendered_objects_are_data() -> Result<(), Diagnostics> {
+    let project = Loader::new().source("apps/shop.yaml", APP).load()?;
+    let rendered = project
+        .check()?
+        .render(&RenderOptions::default().namespace("prod"))?;
     let objects: Vec<(String, String, Option<String>)> = rendered
         .objects()
         .map(|o| {

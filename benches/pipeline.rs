@@ -143,6 +143,16 @@ fn floor(texts: &[String], objects: &[serde_json::Value]) -> Duration {
     started.elapsed()
 }
 
+/// The floor of the inputs in `dir` (median of `RUNS`).
+fn floor_of(dir: &Path) -> Duration {
+    let texts: Vec<String> = files_under(dir)
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    let objects = objects(dir);
+    median((0..RUNS).map(|_| floor(&texts, &objects)).collect())
+}
+
 /// The library's steps on `dir`, timed: load (read, parse, lower), check, render, emit.
 fn steps(dir: &Path) -> [Duration; 4] {
     let threads = NonZeroUsize::new(THREADS).expect("positive");
@@ -206,13 +216,7 @@ struct Row {
 fn measure_size(binary: &Path, scratch: &Path, dialect: &str, n: usize, per_file: usize) -> Row {
     let dir = scratch.join(format!("{dialect}-{n}-{per_file}"));
     workload::write_apps(&dir, dialect, n, per_file).expect("write the apps");
-    let texts: Vec<String> = files_under(&dir)
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect();
-    let objects = objects(&dir);
-    let floor = median((0..RUNS).map(|_| floor(&texts, &objects)).collect());
-    drop(objects);
+    let floor = floor_of(&dir);
     let input = dir.to_string_lossy().into_owned();
     let stdout = measure(binary, &["render", &input], &|| {}).expect("oam render");
     let out = output_root().join(format!("oam-bench-out-{}", std::process::id()));
@@ -294,12 +298,7 @@ fn main() {
         let runs: Vec<[Duration; 4]> = (0..RUNS).map(|_| steps(&dir)).collect();
         let pick = |i: usize| median(runs.iter().map(|r| r[i]).collect());
         let total = pick(0) + pick(1) + pick(2) + pick(3);
-        let texts: Vec<String> = files_under(&dir)
-            .iter()
-            .filter_map(|f| std::fs::read_to_string(f).ok())
-            .collect();
-        let objects = objects(&dir);
-        let floor = median((0..RUNS).map(|_| floor(&texts, &objects)).collect());
+        let floor = floor_of(&dir);
         println!(
             "| {dialect} | {} | {} | {} | {} | {} | {} | {:.2} |",
             secs(pick(0)),

@@ -42,21 +42,7 @@ pub(crate) fn map<'a, T: Sync, R: Send>(
     threads: usize,
     f: impl Fn(&'a T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    map_owned(items.iter().collect(), threads, f)
 }
 
 /// `f` over `items`, taken by value, on up to `threads` threads in contiguous chunks; results

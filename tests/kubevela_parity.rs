@@ -60,6 +60,41 @@ fn template_part(object: &Value) -> Value {
     object
 }
 
+/// The first place where `cue`'s object and `oam`'s differ, as a path with both values.
+fn first_difference(cue: &Value, oam: &Value, path: &str) -> Option<String> {
+    match (cue, oam) {
+        (Value::Object(theirs), Value::Object(ours)) => {
+            let mut keys: Vec<&String> = theirs.keys().chain(ours.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter()
+                .find_map(|key| match (theirs.get(key), ours.get(key)) {
+                    (Some(left), Some(right)) => {
+                        first_difference(left, right, &format!("{path}/{key}"))
+                    }
+                    (left, right) => Some(format!(
+                        "{path}/{key}: CUE {} oam {}",
+                        shown(left),
+                        shown(right)
+                    )),
+                })
+        }
+        (Value::Array(theirs), Value::Array(ours)) if theirs.len() == ours.len() => theirs
+            .iter()
+            .zip(ours)
+            .enumerate()
+            .find_map(|(index, (left, right))| {
+                first_difference(left, right, &format!("{path}/{index}"))
+            }),
+        _ if cue == oam => None,
+        _ => Some(format!("{path}: CUE {cue} oam {oam}")),
+    }
+}
+
+fn shown(value: Option<&Value>) -> String {
+    value.map_or_else(|| "absent".to_owned(), Value::to_string)
+}
+
 /// One component of one example, and what each side made of it.
 struct Case {
     id: String,
@@ -96,30 +131,46 @@ struct Examples {
     invalid: Vec<(String, String, String)>,
 }
 
+/// KubeVela's own examples (`*.eg.md` under `examples`), then cases of ours
+/// (testdata/kubevela-parity: one Application a file, for what the examples do not cover).
+fn example_files(examples: &Path) -> Vec<PathBuf> {
+    let listed = |dir: &Path, keep: &dyn Fn(&Path) -> bool| {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| keep(p))
+            .collect();
+        files.sort();
+        files
+    };
+    let mut files = listed(examples, &|p| p.to_string_lossy().ends_with(".eg.md"));
+    files.extend(listed(&root().join("testdata/kubevela-parity"), &|_| true));
+    files
+}
+
 fn collect(corpus: &Path) -> Examples {
     let definitions = corpus.join("vela-templates/definitions/internal/component");
     let examples = corpus.join("references/docgen/def-doc/component");
     let mut cases = Vec::new();
     let mut oracle_cases = Vec::new();
     let mut invalid = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&examples)
-        .expect("the def-doc examples")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".eg.md"))
-        .collect();
-    files.sort();
-    for file in files {
+    for file in example_files(&examples) {
         let text = std::fs::read_to_string(&file).expect("an example");
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for (block_index, block) in yaml_blocks(&text).into_iter().enumerate() {
+        let blocks = if file.extension().is_some_and(|e| e == "md") {
+            yaml_blocks(&text)
+        } else {
+            vec![text]
+        };
+        for (block_index, block) in blocks.into_iter().enumerate() {
             let documents: Vec<Value> = match serde_saphyr::from_multiple(&block) {
                 Ok(documents) => documents,
                 Err(error) => {
-                    let component_type = name.trim_end_matches(".eg.md").to_owned();
+                    let component_type = name.split('.').next().unwrap_or_default().to_owned();
                     let first = error
                         .to_string()
                         .lines()
@@ -245,7 +296,20 @@ fn tabulate(examples: &Examples, evaluated: &BTreeMap<String, Result<Value, Stri
             row[1] += 1;
         } else {
             row[2] += 1;
-            details.push(format!("{}: differs", case.id));
+            let at = expected
+                .iter()
+                .zip(&got)
+                .find_map(|(e, g)| {
+                    first_difference(e, g, &format!("/{}", e["kind"].as_str().unwrap_or("?")))
+                })
+                .unwrap_or_else(|| {
+                    format!(
+                        "{} objects from CUE, {} from oam",
+                        expected.len(),
+                        got.len()
+                    )
+                });
+            details.push(format!("{}: differs at {at}", case.id));
         }
     }
     let mut text = String::from(

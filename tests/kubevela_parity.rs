@@ -100,6 +100,8 @@ struct Case {
     id: String,
     component_type: String,
     oam: Result<Vec<Value>, String>,
+    /// The component binds traits: oam applies them, the oracle does not yet.
+    traits: bool,
 }
 
 #[test]
@@ -230,6 +232,9 @@ fn collect(corpus: &Path) -> Examples {
                         id,
                         component_type: component_type.to_owned(),
                         oam,
+                        traits: component["traits"]
+                            .as_array()
+                            .is_some_and(|t| !t.is_empty()),
                     });
                 }
             }
@@ -309,7 +314,12 @@ fn tabulate(examples: &Examples, evaluated: &BTreeMap<String, Result<Value, Stri
                         got.len()
                     )
                 });
-            details.push(format!("{}: differs at {at}", case.id));
+            let traits = if case.traits {
+                " (the component has traits: oam applied them, the oracle does not yet)"
+            } else {
+                ""
+            };
+            details.push(format!("{}: differs at {at}{traits}", case.id));
         }
     }
     let mut text = String::from(

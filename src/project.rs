@@ -256,16 +256,7 @@ impl Loader {
             },
         );
         sources.freeze();
-        let stop = |mut found: diag::Diagnostics, sources: &Sources| {
-            if self.strict {
-                found.promote_warnings();
-            }
-            if found.has_errors() {
-                Err(Diagnostics::new(found.clone(), sources.fork()))
-            } else {
-                Ok(found)
-            }
-        };
+        let stop = |found, sources: &Sources| stop(found, self.strict, sources);
         let mut found = stop(found, &sources)?;
         let mut lowered = Vec::with_capacity(parts.len());
         for (part, lowering) in parts {
@@ -476,6 +467,7 @@ impl Project {
         // The apps leave the model: each is dropped by the worker that renders it.
         let apps = std::mem::take(&mut self.model.apps);
         let app_order = apps.iter().map(|a| a.name.value.clone()).collect();
+        // `prepare` checks the names of the model's apps, which are no longer there.
         check::check_names(&apps, &mut found);
         let context = check::prepare(&self.model, &mut found);
         let scopes = check::check_scopes(&context, &mut found);
@@ -553,20 +545,30 @@ impl Project {
         Ok(found)
     }
 
-    /// `found`, or every diagnostic as the error when one is an error (warnings too, strict).
+    /// What a step found, or all of it as the error when there is an error.
     fn stop(
         &self,
-        mut found: diag::Diagnostics,
+        found: diag::Diagnostics,
         sources: &Sources,
     ) -> Result<diag::Diagnostics, Diagnostics> {
-        if self.strict {
-            found.promote_warnings();
-        }
-        if found.has_errors() {
-            return Err(Diagnostics::new(found, sources.fork()));
-        }
-        Ok(found)
+        stop(found, self.strict, sources)
     }
+}
+
+/// `found`, or every diagnostic as the error when one is an error (warnings too, `strict`):
+/// where each step of the pipeline ends.
+fn stop(
+    mut found: diag::Diagnostics,
+    strict: bool,
+    sources: &Sources,
+) -> Result<diag::Diagnostics, Diagnostics> {
+    if strict {
+        found.promote_warnings();
+    }
+    if found.has_errors() {
+        return Err(Diagnostics::new(found, sources.fork()));
+    }
+    Ok(found)
 }
 
 /// An edge of an app's dependency graph: `to` renders after `from`.

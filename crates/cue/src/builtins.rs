@@ -1,0 +1,307 @@
+//! The builtin functions (`len`, `close`, `and`, ...) and the standard-library functions
+//! configuration templates call. Any other function is an error that names it.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::ast::Expr;
+use crate::error::{Error, Span};
+use crate::eval::{Env, Evaluator, Value};
+use crate::value::Val;
+
+/// Calls a builtin by its qualified name (`len`, `strings.ToLower`).
+pub(crate) fn call(
+    ev: &mut Evaluator,
+    name: &str,
+    args: &[Arc<Expr>],
+    env: &Rc<Env>,
+    span: Span,
+) -> Value {
+    match call_checked(ev, name, args, env, span) {
+        Ok(value) => value,
+        Err(error) => Value::Val(Val::Bottom(Box::new(error))),
+    }
+}
+
+fn call_checked(
+    ev: &mut Evaluator,
+    name: &str,
+    args: &[Arc<Expr>],
+    env: &Rc<Env>,
+    span: Span,
+) -> Result<Value, Error> {
+    let arity = |n: usize| -> Result<(), Error> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(Error::new(
+                format!("{name} takes {n} argument(s), found {}", args.len()),
+                span,
+            ))
+        }
+    };
+    let string = |ev: &mut Evaluator, i: usize| -> Result<Arc<str>, Error> {
+        match ev.concrete(&args[i], env) {
+            Val::Str(s) => Ok(s),
+            Val::Bottom(error) => Err(*error),
+            other => Err(Error::new(
+                format!("{name}: expected a string, found {other}"),
+                args[i].span,
+            )),
+        }
+    };
+    let int = |ev: &mut Evaluator, i: usize| -> Result<i64, Error> {
+        match ev.concrete(&args[i], env) {
+            Val::Int(n) => Ok(n),
+            Val::Bottom(error) => Err(*error),
+            other => Err(Error::new(
+                format!("{name}: expected an int, found {other}"),
+                args[i].span,
+            )),
+        }
+    };
+    let text = |s: String| Ok(Value::Val(Val::Str(Arc::from(s))));
+    match name {
+        "len" => {
+            arity(1)?;
+            let value = ev.eval(&args[0], env);
+            Ok(Value::Val(ev.length(value, span)))
+        }
+        "close" => {
+            arity(1)?;
+            Ok(ev.make_closed(&args[0], env))
+        }
+        "and" => {
+            arity(1)?;
+            let value = ev.eval(&args[0], env);
+            let elements = ev.list_elements(value, span)?;
+            Ok(ev.make_meet(elements))
+        }
+        "div" | "mod" | "quo" | "rem" => {
+            arity(2)?;
+            let (a, b) = (int(ev, 0)?, int(ev, 1)?);
+            if b == 0 {
+                return Err(Error::new("division by zero", span));
+            }
+            let result = match name {
+                "div" => a.checked_div_euclid(b),
+                "mod" => a.checked_rem_euclid(b),
+                "quo" => a.checked_div(b),
+                _ => a.checked_rem(b),
+            };
+            result
+                .map(|n| Value::Val(Val::Int(n)))
+                .ok_or_else(|| Error::new("integer overflow", span))
+        }
+        "strconv.FormatInt" => {
+            arity(2)?;
+            let (n, base) = (int(ev, 0)?, int(ev, 1)?);
+            if !(2..=36).contains(&base) {
+                return Err(Error::new(
+                    format!("strconv.FormatInt: invalid base {base}"),
+                    span,
+                ));
+            }
+            text(format_radix(n, base as u32))
+        }
+        "strconv.Itoa" => {
+            arity(1)?;
+            text(int(ev, 0)?.to_string())
+        }
+        "strconv.Atoi" => {
+            arity(1)?;
+            let s = string(ev, 0)?;
+            s.parse::<i64>()
+                .map(|n| Value::Val(Val::Int(n)))
+                .map_err(|_| {
+                    Error::new(format!("strconv.Atoi: parsing {s:?}: invalid syntax"), span)
+                })
+        }
+        "strconv.Quote" => {
+            arity(1)?;
+            text(serde_json::to_string(&*string(ev, 0)?).unwrap_or_default())
+        }
+        "strings.ToLower" => {
+            arity(1)?;
+            text(string(ev, 0)?.to_lowercase())
+        }
+        "strings.ToUpper" => {
+            arity(1)?;
+            text(string(ev, 0)?.to_uppercase())
+        }
+        "strings.TrimSpace" => {
+            arity(1)?;
+            text(string(ev, 0)?.trim().to_owned())
+        }
+        "strings.Contains" | "strings.HasPrefix" | "strings.HasSuffix" => {
+            arity(2)?;
+            let (s, t) = (string(ev, 0)?, string(ev, 1)?);
+            let result = match name {
+                "strings.Contains" => s.contains(&*t),
+                "strings.HasPrefix" => s.starts_with(&*t),
+                _ => s.ends_with(&*t),
+            };
+            Ok(Value::Val(Val::Bool(result)))
+        }
+        "strings.TrimPrefix" | "strings.TrimSuffix" => {
+            arity(2)?;
+            let (s, t) = (string(ev, 0)?, string(ev, 1)?);
+            let trimmed = if name == "strings.TrimPrefix" {
+                s.strip_prefix(&*t)
+            } else {
+                s.strip_suffix(&*t)
+            };
+            text(trimmed.unwrap_or(&s).to_owned())
+        }
+        "strings.Replace" => {
+            arity(4)?;
+            let (s, old, new, n) = (string(ev, 0)?, string(ev, 1)?, string(ev, 2)?, int(ev, 3)?);
+            text(if n < 0 {
+                s.replace(&*old, &new)
+            } else {
+                s.replacen(&*old, &new, n as usize)
+            })
+        }
+        "strings.Split" => {
+            arity(2)?;
+            let (s, sep) = (string(ev, 0)?, string(ev, 1)?);
+            let parts: Vec<String> = if sep.is_empty() {
+                s.chars().map(String::from).collect()
+            } else {
+                s.split(&*sep).map(str::to_owned).collect()
+            };
+            Ok(string_list(ev, parts))
+        }
+        "strings.Join" => {
+            arity(2)?;
+            let value = ev.eval(&args[0], env);
+            let elements = ev.list_elements(value, span)?;
+            let sep = string(ev, 1)?;
+            let mut parts = Vec::new();
+            for element in elements {
+                match ev.scalar_of(Value::Vertex(element), span) {
+                    Val::Str(s) => parts.push(s.to_string()),
+                    Val::Bottom(error) => return Err(*error),
+                    other => {
+                        return Err(Error::new(
+                            format!("strings.Join: expected strings, found {other}"),
+                            span,
+                        ));
+                    }
+                }
+            }
+            text(parts.join(&sep))
+        }
+        "list.Concat" => {
+            arity(1)?;
+            let value = ev.eval(&args[0], env);
+            let lists = ev.list_elements(value, span)?;
+            let mut all = Vec::new();
+            for list in lists {
+                all.extend(ev.list_elements(Value::Vertex(list), span)?);
+            }
+            Ok(ev.make_list(all))
+        }
+        "list.Contains" => {
+            arity(2)?;
+            let value = ev.eval(&args[0], env);
+            let elements = ev.list_elements(value, span)?;
+            let needle = ev.concrete(&args[1], env);
+            if let Val::Bottom(error) = needle {
+                return Err(*error);
+            }
+            for element in elements {
+                if ev.scalar_of(Value::Vertex(element), span).equals(&needle) {
+                    return Ok(Value::Val(Val::Bool(true)));
+                }
+            }
+            Ok(Value::Val(Val::Bool(false)))
+        }
+        "encoding/json.Marshal" => {
+            arity(1)?;
+            let json = match ev.eval(&args[0], env) {
+                Value::Vertex(id) => ev.export(id)?,
+                Value::Val(val) => match crate::eval::to_json(&val.resolve_default()) {
+                    Some(json) => json,
+                    None => {
+                        return Err(Error::new("json.Marshal: the value is not concrete", span));
+                    }
+                },
+                _ => return Err(Error::new("json.Marshal: not a value", span)),
+            };
+            text(go_json(&json))
+        }
+        "encoding/base64.Encode" => {
+            arity(2)?;
+            match ev.concrete(&args[1], env) {
+                Val::Str(s) => text(base64(s.as_bytes())),
+                Val::Bytes(b) => text(base64(&b)),
+                Val::Bottom(error) => Err(*error),
+                other => Err(Error::new(
+                    format!("base64.Encode: expected bytes, found {other}"),
+                    span,
+                )),
+            }
+        }
+        _ => Err(Error::new(
+            format!("the function {name} is not supported by this evaluator"),
+            span,
+        )),
+    }
+}
+
+fn string_list(ev: &mut Evaluator, parts: Vec<String>) -> Value {
+    let json = serde_json::Value::Array(parts.into_iter().map(serde_json::Value::String).collect());
+    ev.json_value(&json)
+}
+
+fn format_radix(n: i64, base: u32) -> String {
+    if base == 10 {
+        return n.to_string();
+    }
+    let mut magnitude = n.unsigned_abs();
+    let mut digits = Vec::new();
+    loop {
+        let digit = (magnitude % u64::from(base)) as u32;
+        digits.push(char::from_digit(digit, base).unwrap_or('?'));
+        magnitude /= u64::from(base);
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        digits.push('-');
+    }
+    digits.iter().rev().collect()
+}
+
+/// JSON as Go's encoding/json writes it (what CUE's json.Marshal returns): compact, with
+/// `<`, `>` and `&` escaped.
+fn go_json(json: &serde_json::Value) -> String {
+    let text = serde_json::to_string(json).unwrap_or_default();
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Standard base64 with padding.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,2109 @@
+//! The evaluator: vertices (one per field of the result), each holding the conjuncts
+//! (expression + scope) that define it, expanded lazily.
+//!
+//! The model follows CUE's own: a struct literal's fields become conjuncts of the arcs of the
+//! vertex it is unified into, and its scope is that vertex, so `PatchContainer & {_params: x}`
+//! makes `_params` inside `PatchContainer` see `x`. A reference to a struct copies the
+//! referenced vertex's conjuncts into the referring vertex (re-evaluated in their new place).
+//! Disjunctions of scalars are values; disjunctions involving structs fork the vertex once per
+//! combination of alternatives and keep the forks that evaluate without a conflict.
+//! Closedness is tracked per origin: every reference to a definition (or call of `close`)
+//! starts an origin, and at each vertex the fields declared by one origin's struct literals
+//! form the set that origin allows.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::ast::{
+    BinaryOp, Clause, Comprehension, Decl, Expr, ExprKind, Import, InterpolationPart, Label,
+    ListElem, ListLit, Presence, StructLit, UnaryOp,
+};
+use crate::builtins;
+use crate::error::{Error, Span};
+use crate::value::{Bound, Val, compare, kind};
+
+pub(crate) type VId = u32;
+
+/// A field name or a list index.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Feature {
+    Name(Arc<str>),
+    Index(usize),
+}
+
+impl Feature {
+    /// Hidden (`_x`) and definition (`#X`) fields are not output and not closed over.
+    pub(crate) fn is_output(&self) -> bool {
+        match self {
+            Feature::Name(n) => !n.starts_with('_') && !n.starts_with('#'),
+            Feature::Index(_) => true,
+        }
+    }
+
+    fn is_definition(&self) -> bool {
+        matches!(self, Feature::Name(n) if n.starts_with('#') || n.starts_with("_#"))
+    }
+}
+
+impl std::fmt::Display for Feature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Feature::Name(n) => f.write_str(n),
+            Feature::Index(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// JSON given to an evaluation, shared between the conjuncts that hold parts of it.
+#[derive(Debug)]
+pub(crate) enum JsonNode {
+    Scalar(Val),
+    Object(Vec<(Arc<str>, Arc<JsonNode>)>),
+    Array(Vec<Arc<JsonNode>>),
+}
+
+impl JsonNode {
+    pub(crate) fn from_json(value: &Json) -> Arc<JsonNode> {
+        Arc::new(match value {
+            Json::Null => JsonNode::Scalar(Val::Null),
+            Json::Bool(b) => JsonNode::Scalar(Val::Bool(*b)),
+            Json::Number(n) => JsonNode::Scalar(match n.as_i64() {
+                Some(i) => Val::Int(i),
+                None => Val::Float(n.as_f64().unwrap_or(f64::NAN)),
+            }),
+            Json::String(s) => JsonNode::Scalar(Val::str(s)),
+            Json::Array(items) => JsonNode::Array(items.iter().map(JsonNode::from_json).collect()),
+            Json::Object(map) => JsonNode::Object(
+                map.iter()
+                    .map(|(k, v)| (Arc::from(k.as_str()), JsonNode::from_json(v)))
+                    .collect(),
+            ),
+        })
+    }
+}
+
+/// One of the values a vertex is the meet of.
+#[derive(Clone)]
+pub(crate) struct Conjunct {
+    kind: ConjunctKind,
+    /// The closedness origin this conjunct's struct literals declare fields for.
+    origin: Option<u32>,
+    /// Embedded in a struct literal: a definition it references joins the literal's origin.
+    embedded: bool,
+}
+
+#[derive(Clone)]
+enum ConjunctKind {
+    Expr(Arc<Expr>, Rc<Env>),
+    Comprehension(Arc<Comprehension>, Rc<Env>),
+    Val(Val),
+    Json(Arc<JsonNode>),
+    /// The conjuncts of another vertex.
+    Vertex(VId),
+    /// A list computed by a builtin: its elements' conjuncts.
+    Elements(Vec<Conjunct>),
+}
+
+impl Conjunct {
+    fn new(kind: ConjunctKind, origin: Option<u32>) -> Self {
+        Conjunct {
+            kind,
+            origin,
+            embedded: false,
+        }
+    }
+}
+
+/// A lexical scope.
+pub(crate) struct Env {
+    frame: Frame,
+    parent: Option<Rc<Env>>,
+}
+
+enum Frame {
+    /// A struct literal and the vertex it is evaluated into.
+    Struct(Arc<StructLit>, VId),
+    /// A name bound by a comprehension clause or a pattern alias.
+    Bind(Arc<str>, Binding),
+    /// A file's imports.
+    Imports(Arc<[Import]>),
+    /// The package: every file's top-level fields.
+    Root(VId),
+}
+
+#[derive(Clone)]
+enum Binding {
+    Vertex(VId),
+    Val(Val),
+    Lazy(Arc<Expr>, Rc<Env>),
+}
+
+/// What an expression evaluates to.
+#[derive(Clone)]
+pub(crate) enum Value {
+    Val(Val),
+    Vertex(VId),
+    Package(Arc<str>),
+    Function(Arc<str>),
+}
+
+impl Value {
+    pub(crate) fn error(message: impl Into<String>, span: Span) -> Value {
+        Value::Val(Val::Bottom(Box::new(Error::new(message, span))))
+    }
+}
+
+struct ArcInfo {
+    id: VId,
+    /// Set by a regular field (not only `?` constraints).
+    regular: bool,
+}
+
+#[derive(Default)]
+struct ListState {
+    len: usize,
+    /// Lengths of closed list conjuncts, which must all equal `len`.
+    closed_lens: Vec<usize>,
+    /// `...T` of open list conjuncts: elements from the index on get T.
+    ellipses: Vec<(usize, Conjunct)>,
+    /// For each ellipsis, the elements it has been applied to so far.
+    applied: Vec<usize>,
+}
+
+#[derive(Default)]
+struct Group {
+    labels: HashSet<Arc<str>>,
+    patterns: Vec<usize>,
+    open: bool,
+}
+
+struct PatternConstraint {
+    alias: Option<String>,
+    pattern: Arc<Expr>,
+    value: Arc<Expr>,
+    env: Rc<Env>,
+    origin: Option<u32>,
+    matcher: Option<Val>,
+}
+
+struct Fork {
+    choices: Vec<usize>,
+    next: usize,
+    default: bool,
+    need_more: Option<usize>,
+}
+
+#[derive(Clone)]
+enum Resolution {
+    Single(VId),
+    Multi(Vec<(VId, bool)>),
+    Failed(Error),
+}
+
+#[derive(Default)]
+struct Vertex {
+    parent: Option<VId>,
+    feature: Option<Feature>,
+    conjuncts: Vec<Conjunct>,
+    processed: usize,
+    deferred: VecDeque<Conjunct>,
+    expanding: bool,
+    arcs: IndexMap<Feature, ArcInfo>,
+    /// A struct literal declared fields (or patterns, or `...`) for this vertex.
+    has_fields: bool,
+    /// A struct literal without fields was unified here: a struct unless an embedded scalar
+    /// makes it that scalar (`{ if c {1} }`).
+    struct_literal: bool,
+    list: Option<ListState>,
+    scalar: Option<Val>,
+    patterns: Vec<PatternConstraint>,
+    applied_patterns: HashSet<(usize, VId)>,
+    groups: HashMap<u32, Group>,
+    errors: Vec<Error>,
+    fork: Option<Fork>,
+    needs_fork: bool,
+    resolution: Option<(usize, Resolution)>,
+    /// `// +tag` comments of the fields that define this vertex (KubeVela's patch tags).
+    tags: Vec<String>,
+}
+
+impl Vertex {
+    fn is_struct(&self) -> bool {
+        self.has_fields
+            || (self.struct_literal
+                && self.list.is_none()
+                && matches!(self.scalar, None | Some(Val::Top)))
+    }
+}
+
+/// Limits that bound an evaluation's time and memory, whatever its input.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Evaluation steps (conjuncts processed and expressions evaluated).
+    pub steps: u64,
+    /// Vertices (fields and values) created.
+    pub vertices: usize,
+    /// Nesting of evaluation (references inside references, structs inside structs).
+    pub depth: usize,
+    /// Forks of one disjunction of structs.
+    pub forks: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            steps: 5_000_000,
+            vertices: 2_000_000,
+            depth: 400,
+            forks: 256,
+        }
+    }
+}
+
+pub(crate) struct Evaluator {
+    vertices: Vec<Vertex>,
+    pub(crate) root: VId,
+    budget: Budget,
+    steps: u64,
+    depth: usize,
+    exhausted: Option<Error>,
+    next_origin: u32,
+    /// (vertex, referenced vertex) pairs being copied: a reference cycle is `_`.
+    copying: Vec<(VId, VId)>,
+}
+
+const ROOT: VId = 0;
+
+impl Evaluator {
+    pub(crate) fn new(budget: Budget) -> Self {
+        Evaluator {
+            vertices: vec![Vertex::default()],
+            root: ROOT,
+            budget,
+            steps: 0,
+            depth: 0,
+            exhausted: None,
+            next_origin: 0,
+            copying: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add_file(&mut self, body: Arc<StructLit>, imports: Arc<[Import]>) {
+        let root_env = Rc::new(Env {
+            frame: Frame::Root(ROOT),
+            parent: None,
+        });
+        let env = Rc::new(Env {
+            frame: Frame::Imports(imports),
+            parent: Some(root_env),
+        });
+        let span = body.span;
+        let expr = Arc::new(Expr {
+            kind: ExprKind::Struct(body),
+            span,
+        });
+        self.push(ROOT, Conjunct::new(ConjunctKind::Expr(expr, env), None));
+    }
+
+    pub(crate) fn add_json(&mut self, path: &[&str], value: &Json) {
+        let mut wrapped = value.clone();
+        for name in path.iter().rev() {
+            let mut map = serde_json::Map::new();
+            map.insert((*name).to_owned(), wrapped);
+            wrapped = Json::Object(map);
+        }
+        self.push(
+            ROOT,
+            Conjunct::new(ConjunctKind::Json(JsonNode::from_json(&wrapped)), None),
+        );
+    }
+
+    fn v(&self, id: VId) -> &Vertex {
+        &self.vertices[id as usize]
+    }
+
+    fn vm(&mut self, id: VId) -> &mut Vertex {
+        &mut self.vertices[id as usize]
+    }
+
+    fn push(&mut self, id: VId, conjunct: Conjunct) {
+        self.vm(id).conjuncts.push(conjunct);
+    }
+
+    fn new_vertex(&mut self, parent: Option<VId>, feature: Option<Feature>) -> VId {
+        if self.vertices.len() >= self.budget.vertices {
+            self.exhaust("the evaluation creates more values than its budget allows");
+        }
+        let id = self.vertices.len() as VId;
+        self.vertices.push(Vertex {
+            parent,
+            feature,
+            ..Vertex::default()
+        });
+        id
+    }
+
+    fn anonymous(&mut self, conjunct: Conjunct) -> VId {
+        let id = self.new_vertex(None, None);
+        self.push(id, conjunct);
+        id
+    }
+
+    fn exhaust(&mut self, message: &str) {
+        if self.exhausted.is_none() {
+            self.exhausted = Some(Error::bare(message));
+        }
+    }
+
+    /// Takes one step of the budget; false once the budget is spent.
+    fn step(&mut self) -> bool {
+        self.steps += 1;
+        if self.steps > self.budget.steps {
+            self.exhaust("the evaluation takes more steps than its budget allows");
+        }
+        self.exhausted.is_none()
+    }
+
+    fn exhausted_error(&self) -> Error {
+        self.exhausted
+            .clone()
+            .unwrap_or_else(|| Error::bare("evaluation budget exhausted"))
+    }
+
+    fn enter(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth > self.budget.depth {
+            self.exhaust(
+                "the evaluation nests deeper than its budget allows (a structural cycle?)",
+            );
+        }
+        self.exhausted.is_none()
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn new_origin(&mut self) -> u32 {
+        self.next_origin += 1;
+        self.next_origin
+    }
+
+    /// The dotted path of a vertex, for messages.
+    pub(crate) fn path(&self, id: VId) -> String {
+        let mut parts = Vec::new();
+        let mut at = Some(id);
+        while let Some(v) = at {
+            if let Some(f) = &self.v(v).feature {
+                parts.push(f.to_string());
+            }
+            at = self.v(v).parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+
+    fn arc(&mut self, parent: VId, feature: Feature, regular: bool) -> VId {
+        if let Some(info) = self.vm(parent).arcs.get_mut(&feature) {
+            info.regular |= regular;
+            return info.id;
+        }
+        let id = self.new_vertex(Some(parent), Some(feature.clone()));
+        self.vm(parent)
+            .arcs
+            .insert(feature, ArcInfo { id, regular });
+        id
+    }
+
+    fn meet_scalar(&mut self, id: VId, val: Val) {
+        let vertex = self.vm(id);
+        vertex.scalar = Some(match vertex.scalar.take() {
+            None => val,
+            Some(old) => old.unify(val),
+        });
+    }
+
+    fn add_error(&mut self, id: VId, error: Error) {
+        self.vm(id).errors.push(error);
+    }
+
+    // ---- expansion -------------------------------------------------------------------------
+
+    /// Processes the conjuncts of a vertex not yet processed. Re-entrant calls (a field of a
+    /// struct referring to a sibling while the struct expands) see the fields so far.
+    pub(crate) fn expand(&mut self, id: VId) {
+        if self.v(id).expanding {
+            return;
+        }
+        let vertex = self.v(id);
+        if vertex.processed == vertex.conjuncts.len() && vertex.deferred.is_empty() {
+            return;
+        }
+        if !self.enter() {
+            self.leave();
+            let error = self.exhausted_error();
+            self.add_error(id, error);
+            let vertex = self.vm(id);
+            vertex.processed = vertex.conjuncts.len();
+            vertex.deferred.clear();
+            return;
+        }
+        self.vm(id).expanding = true;
+        loop {
+            if self
+                .v(id)
+                .fork
+                .as_ref()
+                .is_some_and(|f| f.need_more.is_some())
+            {
+                break;
+            }
+            let vertex = self.vm(id);
+            let next = if vertex.processed < vertex.conjuncts.len() {
+                vertex.processed += 1;
+                Some(vertex.conjuncts[vertex.processed - 1].clone())
+            } else {
+                vertex.deferred.pop_front()
+            };
+            let Some(conjunct) = next else { break };
+            if !self.step() {
+                let error = self.exhausted_error();
+                self.add_error(id, error);
+                break;
+            }
+            self.process(id, conjunct);
+        }
+        self.finish_structure(id);
+        self.vm(id).expanding = false;
+        self.leave();
+    }
+
+    fn process(&mut self, id: VId, conjunct: Conjunct) {
+        let Conjunct {
+            kind,
+            origin,
+            embedded,
+        } = conjunct;
+        match kind {
+            ConjunctKind::Val(val) => self.meet_scalar(id, val),
+            ConjunctKind::Json(node) => self.process_json(id, &node, origin),
+            ConjunctKind::Vertex(target) => self.copy_conjuncts(id, target, origin, false),
+            ConjunctKind::Elements(elements) => self.merge_list(id, elements, None),
+            ConjunctKind::Comprehension(comprehension, env) => {
+                self.struct_comprehension(id, &comprehension, &env, origin);
+            }
+            ConjunctKind::Expr(expr, env) => self.process_expr(id, &expr, &env, origin, embedded),
+        }
+    }
+
+    fn process_json(&mut self, id: VId, node: &JsonNode, origin: Option<u32>) {
+        match node {
+            JsonNode::Scalar(val) => self.meet_scalar(id, val.clone()),
+            JsonNode::Object(fields) => {
+                self.vm(id).has_fields = true;
+                for (name, child) in fields {
+                    let arc = self.arc(id, Feature::Name(name.clone()), true);
+                    self.push(
+                        arc,
+                        Conjunct::new(ConjunctKind::Json(child.clone()), origin),
+                    );
+                    self.declare(id, origin, name);
+                }
+            }
+            JsonNode::Array(items) => {
+                let elements = items
+                    .iter()
+                    .map(|item| Conjunct::new(ConjunctKind::Json(item.clone()), origin))
+                    .collect();
+                self.merge_list(id, elements, None);
+            }
+        }
+    }
+
+    fn declare(&mut self, id: VId, origin: Option<u32>, name: &Arc<str>) {
+        if let Some(origin) = origin {
+            self.vm(id)
+                .groups
+                .entry(origin)
+                .or_default()
+                .labels
+                .insert(name.clone());
+        }
+    }
+
+    fn process_expr(
+        &mut self,
+        id: VId,
+        expr: &Arc<Expr>,
+        env: &Rc<Env>,
+        origin: Option<u32>,
+        embedded: bool,
+    ) {
+        match &expr.kind {
+            ExprKind::Struct(lit) => self.process_struct(id, lit, env, origin),
+            ExprKind::List(lit) => self.process_list(id, lit, env, origin),
+            ExprKind::Binary(BinaryOp::And, left, right) => {
+                self.process_expr(id, left, env, origin, embedded);
+                self.process_expr(id, right, env, origin, embedded);
+            }
+            ExprKind::Binary(BinaryOp::Or, ..) => self.process_disjunction(id, expr, env, origin),
+            ExprKind::Unary(UnaryOp::Default, inner) => {
+                self.process_expr(id, inner, env, origin, embedded);
+            }
+            _ => match self.eval(expr, env) {
+                Value::Vertex(target) => {
+                    let definition = self
+                        .v(target)
+                        .feature
+                        .as_ref()
+                        .is_some_and(Feature::is_definition);
+                    let origin = if definition && !(embedded && origin.is_some()) {
+                        Some(self.new_origin())
+                    } else {
+                        origin
+                    };
+                    self.copy_conjuncts(id, target, origin, definition);
+                }
+                Value::Val(Val::Bottom(mut error)) => {
+                    if error.spans.is_empty() {
+                        error.spans.push(expr.span);
+                    }
+                    self.add_error(id, *error);
+                }
+                Value::Val(val) => self.meet_scalar(id, val),
+                Value::Package(_) | Value::Function(_) => {
+                    self.add_error(
+                        id,
+                        Error::new("a package or function is not a value", expr.span),
+                    );
+                }
+            },
+        }
+    }
+
+    /// Unifies the conjuncts of `target` into `id`. `origin` (a definition's, or the closed
+    /// context's) replaces theirs where they have none.
+    fn copy_conjuncts(&mut self, id: VId, target: VId, origin: Option<u32>, force_origin: bool) {
+        if self.copying.contains(&(id, target)) || id == target {
+            // A reference cycle adds nothing: `a: b, b: a` is `_` unless something else
+            // constrains it.
+            return;
+        }
+        if !self.enter() {
+            self.leave();
+            let error = self.exhausted_error();
+            self.add_error(id, error);
+            return;
+        }
+        self.copying.push((id, target));
+        // The target's parent may add conjuncts to it as it expands (comprehensions).
+        if let Some(parent) = self.v(target).parent {
+            self.expand(parent);
+        }
+        let conjuncts = self.v(target).conjuncts.clone();
+        let tags = self.v(target).tags.clone();
+        for tag in tags {
+            if !self.v(id).tags.contains(&tag) {
+                self.vm(id).tags.push(tag);
+            }
+        }
+        for conjunct in conjuncts {
+            let origin = if force_origin {
+                origin
+            } else {
+                conjunct.origin.or(origin)
+            };
+            if !self.step() {
+                break;
+            }
+            self.process(id, Conjunct { origin, ..conjunct });
+        }
+        self.copying.pop();
+        self.leave();
+    }
+
+    fn process_struct(
+        &mut self,
+        id: VId,
+        lit: &Arc<StructLit>,
+        env: &Rc<Env>,
+        origin: Option<u32>,
+    ) {
+        let env = Rc::new(Env {
+            frame: Frame::Struct(lit.clone(), id),
+            parent: Some(env.clone()),
+        });
+        if lit
+            .decls
+            .iter()
+            .any(|d| matches!(d, Decl::Field(_) | Decl::Pattern(_) | Decl::Ellipsis(..)))
+        {
+            self.vm(id).has_fields = true;
+        } else {
+            self.vm(id).struct_literal = true;
+        }
+        if let Some(origin) = origin {
+            self.vm(id).groups.entry(origin).or_default();
+        }
+        for decl in &lit.decls {
+            match decl {
+                Decl::Field(field) => {
+                    let name: Arc<str> = match &field.label {
+                        Label::Ident(name) | Label::Str(name) => Arc::from(name.as_str()),
+                        Label::Dynamic(expr) => match self.concrete(expr, &env) {
+                            Val::Str(name) => name,
+                            Val::Bottom(error) => {
+                                self.add_error(id, *error);
+                                continue;
+                            }
+                            other => {
+                                let message =
+                                    format!("a field label must be a string, found {other}");
+                                self.add_error(id, Error::new(message, expr.span));
+                                continue;
+                            }
+                        },
+                    };
+                    let regular = field.presence == Presence::Regular;
+                    let arc = self.arc(id, Feature::Name(name.clone()), regular);
+                    let conjunct = ConjunctKind::Expr(field.value.clone(), env.clone());
+                    self.push(arc, Conjunct::new(conjunct, origin));
+                    for comment in &field.comments {
+                        if comment.starts_with('+') && !self.v(arc).tags.contains(comment) {
+                            self.vm(arc).tags.push(comment.clone());
+                        }
+                    }
+                    self.declare(id, origin, &name);
+                }
+                Decl::Pattern(pattern) => {
+                    let index = self.v(id).patterns.len();
+                    self.vm(id).patterns.push(PatternConstraint {
+                        alias: pattern.alias.clone(),
+                        pattern: pattern.pattern.clone(),
+                        value: pattern.value.clone(),
+                        env: env.clone(),
+                        origin,
+                        matcher: None,
+                    });
+                    if let Some(origin) = origin {
+                        self.vm(id)
+                            .groups
+                            .entry(origin)
+                            .or_default()
+                            .patterns
+                            .push(index);
+                    }
+                }
+                Decl::Embed(expr) => {
+                    let conjunct = Conjunct {
+                        kind: ConjunctKind::Expr(expr.clone(), env.clone()),
+                        origin,
+                        embedded: true,
+                    };
+                    self.vm(id).deferred.push_back(conjunct);
+                }
+                Decl::Comprehension(comprehension) => {
+                    let conjunct = Conjunct {
+                        kind: ConjunctKind::Comprehension(comprehension.clone(), env.clone()),
+                        origin,
+                        embedded: true,
+                    };
+                    self.vm(id).deferred.push_back(conjunct);
+                }
+                Decl::Let(_) => {}
+                Decl::Ellipsis(..) => {
+                    if let Some(origin) = origin {
+                        self.vm(id).groups.entry(origin).or_default().open = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn process_list(&mut self, id: VId, lit: &ListLit, env: &Rc<Env>, origin: Option<u32>) {
+        let mut elements = Vec::new();
+        let mut ellipsis = None;
+        for elem in &lit.elems {
+            match elem {
+                ListElem::Expr(expr) => {
+                    elements.push(Conjunct::new(
+                        ConjunctKind::Expr(expr.clone(), env.clone()),
+                        origin,
+                    ));
+                }
+                ListElem::Comprehension(comprehension) => {
+                    let mut yields = Vec::new();
+                    if let Err(error) =
+                        self.run_clauses(&comprehension.clauses, env.clone(), &mut yields)
+                    {
+                        self.add_error(id, error);
+                    }
+                    for env in yields {
+                        let kind = ConjunctKind::Expr(comprehension.body.clone(), env);
+                        elements.push(Conjunct::new(kind, origin));
+                    }
+                }
+                ListElem::Ellipsis(ty) => {
+                    let ty = ty.clone().unwrap_or_else(|| {
+                        Arc::new(Expr {
+                            kind: ExprKind::Ident("_".into()),
+                            span: lit.span,
+                        })
+                    });
+                    ellipsis = Some(Conjunct::new(ConjunctKind::Expr(ty, env.clone()), origin));
+                }
+            }
+        }
+        self.merge_list(id, elements, ellipsis);
+    }
+
+    fn merge_list(&mut self, id: VId, elements: Vec<Conjunct>, ellipsis: Option<Conjunct>) {
+        let count = elements.len();
+        for (index, element) in elements.into_iter().enumerate() {
+            let arc = self.arc(id, Feature::Index(index), true);
+            self.push(arc, element);
+        }
+        let list = self.vm(id).list.get_or_insert_with(ListState::default);
+        list.len = list.len.max(count);
+        match ellipsis {
+            Some(ty) => {
+                list.ellipses.push((count, ty));
+                list.applied.push(count);
+            }
+            None => list.closed_lens.push(count),
+        }
+    }
+
+    /// A disjunction: of scalars, a value; otherwise a fork point.
+    fn process_disjunction(
+        &mut self,
+        id: VId,
+        expr: &Arc<Expr>,
+        env: &Rc<Env>,
+        origin: Option<u32>,
+    ) {
+        let mut alternatives = Vec::new();
+        flatten_disjunction(expr, false, &mut alternatives);
+        let has_default = alternatives.iter().any(|(_, d)| *d);
+        let mut scalars = Vec::new();
+        for (alternative, default) in &alternatives {
+            match self.scalar_alternative(alternative, env) {
+                Some(val) => scalars.push((val, *default)),
+                None => break,
+            }
+        }
+        if scalars.len() == alternatives.len() {
+            let val = if has_default {
+                Val::Disj(scalars).unify(Val::Top)
+            } else {
+                Val::Disj(scalars.into_iter().map(|(v, _)| (v, false)).collect()).unify(Val::Top)
+            };
+            self.meet_scalar(id, val);
+            return;
+        }
+        let Some(fork) = self.vm(id).fork.as_mut() else {
+            self.vm(id).needs_fork = true;
+            return;
+        };
+        let site = fork.next;
+        fork.next += 1;
+        match fork.choices.get(site) {
+            Some(&choice) => {
+                let (alternative, default) = alternatives[choice].clone();
+                fork.default &= default || !has_default;
+                self.process_expr(id, &alternative, env, origin, false);
+            }
+            None => fork.need_more = Some(alternatives.len()),
+        }
+    }
+
+    /// The value of a disjunction's alternative when it is a scalar or a constraint; `None`
+    /// when it is a struct or list (the disjunction then forks).
+    fn scalar_alternative(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Option<Val> {
+        match &expr.kind {
+            ExprKind::Struct(_) | ExprKind::List(_) => return None,
+            ExprKind::Binary(BinaryOp::And | BinaryOp::Or, ..) => {}
+            _ => {}
+        }
+        match self.eval(expr, env) {
+            Value::Val(val) => Some(val),
+            Value::Vertex(target) => {
+                let resolved = self.deref(target).ok()?;
+                let vertex = self.v(resolved);
+                if vertex.is_struct() || vertex.list.is_some() || !vertex.errors.is_empty() {
+                    return None;
+                }
+                Some(vertex.scalar.clone().unwrap_or(Val::Top))
+            }
+            Value::Package(_) | Value::Function(_) => None,
+        }
+    }
+
+    /// Applies patterns and list element types to the arcs so far.
+    fn finish_structure(&mut self, id: VId) {
+        if let Some(list) = &self.v(id).list {
+            let len = list.len;
+            let pending: Vec<(usize, usize, Conjunct)> = list
+                .ellipses
+                .iter()
+                .zip(&list.applied)
+                .enumerate()
+                .filter(|(_, (_, applied))| **applied < len)
+                .map(|(n, ((_, ty), applied))| (n, *applied, ty.clone()))
+                .collect();
+            for (n, from, ty) in pending {
+                for index in from..len {
+                    let arc = self.arc(id, Feature::Index(index), true);
+                    self.push(arc, ty.clone());
+                }
+                if let Some(list) = self.vm(id).list.as_mut() {
+                    list.applied[n] = len;
+                }
+            }
+        }
+        let pattern_count = self.v(id).patterns.len();
+        if pattern_count == 0 {
+            return;
+        }
+        let arcs: Vec<(Arc<str>, VId)> = self
+            .v(id)
+            .arcs
+            .iter()
+            .filter_map(|(f, a)| match f {
+                Feature::Name(n) if f.is_output() => Some((n.clone(), a.id)),
+                _ => None,
+            })
+            .collect();
+        for index in 0..pattern_count {
+            for (name, arc) in &arcs {
+                if self.v(id).applied_patterns.contains(&(index, *arc)) {
+                    continue;
+                }
+                self.vm(id).applied_patterns.insert((index, *arc));
+                if !self.pattern_matches(id, index, name) {
+                    continue;
+                }
+                let pattern = &self.v(id).patterns[index];
+                let mut env = pattern.env.clone();
+                if let Some(alias) = &pattern.alias {
+                    env = Rc::new(Env {
+                        frame: Frame::Bind(
+                            Arc::from(alias.as_str()),
+                            Binding::Val(Val::Str(name.clone())),
+                        ),
+                        parent: Some(env),
+                    });
+                }
+                let conjunct = Conjunct::new(
+                    ConjunctKind::Expr(pattern.value.clone(), env),
+                    pattern.origin,
+                );
+                self.push(*arc, conjunct);
+            }
+        }
+    }
+
+    fn pattern_matches(&mut self, id: VId, index: usize, name: &Arc<str>) -> bool {
+        let matcher = match &self.v(id).patterns[index].matcher {
+            Some(m) => m.clone(),
+            None => {
+                let pattern = &self.v(id).patterns[index];
+                let (expr, env) = (pattern.pattern.clone(), pattern.env.clone());
+                let matcher = self.concrete_or_constraint(&expr, &env);
+                self.vm(id).patterns[index].matcher = Some(matcher.clone());
+                matcher
+            }
+        };
+        !matches!(matcher.unify(Val::Str(name.clone())), Val::Bottom(_))
+    }
+
+    // ---- comprehensions --------------------------------------------------------------------
+
+    fn struct_comprehension(
+        &mut self,
+        id: VId,
+        comprehension: &Comprehension,
+        env: &Rc<Env>,
+        origin: Option<u32>,
+    ) {
+        let mut yields = Vec::new();
+        if let Err(error) = self.run_clauses(&comprehension.clauses, env.clone(), &mut yields) {
+            self.add_error(id, error);
+            return;
+        }
+        for env in yields {
+            let conjunct = Conjunct {
+                kind: ConjunctKind::Expr(comprehension.body.clone(), env),
+                origin,
+                embedded: true,
+            };
+            self.process(id, conjunct);
+        }
+    }
+
+    /// Runs clauses, collecting the scope of each result.
+    fn run_clauses(
+        &mut self,
+        clauses: &[Clause],
+        env: Rc<Env>,
+        out: &mut Vec<Rc<Env>>,
+    ) -> Result<(), Error> {
+        let Some((clause, rest)) = clauses.split_first() else {
+            out.push(env);
+            return Ok(());
+        };
+        if !self.step() {
+            return Err(self.exhausted_error());
+        }
+        match clause {
+            Clause::If(condition) => match self.concrete(condition, &env) {
+                Val::Bool(true) => self.run_clauses(rest, env, out),
+                Val::Bool(false) => Ok(()),
+                Val::Bottom(error) => Err(*error),
+                other => Err(Error::new(
+                    format!("an if condition must be a bool, found {other}"),
+                    condition.span,
+                )),
+            },
+            Clause::Let(name, value) => {
+                let env = Rc::new(Env {
+                    frame: Frame::Bind(
+                        Arc::from(name.as_str()),
+                        Binding::Lazy(value.clone(), env.clone()),
+                    ),
+                    parent: Some(env),
+                });
+                self.run_clauses(rest, env, out)
+            }
+            Clause::For { key, value, source } => {
+                let source_value = self.eval(source, &env);
+                let items = self.iterate(source_value, source.span)?;
+                for (label, element) in items {
+                    let mut scope = env.clone();
+                    if let Some(key) = key {
+                        scope = Rc::new(Env {
+                            frame: Frame::Bind(Arc::from(key.as_str()), Binding::Val(label)),
+                            parent: Some(scope),
+                        });
+                    }
+                    scope = Rc::new(Env {
+                        frame: Frame::Bind(Arc::from(value.as_str()), Binding::Vertex(element)),
+                        parent: Some(scope),
+                    });
+                    self.run_clauses(rest, scope, out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The (label or index, element) pairs a `for` iterates over.
+    fn iterate(&mut self, value: Value, span: Span) -> Result<Vec<(Val, VId)>, Error> {
+        let target = match value {
+            Value::Vertex(target) => self.deref(target)?,
+            // As KubeVela's CUE does: a loop over an optional field not set runs no times.
+            Value::Val(Val::Bottom(error)) if error.unset_optional => return Ok(Vec::new()),
+            Value::Val(Val::Bottom(error)) => return Err(*error),
+            _ => {
+                return Err(Error::new(
+                    "a for loop iterates over a list or a struct",
+                    span,
+                ));
+            }
+        };
+        if let Some(error) = self.v(target).errors.first() {
+            return Err(error.clone());
+        }
+        let vertex = self.v(target);
+        if vertex.list.is_some() {
+            let len = vertex.list.as_ref().map_or(0, |l| l.len);
+            return Ok((0..len)
+                .filter_map(|i| {
+                    vertex
+                        .arcs
+                        .get(&Feature::Index(i))
+                        .map(|a| (Val::Int(i as i64), a.id))
+                })
+                .collect());
+        }
+        if vertex.is_struct() {
+            return Ok(vertex
+                .arcs
+                .iter()
+                .filter(|(f, a)| a.regular && f.is_output())
+                .map(|(f, a)| (Val::str(&f.to_string()), a.id))
+                .collect());
+        }
+        match vertex.scalar.clone().map(Val::resolve_default) {
+            None | Some(Val::Top | Val::Constraint(..) | Val::Disj(_)) => Err(Error {
+                incomplete: true,
+                ..Error::new("a for loop over a value not yet known", span)
+            }),
+            Some(Val::Bottom(error)) => Err(*error),
+            Some(other) => Err(Error::new(format!("cannot iterate over {other}"), span)),
+        }
+    }
+
+    // ---- disjunctions of structs -----------------------------------------------------------
+
+    /// The vertex a reference to `id` stands for: itself, or the surviving alternative of its
+    /// disjunction (the default when several survive).
+    pub(crate) fn deref(&mut self, id: VId) -> Result<VId, Error> {
+        self.expand(id);
+        if !self.v(id).needs_fork {
+            return Ok(id);
+        }
+        let count = self.v(id).conjuncts.len();
+        let stale = self
+            .v(id)
+            .resolution
+            .as_ref()
+            .is_none_or(|(at, _)| *at != count);
+        if stale && !self.v(id).expanding {
+            let resolution = self.resolve_forks(id);
+            self.vm(id).resolution = Some((count, resolution));
+        }
+        match self.v(id).resolution.as_ref().map(|(_, r)| r.clone()) {
+            Some(Resolution::Single(w)) => Ok(w),
+            Some(Resolution::Multi(alternatives)) => {
+                let defaults: Vec<VId> = alternatives
+                    .iter()
+                    .filter(|(_, d)| *d)
+                    .map(|(w, _)| *w)
+                    .collect();
+                match defaults.as_slice() {
+                    [one] => Ok(*one),
+                    _ => Err(Error::incomplete(format!(
+                        "{}: {} alternatives remain and none is the default",
+                        self.path(id),
+                        alternatives.len()
+                    ))),
+                }
+            }
+            Some(Resolution::Failed(error)) => Err(error),
+            None => Ok(id),
+        }
+    }
+
+    fn resolve_forks(&mut self, id: VId) -> Resolution {
+        let mut survivors: Vec<(VId, bool)> = Vec::new();
+        let mut first_error: Option<Error> = None;
+        let mut stack: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut forks = 0;
+        let (parent, feature, conjuncts) = {
+            let v = self.v(id);
+            (v.parent, v.feature.clone(), v.conjuncts.clone())
+        };
+        while let Some(choices) = stack.pop() {
+            forks += 1;
+            if forks > self.budget.forks {
+                return Resolution::Failed(Error::bare(format!(
+                    "{}: the disjunction has more combinations than the budget allows",
+                    self.path(id)
+                )));
+            }
+            let fork = self.new_vertex(parent, feature.clone());
+            self.vm(fork).conjuncts = conjuncts.clone();
+            self.vm(fork).fork = Some(Fork {
+                choices: choices.clone(),
+                next: 0,
+                default: true,
+                need_more: None,
+            });
+            self.expand(fork);
+            let (need_more, default) = {
+                let f = self.v(fork).fork.as_ref().expect("a fork has fork state");
+                (f.need_more, f.default)
+            };
+            if let Some(count) = need_more {
+                for choice in (0..count).rev() {
+                    let mut next = choices.clone();
+                    next.push(choice);
+                    stack.push(next);
+                }
+                continue;
+            }
+            match self.check(fork) {
+                Some(error) => {
+                    first_error.get_or_insert(error);
+                }
+                None => survivors.push((fork, default)),
+            }
+        }
+        // Equal alternatives are one.
+        let mut distinct: Vec<(VId, bool, Option<Json>)> = Vec::new();
+        for (fork, default) in survivors {
+            let value = if distinct.is_empty() {
+                None
+            } else {
+                self.export(fork).ok()
+            };
+            if let Some(value) = &value {
+                let mut merged = false;
+                for index in 0..distinct.len() {
+                    if distinct[index].2.is_none() {
+                        distinct[index].2 = self.export(distinct[index].0).ok();
+                    }
+                    if distinct[index].2.as_ref() == Some(value) {
+                        distinct[index].1 |= default;
+                        merged = true;
+                        break;
+                    }
+                }
+                if merged {
+                    continue;
+                }
+            }
+            distinct.push((fork, default, value));
+        }
+        match distinct.len() {
+            0 => {
+                Resolution::Failed(first_error.unwrap_or_else(|| Error::bare("empty disjunction")))
+            }
+            1 => Resolution::Single(distinct[0].0),
+            _ => Resolution::Multi(distinct.into_iter().map(|(w, d, _)| (w, d)).collect()),
+        }
+    }
+
+    // ---- checking and export ---------------------------------------------------------------
+
+    /// The errors of a vertex itself (not of its fields).
+    fn own_errors(&mut self, id: VId) -> Vec<Error> {
+        let mut errors = self.v(id).errors.clone();
+        let vertex = self.v(id);
+        if let Some(Val::Bottom(error)) = &vertex.scalar {
+            errors.push((**error).clone());
+        }
+        let composite = if vertex.list.is_some() {
+            Some(kind::LIST)
+        } else if vertex.is_struct() {
+            Some(kind::STRUCT)
+        } else {
+            None
+        };
+        if let (Some(bits), Some(scalar)) = (composite, &vertex.scalar) {
+            let compatible = match scalar {
+                Val::Top | Val::Bottom(_) => true,
+                Val::Constraint(kinds, bounds) => kinds & bits != 0 && bounds.is_empty(),
+                _ => false,
+            };
+            if !compatible {
+                let found = if bits == kind::LIST {
+                    "a list"
+                } else {
+                    "a struct"
+                };
+                errors.push(Error::bare(format!(
+                    "conflicting values {scalar} and {found}"
+                )));
+            }
+        }
+        if vertex.is_struct() && vertex.list.is_some() {
+            errors.push(Error::bare("conflicting values: a struct and a list"));
+        }
+        if let Some(list) = &vertex.list {
+            if let Some(bad) = list.closed_lens.iter().find(|l| **l != list.len) {
+                errors.push(Error::bare(format!(
+                    "incompatible list lengths ({bad} and {})",
+                    list.len
+                )));
+            }
+        }
+        if !vertex.groups.is_empty() {
+            let names: Vec<Arc<str>> = vertex
+                .arcs
+                .keys()
+                .filter_map(|f| match f {
+                    Feature::Name(n) if f.is_output() => Some(n.clone()),
+                    _ => None,
+                })
+                .collect();
+            let groups: Vec<(Vec<usize>, bool, HashSet<Arc<str>>)> = vertex
+                .groups
+                .values()
+                .map(|g| (g.patterns.clone(), g.open, g.labels.clone()))
+                .collect();
+            for name in names {
+                for (patterns, open, labels) in &groups {
+                    if *open || labels.contains(&name) {
+                        continue;
+                    }
+                    if patterns.iter().any(|p| self.pattern_matches(id, *p, &name)) {
+                        continue;
+                    }
+                    errors.push(Error::bare(format!("field not allowed: {name}")));
+                    break;
+                }
+            }
+        }
+        let path = self.path(id);
+        for error in &mut errors {
+            if error.path.is_empty() {
+                error.path.clone_from(&path);
+            }
+        }
+        errors
+    }
+
+    /// The first conflict in a vertex or any of its fields; incomplete values are no conflict.
+    pub(crate) fn check(&mut self, id: VId) -> Option<Error> {
+        let resolved = match self.deref(id) {
+            Ok(w) => w,
+            Err(error) => return (!error.incomplete).then_some(error),
+        };
+        if let Some(error) = self
+            .own_errors(resolved)
+            .into_iter()
+            .find(|e| !e.incomplete)
+        {
+            return Some(error);
+        }
+        if !self.enter() {
+            self.leave();
+            return Some(self.exhausted_error());
+        }
+        let arcs: Vec<VId> = self
+            .v(resolved)
+            .arcs
+            .iter()
+            .filter(|(f, a)| a.regular && !f.is_definition())
+            .map(|(_, a)| a.id)
+            .collect();
+        let mut found = None;
+        for arc in arcs {
+            if let Some(error) = self.check(arc) {
+                found = Some(error);
+                break;
+            }
+        }
+        self.leave();
+        found
+    }
+
+    /// The vertex as JSON: every regular field concrete, defaults taken.
+    pub(crate) fn export(&mut self, id: VId) -> Result<Json, Error> {
+        let resolved = self.deref(id)?;
+        if let Some(error) = self.own_errors(resolved).into_iter().next() {
+            return Err(error);
+        }
+        if !self.enter() {
+            self.leave();
+            return Err(self.exhausted_error());
+        }
+        let result = self.export_resolved(resolved);
+        self.leave();
+        result
+    }
+
+    fn export_resolved(&mut self, id: VId) -> Result<Json, Error> {
+        let vertex = self.v(id);
+        if let Some(list) = &vertex.list {
+            let ids: Vec<VId> = (0..list.len)
+                .filter_map(|i| vertex.arcs.get(&Feature::Index(i)).map(|a| a.id))
+                .collect();
+            return ids
+                .into_iter()
+                .map(|a| self.export(a))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Json::Array);
+        }
+        if vertex.is_struct() {
+            let fields: Vec<(Arc<str>, VId)> = vertex
+                .arcs
+                .iter()
+                .filter(|(f, a)| a.regular && f.is_output())
+                .filter_map(|(f, a)| match f {
+                    Feature::Name(n) => Some((n.clone(), a.id)),
+                    Feature::Index(_) => None,
+                })
+                .collect();
+            let mut map = serde_json::Map::new();
+            for (name, arc) in fields {
+                map.insert(name.to_string(), self.export(arc)?);
+            }
+            return Ok(Json::Object(map));
+        }
+        let scalar = vertex.scalar.clone().unwrap_or(Val::Top).resolve_default();
+        to_json(&scalar).ok_or_else(|| Error {
+            path: self.path(id),
+            ..Error::incomplete(format!("incomplete value {scalar}"))
+        })
+    }
+
+    /// Follows a path of field names from the root.
+    pub(crate) fn lookup_path(&mut self, path: &[&str]) -> Result<VId, Error> {
+        let mut at = ROOT;
+        for name in path {
+            at = self.select(at, &Feature::Name(Arc::from(*name)), Span::default())?;
+        }
+        Ok(at)
+    }
+
+    pub(crate) fn tags(&self, id: VId) -> &[String] {
+        &self.v(id).tags
+    }
+
+    /// The output fields of a struct vertex, after resolution.
+    pub(crate) fn fields(&mut self, id: VId) -> Result<Vec<(String, VId)>, Error> {
+        let resolved = self.deref(id)?;
+        Ok(self
+            .v(resolved)
+            .arcs
+            .iter()
+            .filter(|(f, a)| a.regular && f.is_output())
+            .map(|(f, a)| (f.to_string(), a.id))
+            .collect())
+    }
+
+    // ---- expressions -----------------------------------------------------------------------
+
+    /// `base.feature`: the field of a struct or element of a list.
+    pub(crate) fn select(
+        &mut self,
+        base: VId,
+        feature: &Feature,
+        span: Span,
+    ) -> Result<VId, Error> {
+        let resolved = self.deref(base)?;
+        if let Some(error) = self.v(resolved).errors.first() {
+            return Err(error.clone());
+        }
+        if let Some(info) = self.v(resolved).arcs.get(feature) {
+            if info.regular {
+                return Ok(info.id);
+            }
+            return Err(Error {
+                incomplete: true,
+                unset_optional: true,
+                ..Error::new(format!("optional field {feature} is not set"), span)
+            });
+        }
+        let vertex = self.v(resolved);
+        let what = if vertex.is_struct() || vertex.list.is_some() {
+            format!("undefined field: {feature}")
+        } else {
+            format!(
+                "{} is not a struct, cannot select {feature}",
+                self.path(resolved)
+            )
+        };
+        Err(Error {
+            incomplete: true,
+            ..Error::new(what, span)
+        })
+    }
+
+    pub(crate) fn eval(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Value {
+        if !self.step() {
+            return Value::Val(Val::Bottom(Box::new(self.exhausted_error())));
+        }
+        match &expr.kind {
+            ExprKind::Ident(name) => self.resolve(name, env, expr.span),
+            ExprKind::Null => Value::Val(Val::Null),
+            ExprKind::Bool(b) => Value::Val(Val::Bool(*b)),
+            ExprKind::Int(i) => Value::Val(Val::Int(*i)),
+            ExprKind::Float(x) => Value::Val(Val::Float(*x)),
+            ExprKind::Str(s) => Value::Val(Val::str(s)),
+            ExprKind::Bytes(b) => Value::Val(Val::Bytes(Arc::from(b.as_slice()))),
+            ExprKind::Bottom => Value::error("explicit error (_|_ literal) in source", expr.span),
+            ExprKind::Interpolation(parts) => Value::Val(self.interpolate(parts, env)),
+            ExprKind::Struct(_)
+            | ExprKind::List(_)
+            | ExprKind::Binary(BinaryOp::And | BinaryOp::Or, ..)
+            | ExprKind::Unary(UnaryOp::Default, _) => {
+                let id = self.anonymous(Conjunct::new(
+                    ConjunctKind::Expr(expr.clone(), env.clone()),
+                    None,
+                ));
+                Value::Vertex(id)
+            }
+            ExprKind::Select(base, name) => match self.eval(base, env) {
+                Value::Vertex(id) => {
+                    match self.select(id, &Feature::Name(Arc::from(name.as_str())), expr.span) {
+                        Ok(arc) => Value::Vertex(arc),
+                        Err(error) => Value::Val(Val::Bottom(Box::new(error))),
+                    }
+                }
+                Value::Package(path) => Value::Function(Arc::from(format!("{path}.{name}"))),
+                Value::Val(Val::Bottom(error)) => Value::Val(Val::Bottom(error)),
+                Value::Val(other) => {
+                    Value::error(format!("cannot select {name} from {other}"), expr.span)
+                }
+                Value::Function(_) => Value::error("cannot select from a function", expr.span),
+            },
+            ExprKind::Index(base, index) => {
+                let base = self.eval(base, env);
+                let index_val = self.concrete(index, env);
+                self.index(base, index_val, expr.span)
+            }
+            ExprKind::Slice(base, low, high) => {
+                let base = self.eval(base, env);
+                self.slice(base, low.as_ref(), high.as_ref(), env, expr.span)
+            }
+            ExprKind::Call(callee, args) => {
+                let callee_value = self.eval(callee, env);
+                match callee_value {
+                    Value::Function(name) => builtins::call(self, &name, args, env, expr.span),
+                    Value::Val(Val::Bottom(error)) => Value::Val(Val::Bottom(error)),
+                    _ => Value::error("only builtin functions can be called", callee.span),
+                }
+            }
+            ExprKind::Unary(op, operand) => Value::Val(self.unary(*op, operand, env, expr.span)),
+            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, env, expr.span),
+        }
+    }
+
+    fn resolve(&mut self, name: &str, env: &Rc<Env>, span: Span) -> Value {
+        let mut at = Some(env.clone());
+        while let Some(scope) = at {
+            match &scope.frame {
+                Frame::Bind(bound, binding) if &**bound == name => {
+                    return match binding.clone() {
+                        Binding::Vertex(id) => Value::Vertex(id),
+                        Binding::Val(val) => Value::Val(val),
+                        Binding::Lazy(expr, env) => self.eval(&expr, &env),
+                    };
+                }
+                Frame::Struct(lit, id) => {
+                    for decl in &lit.decls {
+                        match decl {
+                            Decl::Field(field) if matches!(&field.label, Label::Ident(n) if n == name) =>
+                            {
+                                return match self.v(*id).arcs.get(&Feature::Name(Arc::from(name))) {
+                                    Some(info) if info.regular || !self.v(*id).expanding => {
+                                        if info.regular {
+                                            Value::Vertex(info.id)
+                                        } else {
+                                            Value::Val(Val::Bottom(Box::new(Error {
+                                                incomplete: true,
+                                                unset_optional: true,
+                                                ..Error::new(
+                                                    format!("optional field {name} is not set"),
+                                                    span,
+                                                )
+                                            })))
+                                        }
+                                    }
+                                    Some(info) => Value::Vertex(info.id),
+                                    None => Value::error(
+                                        format!("reference {name} is not yet defined"),
+                                        span,
+                                    ),
+                                };
+                            }
+                            Decl::Let(binding) if binding.name == name => {
+                                return self.eval(&binding.value.clone(), &scope);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Frame::Imports(imports) => {
+                    if let Some(import) = imports.iter().find(|i| i.name == name) {
+                        return Value::Package(Arc::from(import.path.as_str()));
+                    }
+                }
+                Frame::Root(root) => {
+                    self.expand(*root);
+                    if let Some(info) = self.v(*root).arcs.get(&Feature::Name(Arc::from(name))) {
+                        return Value::Vertex(info.id);
+                    }
+                }
+                Frame::Bind(..) => {}
+            }
+            at = scope.parent.clone();
+        }
+        match name {
+            "_" => Value::Val(Val::Top),
+            "int" => Value::Val(Val::Constraint(kind::INT, Vec::new())),
+            "float" => Value::Val(Val::Constraint(kind::FLOAT, Vec::new())),
+            "number" => Value::Val(Val::Constraint(kind::NUMBER, Vec::new())),
+            "string" => Value::Val(Val::Constraint(kind::STRING, Vec::new())),
+            "bytes" => Value::Val(Val::Constraint(kind::BYTES, Vec::new())),
+            "bool" => Value::Val(Val::Constraint(kind::BOOL, Vec::new())),
+            "len" | "close" | "and" | "or" | "div" | "mod" | "quo" | "rem" => {
+                Value::Function(Arc::from(name))
+            }
+            _ => Value::error(format!("reference \"{name}\" not found"), span),
+        }
+    }
+
+    /// The value of an expression as a scalar an operator can use (the default of a
+    /// disjunction), or a bottom.
+    pub(crate) fn concrete(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Val {
+        let value = self.eval(expr, env);
+        match self.scalar_of(value, expr.span) {
+            Val::Bottom(error) => Val::Bottom(error),
+            val if val.is_concrete() => val,
+            other => Val::Bottom(Box::new(Error {
+                incomplete: true,
+                ..Error::new(format!("incomplete value {other}"), expr.span)
+            })),
+        }
+    }
+
+    fn concrete_or_constraint(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Val {
+        let value = self.eval(expr, env);
+        self.scalar_of(value, expr.span)
+    }
+
+    /// The scalar of a value (defaults taken); structs and lists are errors here.
+    pub(crate) fn scalar_of(&mut self, value: Value, span: Span) -> Val {
+        match value {
+            Value::Val(val) => val.resolve_default(),
+            Value::Vertex(id) => {
+                let resolved = match self.deref(id) {
+                    Ok(w) => w,
+                    Err(error) => return Val::Bottom(Box::new(error)),
+                };
+                if let Some(error) = self.own_errors(resolved).into_iter().next() {
+                    return Val::Bottom(Box::new(error));
+                }
+                let vertex = self.v(resolved);
+                if vertex.is_struct() || vertex.list.is_some() {
+                    let what = if vertex.is_struct() {
+                        "a struct"
+                    } else {
+                        "a list"
+                    };
+                    return Val::Bottom(Box::new(Error::new(
+                        format!("expected a scalar, found {what}"),
+                        span,
+                    )));
+                }
+                vertex.scalar.clone().unwrap_or(Val::Top).resolve_default()
+            }
+            Value::Package(_) | Value::Function(_) => Val::Bottom(Box::new(Error::new(
+                "a package or function is not a value",
+                span,
+            ))),
+        }
+    }
+
+    /// Whether a value exists without error (`x != _|_`).
+    fn exists(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> bool {
+        match self.eval(expr, env) {
+            Value::Val(Val::Bottom(_)) => false,
+            Value::Val(_) => true,
+            Value::Vertex(id) => match self.deref(id) {
+                Ok(resolved) => self.own_errors(resolved).is_empty(),
+                Err(_) => false,
+            },
+            Value::Package(_) | Value::Function(_) => true,
+        }
+    }
+
+    fn interpolate(&mut self, parts: &[InterpolationPart], env: &Rc<Env>) -> Val {
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                InterpolationPart::Lit(lit) => text.push_str(lit),
+                InterpolationPart::Expr(expr) => match self.concrete(expr, env) {
+                    Val::Str(s) => text.push_str(&s),
+                    Val::Int(i) => text.push_str(&i.to_string()),
+                    Val::Float(x) => text.push_str(&format_float(x)),
+                    Val::Bool(b) => text.push_str(if b { "true" } else { "false" }),
+                    Val::Bytes(b) => text.push_str(&String::from_utf8_lossy(&b)),
+                    Val::Bottom(error) => return Val::Bottom(error),
+                    other => {
+                        return Val::Bottom(Box::new(Error::new(
+                            format!("cannot interpolate {other} into a string"),
+                            expr.span,
+                        )));
+                    }
+                },
+            }
+        }
+        Val::Str(Arc::from(text))
+    }
+
+    fn index(&mut self, base: Value, index: Val, span: Span) -> Value {
+        let base = match base {
+            Value::Vertex(id) => id,
+            Value::Val(Val::Bottom(error)) => return Value::Val(Val::Bottom(error)),
+            Value::Val(Val::Str(s)) => {
+                return match index {
+                    Val::Int(i) => match s.as_bytes().get(i as usize) {
+                        Some(b) if i >= 0 => Value::Val(Val::Int(i64::from(*b))),
+                        _ => Value::error(format!("index {i} out of range"), span),
+                    },
+                    other => Value::error(format!("invalid string index {other}"), span),
+                };
+            }
+            _ => return Value::error("only structs and lists can be indexed", span),
+        };
+        let feature = match index {
+            Val::Str(name) => Feature::Name(name),
+            Val::Int(i) if i >= 0 => Feature::Index(i as usize),
+            Val::Bottom(error) => return Value::Val(Val::Bottom(error)),
+            other => return Value::error(format!("invalid index {other}"), span),
+        };
+        match self.select(base, &feature, span) {
+            Ok(arc) => Value::Vertex(arc),
+            Err(error) => Value::Val(Val::Bottom(Box::new(error))),
+        }
+    }
+
+    fn slice(
+        &mut self,
+        base: Value,
+        low: Option<&Arc<Expr>>,
+        high: Option<&Arc<Expr>>,
+        env: &Rc<Env>,
+        span: Span,
+    ) -> Value {
+        let elements = match self.list_elements(base, span) {
+            Ok(elements) => elements,
+            Err(error) => return Value::Val(Val::Bottom(Box::new(error))),
+        };
+        let bound =
+            |ev: &mut Self, e: Option<&Arc<Expr>>, default: usize| -> Result<usize, Error> {
+                match e.map(|e| ev.concrete(e, env)) {
+                    None => Ok(default),
+                    Some(Val::Int(i)) if i >= 0 && (i as usize) <= elements.len() => Ok(i as usize),
+                    Some(Val::Bottom(error)) => Err(*error),
+                    Some(other) => Err(Error::new(format!("invalid slice index {other}"), span)),
+                }
+            };
+        let (low, high) = match (bound(self, low, 0), bound(self, high, elements.len())) {
+            (Ok(l), Ok(h)) if l <= h => (l, h),
+            (Err(error), _) | (_, Err(error)) => return Value::Val(Val::Bottom(Box::new(error))),
+            _ => return Value::error("invalid slice bounds", span),
+        };
+        let conjuncts = elements[low..high]
+            .iter()
+            .map(|e| Conjunct::new(ConjunctKind::Vertex(*e), None))
+            .collect();
+        Value::Vertex(self.anonymous(Conjunct::new(ConjunctKind::Elements(conjuncts), None)))
+    }
+
+    /// The element vertices of a list value.
+    pub(crate) fn list_elements(&mut self, value: Value, span: Span) -> Result<Vec<VId>, Error> {
+        let id = match value {
+            Value::Vertex(id) => self.deref(id)?,
+            Value::Val(Val::Bottom(error)) => return Err(*error),
+            _ => return Err(Error::new("expected a list", span)),
+        };
+        if let Some(error) = self.own_errors(id).into_iter().next() {
+            return Err(error);
+        }
+        let vertex = self.v(id);
+        let Some(list) = &vertex.list else {
+            let incomplete = !vertex.is_struct();
+            return Err(Error {
+                incomplete,
+                ..Error::new("expected a list", span)
+            });
+        };
+        Ok((0..list.len)
+            .filter_map(|i| vertex.arcs.get(&Feature::Index(i)).map(|a| a.id))
+            .collect())
+    }
+
+    /// A value of JSON.
+    pub(crate) fn json_value(&mut self, json: &Json) -> Value {
+        Value::Vertex(self.anonymous(Conjunct::new(
+            ConjunctKind::Json(JsonNode::from_json(json)),
+            None,
+        )))
+    }
+
+    /// A new list of the given element vertices.
+    pub(crate) fn make_list(&mut self, elements: Vec<VId>) -> Value {
+        let conjuncts = elements
+            .into_iter()
+            .map(|e| Conjunct::new(ConjunctKind::Vertex(e), None))
+            .collect();
+        Value::Vertex(self.anonymous(Conjunct::new(ConjunctKind::Elements(conjuncts), None)))
+    }
+
+    /// A new closed struct of an expression (`close`).
+    pub(crate) fn make_closed(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Value {
+        let origin = self.new_origin();
+        Value::Vertex(self.anonymous(Conjunct::new(
+            ConjunctKind::Expr(expr.clone(), env.clone()),
+            Some(origin),
+        )))
+    }
+
+    /// The meet of several vertices (`and`).
+    pub(crate) fn make_meet(&mut self, parts: Vec<VId>) -> Value {
+        let id = self.new_vertex(None, None);
+        for part in parts {
+            self.push(id, Conjunct::new(ConjunctKind::Vertex(part), None));
+        }
+        Value::Vertex(id)
+    }
+
+    /// The number of output fields of a struct, or elements of a list.
+    pub(crate) fn length(&mut self, value: Value, span: Span) -> Val {
+        match value {
+            Value::Vertex(id) => {
+                let id = match self.deref(id) {
+                    Ok(id) => id,
+                    Err(error) => return Val::Bottom(Box::new(error)),
+                };
+                let vertex = self.v(id);
+                if let Some(list) = &vertex.list {
+                    return Val::Int(list.len as i64);
+                }
+                if vertex.is_struct() {
+                    return Val::Int(
+                        vertex
+                            .arcs
+                            .iter()
+                            .filter(|(f, a)| a.regular && f.is_output())
+                            .count() as i64,
+                    );
+                }
+                let scalar = vertex.scalar.clone().unwrap_or(Val::Top);
+                self.length(Value::Val(scalar.resolve_default()), span)
+            }
+            Value::Val(Val::Str(s)) => Val::Int(s.len() as i64),
+            Value::Val(Val::Bytes(b)) => Val::Int(b.len() as i64),
+            Value::Val(Val::Bottom(error)) => Val::Bottom(error),
+            Value::Val(other) if !other.is_concrete() => Val::Bottom(Box::new(Error {
+                incomplete: true,
+                ..Error::new(format!("len of an incomplete value {other}"), span)
+            })),
+            _ => Val::Bottom(Box::new(Error::new(
+                "len needs a string, bytes, list or struct",
+                span,
+            ))),
+        }
+    }
+
+    fn unary(&mut self, op: UnaryOp, operand: &Arc<Expr>, env: &Rc<Env>, span: Span) -> Val {
+        let value = self.concrete(operand, env);
+        if let Val::Bottom(error) = value {
+            return Val::Bottom(error);
+        }
+        let bound = |b: Bound| {
+            let kinds = match &b {
+                Bound::Match(_) | Bound::NotMatch(_) => kind::STRING | kind::BYTES,
+                Bound::NotEq(_) => kind::ALL,
+                Bound::Less(v) | Bound::LessEq(v) | Bound::Greater(v) | Bound::GreaterEq(v) => {
+                    match v {
+                        Val::Str(_) => kind::STRING,
+                        Val::Bytes(_) => kind::BYTES,
+                        _ => kind::NUMBER,
+                    }
+                }
+            };
+            Val::Constraint(kinds, vec![b])
+        };
+        match (op, value) {
+            (UnaryOp::Neg, Val::Int(i)) => i
+                .checked_neg()
+                .map_or_else(|| Val::error("integer overflow"), Val::Int),
+            (UnaryOp::Neg, Val::Float(x)) => Val::Float(-x),
+            (UnaryOp::Plus, v @ (Val::Int(_) | Val::Float(_))) => v,
+            (UnaryOp::Not, Val::Bool(b)) => Val::Bool(!b),
+            (UnaryOp::Default, v) => v,
+            (UnaryOp::Less, v) => bound(Bound::Less(v)),
+            (UnaryOp::LessEq, v) => bound(Bound::LessEq(v)),
+            (UnaryOp::Greater, v) => bound(Bound::Greater(v)),
+            (UnaryOp::GreaterEq, v) => bound(Bound::GreaterEq(v)),
+            (UnaryOp::NotEq, v) => bound(Bound::NotEq(v)),
+            (op @ (UnaryOp::Match | UnaryOp::NotMatch), Val::Str(pattern)) => {
+                match regex::Regex::new(&pattern) {
+                    Ok(re) => {
+                        let re = Arc::new(re);
+                        bound(if op == UnaryOp::Match {
+                            Bound::Match(re)
+                        } else {
+                            Bound::NotMatch(re)
+                        })
+                    }
+                    Err(e) => Val::Bottom(Box::new(Error::new(
+                        format!("invalid regular expression: {e}"),
+                        span,
+                    ))),
+                }
+            }
+            (op, v) => Val::Bottom(Box::new(Error::new(
+                format!("invalid operand {v} for unary {op:?}"),
+                span,
+            ))),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Arc<Expr>,
+        right: &Arc<Expr>,
+        env: &Rc<Env>,
+        span: Span,
+    ) -> Value {
+        // `x == _|_` and `x != _|_` test whether x is an error (or not yet defined).
+        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
+            let bottom = |e: &Arc<Expr>| matches!(e.kind, ExprKind::Bottom);
+            if bottom(left) || bottom(right) {
+                let other = if bottom(left) { right } else { left };
+                let exists = self.exists(other, env);
+                return Value::Val(Val::Bool(if op == BinaryOp::Eq { !exists } else { exists }));
+            }
+        }
+        if matches!(op, BinaryOp::LogicalAnd | BinaryOp::LogicalOr) {
+            let l = self.concrete(left, env);
+            return Value::Val(match (op, l) {
+                (BinaryOp::LogicalAnd, Val::Bool(false)) => Val::Bool(false),
+                (BinaryOp::LogicalOr, Val::Bool(true)) => Val::Bool(true),
+                (_, Val::Bool(_)) => match self.concrete(right, env) {
+                    Val::Bool(r) => Val::Bool(r),
+                    Val::Bottom(error) => Val::Bottom(error),
+                    other => Val::Bottom(Box::new(Error::new(
+                        format!("expected a bool, found {other}"),
+                        right.span,
+                    ))),
+                },
+                (_, Val::Bottom(error)) => Val::Bottom(error),
+                (_, other) => Val::Bottom(Box::new(Error::new(
+                    format!("expected a bool, found {other}"),
+                    left.span,
+                ))),
+            });
+        }
+        if matches!(op, BinaryOp::Add | BinaryOp::Mul) {
+            let l = self.eval(left, env);
+            let r = self.eval(right, env);
+            let l_list = self.is_list(&l);
+            let r_list = self.is_list(&r);
+            if l_list || r_list {
+                return self.list_arithmetic(op, l, r, span);
+            }
+            let l = self.scalar_of(l, left.span);
+            let r = self.scalar_of(r, right.span);
+            return Value::Val(arithmetic(op, l, r, span));
+        }
+        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
+            let l = self.eval(left, env);
+            let r = self.eval(right, env);
+            if self.is_composite(&l) || self.is_composite(&r) {
+                // A struct or list equals only an equal struct or list (`x != null` holds).
+                let equal = match (self.value_json(l), self.value_json(r)) {
+                    (Ok(a), Ok(b)) => a == b,
+                    (Err(error), _) | (_, Err(error)) => {
+                        return Value::Val(Val::Bottom(Box::new(error)));
+                    }
+                };
+                return Value::Val(Val::Bool(equal == (op == BinaryOp::Eq)));
+            }
+            let l = self.scalar_of(l, left.span);
+            let r = self.scalar_of(r, right.span);
+            return Value::Val(comparison(op, l, r, span));
+        }
+        let l = self.concrete(left, env);
+        let r = self.concrete(right, env);
+        Value::Val(match op {
+            BinaryOp::Sub | BinaryOp::Div => arithmetic(op, l, r, span),
+            _ => comparison(op, l, r, span),
+        })
+    }
+
+    fn is_composite(&mut self, value: &Value) -> bool {
+        match value {
+            Value::Vertex(id) => match self.deref(*id) {
+                Ok(w) => self.v(w).is_struct() || self.v(w).list.is_some(),
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A value as JSON, for comparing structs and lists.
+    fn value_json(&mut self, value: Value) -> Result<Json, Error> {
+        match value {
+            Value::Vertex(id) => self.export(id),
+            Value::Val(val) => match val.resolve_default() {
+                Val::Bottom(error) => Err(*error),
+                val => to_json(&val)
+                    .ok_or_else(|| Error::incomplete(format!("incomplete value {val}"))),
+            },
+            Value::Package(_) | Value::Function(_) => {
+                Err(Error::bare("a package or function is not a value"))
+            }
+        }
+    }
+
+    fn is_list(&mut self, value: &Value) -> bool {
+        match value {
+            Value::Vertex(id) => match self.deref(*id) {
+                Ok(w) => self.v(w).list.is_some(),
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn list_arithmetic(&mut self, op: BinaryOp, l: Value, r: Value, span: Span) -> Value {
+        let result = if op == BinaryOp::Add {
+            self.list_elements(l, span).and_then(|mut a| {
+                a.extend(self.list_elements(r, span)?);
+                Ok(a)
+            })
+        } else {
+            let (list, count) = if self.is_list(&l) { (l, r) } else { (r, l) };
+            match self.scalar_of(count, span) {
+                Val::Int(n) if (0..=100_000).contains(&n) => {
+                    self.list_elements(list, span).map(|a| {
+                        let mut out = Vec::new();
+                        for _ in 0..n {
+                            out.extend(a.iter().copied());
+                        }
+                        out
+                    })
+                }
+                other => Err(Error::new(
+                    format!("cannot repeat a list {other} times"),
+                    span,
+                )),
+            }
+        };
+        match result {
+            Ok(elements) => self.make_list(elements),
+            Err(error) => Value::Val(Val::Bottom(Box::new(error))),
+        }
+    }
+}
+
+/// `a | b | *c` as alternatives with their default marks.
+fn flatten_disjunction(expr: &Arc<Expr>, default: bool, out: &mut Vec<(Arc<Expr>, bool)>) {
+    match &expr.kind {
+        ExprKind::Binary(BinaryOp::Or, left, right) => {
+            flatten_disjunction(left, default, out);
+            flatten_disjunction(right, default, out);
+        }
+        ExprKind::Unary(UnaryOp::Default, inner) => flatten_disjunction(inner, true, out),
+        _ => out.push((expr.clone(), default)),
+    }
+}
+
+fn arithmetic(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
+    let fail = |message: String| Val::Bottom(Box::new(Error::new(message, span)));
+    match (l, r) {
+        (Val::Bottom(error), _) | (_, Val::Bottom(error)) => Val::Bottom(error),
+        (Val::Int(a), Val::Int(b)) => match op {
+            BinaryOp::Add => a
+                .checked_add(b)
+                .map_or_else(|| fail("integer overflow".into()), Val::Int),
+            BinaryOp::Sub => a
+                .checked_sub(b)
+                .map_or_else(|| fail("integer overflow".into()), Val::Int),
+            BinaryOp::Mul => a
+                .checked_mul(b)
+                .map_or_else(|| fail("integer overflow".into()), Val::Int),
+            _ if b == 0 => fail("division by zero".into()),
+            _ => Val::Float(a as f64 / b as f64),
+        },
+        (a @ (Val::Int(_) | Val::Float(_)), b @ (Val::Int(_) | Val::Float(_))) => {
+            let (x, y) = (as_f64(&a), as_f64(&b));
+            match op {
+                BinaryOp::Add => Val::Float(x + y),
+                BinaryOp::Sub => Val::Float(x - y),
+                BinaryOp::Mul => Val::Float(x * y),
+                _ if y == 0.0 => fail("division by zero".into()),
+                _ => Val::Float(x / y),
+            }
+        }
+        (Val::Str(a), Val::Str(b)) if op == BinaryOp::Add => Val::Str(Arc::from(format!("{a}{b}"))),
+        (Val::Bytes(a), Val::Bytes(b)) if op == BinaryOp::Add => {
+            Val::Bytes(Arc::from([&a[..], &b[..]].concat()))
+        }
+        (Val::Str(s), Val::Int(n)) | (Val::Int(n), Val::Str(s)) if op == BinaryOp::Mul => {
+            if n < 0 || s.len().saturating_mul(n as usize) > 1 << 24 {
+                fail(format!("cannot repeat a string {n} times"))
+            } else {
+                Val::Str(Arc::from(s.repeat(n as usize)))
+            }
+        }
+        (a, b) if !a.is_concrete() || !b.is_concrete() => Val::Bottom(Box::new(Error {
+            incomplete: true,
+            ..Error::new(format!("incomplete operands {a} {} {b}", op.symbol()), span)
+        })),
+        (a, b) => fail(format!("invalid operands {a} and {b} to {}", op.symbol())),
+    }
+}
+
+fn comparison(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
+    match (&l, &r) {
+        (Val::Bottom(error), _) | (_, Val::Bottom(error)) => return Val::Bottom(error.clone()),
+        _ => {}
+    }
+    let result = match op {
+        BinaryOp::Eq => Some(equal_values(&l, &r)),
+        BinaryOp::NotEq => Some(!equal_values(&l, &r)),
+        BinaryOp::Match | BinaryOp::NotMatch => match (&l, &r) {
+            (Val::Str(s), Val::Str(pattern)) => match regex::Regex::new(pattern) {
+                Ok(re) => Some(re.is_match(s) == (op == BinaryOp::Match)),
+                Err(e) => {
+                    return Val::Bottom(Box::new(Error::new(
+                        format!("invalid regular expression: {e}"),
+                        span,
+                    )));
+                }
+            },
+            _ => None,
+        },
+        _ => compare(&l, &r).map(|o| match op {
+            BinaryOp::Less => o.is_lt(),
+            BinaryOp::LessEq => o.is_le(),
+            BinaryOp::Greater => o.is_gt(),
+            _ => o.is_ge(),
+        }),
+    };
+    result.map_or_else(
+        || {
+            Val::Bottom(Box::new(Error::new(
+                format!("invalid operands {l} and {r} to {}", op.symbol()),
+                span,
+            )))
+        },
+        Val::Bool,
+    )
+}
+
+/// `==` on scalars: numbers compare by value across int and float; different kinds differ.
+fn equal_values(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Int(_) | Val::Float(_), Val::Int(_) | Val::Float(_)) => {
+            compare(a, b).is_some_and(|o| o.is_eq())
+        }
+        _ => a.equals(b),
+    }
+}
+
+fn as_f64(v: &Val) -> f64 {
+    match v {
+        Val::Int(i) => *i as f64,
+        Val::Float(x) => *x,
+        _ => f64::NAN,
+    }
+}
+
+/// A float as CUE writes it in strings.
+pub(crate) fn format_float(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e21 {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A concrete scalar as JSON.
+pub(crate) fn to_json(val: &Val) -> Option<Json> {
+    Some(match val {
+        Val::Null => Json::Null,
+        Val::Bool(b) => Json::Bool(*b),
+        Val::Int(i) => Json::from(*i),
+        Val::Float(x) => serde_json::Number::from_f64(*x).map(Json::Number)?,
+        Val::Str(s) => Json::String(s.to_string()),
+        Val::Bytes(b) => Json::String(builtins::base64(b)),
+        _ => return None,
+    })
+}

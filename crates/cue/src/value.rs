@@ -1,0 +1,312 @@
+//! Scalar values and constraints, and their meet (unification) as the CUE spec defines it.
+//! Structs and lists live in the evaluator's vertices; this is everything else: concrete
+//! scalars, basic types, bounds, and disjunctions of those with defaults.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::Error;
+
+/// Kinds of values, as bits, so a basic type is a set of kinds.
+pub(crate) mod kind {
+    pub(crate) const NULL: u8 = 1;
+    pub(crate) const BOOL: u8 = 2;
+    pub(crate) const INT: u8 = 4;
+    pub(crate) const FLOAT: u8 = 8;
+    pub(crate) const STRING: u8 = 16;
+    pub(crate) const BYTES: u8 = 32;
+    pub(crate) const STRUCT: u8 = 64;
+    pub(crate) const LIST: u8 = 128;
+    pub(crate) const NUMBER: u8 = INT | FLOAT;
+    pub(crate) const ALL: u8 = 255;
+}
+
+/// A scalar value or constraint.
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    /// `_`: any value.
+    Top,
+    /// A contradiction or an incomplete value.
+    Bottom(Box<Error>),
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Arc<str>),
+    Bytes(Arc<[u8]>),
+    /// A basic type (a set of kinds) narrowed by bounds: `int`, `>=0`, `=~"^a"`, `string & !=""`.
+    Constraint(u8, Vec<Bound>),
+    /// Alternatives, each marked when it is a default (`*`).
+    Disj(Vec<(Val, bool)>),
+}
+
+/// A bound on a value.
+#[derive(Clone, Debug)]
+pub(crate) enum Bound {
+    Less(Val),
+    LessEq(Val),
+    Greater(Val),
+    GreaterEq(Val),
+    NotEq(Val),
+    Match(Arc<regex::Regex>),
+    NotMatch(Arc<regex::Regex>),
+}
+
+impl Val {
+    pub(crate) fn str(text: &str) -> Val {
+        Val::Str(Arc::from(text))
+    }
+
+    pub(crate) fn error(message: impl Into<String>) -> Val {
+        Val::Bottom(Box::new(Error::bare(message)))
+    }
+
+    pub(crate) fn kind_bits(&self) -> u8 {
+        match self {
+            Val::Top | Val::Bottom(_) => kind::ALL,
+            Val::Null => kind::NULL,
+            Val::Bool(_) => kind::BOOL,
+            Val::Int(_) => kind::INT,
+            Val::Float(_) => kind::FLOAT,
+            Val::Str(_) => kind::STRING,
+            Val::Bytes(_) => kind::BYTES,
+            Val::Constraint(kinds, _) => *kinds,
+            Val::Disj(alts) => alts.iter().fold(0, |k, (v, _)| k | v.kind_bits()),
+        }
+    }
+
+    pub(crate) fn is_concrete(&self) -> bool {
+        matches!(
+            self,
+            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bytes(_)
+        )
+    }
+
+    /// The value an operator uses: the default of a disjunction, if it has exactly one.
+    pub(crate) fn resolve_default(self) -> Val {
+        match self {
+            Val::Disj(alts) => {
+                let defaults: Vec<&Val> = alts.iter().filter(|(_, d)| *d).map(|(v, _)| v).collect();
+                match defaults.as_slice() {
+                    [one] => (*one).clone(),
+                    _ if alts.len() == 1 => alts[0].0.clone(),
+                    _ => Val::Disj(alts),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The meet of two values.
+    pub(crate) fn unify(self, other: Val) -> Val {
+        match (self, other) {
+            (Val::Top, v) | (v, Val::Top) => v,
+            (b @ Val::Bottom(_), _) | (_, b @ Val::Bottom(_)) => b,
+            (Val::Disj(a), Val::Disj(b)) => {
+                let has_a = a.iter().any(|(_, d)| *d);
+                let has_b = b.iter().any(|(_, d)| *d);
+                let mut out = Vec::new();
+                for (x, dx) in &a {
+                    for (y, dy) in &b {
+                        out.push((
+                            x.clone().unify(y.clone()),
+                            (*dx || !has_a) && (*dy || !has_b),
+                        ));
+                    }
+                }
+                disjunction(out, has_a || has_b)
+            }
+            (Val::Disj(alts), v) | (v, Val::Disj(alts)) => {
+                let has_default = alts.iter().any(|(_, d)| *d);
+                let out = alts
+                    .into_iter()
+                    .map(|(a, d)| (a.unify(v.clone()), d))
+                    .collect();
+                disjunction(out, has_default)
+            }
+            (Val::Constraint(ka, ba), Val::Constraint(kb, bb)) => {
+                let kinds = ka & kb;
+                if kinds == 0 {
+                    return conflict(&Val::Constraint(ka, ba), &Val::Constraint(kb, bb));
+                }
+                let mut bounds = ba;
+                bounds.extend(bb);
+                Val::Constraint(kinds, bounds)
+            }
+            (Val::Constraint(kinds, bounds), v) | (v, Val::Constraint(kinds, bounds)) => {
+                if kinds & v.kind_bits() == 0 {
+                    return conflict(&Val::Constraint(kinds, bounds), &v);
+                }
+                for bound in &bounds {
+                    if let Err(e) = bound.check(&v) {
+                        return Val::Bottom(Box::new(e));
+                    }
+                }
+                v
+            }
+            (a, b) => {
+                if a.equals(&b) {
+                    a
+                } else {
+                    conflict(&a, &b)
+                }
+            }
+        }
+    }
+
+    /// Equality of concrete scalars (`==`); ints and floats of one value are equal.
+    pub(crate) fn equals(&self, other: &Val) -> bool {
+        match (self, other) {
+            (Val::Null, Val::Null) => true,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
+            (Val::Int(a), Val::Int(b)) => a == b,
+            (Val::Float(a), Val::Float(b)) => a == b,
+            (Val::Str(a), Val::Str(b)) => a == b,
+            (Val::Bytes(a), Val::Bytes(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Drops failed alternatives and equal duplicates; one survivor is the value itself.
+fn disjunction(alts: Vec<(Val, bool)>, had_defaults: bool) -> Val {
+    let mut first_error = None;
+    let mut kept: Vec<(Val, bool)> = Vec::new();
+    for (v, d) in alts {
+        if let Val::Bottom(e) = v {
+            first_error.get_or_insert(e);
+            continue;
+        }
+        // A nested disjunction's alternatives join this one.
+        let parts = match v {
+            Val::Disj(inner) => inner,
+            v => vec![(v, d)],
+        };
+        for (v, inner_default) in parts {
+            let d = d && inner_default;
+            if let Some(existing) = kept
+                .iter_mut()
+                .find(|(k, _)| k.is_concrete() && k.equals(&v))
+            {
+                existing.1 |= d;
+            } else {
+                kept.push((v, d));
+            }
+        }
+    }
+    let _ = had_defaults;
+    match kept.len() {
+        0 => Val::Bottom(first_error.unwrap_or_else(|| Box::new(Error::bare("empty disjunction")))),
+        1 => kept.pop().map_or(Val::Top, |(v, _)| v),
+        _ => Val::Disj(kept),
+    }
+}
+
+fn conflict(a: &Val, b: &Val) -> Val {
+    Val::error(format!("conflicting values {a} and {b}"))
+}
+
+impl Bound {
+    fn check(&self, v: &Val) -> Result<(), Error> {
+        let ok = match self {
+            Bound::Less(b) => compare(v, b).is_some_and(|o| o.is_lt()),
+            Bound::LessEq(b) => compare(v, b).is_some_and(|o| o.is_le()),
+            Bound::Greater(b) => compare(v, b).is_some_and(|o| o.is_gt()),
+            Bound::GreaterEq(b) => compare(v, b).is_some_and(|o| o.is_ge()),
+            Bound::NotEq(b) => !v.equals(b),
+            Bound::Match(re) => matches!(v, Val::Str(s) if re.is_match(s)),
+            Bound::NotMatch(re) => matches!(v, Val::Str(s) if !re.is_match(s)),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::bare(format!(
+                "invalid value {v} (out of bound {self})"
+            )))
+        }
+    }
+}
+
+/// The order of two numbers or two strings.
+pub(crate) fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
+        (Val::Int(x), Val::Float(y)) => (*x as f64).partial_cmp(y),
+        (Val::Float(x), Val::Int(y)) => x.partial_cmp(&(*y as f64)),
+        (Val::Float(x), Val::Float(y)) => x.partial_cmp(y),
+        (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
+        (Val::Bytes(x), Val::Bytes(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+impl fmt::Display for Val {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Val::Top => f.write_str("_"),
+            Val::Bottom(_) => f.write_str("_|_"),
+            Val::Null => f.write_str("null"),
+            Val::Bool(b) => write!(f, "{b}"),
+            Val::Int(i) => write!(f, "{i}"),
+            Val::Float(x) => write!(f, "{x:?}"),
+            Val::Str(s) => write!(f, "{:?}", &**s),
+            Val::Bytes(b) => write!(f, "'{}'", String::from_utf8_lossy(b)),
+            Val::Constraint(kinds, bounds) => {
+                let mut parts: Vec<String> = Vec::new();
+                if bounds.is_empty() || *kinds != kind::ALL {
+                    parts.push(kind_name(*kinds));
+                }
+                parts.extend(bounds.iter().map(ToString::to_string));
+                f.write_str(&parts.join(" & "))
+            }
+            Val::Disj(alts) => {
+                let parts: Vec<String> = alts
+                    .iter()
+                    .map(|(v, d)| if *d { format!("*{v}") } else { v.to_string() })
+                    .collect();
+                f.write_str(&parts.join(" | "))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Less(v) => write!(f, "<{v}"),
+            Bound::LessEq(v) => write!(f, "<={v}"),
+            Bound::Greater(v) => write!(f, ">{v}"),
+            Bound::GreaterEq(v) => write!(f, ">={v}"),
+            Bound::NotEq(v) => write!(f, "!={v}"),
+            Bound::Match(re) => write!(f, "=~{:?}", re.as_str()),
+            Bound::NotMatch(re) => write!(f, "!~{:?}", re.as_str()),
+        }
+    }
+}
+
+/// The name of a set of kinds, as CUE writes basic types.
+pub(crate) fn kind_name(kinds: u8) -> String {
+    let names = [
+        (kind::NUMBER, "number"),
+        (kind::NULL, "null"),
+        (kind::BOOL, "bool"),
+        (kind::INT, "int"),
+        (kind::FLOAT, "float"),
+        (kind::STRING, "string"),
+        (kind::BYTES, "bytes"),
+        (kind::STRUCT, "struct"),
+        (kind::LIST, "list"),
+    ];
+    if kinds == kind::ALL {
+        return "_".to_owned();
+    }
+    let mut rest = kinds;
+    let mut parts = Vec::new();
+    for (bits, name) in names {
+        if rest & bits == bits {
+            parts.push(name);
+            rest &= !bits;
+        }
+    }
+    parts.join("|")
+}

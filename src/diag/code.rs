@@ -91,8 +91,16 @@ pub(crate) enum Code {
     ParameterInvalid,
     /// A parameter the definition's schema does not declare.
     UnknownProperty,
-    /// A definition's schematic is CUE, Helm or another engine oam does not render.
+    /// A definition's schematic is Helm or another engine oam does not render, or CUE that
+    /// uses a construct or function oam's evaluator does not implement.
     UnsupportedSchematic,
+    /// A definition's CUE template does not parse.
+    CueSyntax,
+    /// A definition's CUE template does not evaluate: a conflict, a failed constraint, an
+    /// incomplete output, or an error it reports itself (`errs`).
+    CueEvaluation,
+    /// A `.cue` file among the inputs is skipped: it does not parse, or is no definition.
+    CueFileSkipped,
     /// Two rendered objects have the same kind, namespace and name.
     DuplicateObject,
     /// `render --check DIR`: the directory differs from what the inputs render.
@@ -172,6 +180,9 @@ impl Code {
         Code::ParameterInvalid,
         Code::UnknownProperty,
         Code::UnsupportedSchematic,
+        Code::CueSyntax,
+        Code::CueEvaluation,
+        Code::CueFileSkipped,
         Code::DuplicateObject,
         Code::OutputError,
         Code::OutputNotOwned,
@@ -236,6 +247,9 @@ impl Code {
             Code::ParameterInvalid => "oam::E063",
             Code::UnknownProperty => "oam::E064",
             Code::UnsupportedSchematic => "oam::E065",
+            Code::CueSyntax => "oam::E066",
+            Code::CueEvaluation => "oam::E067",
+            Code::CueFileSkipped => "oam::W009",
             Code::DuplicateObject => "oam::E050",
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",

@@ -29,6 +29,8 @@ pub(crate) struct Document {
     pub(crate) api_version: String,
     pub(crate) kind: String,
     pub(crate) origin: Origin,
+    /// A `.cue` file (a definition in the `vela def` format), parsed; `root` is then empty.
+    pub(crate) cue: Option<Arc<cue::File>>,
 }
 
 impl Document {
@@ -78,6 +80,7 @@ pub(crate) fn classify(
             api_version,
             kind,
             origin,
+            cue: None,
         };
         if let Some(version) = document.oam_version() {
             if !OAM_VERSIONS.contains(&version) {

@@ -10,7 +10,8 @@ use walkdir::WalkDir;
 use crate::diag::{Code, Diagnostic, is_unsafe_char, printable};
 use crate::emit::MARKER;
 
-const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+/// YAML and JSON objects, and CUE definitions in the `vela def` format.
+const EXTENSIONS: [&str; 4] = ["yaml", "yml", "json", "cue"];
 
 /// One input to read: a path (shown relative to the working directory), standard input, or a
 /// text the library was given in memory.

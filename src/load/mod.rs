@@ -18,7 +18,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use crate::diag::{Code, Diagnostic, Diagnostics, printable};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
 use crate::parallel;
 
 /// Limits that keep hostile input from exhausting memory or time. Real apps never reach them.
@@ -94,7 +94,7 @@ fn builtins() -> &'static [Builtin] {
 fn parse_builtin(index: usize, file: FileId) -> Builtin {
     let (name, text) = BUILTINS[index];
     let mut diags = Diagnostics::default();
-    let documents = parse_file(file, text, Origin::Builtin, &Budgets::default(), &mut diags);
+    let documents = parse_file(file, name, text, Origin::Builtin, &Budgets::default(), &mut diags);
     debug_assert!(diags.into_sorted().is_empty(), "the built-ins are clean");
     Builtin {
         file: Arc::new(SourceFile {
@@ -109,13 +109,45 @@ fn parse_builtin(index: usize, file: FileId) -> Builtin {
 /// The documents of one file: parsed within `budgets`, then classified.
 fn parse_file(
     file: FileId,
+    name: &str,
     text: &str,
     origin: Origin,
     budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Vec<Document> {
+    if name.ends_with(".cue") {
+        return cue_file(file, text, origin, diags).into_iter().collect();
+    }
     let nodes = yaml::parse(file, text, budgets, diags);
     classify::classify(nodes, text, origin, diags)
+}
+
+/// A `.cue` file as a document for the model to read as a `vela def` definition. A file that
+/// does not parse is a warning: it may be no definition at all (CUE files of other tools live
+/// in the same repositories), and one that is used is then reported as unknown.
+fn cue_file(file: FileId, text: &str, origin: Origin, diags: &mut Diagnostics) -> Option<Document> {
+    let whole = Span::new(file, 0, text.len() as u32);
+    match cue::parse(text, 0) {
+        Ok(parsed) => Some(Document {
+            root: Arc::new(Node { span: whole, value: NodeValue::Map(Vec::new()) }),
+            api_version: String::new(),
+            kind: String::new(),
+            origin,
+            cue: Some(parsed),
+        }),
+        Err(error) => {
+            let span = error.spans.first().map_or(whole, |s| Span::new(file, s.start, s.end));
+            diags.push(
+                Diagnostic::new(
+                    Code::CueFileSkipped,
+                    span,
+                    format!("this CUE file does not parse, so no definition in it is loaded: {}", printable(&error.message)),
+                )
+                .with_help("fix the syntax (a `vela def` file: a header `name: {type: ..., attributes: {...}}` and a `template: {...}`), or move the file out of the input paths"),
+            );
+            None
+        }
+    }
 }
 
 /// At most `limit` bytes of `reader`; `None` if there are more. `expected` sizes the buffer
@@ -186,8 +218,8 @@ pub(crate) fn load<T: Send>(
     let shared: &Sources = sources;
     let parsed = parallel::map(&files, parallel::threads(), |&(file, origin)| {
         let mut found = Diagnostics::default();
-        let text = &shared.get(file).text;
-        let documents = parse_file(file, text, origin, &inputs.budgets, &mut found);
+        let source = shared.get(file);
+        let documents = parse_file(file, &source.name, &source.text, origin, &inputs.budgets, &mut found);
         (each_file(documents), found)
     });
     for (file, found) in parsed {

@@ -95,6 +95,7 @@ pub(super) fn lower(
         schema: schematic.schema,
         template: schematic.template,
         kube: schematic.kube,
+        cue: schematic.cue,
         merge_keys: schematic.merge_keys,
         name: metadata.name,
         crd_name,

@@ -3,6 +3,7 @@
 //! components, apps, scope objects, pass-through objects). Nothing after this stage knows which
 //! dialect a thing came from. No references are resolved here; that is `check`.
 
+mod cue_definition;
 mod definition;
 pub(crate) mod fieldpath;
 mod fields;
@@ -82,6 +83,8 @@ pub(crate) struct Definition {
     pub(crate) template: Option<Template>,
     /// `schematic.kube`: one object, the parameters written at field paths.
     pub(crate) kube: Option<KubeTemplate>,
+    /// `schematic.cue` (or a `vela def` file): KubeVela's CUE template.
+    pub(crate) cue: Option<CueTemplate>,
     /// List fields a trait's patch merges by key instead of replacing: (`spec.template.spec.containers`, `name`).
     pub(crate) merge_keys: Vec<(String, String)>,
     pub(crate) origin: Origin,
@@ -101,6 +104,22 @@ pub(crate) struct Schema {
 pub(crate) struct Template {
     pub(crate) source: String,
     pub(crate) span: Span,
+}
+
+/// A CUE template, as KubeVela evaluates it: `parameter` and `context` unified with it, then
+/// `output`, `outputs` and (traits) `patch` read.
+#[derive(Clone, Debug)]
+pub(crate) struct CueTemplate {
+    /// The parsed text, or why it does not parse (reported when the definition is used: an
+    /// unused definition never fails a render).
+    pub(crate) parsed: Result<std::sync::Arc<cue::File>, cue::Error>,
+    /// Where the template's fields are: `template` in a `vela def` file, the top of a
+    /// schematic's text.
+    pub(crate) prefix: Vec<String>,
+    /// The text and its span in the definition file: spans of the evaluation map through it.
+    pub(crate) text: Template,
+    /// The text is the whole file (a `vela def` file): offsets map one to one.
+    pub(crate) whole_file: bool,
 }
 
 /// KubeVela's `schematic.kube`: an object, and where each parameter's value goes.
@@ -128,7 +147,7 @@ impl Definition {
 
     /// Does the definition make its own objects (a template), rather than describe a kind?
     pub(crate) fn renders(&self) -> bool {
-        self.template.is_some() || self.kube.is_some()
+        self.template.is_some() || self.kube.is_some() || self.cue.is_some()
     }
 }
 
@@ -419,6 +438,10 @@ pub(crate) fn lower_part(
         if document.origin == Origin::Input {
             model.input_documents += 1;
         }
+        if let Some(file) = &document.cue {
+            cue_definition::lower(document, file, model, diags);
+            continue;
+        }
         match document.oam_version() {
             Some("v1alpha1") => {
                 v1alpha1::lower(document, model, &mut part.v1alpha1_pending, diags);
@@ -575,6 +598,7 @@ fn drop_replaced_builtins(model: &mut Model) {
                 }
                 user.template.clone_from(&builtin.template);
                 user.kube.clone_from(&builtin.kube);
+                user.cue.clone_from(&builtin.cue);
                 user.merge_keys.clone_from(&builtin.merge_keys);
             }
         }

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::fields::{Fields, wrong_type};
-use super::{KubeParameter, KubeTemplate, Schema, Template};
+use super::{CueTemplate, KubeParameter, KubeTemplate, Schema, Template};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{Node, NodeValue};
 
@@ -16,6 +16,7 @@ pub(super) struct Schematic {
     pub(super) schema: Option<Schema>,
     pub(super) template: Option<Template>,
     pub(super) kube: Option<KubeTemplate>,
+    pub(super) cue: Option<CueTemplate>,
     pub(super) merge_keys: Vec<(String, String)>,
 }
 
@@ -25,13 +26,21 @@ pub(super) fn lower(spec: &mut Fields<'_>, definition: &str, diags: &mut Diagnos
     // KubeVela's first definitions kept a CUE template in the free-form `extension`.
     if let Some(extension) = spec.node("extension") {
         if let Some(template) = extension.get("template").filter(|t| t.as_str().is_some()) {
-            diags.push(unsupported("cue", template.span, definition));
+            out.cue = cue_template(template);
         }
     }
     let Some(mut schematic) = spec.object("schematic", diags) else {
         return out;
     };
-    for engine in ["cue", "helm", "terraform"] {
+    if let Some(mut cue) = schematic.object("cue", diags) {
+        match cue.node("template") {
+            Some(template) if template.as_str().is_some() => out.cue = cue_template(template),
+            Some(template) => diags.push(wrong_type(template, "spec.schematic.cue.template", "a string of CUE (use a `|` block)")),
+            None => diags.push(cue.missing("template")),
+        }
+        cue.finish(diags);
+    }
+    for engine in ["helm", "terraform"] {
         if let Some(span) = schematic.key_span(engine) {
             schematic.node(engine);
             diags.push(unsupported(engine, span, definition));
@@ -84,9 +93,20 @@ pub(super) fn lower(spec: &mut Fields<'_>, definition: &str, diags: &mut Diagnos
     out
 }
 
+/// A CUE template written as a YAML string, parsed once here (the parse error, if any, is
+/// reported when the definition is used).
+fn cue_template(node: &Node) -> Option<CueTemplate> {
+    let source = node.as_str()?.to_owned();
+    Some(CueTemplate {
+        parsed: cue::parse(&source, 0),
+        prefix: Vec::new(),
+        text: Template { source, span: node.span },
+        whole_file: false,
+    })
+}
+
 fn unsupported(engine: &str, span: Span, definition: &str) -> Diagnostic {
     let what = match engine {
-        "cue" => "CUE templates are",
         "helm" => "Helm charts are",
         _ => "Terraform modules are",
     };
@@ -95,7 +115,7 @@ fn unsupported(engine: &str, span: Span, definition: &str) -> Diagnostic {
         span,
         format!("{what} not supported: definition `{definition}` cannot be rendered"),
     )
-    .with_help("rewrite it as `schematic.jinja` (a minijinja template with a JSON Schema for its parameters) or `schematic.kube` (one object with parameters at field paths); docs/definitions.md shows how")
+    .with_help("rewrite it as `schematic.cue` (KubeVela's CUE), `schematic.jinja` (a minijinja template with a JSON Schema for its parameters) or `schematic.kube` (one object with parameters at field paths); docs/definitions.md shows how")
 }
 
 fn template(node: &Node, diags: &mut Diagnostics) -> Option<Template> {

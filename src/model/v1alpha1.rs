@@ -622,6 +622,7 @@ fn new_definition(
         schema: None,
         template: None,
         kube: None,
+        cue: None,
         merge_keys: Vec::new(),
         origin: document.origin,
     }
@@ -651,6 +652,7 @@ fn lower_trait_definition(
         .or(schematic.schema);
     definition.template = schematic.template;
     definition.kube = schematic.kube;
+    definition.cue = schematic.cue;
     definition.merge_keys = schematic.merge_keys;
     spec.finish(diags);
     Some(definition)
@@ -740,6 +742,7 @@ fn lower_workload_type(
     });
     definition.template = schematic.template;
     definition.kube = schematic.kube;
+    definition.cue = schematic.cue;
     definition.merge_keys = schematic.merge_keys;
     model.crds.push(Crd {
         name: crd_name,

@@ -6,6 +6,7 @@
 //! passed to the components that take them. No I/O; nothing here knows the input dialect.
 
 mod containerized;
+mod cue;
 mod data;
 mod labels;
 mod names;

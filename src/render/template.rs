@@ -32,6 +32,8 @@ const MAX_JSON_INDENT: usize = 16;
 /// Every template of the model, compiled once.
 pub(crate) struct Templates {
     env: Environment<'static>,
+    /// The limits of one use, for CUE templates (minijinja has its own copy).
+    limits: TemplateLimits,
     output_bytes: usize,
     /// What all uses rendered so far, and the run's budget (`--max-output-bytes`).
     spent: AtomicUsize,
@@ -89,6 +91,8 @@ pub(super) struct Output {
     pub(super) objects: Vec<Value>,
     /// `patch:` documents, in order (traits only).
     pub(super) patches: Vec<Value>,
+    /// A CUE trait's `patch`, unified into the workload as KubeVela does.
+    pub(super) cue_patch: Option<super::cue::CuePatch>,
 }
 
 /// One use of a template: which definition, with what, for whom.
@@ -169,6 +173,7 @@ impl Templates {
         env.set_loader(move |name| Ok(builtin.get(name).cloned()));
         Templates {
             env,
+            limits,
             output_bytes: limits.output_bytes,
             spent: AtomicUsize::new(0),
             run_bytes: limits.run_bytes,
@@ -205,7 +210,11 @@ impl Templates {
             return kube_object(kube, site.parameter, diags).map(|object| Output {
                 objects: vec![object],
                 patches: Vec::new(),
+                cue_patch: None,
             });
+        }
+        if let Some(template) = &definition.cue {
+            return super::cue::render(site, template, allow_patch, self.limits, sources, diags);
         }
         let template = definition.template.as_ref()?;
         if self.spent_out.load(Ordering::Relaxed) {
@@ -328,6 +337,7 @@ fn read_json_output(text: &str, allow_patch: bool) -> Option<Output> {
     let mut output = Output {
         objects: Vec::new(),
         patches: Vec::new(),
+        cue_patch: None,
     };
     let mut documents = text.split("\n---\n").map(str::trim);
     let first = documents.next()?;
@@ -377,6 +387,7 @@ fn read_output(
     let mut output = Output {
         objects: Vec::new(),
         patches: Vec::new(),
+        cue_patch: None,
     };
     for node in nodes {
         let NodeValue::Map(entries) = &node.value else {
@@ -477,7 +488,7 @@ fn line_range(text: &str, line: usize) -> Range<usize> {
 
 /// Maps a byte range of the template text to the definition file. A `|` block keeps the
 /// template's lines, indented; a quoted or plain scalar does not, so it maps to the whole string.
-fn span_in_file(template: &Template, sources: &Sources, range: &Range<usize>) -> Span {
+pub(super) fn span_in_file(template: &Template, sources: &Sources, range: &Range<usize>) -> Span {
     let whole = template.span;
     let source = &template.source;
     if range.start > source.len() {

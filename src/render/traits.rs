@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::template;
 use super::workload::{Context, name_of, set_metadata, write_inputs};
 use super::{labels, patch};
-use crate::diag::Diagnostics;
+use crate::diag::{Code, Diagnostic, Diagnostics, printable};
 use crate::load::Sources;
-use crate::model::{InputTarget, Text};
+use crate::model::{Definition, InputTarget, Text};
 
 pub(super) struct TraitObjects<'m> {
     /// Traits whose definition asks for a workload reference, with the path to write it at.
@@ -77,6 +77,13 @@ pub(super) fn render<'m>(
                 for p in &output.patches {
                     patch::merge(workload, p, &definition.merge_keys);
                 }
+                if let Some(cue_patch) = &output.cue_patch {
+                    if let Err(conflict) = patch::unify(workload, &cue_patch.value, &cue_patch.tags) {
+                        diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
+                        ok = false;
+                        continue;
+                    }
+                }
                 output.objects
             }
             None => vec![bound_trait.object.clone()],
@@ -113,4 +120,19 @@ pub(super) fn render<'m>(
         out.declaring_outputs.push(first_object);
     }
     ok.then_some(out)
+}
+
+/// A CUE trait's patch that does not unify with the workload (KubeVela refuses it too).
+fn cue_patch_conflict(definition: &Definition, used_by: &str, conflict: &str) -> Diagnostic {
+    let span = definition.cue.as_ref().map_or(definition.name.span, |c| c.text.span);
+    Diagnostic::new(
+        Code::CueEvaluation,
+        span,
+        format!(
+            "the patch of trait `{}` does not fit the workload of {used_by}: {}",
+            definition.name.value,
+            printable(conflict)
+        ),
+    )
+    .with_help("the workload already sets that field: give the patch field `// +patchStrategy=retainKeys` (or the list `// +patchKey=<field>`), as KubeVela's patch tags do")
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::ast::Expr;
-use crate::error::{Error, Span};
+use crate::error::{Error, ErrorKind, Span};
 use crate::eval::{Env, Evaluator, Value};
 use crate::value::Val;
 

@@ -36,8 +36,8 @@ pub struct Error {
     pub spans: Vec<Span>,
     /// The field path the error is at (`template.output.spec`), empty at the top.
     pub path: String,
-    /// A value that is not yet known (an unset field, an open choice), not a contradiction.
-    pub incomplete: bool,
+    /// What kind of problem it is.
+    pub kind: ErrorKind,
     /// A reference to an optional field that is not set (iterating over it yields nothing).
     pub(crate) unset_optional: bool,
 }
@@ -48,7 +48,7 @@ impl Error {
             message: message.into(),
             spans: vec![span],
             path: String::new(),
-            incomplete: false,
+            kind: ErrorKind::Conflict,
             unset_optional: false,
         }
     }
@@ -61,18 +61,34 @@ impl Error {
     }
 
     pub(crate) fn incomplete(message: impl Into<String>) -> Self {
-        Error {
-            incomplete: true,
-            ..Error::bare(message)
-        }
+        Error::bare(message).of_kind(ErrorKind::Incomplete)
     }
 
-    pub(crate) fn with_span(mut self, span: Span) -> Self {
-        if !self.spans.contains(&span) {
-            self.spans.push(span);
-        }
+    pub(crate) fn of_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
         self
     }
+
+    /// A value not yet known (an unset field, an open choice), not a contradiction.
+    pub fn is_incomplete(&self) -> bool {
+        self.kind == ErrorKind::Incomplete
+    }
+}
+
+/// Kinds of errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text is not CUE.
+    Syntax,
+    /// Values contradict each other (`conflicting values 80 and "80"`), a constraint fails,
+    /// or an operation is invalid.
+    Conflict,
+    /// A value is not known: a field is not set, a choice is left open.
+    Incomplete,
+    /// A construct or function this evaluator does not implement.
+    Unsupported,
+    /// The evaluation went past its budget.
+    Budget,
 }
 
 impl fmt::Display for Error {

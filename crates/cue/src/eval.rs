@@ -23,7 +23,7 @@ use crate::ast::{
     ListElem, ListLit, Presence, StructLit, UnaryOp,
 };
 use crate::builtins;
-use crate::error::{Error, Span};
+use crate::error::{Error, ErrorKind, Span};
 use crate::value::{Bound, Val, compare, kind};
 
 pub(crate) type VId = u32;
@@ -355,7 +355,7 @@ impl Evaluator {
 
     fn exhaust(&mut self, message: &str) {
         if self.exhausted.is_none() {
-            self.exhausted = Some(Error::bare(message));
+            self.exhausted = Some(Error::bare(message).of_kind(ErrorKind::Budget));
         }
     }
 
@@ -1040,7 +1040,7 @@ impl Evaluator {
         }
         match vertex.scalar.clone().map(Val::resolve_default) {
             None | Some(Val::Top | Val::Constraint(..) | Val::Disj(_)) => Err(Error {
-                incomplete: true,
+                kind: ErrorKind::Incomplete,
                 ..Error::new("a for loop over a value not yet known", span)
             }),
             Some(Val::Bottom(error)) => Err(*error),
@@ -1253,12 +1253,12 @@ impl Evaluator {
     pub(crate) fn check(&mut self, id: VId) -> Option<Error> {
         let resolved = match self.deref(id) {
             Ok(w) => w,
-            Err(error) => return (!error.incomplete).then_some(error),
+            Err(error) => return (!error.is_incomplete()).then_some(error),
         };
         if let Some(error) = self
             .own_errors(resolved)
             .into_iter()
-            .find(|e| !e.incomplete)
+            .find(|e| !e.is_incomplete())
         {
             return Some(error);
         }
@@ -1343,20 +1343,53 @@ impl Evaluator {
         Ok(at)
     }
 
-    pub(crate) fn tags(&self, id: VId) -> &[String] {
-        &self.v(id).tags
+    /// The `// +tag` comments of a vertex and of every output field below it, with their
+    /// paths (list elements as their index) relative to it.
+    pub(crate) fn tags_below(&mut self, id: VId) -> Result<Vec<(Vec<String>, Vec<String>)>, Error> {
+        let mut out = Vec::new();
+        let mut path = Vec::new();
+        let tags = self.v(id).tags.clone();
+        self.collect_tags(id, tags, &mut path, &mut out)?;
+        Ok(out)
     }
 
-    /// The output fields of a struct vertex, after resolution.
-    pub(crate) fn fields(&mut self, id: VId) -> Result<Vec<(String, VId)>, Error> {
+    fn collect_tags(
+        &mut self,
+        id: VId,
+        own: Vec<String>,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, Vec<String>)>,
+    ) -> Result<(), Error> {
+        if !self.enter() {
+            self.leave();
+            return Err(self.exhausted_error());
+        }
         let resolved = self.deref(id)?;
-        Ok(self
+        let mut tags = own;
+        for tag in &self.v(resolved).tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        if !tags.is_empty() {
+            out.push((path.clone(), tags));
+        }
+        let arcs: Vec<(Feature, VId)> = self
             .v(resolved)
             .arcs
             .iter()
             .filter(|(f, a)| a.regular && f.is_output())
-            .map(|(f, a)| (f.to_string(), a.id))
-            .collect())
+            .map(|(f, a)| (f.clone(), a.id))
+            .collect();
+        for (feature, arc) in arcs {
+            path.push(feature.to_string());
+            let own = self.v(arc).tags.clone();
+            let result = self.collect_tags(arc, own, path, out);
+            path.pop();
+            result?;
+        }
+        self.leave();
+        Ok(())
     }
 
     // ---- expressions -----------------------------------------------------------------------
@@ -1377,7 +1410,7 @@ impl Evaluator {
                 return Ok(info.id);
             }
             return Err(Error {
-                incomplete: true,
+                kind: ErrorKind::Incomplete,
                 unset_optional: true,
                 ..Error::new(format!("optional field {feature} is not set"), span)
             });
@@ -1392,7 +1425,7 @@ impl Evaluator {
             )
         };
         Err(Error {
-            incomplete: true,
+            kind: ErrorKind::Incomplete,
             ..Error::new(what, span)
         })
     }
@@ -1479,7 +1512,7 @@ impl Evaluator {
                                             Value::Vertex(info.id)
                                         } else {
                                             Value::Val(Val::Bottom(Box::new(Error {
-                                                incomplete: true,
+                                                kind: ErrorKind::Incomplete,
                                                 unset_optional: true,
                                                 ..Error::new(
                                                     format!("optional field {name} is not set"),
@@ -1540,7 +1573,7 @@ impl Evaluator {
             Val::Bottom(error) => Val::Bottom(error),
             val if val.is_concrete() => val,
             other => Val::Bottom(Box::new(Error {
-                incomplete: true,
+                kind: ErrorKind::Incomplete,
                 ..Error::new(format!("incomplete value {other}"), expr.span)
             })),
         }
@@ -1693,11 +1726,8 @@ impl Evaluator {
         }
         let vertex = self.v(id);
         let Some(list) = &vertex.list else {
-            let incomplete = !vertex.is_struct();
-            return Err(Error {
-                incomplete,
-                ..Error::new("expected a list", span)
-            });
+            let kind = if vertex.is_struct() { ErrorKind::Conflict } else { ErrorKind::Incomplete };
+            return Err(Error::new("expected a list", span).of_kind(kind));
         };
         Ok((0..list.len)
             .filter_map(|i| vertex.arcs.get(&Feature::Index(i)).map(|a| a.id))
@@ -1767,7 +1797,7 @@ impl Evaluator {
             Value::Val(Val::Bytes(b)) => Val::Int(b.len() as i64),
             Value::Val(Val::Bottom(error)) => Val::Bottom(error),
             Value::Val(other) if !other.is_concrete() => Val::Bottom(Box::new(Error {
-                incomplete: true,
+                kind: ErrorKind::Incomplete,
                 ..Error::new(format!("len of an incomplete value {other}"), span)
             })),
             _ => Val::Bottom(Box::new(Error::new(
@@ -2023,7 +2053,7 @@ fn arithmetic(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
             }
         }
         (a, b) if !a.is_concrete() || !b.is_concrete() => Val::Bottom(Box::new(Error {
-            incomplete: true,
+            kind: ErrorKind::Incomplete,
             ..Error::new(format!("incomplete operands {a} {} {b}", op.symbol()), span)
         })),
         (a, b) => fail(format!("invalid operands {a} and {b} to {}", op.symbol())),

@@ -25,7 +25,29 @@ mod value;
 use std::sync::Arc;
 
 pub use ast::File;
-pub use error::{Error, Span};
+
+impl File {
+    /// The labels of the file's top-level regular fields (not `#definitions`, `_hidden`,
+    /// `let`), with their spans, in order.
+    pub fn fields(&self) -> Vec<(String, Span)> {
+        self.body
+            .decls
+            .iter()
+            .filter_map(|decl| match decl {
+                ast::Decl::Field(field) => match &field.label {
+                    ast::Label::Ident(name) | ast::Label::Str(name)
+                        if !name.starts_with('#') && !name.starts_with('_') =>
+                    {
+                        Some((name.clone(), field.span))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+}
+pub use error::{Error, ErrorKind, Span};
 pub use eval::Budget;
 
 /// Parses a CUE file. `source` numbers the file's spans (see [`Span::source`]).
@@ -64,11 +86,23 @@ impl Evaluation {
         self.evaluator.export(id)
     }
 
+    /// Whether the field at `path` is set (whatever its value).
+    pub fn has(&mut self, path: &[&str]) -> bool {
+        self.evaluator.lookup_path(path).is_ok()
+    }
+
     /// Whether the field at `path` exists (set, and not an error).
     pub fn exists(&mut self, path: &[&str]) -> bool {
         self.evaluator
             .lookup_path(path)
             .is_ok_and(|id| self.evaluator.check(id).is_none())
+    }
+
+    /// The `// +name=value` comments of the field at `path` and of every output field below
+    /// it: (path relative to `path`, list elements as their index; the comment lines).
+    pub fn tags(&mut self, path: &[&str]) -> Result<Vec<(Vec<String>, Vec<String>)>, Error> {
+        let id = self.evaluator.lookup_path(path)?;
+        self.evaluator.tags_below(id)
     }
 
     /// The first conflict at or below `path`, if any; unset values are not conflicts.

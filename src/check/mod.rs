@@ -16,6 +16,7 @@ pub(crate) use dependencies::{Dependencies, find_output};
 pub(crate) use names::{
     check_apps as check_names, dns1123_label, dns1123_subdomain, path_segment, shorten,
 };
+pub(crate) use parameters::span_at;
 
 use serde_json::Value;
 

@@ -254,7 +254,8 @@ pub(crate) fn apply_defaults(schema: &Value, value: &mut Value) {
 }
 
 /// The span of the node at a JSON pointer, or of its nearest ancestor that was written.
-fn span_at(node: &Node, pointer: &str) -> Span {
+/// The span of the value at a JSON pointer below `node` (the deepest node that exists).
+pub(crate) fn span_at(node: &Node, pointer: &str) -> Span {
     let mut current = node;
     for token in pointer.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");

@@ -94,7 +94,14 @@ fn builtins() -> &'static [Builtin] {
 fn parse_builtin(index: usize, file: FileId) -> Builtin {
     let (name, text) = BUILTINS[index];
     let mut diags = Diagnostics::default();
-    let documents = parse_file(file, name, text, Origin::Builtin, &Budgets::default(), &mut diags);
+    let documents = parse_file(
+        file,
+        name,
+        text,
+        Origin::Builtin,
+        &Budgets::default(),
+        &mut diags,
+    );
     debug_assert!(diags.into_sorted().is_empty(), "the built-ins are clean");
     Builtin {
         file: Arc::new(SourceFile {
@@ -129,14 +136,20 @@ fn cue_file(file: FileId, text: &str, origin: Origin, diags: &mut Diagnostics) -
     let whole = Span::new(file, 0, text.len() as u32);
     match cue::parse(text, 0) {
         Ok(parsed) => Some(Document {
-            root: Arc::new(Node { span: whole, value: NodeValue::Map(Vec::new()) }),
+            root: Arc::new(Node {
+                span: whole,
+                value: NodeValue::Map(Vec::new()),
+            }),
             api_version: String::new(),
             kind: String::new(),
             origin,
             cue: Some(parsed),
         }),
         Err(error) => {
-            let span = error.spans.first().map_or(whole, |s| Span::new(file, s.start, s.end));
+            let span = error
+                .spans
+                .first()
+                .map_or(whole, |s| Span::new(file, s.start, s.end));
             diags.push(
                 Diagnostic::new(
                     Code::CueFileSkipped,
@@ -219,7 +232,14 @@ pub(crate) fn load<T: Send>(
     let parsed = parallel::map(&files, parallel::threads(), |&(file, origin)| {
         let mut found = Diagnostics::default();
         let source = shared.get(file);
-        let documents = parse_file(file, &source.name, &source.text, origin, &inputs.budgets, &mut found);
+        let documents = parse_file(
+            file,
+            &source.name,
+            &source.text,
+            origin,
+            &inputs.budgets,
+            &mut found,
+        );
         (each_file(documents), found)
     });
     for (file, found) in parsed {

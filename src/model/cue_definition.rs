@@ -14,15 +14,35 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
 use crate::load::{Document, Key, Node, NodeValue};
 
 /// The header's evaluation: a header is a few dozen fields; this bounds a hostile one.
-const HEADER_BUDGET: cue::Budget = cue::Budget { steps: 200_000, vertices: 100_000, depth: 100, forks: 64 };
+const HEADER_BUDGET: cue::Budget = cue::Budget {
+    steps: 200_000,
+    vertices: 100_000,
+    depth: 100,
+    forks: 64,
+};
 
-pub(super) fn lower(document: &Document, file: &Arc<cue::File>, model: &mut Model, diags: &mut Diagnostics) {
+pub(super) fn lower(
+    document: &Document,
+    file: &Arc<cue::File>,
+    model: &mut Model,
+    diags: &mut Diagnostics,
+) {
     let whole = document.span();
+    let first_line = {
+        let text_len = whole.end - whole.start;
+        Span::new(whole.file, whole.start, whole.start + text_len.min(1))
+    };
     let fields = file.fields();
     let template = fields.iter().find(|(name, _)| name == "template");
-    let headers: Vec<&(String, cue::Span)> = fields.iter().filter(|(name, _)| name != "template").collect();
+    let headers: Vec<&(String, cue::Span)> = fields
+        .iter()
+        .filter(|(name, _)| name != "template")
+        .collect();
     let (Some(_), [(name, label)]) = (template, headers.as_slice()) else {
-        diags.push(skipped(whole, "it is not a definition in the `vela def` format (one header field and a `template`)"));
+        diags.push(skipped(
+            first_line,
+            "it is not a definition in the `vela def` format (one header field and a `template`)",
+        ));
         return;
     };
     let at = Span::new(whole.file, label.start, label.end);
@@ -35,7 +55,13 @@ pub(super) fn lower(document: &Document, file: &Arc<cue::File>, model: &mut Mode
             return;
         }
         Err(error) => {
-            diags.push(skipped(at, &format!("its header does not evaluate: {}", printable(&error.to_string()))));
+            diags.push(skipped(
+                at,
+                &format!(
+                    "its header does not evaluate: {}",
+                    printable(&error.to_string())
+                ),
+            ));
             return;
         }
     };
@@ -44,7 +70,13 @@ pub(super) fn lower(document: &Document, file: &Arc<cue::File>, model: &mut Mode
         Some("trait") => "TraitDefinition",
         Some("workload") => "WorkloadDefinition",
         Some(other) => {
-            diags.push(skipped(at, &format!("its type `{}` is not one oam renders (component, trait, workload)", printable(other))));
+            diags.push(skipped(
+                at,
+                &format!(
+                    "its type `{}` is not one oam renders (component, trait, workload)",
+                    printable(other)
+                ),
+            ));
             return;
         }
         None => {
@@ -52,9 +84,16 @@ pub(super) fn lower(document: &Document, file: &Arc<cue::File>, model: &mut Mode
             return;
         }
     };
-    let mut annotations = header.get("annotations").cloned().unwrap_or_else(|| json!({}));
-    if let (Some(description), Some(map)) = (header.get("description"), annotations.as_object_mut()) {
-        map.insert("definition.oam.dev/description".to_owned(), description.clone());
+    let mut annotations = header
+        .get("annotations")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if let (Some(description), Some(map)) = (header.get("description"), annotations.as_object_mut())
+    {
+        map.insert(
+            "definition.oam.dev/description".to_owned(),
+            description.clone(),
+        );
     }
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), Value::String(name.clone()));
@@ -76,10 +115,14 @@ pub(super) fn lower(document: &Document, file: &Arc<cue::File>, model: &mut Mode
         origin: document.origin,
         cue: None,
     };
-    let Some(mut fields) = Fields::of(&synthesized.root, "", diags) else { return };
+    let Some(mut fields) = Fields::of(&synthesized.root, "", diags) else {
+        return;
+    };
     fields.string("apiVersion", diags);
     fields.string("kind", diags);
-    let Some(kind) = definition::kind_of(kind) else { return };
+    let Some(kind) = definition::kind_of(kind) else {
+        return;
+    };
     if !definition::lower(&synthesized, kind, &mut fields, model, diags) {
         return;
     }
@@ -87,7 +130,11 @@ pub(super) fn lower(document: &Document, file: &Arc<cue::File>, model: &mut Mode
         definition.cue = Some(CueTemplate {
             parsed: Ok(file.clone()),
             prefix: vec!["template".to_owned()],
-            text: Template { source: String::new(), span: whole },
+            // Spans map one to one; a problem of the whole template points at the header.
+            text: Template {
+                source: String::new(),
+                span: at,
+            },
             whole_file: true,
         });
     }
@@ -107,7 +154,17 @@ fn node_of(value: &Value, span: Span) -> Node {
         Value::String(s) => NodeValue::String(s.clone()),
         Value::Array(items) => NodeValue::List(items.iter().map(|i| node_of(i, span)).collect()),
         Value::Object(map) => NodeValue::Map(
-            map.iter().map(|(k, v)| (Key { text: k.clone(), span }, node_of(v, span))).collect(),
+            map.iter()
+                .map(|(k, v)| {
+                    (
+                        Key {
+                            text: k.clone(),
+                            span,
+                        },
+                        node_of(v, span),
+                    )
+                })
+                .collect(),
         ),
     };
     Node { span, value }

@@ -35,7 +35,11 @@ pub(super) fn lower(spec: &mut Fields<'_>, definition: &str, diags: &mut Diagnos
     if let Some(mut cue) = schematic.object("cue", diags) {
         match cue.node("template") {
             Some(template) if template.as_str().is_some() => out.cue = cue_template(template),
-            Some(template) => diags.push(wrong_type(template, "spec.schematic.cue.template", "a string of CUE (use a `|` block)")),
+            Some(template) => diags.push(wrong_type(
+                template,
+                "spec.schematic.cue.template",
+                "a string of CUE (use a `|` block)",
+            )),
             None => diags.push(cue.missing("template")),
         }
         cue.finish(diags);
@@ -100,7 +104,10 @@ fn cue_template(node: &Node) -> Option<CueTemplate> {
     Some(CueTemplate {
         parsed: cue::parse(&source, 0),
         prefix: Vec::new(),
-        text: Template { source, span: node.span },
+        text: Template {
+            source,
+            span: node.span,
+        },
         whole_file: false,
     })
 }

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::template::{Output, TemplateLimits, Use, span_in_file};
+use crate::check::span_at;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
 use crate::load::Sources;
 use crate::model::{CueTemplate, Definition};
@@ -14,6 +15,9 @@ use crate::model::{CueTemplate, Definition};
 /// The Kubernetes version templates see as `context.clusterVersion` (they pick API versions
 /// by its `minor`): offline there is no cluster to ask, so oam renders for this one.
 pub(crate) const CLUSTER_VERSION: (u32, u32) = (1, 29);
+
+/// Conflicts in the parameters reported per use: enough to fix several at once.
+const MAX_REPORTED: usize = 20;
 
 /// A trait's `patch`, with the `// +patchKey=` and `// +patchStrategy=` tags of its fields.
 pub(super) struct CuePatch {
@@ -80,21 +84,47 @@ pub(super) fn render(
     evaluation.add_json(&at("parameter"), site.parameter);
     evaluation.add_json(&["context"], &kubevela_context(site));
     let before = diags.error_count();
+    let mark = diags.len();
+    // A parameter that breaks the template's schema is the error to show: what the outputs
+    // then fail on follows from it.
+    match evaluation.conflicts(&at("parameter"), MAX_REPORTED) {
+        Ok(conflicts) if !conflicts.is_empty() => {
+            for error in &conflicts {
+                diags.push(diagnostic(site, template, error, sources));
+            }
+            return None;
+        }
+        _ => {}
+    }
     let mut output = Output {
         objects: Vec::new(),
+        names: Vec::new(),
         patches: Vec::new(),
         cue_patch: None,
     };
     if evaluation.has(&at("output")) {
         match evaluation.export(&at("output")) {
-            Ok(object) => output.objects.push(object),
+            Ok(object) => {
+                output.objects.push(object);
+                output.names.push(None);
+            }
             Err(error) => diags.push(diagnostic(site, template, &error, sources)),
         }
     }
     if evaluation.has(&at("outputs")) {
         match evaluation.export(&at("outputs")) {
-            Ok(Value::Object(outputs)) => output.objects.extend(outputs.into_iter().map(|(_, o)| o)),
-            Ok(_) => diags.push(shape(site, template, Code::CueEvaluation, "`outputs` is not a struct of objects")),
+            Ok(Value::Object(outputs)) => {
+                for (name, object) in outputs {
+                    output.objects.push(object);
+                    output.names.push(Some(name));
+                }
+            }
+            Ok(_) => diags.push(shape(
+                site,
+                template,
+                Code::CueEvaluation,
+                "`outputs` is not a struct of objects",
+            )),
             Err(error) => diags.push(diagnostic(site, template, &error, sources)),
         }
     }
@@ -120,17 +150,59 @@ pub(super) fn render(
         match evaluation.export(&at("errs")) {
             Ok(Value::Array(errors)) => {
                 for error in errors {
-                    let text = error.as_str().map_or_else(|| error.to_string(), str::to_owned);
-                    diags.push(shape(site, template, Code::CueEvaluation, &format!("the template reports: {}", printable(&text))));
+                    let text = error
+                        .as_str()
+                        .map_or_else(|| error.to_string(), str::to_owned);
+                    diags.push(shape(
+                        site,
+                        template,
+                        Code::CueEvaluation,
+                        &format!("the template reports: {}", printable(&text)),
+                    ));
                 }
             }
             Ok(_) => {}
             Err(error) => diags.push(diagnostic(site, template, &error, sources)),
         }
     }
-    if output.objects.is_empty() && output.cue_patch.is_none() && diags.error_count() == before {
-        let what = if allow_patch { "`output`, `outputs` or `patch`" } else { "`output` or `outputs`" };
-        diags.push(shape(site, template, Code::CueEvaluation, &format!("the template has no {what}")));
+    if diags.error_count() > before {
+        // An output left incomplete by parameters nobody gave: name those parameters.
+        let unset = evaluation.unset(&at("parameter"), MAX_REPORTED);
+        if !unset.is_empty() {
+            diags.truncate(mark);
+            let parameter = at("parameter").join(".");
+            for error in &unset {
+                let name = error
+                    .path
+                    .strip_prefix(parameter.as_str())
+                    .unwrap_or(&error.path);
+                let mut missing = error.clone();
+                missing.message = format!(
+                    "the parameter `{}` is required and not given",
+                    name.trim_start_matches('.')
+                );
+                missing.path = String::new();
+                let mut d = diagnostic(site, template, &missing, sources);
+                if let Some(source) = site.source {
+                    d = d.with_label(source.span, "not among these properties");
+                }
+                diags.push(d);
+            }
+        }
+        return None;
+    }
+    if output.objects.is_empty() && output.cue_patch.is_none() {
+        let what = if allow_patch {
+            "`output`, `outputs` or `patch`"
+        } else {
+            "`output` or `outputs`"
+        };
+        diags.push(shape(
+            site,
+            template,
+            Code::CueEvaluation,
+            &format!("the template has no {what}"),
+        ));
     }
     (diags.error_count() == before).then_some(output)
 }
@@ -141,11 +213,20 @@ fn file_span(template: &CueTemplate, span: cue::Span, sources: &Sources) -> Span
     if template.whole_file {
         return Span::new(whole.file, span.start, span.end);
     }
-    span_in_file(&template.text, sources, &(span.start as usize..span.end as usize))
+    span_in_file(
+        &template.text,
+        sources,
+        &(span.start as usize..span.end as usize),
+    )
 }
 
 /// An evaluation error as a diagnostic: at the CUE it comes from, naming the field.
-fn diagnostic(site: &Use<'_>, template: &CueTemplate, error: &cue::Error, sources: &Sources) -> Diagnostic {
+fn diagnostic(
+    site: &Use<'_>,
+    template: &CueTemplate,
+    error: &cue::Error,
+    sources: &Sources,
+) -> Diagnostic {
     let definition: &Definition = site.definition;
     let mut spans = error.spans.iter().map(|s| file_span(template, *s, sources));
     let primary = spans.next().unwrap_or(template.text.span);
@@ -157,7 +238,7 @@ fn diagnostic(site: &Use<'_>, template: &CueTemplate, error: &cue::Error, source
         ),
         cue::ErrorKind::Incomplete => (
             Code::CueEvaluation,
-            "a value the output needs is not set: give the parameter, or a default in the template (`*value | type`)",
+            "a value the output needs is not set: give the parameter in the component's properties, or a default in the template (`*value | type`)",
         ),
         cue::ErrorKind::Budget => (
             Code::CueEvaluation,
@@ -168,21 +249,41 @@ fn diagnostic(site: &Use<'_>, template: &CueTemplate, error: &cue::Error, source
             "the parameters or context conflict with the template's constraints: `oam explain` lists the parameters",
         ),
     };
-    let at = if error.path.is_empty() { String::new() } else { format!("{}: ", printable(&error.path)) };
+    let at = if error.path.is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", printable(&error.path))
+    };
+    let what = if error.kind == cue::ErrorKind::Syntax {
+        "does not parse".to_owned()
+    } else {
+        format!("fails for {}", site.used_by)
+    };
     let mut d = Diagnostic::new(
         code,
         primary,
         format!(
-            "the CUE template of {} `{}` fails for {}: {at}{}",
+            "the CUE template of {} `{}` {what}: {at}{}",
             definition.kind.as_str(),
             definition.name.value,
-            site.used_by,
             printable(&error.message)
         ),
     )
     .with_help(help);
     for span in spans {
         d = d.with_label(span, "and here");
+    }
+    // An error in a parameter is the user's value as much as the template's constraint.
+    let mut parameter_path = template.prefix.clone();
+    parameter_path.push("parameter".to_owned());
+    let parameter_path = parameter_path.join(".");
+    if let (Some(rest), Some(source), false) = (
+        error.path.strip_prefix(parameter_path.as_str()),
+        site.source,
+        error.is_incomplete(),
+    ) {
+        let pointer = rest.replace('~', "~0").replace('/', "~1").replace('.', "/");
+        d = d.with_label(span_at(source, &pointer), "the value given");
     }
     d
 }

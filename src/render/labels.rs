@@ -14,6 +14,9 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 pub(super) enum Resource<'a> {
     Workload(&'a str),
     Trait(&'a str),
+    /// An object a CUE trait outputs under a name (`outputs: service: {...}`): KubeVela labels
+    /// it `trait.oam.dev/resource: service`.
+    TraitOutput(&'a str, &'a str),
 }
 
 /// Puts an object of the app in its namespace and gives it the OAM labels.
@@ -24,9 +27,12 @@ pub(super) fn place(object: &mut Value, context: &Context<'_, '_>, resource: Res
     {
         set_metadata(object, "namespace", Value::String(namespace.to_owned()));
     }
-    let (resource_type, key, type_name) = match resource {
-        Resource::Workload(t) => ("WORKLOAD", type_label(DefinitionKind::Workload), t),
-        Resource::Trait(t) => ("TRAIT", type_label(DefinitionKind::Trait), t),
+    let (resource_type, key, type_name, output) = match resource {
+        Resource::Workload(t) => ("WORKLOAD", type_label(DefinitionKind::Workload), t, None),
+        Resource::Trait(t) => ("TRAIT", type_label(DefinitionKind::Trait), t, None),
+        Resource::TraitOutput(t, name) => {
+            ("TRAIT", type_label(DefinitionKind::Trait), t, Some(name))
+        }
     };
     let oam = [
         ("app.oam.dev/name", context.app.name.value.as_str()),
@@ -41,6 +47,12 @@ pub(super) fn place(object: &mut Value, context: &Context<'_, '_>, resource: Res
     if let Some(labels) = metadata_map(object, "labels") {
         for (k, v) in oam {
             labels.insert(k.to_owned(), Value::String(v.to_owned()));
+        }
+        if let Some(name) = output {
+            labels.insert(
+                "trait.oam.dev/resource".to_owned(),
+                Value::String(name.to_owned()),
+            );
         }
         for (k, v) in &context.app.labels {
             labels

@@ -452,6 +452,7 @@ fn render_scopes(
                 let site = template::Use {
                     definition,
                     parameter: &parameter,
+                    source: scope.spec_node.as_ref(),
                     context: json!({
                         "appName": app,
                         "name": scope.name.value,

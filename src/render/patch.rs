@@ -90,7 +90,11 @@ fn merge_at(target: &mut Value, patch: &Value, at: &mut String, merge_keys: &[(S
 type Tags = HashMap<Vec<String>, HashMap<String, String>>;
 
 /// Applies a CUE trait's `patch` to `target` as KubeVela does; an error names the conflict.
-pub(super) fn unify(target: &mut Value, patch: &Value, tag_lines: &[(Vec<String>, Vec<String>)]) -> Result<(), String> {
+pub(super) fn unify(
+    target: &mut Value,
+    patch: &Value,
+    tag_lines: &[(Vec<String>, Vec<String>)],
+) -> Result<(), String> {
     let mut tags: Tags = HashMap::new();
     for (path, lines) in tag_lines {
         let entry = tags.entry(path.clone()).or_default();
@@ -126,11 +130,17 @@ fn unify_at(
         return if target == patch {
             Ok(())
         } else {
-            Err(format!("conflicting values {target} (the workload) and {patch} (the patch) at {}", shown(path)))
+            Err(format!(
+                "conflicting values {target} (the workload) and {patch} (the patch) at {}",
+                shown(path)
+            ))
         };
     };
     let Value::Object(map) = target else {
-        return Err(format!("the patch writes an object where the workload has {target} at {}", shown(path)));
+        return Err(format!(
+            "the patch writes an object where the workload has {target} at {}",
+            shown(path)
+        ));
     };
     for (key, value) in entries {
         path.push(key.clone());
@@ -153,7 +163,15 @@ fn unify_at(
                     Ok(())
                 } else {
                     let key = below.get("patchKey").cloned();
-                    unify_list(existing, items, key.as_deref(), strategy == Some("retainKeys"), path, &below, tags)
+                    unify_list(
+                        existing,
+                        items,
+                        key.as_deref(),
+                        strategy == Some("retainKeys"),
+                        path,
+                        &below,
+                        tags,
+                    )
                 }
             }
             (Some(slot), _) => unify_at(slot, value, path, &below, tags),
@@ -176,7 +194,10 @@ fn unify_list(
     tags: &Tags,
 ) -> Result<(), String> {
     let id_of = |item: &Value, key: &str| -> Option<Value> {
-        key.split('.').try_fold(item, |v, k| v.get(k)).filter(|v| !v.is_object() && !v.is_array()).cloned()
+        key.split('.')
+            .try_fold(item, |v, k| v.get(k))
+            .filter(|v| !v.is_object() && !v.is_array())
+            .cloned()
     };
     let keyed = key.filter(|k| items.iter().any(|item| id_of(item, k).is_some()));
     let Some(key) = keyed else {
@@ -205,7 +226,11 @@ fn unify_list(
     let mut used = vec![false; items.len()];
     for slot in existing.iter_mut() {
         let Some(id) = id_of(slot, key) else { continue };
-        let Some(index) = items.iter().enumerate().position(|(i, item)| !used[i] && id_of(item, key) == Some(id.clone())) else {
+        let Some(index) = items
+            .iter()
+            .enumerate()
+            .position(|(i, item)| !used[i] && id_of(item, key) == Some(id.clone()))
+        else {
             continue;
         };
         used[index] = true;
@@ -233,12 +258,20 @@ fn json_patch(target: &mut Value, operations: &Value) -> Result<(), String> {
         return Err("a jsonPatch patch needs `operations`, a list".to_owned());
     };
     for operation in operations {
-        let op = operation.get("op").and_then(Value::as_str).unwrap_or_default();
-        let pointer = operation.get("path").and_then(Value::as_str).ok_or("a jsonPatch operation needs a `path`")?;
+        let op = operation
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let pointer = operation
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or("a jsonPatch operation needs a `path`")?;
         let value = operation.get("value");
         match op {
             "add" | "replace" | "test" => {
-                let value = value.ok_or_else(|| format!("jsonPatch `{op}` needs a `value`"))?.clone();
+                let value = value
+                    .ok_or_else(|| format!("jsonPatch `{op}` needs a `value`"))?
+                    .clone();
                 match op {
                     "test" => {
                         if target.pointer(pointer) != Some(&value) {
@@ -246,7 +279,9 @@ fn json_patch(target: &mut Value, operations: &Value) -> Result<(), String> {
                         }
                     }
                     "replace" => {
-                        let slot = target.pointer_mut(pointer).ok_or_else(|| format!("jsonPatch replace: nothing at {pointer}"))?;
+                        let slot = target
+                            .pointer_mut(pointer)
+                            .ok_or_else(|| format!("jsonPatch replace: nothing at {pointer}"))?;
                         *slot = value;
                     }
                     _ => add(target, pointer, value)?,
@@ -256,11 +291,17 @@ fn json_patch(target: &mut Value, operations: &Value) -> Result<(), String> {
                 remove(target, pointer)?;
             }
             "move" | "copy" => {
-                let from = operation.get("from").and_then(Value::as_str).ok_or_else(|| format!("jsonPatch `{op}` needs `from`"))?;
+                let from = operation
+                    .get("from")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("jsonPatch `{op}` needs `from`"))?;
                 let value = if op == "move" {
                     remove(target, from)?
                 } else {
-                    target.pointer(from).cloned().ok_or_else(|| format!("jsonPatch copy: nothing at {from}"))?
+                    target
+                        .pointer(from)
+                        .cloned()
+                        .ok_or_else(|| format!("jsonPatch copy: nothing at {from}"))?
                 };
                 add(target, pointer, value)?;
             }
@@ -272,7 +313,9 @@ fn json_patch(target: &mut Value, operations: &Value) -> Result<(), String> {
 
 /// The parent of a JSON pointer and its last token, unescaped.
 fn split_pointer(pointer: &str) -> Result<(&str, String), String> {
-    let (parent, last) = pointer.rsplit_once('/').ok_or_else(|| format!("invalid JSON pointer `{pointer}`"))?;
+    let (parent, last) = pointer
+        .rsplit_once('/')
+        .ok_or_else(|| format!("invalid JSON pointer `{pointer}`"))?;
     Ok((parent, last.replace("~1", "/").replace("~0", "~")))
 }
 
@@ -288,7 +331,12 @@ fn add(target: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
             Ok(())
         }
         Some(Value::Array(items)) => {
-            let index = if last == "-" { items.len() } else { last.parse::<usize>().map_err(|_| format!("invalid index in `{pointer}`"))? };
+            let index = if last == "-" {
+                items.len()
+            } else {
+                last.parse::<usize>()
+                    .map_err(|_| format!("invalid index in `{pointer}`"))?
+            };
             if index > items.len() {
                 return Err(format!("index out of range in `{pointer}`"));
             }
@@ -303,14 +351,22 @@ fn remove(target: &mut Value, pointer: &str) -> Result<Value, String> {
     let (parent, last) = split_pointer(pointer)?;
     let removed = match target.pointer_mut(parent) {
         Some(Value::Object(map)) => map.shift_remove(&last),
-        Some(Value::Array(items)) => last.parse::<usize>().ok().filter(|i| *i < items.len()).map(|i| items.remove(i)),
+        Some(Value::Array(items)) => last
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < items.len())
+            .map(|i| items.remove(i)),
         _ => None,
     };
     removed.ok_or_else(|| format!("jsonPatch remove: nothing at `{pointer}`"))
 }
 
 fn shown(path: &[String]) -> String {
-    if path.is_empty() { "the top".to_owned() } else { path.join(".") }
+    if path.is_empty() {
+        "the top".to_owned()
+    } else {
+        path.join(".")
+    }
 }
 
 #[cfg(test)]
@@ -320,7 +376,10 @@ mod tests {
     use super::{merge, unify};
 
     fn tag(path: &[&str], line: &str) -> (Vec<String>, Vec<String>) {
-        (path.iter().map(|s| (*s).to_owned()).collect(), vec![line.to_owned()])
+        (
+            path.iter().map(|s| (*s).to_owned()).collect(),
+            vec![line.to_owned()],
+        )
     }
 
     #[test]
@@ -331,31 +390,62 @@ mod tests {
         let patch = json!({"spec": {"replicas": 1, "containers": [
             {"name": "side", "env": [{"name": "A", "value": "1"}]}, {"name": "new", "image": "n:1"}
         ]}});
-        unify(&mut workload, &patch, &[tag(&["spec", "containers"], "+patchKey=name")]).unwrap();
-        assert_eq!(workload["spec"]["containers"], json!([
-            {"name": "app", "image": "app:1"},
-            {"name": "side", "image": "s:1", "env": [{"name": "A", "value": "1"}]},
-            {"name": "new", "image": "n:1"}
-        ]));
+        unify(
+            &mut workload,
+            &patch,
+            &[tag(&["spec", "containers"], "+patchKey=name")],
+        )
+        .unwrap();
+        assert_eq!(
+            workload["spec"]["containers"],
+            json!([
+                {"name": "app", "image": "app:1"},
+                {"name": "side", "image": "s:1", "env": [{"name": "A", "value": "1"}]},
+                {"name": "new", "image": "n:1"}
+            ])
+        );
         let conflict = unify(&mut workload, &json!({"spec": {"replicas": 3}}), &[]);
         assert!(conflict.unwrap_err().contains("spec.replicas"));
-        unify(&mut workload, &json!({"spec": {"replicas": 3}}), &[tag(&["spec", "replicas"], "+patchStrategy=retainKeys")]).unwrap();
+        unify(
+            &mut workload,
+            &json!({"spec": {"replicas": 3}}),
+            &[tag(&["spec", "replicas"], "+patchStrategy=retainKeys")],
+        )
+        .unwrap();
         assert_eq!(workload["spec"]["replicas"], 3);
     }
 
     #[test]
     fn cue_patches_replace_lists_and_run_json_patches() {
         let mut workload = json!({"args": ["a", "b"], "metadata": {"labels": {"x": "1"}}});
-        unify(&mut workload, &json!({"args": ["c"]}), &[tag(&["args"], "+patchStrategy=replace")]).unwrap();
+        unify(
+            &mut workload,
+            &json!({"args": ["c"]}),
+            &[tag(&["args"], "+patchStrategy=replace")],
+        )
+        .unwrap();
         assert_eq!(workload["args"], json!(["c"]));
         let operations = json!({"operations": [
             {"op": "add", "path": "/metadata/labels/y", "value": "2"},
             {"op": "remove", "path": "/metadata/labels/x"},
             {"op": "add", "path": "/args/-", "value": "d"}
         ]});
-        unify(&mut workload, &operations, &[tag(&[], "+patchStrategy=jsonPatch")]).unwrap();
-        assert_eq!(workload, json!({"args": ["c", "d"], "metadata": {"labels": {"y": "2"}}}));
-        unify(&mut workload, &json!({"metadata": {"labels": {"y": null}}}), &[tag(&[], "+patchStrategy=jsonMergePatch")]).unwrap();
+        unify(
+            &mut workload,
+            &operations,
+            &[tag(&[], "+patchStrategy=jsonPatch")],
+        )
+        .unwrap();
+        assert_eq!(
+            workload,
+            json!({"args": ["c", "d"], "metadata": {"labels": {"y": "2"}}})
+        );
+        unify(
+            &mut workload,
+            &json!({"metadata": {"labels": {"y": null}}}),
+            &[tag(&[], "+patchStrategy=jsonMergePatch")],
+        )
+        .unwrap();
         assert_eq!(workload["metadata"]["labels"], json!({}));
     }
 

@@ -89,6 +89,9 @@ impl std::io::Write for Bounded {
 /// What one use of a template produced.
 pub(super) struct Output {
     pub(super) objects: Vec<Value>,
+    /// The names a CUE template gave its `outputs`, one per object (`None` for `output` and
+    /// for other templates, whose objects have no names).
+    pub(super) names: Vec<Option<String>>,
     /// `patch:` documents, in order (traits only).
     pub(super) patches: Vec<Value>,
     /// A CUE trait's `patch`, unified into the workload as KubeVela does.
@@ -99,6 +102,8 @@ pub(super) struct Output {
 pub(super) struct Use<'a> {
     pub(super) definition: &'a Definition,
     pub(super) parameter: &'a Value,
+    /// The parameters as written in the app, for the spans of errors about them.
+    pub(super) source: Option<&'a crate::load::Node>,
     pub(super) context: Value,
     /// Names the use in messages and in the name of a broken output: `component \`web\``.
     pub(super) used_by: String,
@@ -209,6 +214,7 @@ impl Templates {
         if let Some(kube) = &definition.kube {
             return kube_object(kube, site.parameter, diags).map(|object| Output {
                 objects: vec![object],
+                names: Vec::new(),
                 patches: Vec::new(),
                 cue_patch: None,
             });
@@ -336,6 +342,7 @@ fn kube_object(kube: &KubeTemplate, parameter: &Value, diags: &mut Diagnostics) 
 fn read_json_output(text: &str, allow_patch: bool) -> Option<Output> {
     let mut output = Output {
         objects: Vec::new(),
+        names: Vec::new(),
         patches: Vec::new(),
         cue_patch: None,
     };
@@ -386,6 +393,7 @@ fn read_output(
     }
     let mut output = Output {
         objects: Vec::new(),
+        names: Vec::new(),
         patches: Vec::new(),
         cue_patch: None,
     };

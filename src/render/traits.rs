@@ -54,6 +54,7 @@ pub(super) fn render<'m>(
             name
         };
         let trait_inputs = inputs.get(index).map_or(&[][..], Vec::as_slice);
+        let mut names = Vec::new();
         let mut objects = match bound_trait.definition.filter(|d| d.renders()) {
             Some(definition) => {
                 let mut object = bound_trait.object.clone();
@@ -64,6 +65,7 @@ pub(super) fn render<'m>(
                 let site = template::Use {
                     definition,
                     parameter: &parameter,
+                    source: bound_trait.binding.parameters_node.as_ref(),
                     context: template_context,
                     used_by: format!(
                         "trait `{}` of component `{}`",
@@ -78,12 +80,14 @@ pub(super) fn render<'m>(
                     patch::merge(workload, p, &definition.merge_keys);
                 }
                 if let Some(cue_patch) = &output.cue_patch {
-                    if let Err(conflict) = patch::unify(workload, &cue_patch.value, &cue_patch.tags) {
+                    if let Err(conflict) = patch::unify(workload, &cue_patch.value, &cue_patch.tags)
+                    {
                         diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
                         ok = false;
                         continue;
                     }
                 }
+                names = output.names;
                 output.objects
             }
             None => vec![bound_trait.object.clone()],
@@ -104,11 +108,11 @@ pub(super) fn render<'m>(
                 set_metadata(&mut object, "name", Value::String(default_name.clone()));
             }
             used_names.push(name_of(&object).unwrap_or_default().to_owned());
-            labels::place(
-                &mut object,
-                context,
-                labels::Resource::Trait(&bound_trait.type_name),
-            );
+            let resource = match names.get(i).and_then(Option::as_deref) {
+                Some(output) => labels::Resource::TraitOutput(&bound_trait.type_name, output),
+                None => labels::Resource::Trait(&bound_trait.type_name),
+            };
+            labels::place(&mut object, context, resource);
             if i == 0 && declares_outputs {
                 first_object = Some(object.clone());
             }
@@ -124,13 +128,15 @@ pub(super) fn render<'m>(
 
 /// A CUE trait's patch that does not unify with the workload (KubeVela refuses it too).
 fn cue_patch_conflict(definition: &Definition, used_by: &str, conflict: &str) -> Diagnostic {
-    let span = definition.cue.as_ref().map_or(definition.name.span, |c| c.text.span);
+    let span = definition
+        .cue
+        .as_ref()
+        .map_or(definition.name.span, |c| c.text.span);
     Diagnostic::new(
         Code::CueEvaluation,
         span,
         format!(
-            "the patch of trait `{}` does not fit the workload of {used_by}: {}",
-            definition.name.value,
+            "the patch of {used_by} does not fit the workload: {}",
             printable(conflict)
         ),
     )

@@ -68,6 +68,7 @@ pub(super) fn render_component(
             let site = template::Use {
                 definition,
                 parameter: &parameter,
+                source: bound.component.workload_node.get("spec"),
                 context: context.template_context(&name),
                 used_by: format!("component `{}`", bound.component.name.value),
             };

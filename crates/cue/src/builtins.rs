@@ -246,7 +246,8 @@ fn call_checked(
         _ => Err(Error::new(
             format!("the function {name} is not supported by this evaluator"),
             span,
-        )),
+        )
+        .of_kind(ErrorKind::Unsupported)),
     }
 }
 

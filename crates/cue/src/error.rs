@@ -69,6 +69,14 @@ impl Error {
         self
     }
 
+    /// The error with one more span (a second side of the problem).
+    pub(crate) fn with_span(mut self, span: Span) -> Self {
+        if !self.spans.contains(&span) {
+            self.spans.push(span);
+        }
+        self
+    }
+
     /// A value not yet known (an unset field, an open choice), not a contradiction.
     pub fn is_incomplete(&self) -> bool {
         self.kind == ErrorKind::Incomplete

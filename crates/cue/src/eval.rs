@@ -220,6 +220,8 @@ struct Vertex {
     struct_literal: bool,
     list: Option<ListState>,
     scalar: Option<Val>,
+    /// Where the scalar conjuncts are written (the first few), for conflict messages.
+    scalar_spans: Vec<Span>,
     patterns: Vec<PatternConstraint>,
     applied_patterns: HashSet<(usize, VId)>,
     groups: HashMap<u32, Group>,
@@ -419,12 +421,26 @@ impl Evaluator {
         id
     }
 
-    fn meet_scalar(&mut self, id: VId, val: Val) {
+    /// Unifies a scalar into a vertex; `span` is where it is written (none for JSON given in
+    /// code). A conflict names the places that met.
+    fn meet_scalar(&mut self, id: VId, val: Val, span: Option<Span>) {
         let vertex = self.vm(id);
-        vertex.scalar = Some(match vertex.scalar.take() {
+        if let Some(span) = span {
+            if vertex.scalar_spans.len() < 4 && !vertex.scalar_spans.contains(&span) {
+                vertex.scalar_spans.push(span);
+            }
+        }
+        let was_bottom = matches!(vertex.scalar, Some(Val::Bottom(_)));
+        let mut met = match vertex.scalar.take() {
             None => val,
             Some(old) => old.unify(val),
-        });
+        };
+        if let Val::Bottom(error) = &mut met {
+            if !was_bottom && error.spans.is_empty() {
+                error.spans.clone_from(&vertex.scalar_spans);
+            }
+        }
+        vertex.scalar = Some(met);
     }
 
     fn add_error(&mut self, id: VId, error: Error) {
@@ -489,7 +505,7 @@ impl Evaluator {
             embedded,
         } = conjunct;
         match kind {
-            ConjunctKind::Val(val) => self.meet_scalar(id, val),
+            ConjunctKind::Val(val) => self.meet_scalar(id, val, None),
             ConjunctKind::Json(node) => self.process_json(id, &node, origin),
             ConjunctKind::Vertex(target) => self.copy_conjuncts(id, target, origin, false),
             ConjunctKind::Elements(elements) => self.merge_list(id, elements, None),
@@ -502,7 +518,7 @@ impl Evaluator {
 
     fn process_json(&mut self, id: VId, node: &JsonNode, origin: Option<u32>) {
         match node {
-            JsonNode::Scalar(val) => self.meet_scalar(id, val.clone()),
+            JsonNode::Scalar(val) => self.meet_scalar(id, val.clone(), None),
             JsonNode::Object(fields) => {
                 self.vm(id).has_fields = true;
                 for (name, child) in fields {
@@ -574,7 +590,7 @@ impl Evaluator {
                     }
                     self.add_error(id, *error);
                 }
-                Value::Val(val) => self.meet_scalar(id, val),
+                Value::Val(val) => self.meet_scalar(id, val, Some(expr.span)),
                 Value::Package(_) | Value::Function(_) => {
                     self.add_error(
                         id,
@@ -802,7 +818,7 @@ impl Evaluator {
             } else {
                 Val::Disj(scalars.into_iter().map(|(v, _)| (v, false)).collect()).unify(Val::Top)
             };
-            self.meet_scalar(id, val);
+            self.meet_scalar(id, val, Some(expr.span));
             return;
         }
         let Some(fork) = self.vm(id).fork.as_mut() else {
@@ -1128,8 +1144,15 @@ impl Evaluator {
                 continue;
             }
             match self.check(fork) {
+                // When every alternative fails, the one that failed deepest is most likely the
+                // one meant (`*[] | [...#Port]` given a bad port fails on the port).
                 Some(error) => {
-                    first_error.get_or_insert(error);
+                    let deeper = first_error
+                        .as_ref()
+                        .is_none_or(|e| error.path.len() > e.path.len());
+                    if deeper {
+                        first_error = Some(error);
+                    }
                 }
                 None => survivors.push((fork, default)),
             }
@@ -1282,6 +1305,80 @@ impl Evaluator {
         }
         self.leave();
         found
+    }
+
+    /// Every conflict in a vertex and its fields (at most `limit`); incomplete values are none.
+    pub(crate) fn conflicts(&mut self, id: VId, limit: usize, out: &mut Vec<Error>) {
+        if out.len() >= limit {
+            return;
+        }
+        let resolved = match self.deref(id) {
+            Ok(w) => w,
+            Err(error) => {
+                if !error.is_incomplete() {
+                    out.push(error);
+                }
+                return;
+            }
+        };
+        let own: Vec<Error> = self
+            .own_errors(resolved)
+            .into_iter()
+            .filter(|e| !e.is_incomplete())
+            .collect();
+        if !own.is_empty() {
+            out.extend(own.into_iter().take(limit - out.len()));
+            return;
+        }
+        if !self.enter() {
+            self.leave();
+            out.push(self.exhausted_error());
+            return;
+        }
+        let arcs: Vec<VId> = self
+            .v(resolved)
+            .arcs
+            .iter()
+            .filter(|(f, a)| a.regular && !f.is_definition())
+            .map(|(_, a)| a.id)
+            .collect();
+        for arc in arcs {
+            self.conflicts(arc, limit, out);
+        }
+        self.leave();
+    }
+
+    /// The output fields below a vertex whose values are not concrete (at most `limit`), each
+    /// as an incomplete error at the constraint that leaves it open.
+    pub(crate) fn unset(&mut self, id: VId, limit: usize, out: &mut Vec<Error>) {
+        if out.len() >= limit || !self.enter() {
+            self.leave();
+            return;
+        }
+        if let Ok(resolved) = self.deref(id) {
+            let vertex = self.v(resolved);
+            if vertex.is_struct() || vertex.list.is_some() {
+                let arcs: Vec<VId> = vertex
+                    .arcs
+                    .iter()
+                    .filter(|(f, a)| a.regular && f.is_output())
+                    .map(|(_, a)| a.id)
+                    .collect();
+                for arc in arcs {
+                    self.unset(arc, limit, out);
+                }
+            } else {
+                let scalar = vertex.scalar.clone().unwrap_or(Val::Top).resolve_default();
+                if !scalar.is_concrete() && !matches!(scalar, Val::Bottom(_)) {
+                    let mut error =
+                        Error::incomplete(format!("no value is given for this {scalar}"));
+                    error.spans.clone_from(&vertex.scalar_spans);
+                    error.path = self.path(resolved);
+                    out.push(error);
+                }
+            }
+        }
+        self.leave();
     }
 
     /// The vertex as JSON: every regular field concrete, defaults taken.
@@ -1726,7 +1823,11 @@ impl Evaluator {
         }
         let vertex = self.v(id);
         let Some(list) = &vertex.list else {
-            let kind = if vertex.is_struct() { ErrorKind::Conflict } else { ErrorKind::Incomplete };
+            let kind = if vertex.is_struct() {
+                ErrorKind::Conflict
+            } else {
+                ErrorKind::Incomplete
+            };
             return Err(Error::new("expected a list", span).of_kind(kind));
         };
         Ok((0..list.len)

@@ -105,6 +105,24 @@ impl Evaluation {
         self.evaluator.tags_below(id)
     }
 
+    /// Every conflict at or below `path` (the first `limit`); unset values are not conflicts.
+    pub fn conflicts(&mut self, path: &[&str], limit: usize) -> Result<Vec<Error>, Error> {
+        let id = self.evaluator.lookup_path(path)?;
+        let mut out = Vec::new();
+        self.evaluator.conflicts(id, limit, &mut out);
+        Ok(out)
+    }
+
+    /// The output fields at or below `path` that have no concrete value (the first `limit`),
+    /// as incomplete errors at the constraints that leave them open.
+    pub fn unset(&mut self, path: &[&str], limit: usize) -> Vec<Error> {
+        let mut out = Vec::new();
+        if let Ok(id) = self.evaluator.lookup_path(path) {
+            self.evaluator.unset(id, limit, &mut out);
+        }
+        out
+    }
+
     /// The first conflict at or below `path`, if any; unset values are not conflicts.
     pub fn check(&mut self, path: &[&str]) -> Result<(), Error> {
         let id = self.evaluator.lookup_path(path)?;

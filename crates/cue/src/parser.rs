@@ -16,7 +16,8 @@ const MAX_DEPTH: usize = 200;
 
 /// Parses one CUE file; `source` numbers its spans.
 pub(crate) fn parse_file(text: &str, source: u32) -> Result<File, Error> {
-    let mut parser = Parser::new(text, 0, text.len(), source).map_err(|e| e.of_kind(ErrorKind::Syntax))?;
+    let mut parser =
+        Parser::new(text, 0, text.len(), source).map_err(|e| e.of_kind(ErrorKind::Syntax))?;
     parser.file().map_err(|e| e.of_kind(ErrorKind::Syntax))
 }
 
@@ -627,7 +628,7 @@ impl<'a> Parser<'a> {
                 }
                 let decls = self.decls(Some("}"))?;
                 self.depth -= 1;
-                let end = self.expect_punct("}")?;
+                let end = self.expect_punct("}").map_err(|e| e.with_span(span))?;
                 let span = Span {
                     end: end.end,
                     ..span
@@ -654,6 +655,9 @@ impl<'a> Parser<'a> {
     }
 
     fn list_elems(&mut self) -> Result<Vec<ListElem>, Error> {
+        let open = self.tokens[self.at.saturating_sub(1)]
+            .span
+            .in_source(self.source);
         let mut elems = Vec::new();
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -663,6 +667,9 @@ impl<'a> Parser<'a> {
             self.skip_commas();
             if self.is_punct("]") {
                 break;
+            }
+            if matches!(self.peek(), Tok::Eof | Tok::Punct("}" | ")")) {
+                return Err(self.unexpected("`]` to close the list").with_span(open));
             }
             if self.eat_punct("...") {
                 let ty = if self.starts_expr() {

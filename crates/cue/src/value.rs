@@ -114,15 +114,18 @@ impl Val {
                         ));
                     }
                 }
-                disjunction(out, has_a || has_b)
+                disjunction(out)
             }
             (Val::Disj(alts), v) | (v, Val::Disj(alts)) => {
-                let has_default = alts.iter().any(|(_, d)| *d);
+                let shown = Val::Disj(alts.clone());
                 let out = alts
                     .into_iter()
                     .map(|(a, d)| (a.unify(v.clone()), d))
                     .collect();
-                disjunction(out, has_default)
+                match disjunction(out) {
+                    Val::Bottom(_) => Val::error(format!("{v} matches no alternative of {shown}")),
+                    met => met,
+                }
             }
             (Val::Constraint(ka, ba), Val::Constraint(kb, bb)) => {
                 let kinds = ka & kb;
@@ -169,7 +172,7 @@ impl Val {
 }
 
 /// Drops failed alternatives and equal duplicates; one survivor is the value itself.
-fn disjunction(alts: Vec<(Val, bool)>, had_defaults: bool) -> Val {
+fn disjunction(alts: Vec<(Val, bool)>) -> Val {
     let mut first_error = None;
     let mut kept: Vec<(Val, bool)> = Vec::new();
     for (v, d) in alts {
@@ -194,7 +197,6 @@ fn disjunction(alts: Vec<(Val, bool)>, had_defaults: bool) -> Val {
             }
         }
     }
-    let _ = had_defaults;
     match kept.len() {
         0 => Val::Bottom(first_error.unwrap_or_else(|| Box::new(Error::bare("empty disjunction")))),
         1 => kept.pop().map_or(Val::Top, |(v, _)| v),

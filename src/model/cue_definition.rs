@@ -46,67 +46,13 @@ pub(super) fn lower(
         return;
     };
     let at = Span::new(whole.file, label.start, label.end);
-    let mut evaluation = cue::Evaluation::new(HEADER_BUDGET);
-    evaluation.add_file(file);
-    let header = match evaluation.export(&[name.as_str()]) {
-        Ok(header @ Value::Object(_)) => header,
-        Ok(_) => {
-            diags.push(skipped(at, "its header is not a struct"));
-            return;
-        }
-        Err(error) => {
-            diags.push(skipped(
-                at,
-                &format!(
-                    "its header does not evaluate: {}",
-                    printable(&error.to_string())
-                ),
-            ));
+    let (kind, object) = match definition_object(file, name) {
+        Ok(found) => found,
+        Err(why) => {
+            diags.push(skipped(at, &why));
             return;
         }
     };
-    let kind = match header.get("type").and_then(Value::as_str) {
-        Some("component") => "ComponentDefinition",
-        Some("trait") => "TraitDefinition",
-        Some("workload") => "WorkloadDefinition",
-        Some(other) => {
-            diags.push(skipped(
-                at,
-                &format!(
-                    "its type `{}` is not one oam renders (component, trait, workload)",
-                    printable(other)
-                ),
-            ));
-            return;
-        }
-        None => {
-            diags.push(skipped(at, "its header has no `type`"));
-            return;
-        }
-    };
-    let mut annotations = header
-        .get("annotations")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    if let (Some(description), Some(map)) = (header.get("description"), annotations.as_object_mut())
-    {
-        map.insert(
-            "definition.oam.dev/description".to_owned(),
-            description.clone(),
-        );
-    }
-    let mut metadata = Map::new();
-    metadata.insert("name".to_owned(), Value::String(name.clone()));
-    metadata.insert("annotations".to_owned(), annotations);
-    if let Some(labels) = header.get("labels") {
-        metadata.insert("labels".to_owned(), labels.clone());
-    }
-    let object = json!({
-        "apiVersion": "core.oam.dev/v1beta1",
-        "kind": kind,
-        "metadata": metadata,
-        "spec": header.get("attributes").cloned().unwrap_or_else(|| json!({})),
-    });
     let root = node_of(&object, at);
     let synthesized = Document {
         root: Arc::new(root),
@@ -138,6 +84,59 @@ pub(super) fn lower(
             whole_file: true,
         });
     }
+}
+
+/// The definition the header describes, as the object `vela def apply` would write (without
+/// its template): its kind and the object. An error says why the file is no definition.
+fn definition_object(file: &Arc<cue::File>, name: &str) -> Result<(&'static str, Value), String> {
+    let mut evaluation = cue::Evaluation::new(HEADER_BUDGET);
+    evaluation.add_file(file);
+    let header = match evaluation.export(&[name]) {
+        Ok(header @ Value::Object(_)) => header,
+        Ok(_) => return Err("its header is not a struct".to_owned()),
+        Err(error) => {
+            return Err(format!(
+                "its header does not evaluate: {}",
+                printable(&error.to_string())
+            ));
+        }
+    };
+    let kind = match header.get("type").and_then(Value::as_str) {
+        Some("component") => "ComponentDefinition",
+        Some("trait") => "TraitDefinition",
+        Some("workload") => "WorkloadDefinition",
+        Some(other) => {
+            return Err(format!(
+                "its type `{}` is not one oam renders (component, trait, workload)",
+                printable(other)
+            ));
+        }
+        None => return Err("its header has no `type`".to_owned()),
+    };
+    let mut annotations = header
+        .get("annotations")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if let (Some(description), Some(map)) = (header.get("description"), annotations.as_object_mut())
+    {
+        map.insert(
+            "definition.oam.dev/description".to_owned(),
+            description.clone(),
+        );
+    }
+    let mut metadata = Map::new();
+    metadata.insert("name".to_owned(), Value::String(name.to_owned()));
+    metadata.insert("annotations".to_owned(), annotations);
+    if let Some(labels) = header.get("labels") {
+        metadata.insert("labels".to_owned(), labels.clone());
+    }
+    let object = json!({
+        "apiVersion": "core.oam.dev/v1beta1",
+        "kind": kind,
+        "metadata": metadata,
+        "spec": header.get("attributes").cloned().unwrap_or_else(|| json!({})),
+    });
+    Ok((kind, object))
 }
 
 fn skipped(span: Span, why: &str) -> Diagnostic {

@@ -62,7 +62,6 @@ pub(super) fn render(
     sources: &Sources,
     diags: &mut Diagnostics,
 ) -> Option<Output> {
-    let definition = site.definition;
     let file = match &template.parsed {
         Ok(file) => file,
         Err(error) => {
@@ -74,27 +73,23 @@ pub(super) fn render(
         steps: limits.fuel.saturating_mul(4),
         ..cue::Budget::default()
     };
-    let mut evaluation = cue::Evaluation::new(budget);
-    evaluation.add_file(file);
-    let at = |field: &'static str| -> Vec<&str> {
-        let mut path: Vec<&str> = template.prefix.iter().map(String::as_str).collect();
-        path.push(field);
-        path
+    let mut run = Run {
+        site,
+        template,
+        sources,
+        evaluation: cue::Evaluation::new(budget),
     };
-    evaluation.add_json(&at("parameter"), site.parameter);
-    evaluation.add_json(&["context"], &kubevela_context(site));
+    run.evaluation.add_file(file);
+    run.evaluation
+        .add_json(&run.at("parameter"), site.parameter);
+    run.evaluation
+        .add_json(&["context"], &kubevela_context(site));
     let before = diags.error_count();
     let mark = diags.len();
     // A parameter that breaks the template's schema is the error to show: what the outputs
     // then fail on follows from it.
-    match evaluation.conflicts(&at("parameter"), MAX_REPORTED) {
-        Ok(conflicts) if !conflicts.is_empty() => {
-            for error in &conflicts {
-                diags.push(diagnostic(site, template, error, sources));
-            }
-            return None;
-        }
-        _ => {}
+    if !run.parameters_fit(diags) {
+        return None;
     }
     let mut output = Output {
         objects: Vec::new(),
@@ -102,93 +97,13 @@ pub(super) fn render(
         patches: Vec::new(),
         cue_patch: None,
     };
-    if evaluation.has(&at("output")) {
-        match evaluation.export(&at("output")) {
-            Ok(object) => {
-                output.objects.push(object);
-                output.names.push(None);
-            }
-            Err(error) => diags.push(diagnostic(site, template, &error, sources)),
-        }
+    run.objects(&mut output, diags);
+    if allow_patch {
+        run.patch(&mut output, diags);
     }
-    if evaluation.has(&at("outputs")) {
-        match evaluation.export(&at("outputs")) {
-            Ok(Value::Object(outputs)) => {
-                for (name, object) in outputs {
-                    output.objects.push(object);
-                    output.names.push(Some(name));
-                }
-            }
-            Ok(_) => diags.push(shape(
-                site,
-                template,
-                Code::CueEvaluation,
-                "`outputs` is not a struct of objects",
-            )),
-            Err(error) => diags.push(diagnostic(site, template, &error, sources)),
-        }
-    }
-    if allow_patch && evaluation.has(&at("patch")) {
-        let value = evaluation.export(&at("patch"));
-        let tags = evaluation.tags(&at("patch"));
-        match (value, tags) {
-            (Ok(value), Ok(tags)) => output.cue_patch = Some(CuePatch { value, tags }),
-            (Err(error), _) | (_, Err(error)) => {
-                diags.push(diagnostic(site, template, &error, sources));
-            }
-        }
-    }
-    if evaluation.has(&at("patchOutputs")) {
-        diags.push(shape(
-            site,
-            template,
-            Code::UnsupportedSchematic,
-            "`patchOutputs` (patching the component's other objects) is not supported yet",
-        ));
-    }
-    if evaluation.has(&at("errs")) {
-        match evaluation.export(&at("errs")) {
-            Ok(Value::Array(errors)) => {
-                for error in errors {
-                    let text = error
-                        .as_str()
-                        .map_or_else(|| error.to_string(), str::to_owned);
-                    diags.push(shape(
-                        site,
-                        template,
-                        Code::CueEvaluation,
-                        &format!("the template reports: {}", printable(&text)),
-                    ));
-                }
-            }
-            Ok(_) => {}
-            Err(error) => diags.push(diagnostic(site, template, &error, sources)),
-        }
-    }
+    run.reported_errors(diags);
     if diags.error_count() > before {
-        // An output left incomplete by parameters nobody gave: name those parameters.
-        let unset = evaluation.unset(&at("parameter"), MAX_REPORTED);
-        if !unset.is_empty() {
-            diags.truncate(mark);
-            let parameter = at("parameter").join(".");
-            for error in &unset {
-                let name = error
-                    .path
-                    .strip_prefix(parameter.as_str())
-                    .unwrap_or(&error.path);
-                let mut missing = error.clone();
-                missing.message = format!(
-                    "the parameter `{}` is required and not given",
-                    name.trim_start_matches('.')
-                );
-                missing.path = String::new();
-                let mut d = diagnostic(site, template, &missing, sources);
-                if let Some(source) = site.source {
-                    d = d.with_label(source.span, "not among these properties");
-                }
-                diags.push(d);
-            }
-        }
+        run.name_unset_parameters(mark, diags);
         return None;
     }
     if output.objects.is_empty() && output.cue_patch.is_none() {
@@ -203,8 +118,146 @@ pub(super) fn render(
             Code::CueEvaluation,
             &format!("the template has no {what}"),
         ));
+        return None;
     }
-    (diags.error_count() == before).then_some(output)
+    Some(output)
+}
+
+/// One evaluation of a template, and what its diagnostics need.
+struct Run<'a, 'u> {
+    site: &'a Use<'u>,
+    template: &'a CueTemplate,
+    sources: &'a Sources,
+    evaluation: cue::Evaluation,
+}
+
+impl<'a> Run<'a, '_> {
+    /// The path of one of the template's fields.
+    fn at(&self, field: &'static str) -> Vec<&'a str> {
+        let template: &'a CueTemplate = self.template;
+        let mut path: Vec<&str> = template.prefix.iter().map(String::as_str).collect();
+        path.push(field);
+        path
+    }
+
+    fn fail(&self, error: &cue::Error) -> Diagnostic {
+        diagnostic(self.site, self.template, error, self.sources)
+    }
+
+    /// False (and a diagnostic for each conflict) if the parameters break the schema.
+    fn parameters_fit(&mut self, diags: &mut Diagnostics) -> bool {
+        let conflicts = self
+            .evaluation
+            .conflicts(&self.at("parameter"), MAX_REPORTED)
+            .unwrap_or_default();
+        for error in &conflicts {
+            diags.push(self.fail(error));
+        }
+        conflicts.is_empty()
+    }
+
+    /// `output`, then each of `outputs` with its name.
+    fn objects(&mut self, output: &mut Output, diags: &mut Diagnostics) {
+        if self.evaluation.has(&self.at("output")) {
+            match self.evaluation.export(&self.at("output")) {
+                Ok(object) => {
+                    output.objects.push(object);
+                    output.names.push(None);
+                }
+                Err(error) => diags.push(self.fail(&error)),
+            }
+        }
+        if self.evaluation.has(&self.at("outputs")) {
+            match self.evaluation.export(&self.at("outputs")) {
+                Ok(Value::Object(outputs)) => {
+                    for (name, object) in outputs {
+                        output.objects.push(object);
+                        output.names.push(Some(name));
+                    }
+                }
+                Ok(_) => diags.push(shape(
+                    self.site,
+                    self.template,
+                    Code::CueEvaluation,
+                    "`outputs` is not a struct of objects",
+                )),
+                Err(error) => diags.push(self.fail(&error)),
+            }
+        }
+    }
+
+    /// A trait's `patch` and its tags.
+    fn patch(&mut self, output: &mut Output, diags: &mut Diagnostics) {
+        if !self.evaluation.has(&self.at("patch")) {
+            return;
+        }
+        let value = self.evaluation.export(&self.at("patch"));
+        let tags = self.evaluation.tags(&self.at("patch"));
+        match (value, tags) {
+            (Ok(value), Ok(tags)) => output.cue_patch = Some(CuePatch { value, tags }),
+            (Err(error), _) | (_, Err(error)) => diags.push(self.fail(&error)),
+        }
+    }
+
+    /// `errs` the template reports, and `patchOutputs`, which oam does not apply yet.
+    fn reported_errors(&mut self, diags: &mut Diagnostics) {
+        if self.evaluation.has(&self.at("patchOutputs")) {
+            diags.push(shape(
+                self.site,
+                self.template,
+                Code::UnsupportedSchematic,
+                "`patchOutputs` (patching the component's other objects) is not supported yet",
+            ));
+        }
+        if !self.evaluation.has(&self.at("errs")) {
+            return;
+        }
+        match self.evaluation.export(&self.at("errs")) {
+            Ok(Value::Array(errors)) => {
+                for error in errors {
+                    let text = error
+                        .as_str()
+                        .map_or_else(|| error.to_string(), str::to_owned);
+                    diags.push(shape(
+                        self.site,
+                        self.template,
+                        Code::CueEvaluation,
+                        &format!("the template reports: {}", printable(&text)),
+                    ));
+                }
+            }
+            Ok(_) => {}
+            Err(error) => diags.push(self.fail(&error)),
+        }
+    }
+
+    /// When parameters nobody gave left the outputs incomplete, those parameters replace the
+    /// diagnostics since `mark`: they are what the user can fix.
+    fn name_unset_parameters(&mut self, mark: usize, diags: &mut Diagnostics) {
+        let unset = self.evaluation.unset(&self.at("parameter"), MAX_REPORTED);
+        if unset.is_empty() {
+            return;
+        }
+        diags.truncate(mark);
+        let parameter = self.at("parameter").join(".");
+        for error in &unset {
+            let name = error
+                .path
+                .strip_prefix(parameter.as_str())
+                .unwrap_or(&error.path);
+            let mut missing = error.clone();
+            missing.message = format!(
+                "the parameter `{}` is required and not given",
+                name.trim_start_matches('.')
+            );
+            missing.path = String::new();
+            let mut d = self.fail(&missing);
+            if let Some(source) = self.site.source {
+                d = d.with_label(source.span, "not among these properties");
+            }
+            diags.push(d);
+        }
+    }
 }
 
 /// Where a CUE span is in the definition file.

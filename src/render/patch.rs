@@ -122,7 +122,7 @@ pub(super) fn unify(
 fn unify_at(
     target: &mut Value,
     patch: &Value,
-    path: &mut Vec<String>,
+    at: &mut Vec<String>,
     inherited: &HashMap<String, String>,
     tags: &Tags,
 ) -> Result<(), String> {
@@ -132,19 +132,19 @@ fn unify_at(
         } else {
             Err(format!(
                 "conflicting values {target} (the workload) and {patch} (the patch) at {}",
-                shown(path)
+                shown(at)
             ))
         };
     };
     let Value::Object(map) = target else {
         return Err(format!(
             "the patch writes an object where the workload has {target} at {}",
-            shown(path)
+            shown(at)
         ));
     };
     for (key, value) in entries {
-        path.push(key.clone());
-        let own = tags.get(path.as_slice()).cloned().unwrap_or_default();
+        at.push(key.clone());
+        let own = tags.get(at.as_slice()).cloned().unwrap_or_default();
         let mut below = inherited.clone();
         below.extend(own.clone());
         let strategy = own.get("patchStrategy").map(String::as_str);
@@ -168,15 +168,15 @@ fn unify_at(
                         items,
                         key.as_deref(),
                         strategy == Some("retainKeys"),
-                        path,
+                        at,
                         &below,
                         tags,
                     )
                 }
             }
-            (Some(slot), _) => unify_at(slot, value, path, &below, tags),
+            (Some(slot), _) => unify_at(slot, value, at, &below, tags),
         };
-        path.pop();
+        at.pop();
         result?;
     }
     Ok(())
@@ -189,7 +189,7 @@ fn unify_list(
     items: &[Value],
     key: Option<&str>,
     retain: bool,
-    path: &mut Vec<String>,
+    at: &mut Vec<String>,
     inherited: &HashMap<String, String>,
     tags: &Tags,
 ) -> Result<(), String> {
@@ -206,19 +206,19 @@ fn unify_list(
                 "the patch's list has {} items where the workload's has {} at {} (give the list a `+patchKey`)",
                 items.len(),
                 existing.len(),
-                shown(path)
+                shown(at)
             ));
         }
         for (index, item) in items.iter().enumerate() {
-            path.push(index.to_string());
+            at.push(index.to_string());
             let result = match existing.get_mut(index) {
-                Some(slot) => unify_at(slot, item, path, inherited, tags),
+                Some(slot) => unify_at(slot, item, at, inherited, tags),
                 None => {
                     existing.push(item.clone());
                     Ok(())
                 }
             };
-            path.pop();
+            at.pop();
             result?;
         }
         return Ok(());
@@ -234,14 +234,14 @@ fn unify_list(
             continue;
         };
         used[index] = true;
-        path.push(index.to_string());
+        at.push(index.to_string());
         let result = if retain {
             *slot = items[index].clone();
             Ok(())
         } else {
-            unify_at(slot, &items[index], path, inherited, tags)
+            unify_at(slot, &items[index], at, inherited, tags)
         };
-        path.pop();
+        at.pop();
         result?;
     }
     for (index, item) in items.iter().enumerate() {

@@ -23,6 +23,64 @@ pub(crate) fn call(
     }
 }
 
+/// One call: the function's name, its arguments and where it is written.
+struct Call<'a> {
+    name: &'a str,
+    args: &'a [Arc<Expr>],
+    env: &'a Rc<Env>,
+    span: Span,
+}
+
+impl Call<'_> {
+    fn arity(&self, n: usize) -> Result<(), Error> {
+        if self.args.len() == n {
+            Ok(())
+        } else {
+            Err(Error::new(
+                format!(
+                    "{} takes {n} argument(s), found {}",
+                    self.name,
+                    self.args.len()
+                ),
+                self.span,
+            ))
+        }
+    }
+
+    fn string(&self, ev: &mut Evaluator, i: usize) -> Result<Arc<str>, Error> {
+        match ev.concrete(&self.args[i], self.env) {
+            Val::Str(s) => Ok(s),
+            Val::Bottom(error) => Err(*error),
+            other => Err(Error::new(
+                format!("{}: expected a string, found {other}", self.name),
+                self.args[i].span,
+            )),
+        }
+    }
+
+    fn int(&self, ev: &mut Evaluator, i: usize) -> Result<i64, Error> {
+        match ev.concrete(&self.args[i], self.env) {
+            Val::Int(n) => Ok(n),
+            Val::Bottom(error) => Err(*error),
+            other => Err(Error::new(
+                format!("{}: expected an int, found {other}", self.name),
+                self.args[i].span,
+            )),
+        }
+    }
+
+    fn unsupported(&self) -> Error {
+        Error::new(
+            format!(
+                "the function {} is not supported by this evaluator",
+                self.name
+            ),
+            self.span,
+        )
+        .of_kind(ErrorKind::Unsupported)
+    }
+}
+
 fn call_checked(
     ev: &mut Evaluator,
     name: &str,
@@ -30,60 +88,48 @@ fn call_checked(
     env: &Rc<Env>,
     span: Span,
 ) -> Result<Value, Error> {
-    let arity = |n: usize| -> Result<(), Error> {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(Error::new(
-                format!("{name} takes {n} argument(s), found {}", args.len()),
-                span,
-            ))
-        }
+    let c = Call {
+        name,
+        args,
+        env,
+        span,
     };
-    let string = |ev: &mut Evaluator, i: usize| -> Result<Arc<str>, Error> {
-        match ev.concrete(&args[i], env) {
-            Val::Str(s) => Ok(s),
-            Val::Bottom(error) => Err(*error),
-            other => Err(Error::new(
-                format!("{name}: expected a string, found {other}"),
-                args[i].span,
-            )),
-        }
-    };
-    let int = |ev: &mut Evaluator, i: usize| -> Result<i64, Error> {
-        match ev.concrete(&args[i], env) {
-            Val::Int(n) => Ok(n),
-            Val::Bottom(error) => Err(*error),
-            other => Err(Error::new(
-                format!("{name}: expected an int, found {other}"),
-                args[i].span,
-            )),
-        }
-    };
-    let text = |s: String| Ok(Value::Val(Val::Str(Arc::from(s))));
-    match name {
+    let package = name.rsplit_once('.').map_or("", |(package, _)| package);
+    match package {
+        "" => core(ev, &c),
+        "strconv" => strconv(ev, &c),
+        "strings" => strings(ev, &c),
+        "list" => list(ev, &c),
+        "encoding/json" | "encoding/base64" => encoding(ev, &c),
+        _ => Err(c.unsupported()),
+    }
+}
+
+/// The builtins of the language: `len`, `close`, `and`, `div`, `mod`, `quo`, `rem`.
+fn core(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    match c.name {
         "len" => {
-            arity(1)?;
-            let value = ev.eval(&args[0], env);
-            Ok(Value::Val(ev.length(value, span)))
+            c.arity(1)?;
+            let value = ev.eval(&c.args[0], c.env);
+            Ok(Value::Val(ev.length(value, c.span)))
         }
         "close" => {
-            arity(1)?;
-            Ok(ev.make_closed(&args[0], env))
+            c.arity(1)?;
+            Ok(ev.make_closed(&c.args[0], c.env))
         }
         "and" => {
-            arity(1)?;
-            let value = ev.eval(&args[0], env);
-            let elements = ev.list_elements(value, span)?;
+            c.arity(1)?;
+            let value = ev.eval(&c.args[0], c.env);
+            let elements = ev.list_elements(value, c.span)?;
             Ok(ev.make_meet(elements))
         }
         "div" | "mod" | "quo" | "rem" => {
-            arity(2)?;
-            let (a, b) = (int(ev, 0)?, int(ev, 1)?);
+            c.arity(2)?;
+            let (a, b) = (c.int(ev, 0)?, c.int(ev, 1)?);
             if b == 0 {
-                return Err(Error::new("division by zero", span));
+                return Err(Error::new("division by zero", c.span));
             }
-            let result = match name {
+            let result = match c.name {
                 "div" => a.checked_div_euclid(b),
                 "mod" => a.checked_rem_euclid(b),
                 "quo" => a.checked_div(b),
@@ -91,52 +137,69 @@ fn call_checked(
             };
             result
                 .map(|n| Value::Val(Val::Int(n)))
-                .ok_or_else(|| Error::new("integer overflow", span))
+                .ok_or_else(|| Error::new("integer overflow", c.span))
         }
+        _ => Err(c.unsupported()),
+    }
+}
+
+/// `strconv`
+fn strconv(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    match c.name {
         "strconv.FormatInt" => {
-            arity(2)?;
-            let (n, base) = (int(ev, 0)?, int(ev, 1)?);
+            c.arity(2)?;
+            let (n, base) = (c.int(ev, 0)?, c.int(ev, 1)?);
             if !(2..=36).contains(&base) {
                 return Err(Error::new(
                     format!("strconv.FormatInt: invalid base {base}"),
-                    span,
+                    c.span,
                 ));
             }
             text(format_radix(n, base as u32))
         }
         "strconv.Itoa" => {
-            arity(1)?;
-            text(int(ev, 0)?.to_string())
+            c.arity(1)?;
+            text(c.int(ev, 0)?.to_string())
         }
         "strconv.Atoi" => {
-            arity(1)?;
-            let s = string(ev, 0)?;
+            c.arity(1)?;
+            let s = c.string(ev, 0)?;
             s.parse::<i64>()
                 .map(|n| Value::Val(Val::Int(n)))
                 .map_err(|_| {
-                    Error::new(format!("strconv.Atoi: parsing {s:?}: invalid syntax"), span)
+                    Error::new(
+                        format!("strconv.Atoi: parsing {s:?}: invalid syntax"),
+                        c.span,
+                    )
                 })
         }
         "strconv.Quote" => {
-            arity(1)?;
-            text(serde_json::to_string(&*string(ev, 0)?).unwrap_or_default())
+            c.arity(1)?;
+            text(serde_json::to_string(&*c.string(ev, 0)?).unwrap_or_default())
         }
+        _ => Err(c.unsupported()),
+    }
+}
+
+/// `strings`
+fn strings(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    match c.name {
         "strings.ToLower" => {
-            arity(1)?;
-            text(string(ev, 0)?.to_lowercase())
+            c.arity(1)?;
+            text(c.string(ev, 0)?.to_lowercase())
         }
         "strings.ToUpper" => {
-            arity(1)?;
-            text(string(ev, 0)?.to_uppercase())
+            c.arity(1)?;
+            text(c.string(ev, 0)?.to_uppercase())
         }
         "strings.TrimSpace" => {
-            arity(1)?;
-            text(string(ev, 0)?.trim().to_owned())
+            c.arity(1)?;
+            text(c.string(ev, 0)?.trim().to_owned())
         }
         "strings.Contains" | "strings.HasPrefix" | "strings.HasSuffix" => {
-            arity(2)?;
-            let (s, t) = (string(ev, 0)?, string(ev, 1)?);
-            let result = match name {
+            c.arity(2)?;
+            let (s, t) = (c.string(ev, 0)?, c.string(ev, 1)?);
+            let result = match c.name {
                 "strings.Contains" => s.contains(&*t),
                 "strings.HasPrefix" => s.starts_with(&*t),
                 _ => s.ends_with(&*t),
@@ -144,9 +207,9 @@ fn call_checked(
             Ok(Value::Val(Val::Bool(result)))
         }
         "strings.TrimPrefix" | "strings.TrimSuffix" => {
-            arity(2)?;
-            let (s, t) = (string(ev, 0)?, string(ev, 1)?);
-            let trimmed = if name == "strings.TrimPrefix" {
+            c.arity(2)?;
+            let (s, t) = (c.string(ev, 0)?, c.string(ev, 1)?);
+            let trimmed = if c.name == "strings.TrimPrefix" {
                 s.strip_prefix(&*t)
             } else {
                 s.strip_suffix(&*t)
@@ -154,8 +217,13 @@ fn call_checked(
             text(trimmed.unwrap_or(&s).to_owned())
         }
         "strings.Replace" => {
-            arity(4)?;
-            let (s, old, new, n) = (string(ev, 0)?, string(ev, 1)?, string(ev, 2)?, int(ev, 3)?);
+            c.arity(4)?;
+            let (s, old, new, n) = (
+                c.string(ev, 0)?,
+                c.string(ev, 1)?,
+                c.string(ev, 2)?,
+                c.int(ev, 3)?,
+            );
             text(if n < 0 {
                 s.replace(&*old, &new)
             } else {
@@ -163,8 +231,8 @@ fn call_checked(
             })
         }
         "strings.Split" => {
-            arity(2)?;
-            let (s, sep) = (string(ev, 0)?, string(ev, 1)?);
+            c.arity(2)?;
+            let (s, sep) = (c.string(ev, 0)?, c.string(ev, 1)?);
             let parts: Vec<String> = if sep.is_empty() {
                 s.chars().map(String::from).collect()
             } else {
@@ -173,82 +241,101 @@ fn call_checked(
             Ok(string_list(ev, parts))
         }
         "strings.Join" => {
-            arity(2)?;
-            let value = ev.eval(&args[0], env);
-            let elements = ev.list_elements(value, span)?;
-            let sep = string(ev, 1)?;
+            c.arity(2)?;
+            let value = ev.eval(&c.args[0], c.env);
+            let elements = ev.list_elements(value, c.span)?;
+            let sep = c.string(ev, 1)?;
             let mut parts = Vec::new();
             for element in elements {
-                match ev.scalar_of(Value::Vertex(element), span) {
+                match ev.scalar_of(Value::Vertex(element), c.span) {
                     Val::Str(s) => parts.push(s.to_string()),
                     Val::Bottom(error) => return Err(*error),
                     other => {
                         return Err(Error::new(
                             format!("strings.Join: expected strings, found {other}"),
-                            span,
+                            c.span,
                         ));
                     }
                 }
             }
             text(parts.join(&sep))
         }
+        _ => Err(c.unsupported()),
+    }
+}
+
+/// `list`
+fn list(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    match c.name {
         "list.Concat" => {
-            arity(1)?;
-            let value = ev.eval(&args[0], env);
-            let lists = ev.list_elements(value, span)?;
+            c.arity(1)?;
+            let value = ev.eval(&c.args[0], c.env);
+            let lists = ev.list_elements(value, c.span)?;
             let mut all = Vec::new();
             for list in lists {
-                all.extend(ev.list_elements(Value::Vertex(list), span)?);
+                all.extend(ev.list_elements(Value::Vertex(list), c.span)?);
             }
             Ok(ev.make_list(all))
         }
         "list.Contains" => {
-            arity(2)?;
-            let value = ev.eval(&args[0], env);
-            let elements = ev.list_elements(value, span)?;
-            let needle = ev.concrete(&args[1], env);
+            c.arity(2)?;
+            let value = ev.eval(&c.args[0], c.env);
+            let elements = ev.list_elements(value, c.span)?;
+            let needle = ev.concrete(&c.args[1], c.env);
             if let Val::Bottom(error) = needle {
                 return Err(*error);
             }
             for element in elements {
-                if ev.scalar_of(Value::Vertex(element), span).equals(&needle) {
+                if ev.scalar_of(Value::Vertex(element), c.span).equals(&needle) {
                     return Ok(Value::Val(Val::Bool(true)));
                 }
             }
             Ok(Value::Val(Val::Bool(false)))
         }
+        _ => Err(c.unsupported()),
+    }
+}
+
+/// `encoding/json` and `encoding/base64`
+fn encoding(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    match c.name {
         "encoding/json.Marshal" => {
-            arity(1)?;
-            let json = match ev.eval(&args[0], env) {
+            c.arity(1)?;
+            let json = match ev.eval(&c.args[0], c.env) {
                 Value::Vertex(id) => ev.export(id)?,
                 Value::Val(val) => match crate::eval::to_json(&val.resolve_default()) {
                     Some(json) => json,
                     None => {
-                        return Err(Error::new("json.Marshal: the value is not concrete", span));
+                        return Err(Error::new(
+                            "json.Marshal: the value is not concrete",
+                            c.span,
+                        ));
                     }
                 },
-                _ => return Err(Error::new("json.Marshal: not a value", span)),
+                _ => return Err(Error::new("json.Marshal: not a value", c.span)),
             };
             text(go_json(&json))
         }
         "encoding/base64.Encode" => {
-            arity(2)?;
-            match ev.concrete(&args[1], env) {
+            c.arity(2)?;
+            match ev.concrete(&c.args[1], c.env) {
                 Val::Str(s) => text(base64(s.as_bytes())),
                 Val::Bytes(b) => text(base64(&b)),
                 Val::Bottom(error) => Err(*error),
                 other => Err(Error::new(
                     format!("base64.Encode: expected bytes, found {other}"),
-                    span,
+                    c.span,
                 )),
             }
         }
-        _ => Err(Error::new(
-            format!("the function {name} is not supported by this evaluator"),
-            span,
-        )
-        .of_kind(ErrorKind::Unsupported)),
+        _ => Err(c.unsupported()),
     }
+}
+
+/// A string result, as every builtin returns one.
+#[allow(clippy::unnecessary_wraps)]
+fn text(s: String) -> Result<Value, Error> {
+    Ok(Value::Val(Val::Str(Arc::from(s))))
 }
 
 fn string_list(ev: &mut Evaluator, parts: Vec<String>) -> Value {

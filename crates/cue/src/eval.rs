@@ -100,7 +100,6 @@ pub(crate) struct Conjunct {
 enum ConjunctKind {
     Expr(Arc<Expr>, Rc<Env>),
     Comprehension(Arc<Comprehension>, Rc<Env>),
-    Val(Val),
     Json(Arc<JsonNode>),
     /// The conjuncts of another vertex.
     Vertex(VId),
@@ -204,6 +203,8 @@ enum Resolution {
     Failed(Error),
 }
 
+// The flags are independent states of one vertex (expanding, what kind of struct, forked).
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Default)]
 struct Vertex {
     parent: Option<VId>,
@@ -268,7 +269,6 @@ impl Default for Budget {
 
 pub(crate) struct Evaluator {
     vertices: Vec<Vertex>,
-    pub(crate) root: VId,
     budget: Budget,
     steps: u64,
     depth: usize,
@@ -284,7 +284,6 @@ impl Evaluator {
     pub(crate) fn new(budget: Budget) -> Self {
         Evaluator {
             vertices: vec![Vertex::default()],
-            root: ROOT,
             budget,
             steps: 0,
             depth: 0,
@@ -505,7 +504,6 @@ impl Evaluator {
             embedded,
         } = conjunct;
         match kind {
-            ConjunctKind::Val(val) => self.meet_scalar(id, val, None),
             ConjunctKind::Json(node) => self.process_json(id, &node, origin),
             ConjunctKind::Vertex(target) => self.copy_conjuncts(id, target, origin, false),
             ConjunctKind::Elements(elements) => self.merge_list(id, elements, None),
@@ -840,10 +838,8 @@ impl Evaluator {
     /// The value of a disjunction's alternative when it is a scalar or a constraint; `None`
     /// when it is a struct or list (the disjunction then forks).
     fn scalar_alternative(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Option<Val> {
-        match &expr.kind {
-            ExprKind::Struct(_) | ExprKind::List(_) => return None,
-            ExprKind::Binary(BinaryOp::And | BinaryOp::Or, ..) => {}
-            _ => {}
+        if matches!(expr.kind, ExprKind::Struct(_) | ExprKind::List(_)) {
+            return None;
         }
         match self.eval(expr, env) {
             Value::Val(val) => Some(val),
@@ -1123,7 +1119,7 @@ impl Evaluator {
                 )));
             }
             let fork = self.new_vertex(parent, feature.clone());
-            self.vm(fork).conjuncts = conjuncts.clone();
+            self.vm(fork).conjuncts.clone_from(&conjuncts);
             self.vm(fork).fork = Some(Fork {
                 choices: choices.clone(),
                 next: 0,
@@ -1167,12 +1163,12 @@ impl Evaluator {
             };
             if let Some(value) = &value {
                 let mut merged = false;
-                for index in 0..distinct.len() {
-                    if distinct[index].2.is_none() {
-                        distinct[index].2 = self.export(distinct[index].0).ok();
+                for entry in &mut distinct {
+                    if entry.2.is_none() {
+                        entry.2 = self.export(entry.0).ok();
                     }
-                    if distinct[index].2.as_ref() == Some(value) {
-                        distinct[index].1 |= default;
+                    if entry.2.as_ref() == Some(value) {
+                        entry.1 |= default;
                         merged = true;
                         break;
                     }
@@ -1442,7 +1438,7 @@ impl Evaluator {
 
     /// The `// +tag` comments of a vertex and of every output field below it, with their
     /// paths (list elements as their index) relative to it.
-    pub(crate) fn tags_below(&mut self, id: VId) -> Result<Vec<(Vec<String>, Vec<String>)>, Error> {
+    pub(crate) fn tags_below(&mut self, id: VId) -> Result<crate::Tags, Error> {
         let mut out = Vec::new();
         let mut path = Vec::new();
         let tags = self.v(id).tags.clone();
@@ -1455,7 +1451,7 @@ impl Evaluator {
         id: VId,
         own: Vec<String>,
         path: &mut Vec<String>,
-        out: &mut Vec<(Vec<String>, Vec<String>)>,
+        out: &mut crate::Tags,
     ) -> Result<(), Error> {
         if !self.enter() {
             self.leave();
@@ -1588,7 +1584,7 @@ impl Evaluator {
     }
 
     fn resolve(&mut self, name: &str, env: &Rc<Env>, span: Span) -> Value {
-        let mut at = Some(env.clone());
+        let mut at = Some(env);
         while let Some(scope) = at {
             match &scope.frame {
                 Frame::Bind(bound, binding) if &**bound == name => {
@@ -1626,7 +1622,7 @@ impl Evaluator {
                                 };
                             }
                             Decl::Let(binding) if binding.name == name => {
-                                return self.eval(&binding.value.clone(), &scope);
+                                return self.eval(&binding.value.clone(), scope);
                             }
                             _ => {}
                         }
@@ -1645,7 +1641,7 @@ impl Evaluator {
                 }
                 Frame::Bind(..) => {}
             }
-            at = scope.parent.clone();
+            at = scope.parent.as_ref();
         }
         match name {
             "_" => Value::Val(Val::Top),
@@ -1717,8 +1713,7 @@ impl Evaluator {
     /// Whether a value exists without error (`x != _|_`).
     fn exists(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> bool {
         match self.eval(expr, env) {
-            Value::Val(Val::Bottom(_)) => false,
-            Value::Val(_) => true,
+            Value::Val(val) => !matches!(val, Val::Bottom(_)),
             Value::Vertex(id) => match self.deref(id) {
                 Ok(resolved) => self.own_errors(resolved).is_empty(),
                 Err(_) => false,
@@ -1932,9 +1927,8 @@ impl Evaluator {
                 .checked_neg()
                 .map_or_else(|| Val::error("integer overflow"), Val::Int),
             (UnaryOp::Neg, Val::Float(x)) => Val::Float(-x),
-            (UnaryOp::Plus, v @ (Val::Int(_) | Val::Float(_))) => v,
+            (UnaryOp::Plus, v @ (Val::Int(_) | Val::Float(_))) | (UnaryOp::Default, v) => v,
             (UnaryOp::Not, Val::Bool(b)) => Val::Bool(!b),
-            (UnaryOp::Default, v) => v,
             (UnaryOp::Less, v) => bound(Bound::Less(v)),
             (UnaryOp::LessEq, v) => bound(Bound::LessEq(v)),
             (UnaryOp::Greater, v) => bound(Bound::Greater(v)),
@@ -2027,13 +2021,13 @@ impl Evaluator {
             }
             let l = self.scalar_of(l, left.span);
             let r = self.scalar_of(r, right.span);
-            return Value::Val(comparison(op, l, r, span));
+            return Value::Val(comparison(op, &l, &r, span));
         }
         let l = self.concrete(left, env);
         let r = self.concrete(right, env);
         Value::Val(match op {
             BinaryOp::Sub | BinaryOp::Div => arithmetic(op, l, r, span),
-            _ => comparison(op, l, r, span),
+            _ => comparison(op, &l, &r, span),
         })
     }
 
@@ -2115,9 +2109,9 @@ fn flatten_disjunction(expr: &Arc<Expr>, default: bool, out: &mut Vec<(Arc<Expr>
     }
 }
 
-fn arithmetic(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
+fn arithmetic(op: BinaryOp, left: Val, right: Val, span: Span) -> Val {
     let fail = |message: String| Val::Bottom(Box::new(Error::new(message, span)));
-    match (l, r) {
+    match (left, right) {
         (Val::Bottom(error), _) | (_, Val::Bottom(error)) => Val::Bottom(error),
         (Val::Int(a), Val::Int(b)) => match op {
             BinaryOp::Add => a
@@ -2161,15 +2155,15 @@ fn arithmetic(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
     }
 }
 
-fn comparison(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
-    match (&l, &r) {
+fn comparison(op: BinaryOp, l: &Val, r: &Val, span: Span) -> Val {
+    match (l, r) {
         (Val::Bottom(error), _) | (_, Val::Bottom(error)) => return Val::Bottom(error.clone()),
         _ => {}
     }
     let result = match op {
-        BinaryOp::Eq => Some(equal_values(&l, &r)),
-        BinaryOp::NotEq => Some(!equal_values(&l, &r)),
-        BinaryOp::Match | BinaryOp::NotMatch => match (&l, &r) {
+        BinaryOp::Eq => Some(equal_values(l, r)),
+        BinaryOp::NotEq => Some(!equal_values(l, r)),
+        BinaryOp::Match | BinaryOp::NotMatch => match (l, r) {
             (Val::Str(s), Val::Str(pattern)) => match regex::Regex::new(pattern) {
                 Ok(re) => Some(re.is_match(s) == (op == BinaryOp::Match)),
                 Err(e) => {
@@ -2181,7 +2175,7 @@ fn comparison(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
             },
             _ => None,
         },
-        _ => compare(&l, &r).map(|o| match op {
+        _ => compare(l, r).map(|o| match op {
             BinaryOp::Less => o.is_lt(),
             BinaryOp::LessEq => o.is_le(),
             BinaryOp::Greater => o.is_gt(),
@@ -2203,7 +2197,7 @@ fn comparison(op: BinaryOp, l: Val, r: Val, span: Span) -> Val {
 fn equal_values(a: &Val, b: &Val) -> bool {
     match (a, b) {
         (Val::Int(_) | Val::Float(_), Val::Int(_) | Val::Float(_)) => {
-            compare(a, b).is_some_and(|o| o.is_eq())
+            compare(a, b).is_some_and(std::cmp::Ordering::is_eq)
         }
         _ => a.equals(b),
     }

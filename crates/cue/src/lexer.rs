@@ -3,7 +3,7 @@
 //! Commas are inserted at line ends the way CUE's scanner does (after an identifier, a literal,
 //! a closing bracket, `...` or `_|_`), so the parser only ever sees comma-separated lists.
 
-use crate::error::{Error, ErrorKind, Span};
+use crate::error::{Error, Span};
 
 /// One token; `comments` are the `//` lines between the previous token and this one.
 #[derive(Debug, Clone)]

@@ -14,6 +14,14 @@
 //! Nothing here knows of OAM or Kubernetes. Unsupported constructs and functions are errors
 //! that name them, never guesses. Every evaluation runs under a [`Budget`].
 
+// CUE's integers are i64 here and lists are indexed by usize: every conversion between them
+// is checked for sign and range where the value comes from input.
+#![allow(
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+
 mod ast;
 mod builtins;
 mod error;
@@ -51,9 +59,15 @@ pub use error::{Error, ErrorKind, Span};
 pub use eval::Budget;
 
 /// Parses a CUE file. `source` numbers the file's spans (see [`Span::source`]).
+///
+/// # Errors
+/// A syntax error, at the place parsing stopped.
 pub fn parse(text: &str, source: u32) -> Result<Arc<File>, Error> {
     parser::parse_file(text, source).map(Arc::new)
 }
+
+/// Comment tags by field: (path, list elements as their index; the `// +name=value` lines).
+pub type Tags = Vec<(Vec<String>, Vec<String>)>;
 
 /// One evaluation: files and JSON values unified at the root, then fields exported.
 pub struct Evaluation {
@@ -81,6 +95,9 @@ impl Evaluation {
 
     /// The field at `path` as JSON: it must be concrete (defaults are taken) and free of
     /// conflicts. Hidden fields, definitions and unset optional fields are left out.
+    ///
+    /// # Errors
+    /// When there is no field at `path`, a value in it conflicts, or one is not concrete.
     pub fn export(&mut self, path: &[&str]) -> Result<serde_json::Value, Error> {
         let id = self.evaluator.lookup_path(path)?;
         self.evaluator.export(id)
@@ -100,12 +117,18 @@ impl Evaluation {
 
     /// The `// +name=value` comments of the field at `path` and of every output field below
     /// it: (path relative to `path`, list elements as their index; the comment lines).
-    pub fn tags(&mut self, path: &[&str]) -> Result<Vec<(Vec<String>, Vec<String>)>, Error> {
+    ///
+    /// # Errors
+    /// When there is no field at `path`, or it does not evaluate.
+    pub fn tags(&mut self, path: &[&str]) -> Result<Tags, Error> {
         let id = self.evaluator.lookup_path(path)?;
         self.evaluator.tags_below(id)
     }
 
     /// Every conflict at or below `path` (the first `limit`); unset values are not conflicts.
+    ///
+    /// # Errors
+    /// When there is no field at `path`.
     pub fn conflicts(&mut self, path: &[&str], limit: usize) -> Result<Vec<Error>, Error> {
         let id = self.evaluator.lookup_path(path)?;
         let mut out = Vec::new();
@@ -124,6 +147,9 @@ impl Evaluation {
     }
 
     /// The first conflict at or below `path`, if any; unset values are not conflicts.
+    ///
+    /// # Errors
+    /// The conflict, or that there is no field at `path`.
     pub fn check(&mut self, path: &[&str]) -> Result<(), Error> {
         let id = self.evaluator.lookup_path(path)?;
         self.evaluator.check(id).map_or(Ok(()), Err)

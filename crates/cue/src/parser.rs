@@ -194,8 +194,7 @@ impl<'a> Parser<'a> {
             }
             decls.push(self.decl()?);
             match self.peek() {
-                Tok::Comma => {}
-                Tok::Eof => {}
+                Tok::Comma | Tok::Eof => {}
                 Tok::Punct(p) if close == Some(*p) => {}
                 _ => return Err(self.unexpected("a comma or a new line")),
             }

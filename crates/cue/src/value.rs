@@ -163,7 +163,8 @@ impl Val {
             (Val::Null, Val::Null) => true,
             (Val::Bool(a), Val::Bool(b)) => a == b,
             (Val::Int(a), Val::Int(b)) => a == b,
-            (Val::Float(a), Val::Float(b)) => a == b,
+            // Decimals written alike are equal; CUE's are exact, these are their nearest f64.
+            (Val::Float(a), Val::Float(b)) => a.partial_cmp(b) == Some(std::cmp::Ordering::Equal),
             (Val::Str(a), Val::Str(b)) => a == b,
             (Val::Bytes(a), Val::Bytes(b)) => a == b,
             _ => false,
@@ -211,10 +212,10 @@ fn conflict(a: &Val, b: &Val) -> Val {
 impl Bound {
     fn check(&self, v: &Val) -> Result<(), Error> {
         let ok = match self {
-            Bound::Less(b) => compare(v, b).is_some_and(|o| o.is_lt()),
-            Bound::LessEq(b) => compare(v, b).is_some_and(|o| o.is_le()),
-            Bound::Greater(b) => compare(v, b).is_some_and(|o| o.is_gt()),
-            Bound::GreaterEq(b) => compare(v, b).is_some_and(|o| o.is_ge()),
+            Bound::Less(b) => compare(v, b).is_some_and(std::cmp::Ordering::is_lt),
+            Bound::LessEq(b) => compare(v, b).is_some_and(std::cmp::Ordering::is_le),
+            Bound::Greater(b) => compare(v, b).is_some_and(std::cmp::Ordering::is_gt),
+            Bound::GreaterEq(b) => compare(v, b).is_some_and(std::cmp::Ordering::is_ge),
             Bound::NotEq(b) => !v.equals(b),
             Bound::Match(re) => matches!(v, Val::Str(s) if re.is_match(s)),
             Bound::NotMatch(re) => matches!(v, Val::Str(s) if !re.is_match(s)),

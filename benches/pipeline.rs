@@ -10,7 +10,8 @@
 //! - the library's steps in-process (load, check, render, emit), through the public API.
 //!
 //! It reports ratios, never absolute targets: growth for 10× the apps, memory ÷ output,
-//! CLI ÷ floor, `-o` ÷ stdout. Each dialect is timed at 10,000 apps, and `kubectl kustomize` on
+//! CLI ÷ floor, `-o` ÷ stdout. Each dialect is timed at 10,000 apps, KubeVela's CUE webservice
+//! and worker against oam's minijinja ones (with ../shared/corpus), and `kubectl kustomize` on
 //! the equivalent of 1,000 apps is the peer baseline (with `.venv/bin/kubectl` or `KUBECTL`).
 
 #[path = "workload.rs"]
@@ -311,8 +312,51 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+    cue_templates(&scratch, &binary);
     kustomize(&scratch, &binary);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// 10,000 apps one a file with KubeVela's own CUE `webservice` and `worker` (from
+/// ../shared/corpus, when it is there) against the same apps with oam's minijinja built-ins.
+fn cue_templates(scratch: &Path, binary: &Path) {
+    let definitions = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/kubevela-head/vela-templates/definitions/internal/component");
+    if !definitions.is_dir() {
+        println!(
+            "
+../shared/corpus is absent: the CUE template comparison is skipped"
+        );
+        return;
+    }
+    let dir = scratch.join("cue");
+    workload::write_apps(&dir, "v1beta1", 10_000, 1).expect("write the apps");
+    let input = dir.to_string_lossy().into_owned();
+    let webservice = definitions
+        .join("webservice.cue")
+        .to_string_lossy()
+        .into_owned();
+    let worker = definitions
+        .join("worker.cue")
+        .to_string_lossy()
+        .into_owned();
+    let builtin = measure(binary, &["render", &input], &|| {}).expect("oam render");
+    let cue = measure(
+        binary,
+        &["render", &input, "-d", &webservice, "-d", &worker],
+        &|| {},
+    )
+    .expect("oam render with CUE definitions");
+    println!(
+        "
+10,000 apps one a file (20,000 components), webservice and worker as oam's minijinja built-ins: {} s, {:.0} MiB; as KubeVela's CUE definitions: {} s, {:.0} MiB; CUE ÷ minijinja {:.2}",
+        secs(builtin.wall),
+        mib(builtin.peak),
+        secs(cue.wall),
+        mib(cue.peak),
+        ratio(cue.wall, builtin.wall),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `kubectl kustomize` on the equivalent of 1,000 v1beta1 apps, against `oam render` on them.

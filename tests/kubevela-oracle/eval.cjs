@@ -5,6 +5,8 @@
 // Usage: node eval.cjs CASES.json > RESULTS.json
 // CASES.json: [{"id": "...", "definition": "/path/to/def.cue", "parameter": {...}, "context": {...}}]
 // Each result: {"id", "template": <the evaluated template as JSON>} or {"id", "error": "..."}.
+// A case {"id", "file": "/path/to/any.cue"} exports the whole file as written (the CUE
+// evaluator's own spec cases): {"id", "value": <JSON>} or {"id", "error"}.
 // One node process runs every case: CUE's wasm module starts once (about a second), and each
 // case then takes a fraction of that.
 'use strict'
@@ -50,6 +52,11 @@ async function main() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'oam-oracle-'))
   const results = []
   for (const [index, c] of cases.entries()) {
+    if (c.file) {
+      const out = await run('export', [c.file], { '--out': 'json' })
+      results.push(out.code === 0 ? { id: c.id, value: JSON.parse(out.stdout) } : { id: c.id, error: out.stderr })
+      continue
+    }
     // The definition as written, then the use: parameter values unify with the template's
     // `parameter` schema; `context` is found by the template's references in the file scope.
     const text = rewrite(c.definition, fs.readFileSync(c.definition, 'utf8')) +

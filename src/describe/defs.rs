@@ -86,6 +86,6 @@ fn as_data(d: &Definition, sources: &Sources) -> Value {
         "builtin": d.origin == Origin::Builtin,
         "source": source_of(d, sources),
         "templated": d.renders(),
-        "parameters": d.schema.as_ref().map(|s| &s.value),
+        "parameters": super::parameter_schema(d),
     })
 }

@@ -95,7 +95,7 @@ fn text_page(d: &Definition, sources: &Sources) -> String {
     header.push(vec!["SOURCE:".to_owned(), source_of(d, sources)]);
     let mut out = table(&header);
     out.push_str("\nPARAMETERS\n");
-    match d.schema.as_ref().map(|s| rows(&s.value)) {
+    match super::parameter_schema(d).map(|s| rows(&s)) {
         Some(rows) if !rows.is_empty() => {
             let mut cells = vec![
                 ["NAME", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"]
@@ -147,7 +147,7 @@ fn markdown_page(d: &Definition) -> String {
         }
     }
     out.push_str("\n## Parameters\n\n");
-    match d.schema.as_ref().map(|s| rows(&s.value)) {
+    match super::parameter_schema(d).map(|s| rows(&s)) {
         Some(rows) if !rows.is_empty() => {
             out.push_str("| Name | Type | Required | Default | Description |\n");
             out.push_str("|---|---|---|---|---|\n");
@@ -213,8 +213,12 @@ fn collect_rows(schema: &Value, prefix: &str, out: &mut Vec<Row>) {
     }
 }
 
-/// `string`, `[]object`, `map[string]string`, `string (a|b)`.
+/// `string`, `[]object`, `map[string]string`, `string (a|b)`; a CUE parameter's type as CUE
+/// writes it.
 fn type_of(schema: &Value) -> String {
+    if let Some(Value::String(cue)) = schema.get("x-cue-type") {
+        return cue.clone();
+    }
     let base = match schema.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(types)) => types
@@ -305,10 +309,7 @@ fn required_sample(schema: &Value) -> Value {
 
 /// A minimal use of the definition, in the v1alpha2 form it is used in.
 fn example(d: &Definition) -> String {
-    let parameters = d
-        .schema
-        .as_ref()
-        .map_or_else(|| json!({}), |s| required_sample(&s.value));
+    let parameters = super::parameter_schema(d).map_or_else(|| json!({}), |s| required_sample(&s));
     let name = &d.name.value;
     let (comment, value) = match d.kind {
         DefinitionKind::Workload => (

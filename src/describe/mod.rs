@@ -14,8 +14,64 @@ pub(crate) use explain::{explain, list_names};
 pub use graph::GraphFormat;
 pub(crate) use graph::graph;
 
+use serde_json::{Value, json};
+
 use crate::load::{Origin, Sources};
 use crate::model::{Definition, Model, Text};
+
+/// A definition's parameters as a JSON Schema, for people: the schema it declares, or for a CUE
+/// template its `parameter` block as declared (each property's CUE type in `x-cue-type`, its
+/// `+usage=` comment as the description). CUE definitions are validated by CUE itself; this
+/// schema only describes them.
+pub(crate) fn parameter_schema(definition: &Definition) -> Option<Value> {
+    if let Some(schema) = &definition.schema {
+        return Some(schema.value.clone());
+    }
+    let template = definition.cue.as_ref()?;
+    let file = template.parsed.as_ref().ok()?;
+    let mut evaluation = cue::Evaluation::new(cue::Budget::default());
+    evaluation.add_file(file);
+    let mut path: Vec<&str> = template.prefix.iter().map(String::as_str).collect();
+    path.push("parameter");
+    Some(object_schema(&evaluation.describe(&path)))
+}
+
+fn object_schema(fields: &[cue::FieldDoc]) -> Value {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for field in fields {
+        let mut property = field_schema(field);
+        if let Some(usage) = field.tags.iter().find_map(|t| t.strip_prefix("+usage=")) {
+            property["description"] = Value::String(usage.to_owned());
+        }
+        if let Some(default) = &field.default {
+            property["default"] = default.clone();
+        } else if !field.optional && field.fields.is_empty() {
+            required.push(Value::String(field.name.clone()));
+        }
+        properties.insert(field.name.clone(), property);
+    }
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+fn field_schema(field: &cue::FieldDoc) -> Value {
+    let basic = match field.kind.as_str() {
+        "string" => Some("string"),
+        "int" => Some("integer"),
+        "number" | "float" => Some("number"),
+        "bool" => Some("boolean"),
+        _ => None,
+    };
+    let mut schema = if !field.fields.is_empty() {
+        object_schema(&field.fields)
+    } else if !field.items.is_empty() {
+        json!({"type": "array", "items": object_schema(&field.items)})
+    } else {
+        json!({"type": basic.unwrap_or(if field.kind.starts_with('[') { "array" } else { "any" })})
+    };
+    schema["x-cue-type"] = Value::String(field.kind.clone());
+    schema
+}
 
 fn values(list: &[Text]) -> Vec<String> {
     list.iter().map(|t| t.value.clone()).collect()

@@ -44,6 +44,10 @@ fn main() -> ExitCode {
         }
     }
     let at: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    if std::env::var_os("CUE_DESCRIBE").is_some() {
+        println!("{:#?}", eval.describe(&at));
+        return ExitCode::SUCCESS;
+    }
     match eval.export(&at) {
         Ok(json) => {
             println!(

@@ -15,6 +15,10 @@ pub struct File {
     pub imports: Vec<Import>,
     /// The file's declarations, as one struct literal.
     pub body: Arc<StructLit>,
+    /// The text, for documentation that shows a declaration as written.
+    pub text: Arc<str>,
+    /// The number its spans carry.
+    pub source: u32,
 }
 
 /// One imported package.

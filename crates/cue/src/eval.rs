@@ -276,6 +276,8 @@ pub(crate) struct Evaluator {
     next_origin: u32,
     /// (vertex, referenced vertex) pairs being copied: a reference cycle is `_`.
     copying: Vec<(VId, VId)>,
+    /// The texts of the sources, by number.
+    texts: HashMap<u32, Arc<str>>,
 }
 
 const ROOT: VId = 0;
@@ -290,7 +292,20 @@ impl Evaluator {
             exhausted: None,
             next_origin: 0,
             copying: Vec::new(),
+            texts: HashMap::new(),
         }
+    }
+
+    /// The text of a source, for declarations shown as written.
+    pub(crate) fn add_text(&mut self, source: u32, text: Arc<str>) {
+        self.texts.insert(source, text);
+    }
+
+    /// The text an expression is written as, when its source is known.
+    fn written(&self, expr: &Expr) -> Option<String> {
+        let text = self.texts.get(&expr.span.source)?;
+        text.get(expr.span.start as usize..expr.span.end as usize)
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
     pub(crate) fn add_file(&mut self, body: Arc<StructLit>, imports: Arc<[Import]>) {
@@ -1375,6 +1390,166 @@ impl Evaluator {
             }
         }
         self.leave();
+    }
+
+    /// What a struct's fields declare (their types, defaults, comment tags), for documentation.
+    pub(crate) fn describe(&mut self, id: VId, depth: usize) -> Vec<crate::FieldDoc> {
+        let Ok(resolved) = self.deref(id) else {
+            return Vec::new();
+        };
+        if depth == 0 || !self.enter() {
+            self.leave();
+            return Vec::new();
+        }
+        let arcs: Vec<(Arc<str>, VId, bool)> = self
+            .v(resolved)
+            .arcs
+            .iter()
+            .filter_map(|(f, a)| match f {
+                Feature::Name(n) if f.is_output() => Some((n.clone(), a.id, a.regular)),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (name, arc, regular) in arcs {
+            out.push(self.describe_field(&name, arc, regular, depth));
+        }
+        self.leave();
+        out
+    }
+
+    fn describe_field(
+        &mut self,
+        name: &str,
+        arc: VId,
+        regular: bool,
+        depth: usize,
+    ) -> crate::FieldDoc {
+        let tags = self.v(arc).tags.clone();
+        // The declaration as written, when it is more than a struct literal: `*[] | [...#Port]`.
+        let written = self.v(arc).conjuncts.iter().find_map(|c| match &c.kind {
+            ConjunctKind::Expr(expr, _) if !matches!(expr.kind, ExprKind::Struct(_)) => {
+                Some(expr.clone())
+            }
+            _ => None,
+        });
+        let written = written.and_then(|expr| self.written(&expr));
+        let mut doc = self.describe_value(name, arc, regular, tags, depth);
+        // Short declarations read best as written; struct literals are described field by field.
+        if let Some(text) = written.filter(|t| t.len() <= 80 && !t.contains('{')) {
+            if doc.fields.is_empty() {
+                doc.kind = text;
+            }
+        }
+        doc
+    }
+
+    fn describe_value(
+        &mut self,
+        name: &str,
+        arc: VId,
+        regular: bool,
+        tags: Vec<String>,
+        depth: usize,
+    ) -> crate::FieldDoc {
+        let _ = self.deref(arc);
+        // A choice between structs or lists: each alternative, the default marked.
+        if let Some((_, Resolution::Multi(alternatives))) = self.v(arc).resolution.clone() {
+            let mut docs: Vec<(crate::FieldDoc, bool)> = alternatives
+                .iter()
+                .map(|(alternative, default)| {
+                    (
+                        self.describe_value(name, *alternative, regular, Vec::new(), depth),
+                        *default,
+                    )
+                })
+                .collect();
+            let kind = docs
+                .iter()
+                .map(|(doc, default)| {
+                    if *default {
+                        format!("*{}", doc.kind)
+                    } else {
+                        doc.kind.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let default = docs
+                .iter()
+                .find(|(_, d)| *d)
+                .and_then(|(doc, _)| doc.default.clone());
+            let richest = docs
+                .iter()
+                .position(|(doc, _)| !doc.items.is_empty() || !doc.fields.is_empty())
+                .unwrap_or(0);
+            let (mut doc, _) = docs.swap_remove(richest);
+            doc.kind = kind;
+            doc.default = default;
+            doc.tags = tags;
+            return doc;
+        }
+        let resolved = self.deref(arc).unwrap_or(arc);
+        let mut doc = crate::FieldDoc {
+            name: name.to_owned(),
+            kind: String::new(),
+            default: None,
+            optional: !regular,
+            tags,
+            fields: Vec::new(),
+            items: Vec::new(),
+        };
+        let list = self
+            .v(resolved)
+            .list
+            .as_ref()
+            .map(|list| list.ellipses.first().map(|(_, ty)| ty.clone()));
+        if let Some(ellipsis) = list {
+            doc.kind = match ellipsis {
+                Some(ty) => {
+                    let element = self.anonymous(ty);
+                    if self.deref(element).is_ok_and(|e| self.v(e).is_struct()) {
+                        doc.items = self.describe(element, depth - 1);
+                        "[...struct]".to_owned()
+                    } else {
+                        let scalar = self.v(element).scalar.clone().unwrap_or(Val::Top);
+                        format!("[...{scalar}]")
+                    }
+                }
+                None => "list".to_owned(),
+            };
+            // A list is a value even when open (`[...string]` is `[]`).
+            doc.default = self.export(resolved).ok();
+        } else if self.v(resolved).is_struct() {
+            "struct".clone_into(&mut doc.kind);
+            doc.fields = self.describe(resolved, depth - 1);
+            if doc.fields.is_empty() {
+                if let Some(pattern) = self.v(resolved).patterns.first() {
+                    // `[string]: T`: a map.
+                    let (label, value, env) = (
+                        pattern.pattern.clone(),
+                        pattern.value.clone(),
+                        pattern.env.clone(),
+                    );
+                    let label = self.concrete_or_constraint(&label, &env);
+                    let element =
+                        self.anonymous(Conjunct::new(ConjunctKind::Expr(value, env), None));
+                    let element_kind = match self.deref(element) {
+                        Ok(e) if self.v(e).is_struct() => "struct".to_owned(),
+                        Ok(e) => self.v(e).scalar.clone().unwrap_or(Val::Top).to_string(),
+                        Err(_) => "_".to_owned(),
+                    };
+                    doc.kind = format!("{{[{label}]: {element_kind}}}");
+                } else {
+                    doc.default = self.export(resolved).ok();
+                }
+            }
+        } else {
+            let scalar = self.v(resolved).scalar.clone().unwrap_or(Val::Top);
+            doc.default = to_json(&scalar.clone().resolve_default());
+            doc.kind = scalar.to_string();
+        }
+        doc
     }
 
     /// The vertex as JSON: every regular field concrete, defaults taken.

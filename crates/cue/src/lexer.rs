@@ -54,7 +54,13 @@ pub(crate) struct Lexer<'a> {
     end: usize,
     /// Whether a newline here ends an element (Go's and CUE's automatic comma).
     comma_at_newline: bool,
+    /// Interpolations this lexer is inside (each one lexes its expression with a lexer of its
+    /// own): bounded, so a hostile string cannot exhaust the stack.
+    nesting: usize,
 }
+
+/// Interpolations inside interpolations, at most.
+const MAX_NESTING: usize = 32;
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(src: &'a str, start: usize, end: usize) -> Self {
@@ -63,6 +69,7 @@ impl<'a> Lexer<'a> {
             pos: start,
             end,
             comma_at_newline: false,
+            nesting: 0,
         }
     }
 
@@ -318,7 +325,11 @@ impl<'a> Lexer<'a> {
 
     /// The offset of the `)` that closes an interpolation starting at `from`.
     fn interpolation_end(&self, from: usize) -> Result<usize, Error> {
+        if self.nesting >= MAX_NESTING {
+            return Err(self.error(from, "interpolations nest too deeply"));
+        }
         let mut inner = Lexer::new(self.src, from, self.end);
+        inner.nesting = self.nesting + 1;
         let mut depth = 0usize;
         loop {
             let token = inner.next_token()?;

@@ -66,6 +66,25 @@ pub fn parse(text: &str, source: u32) -> Result<Arc<File>, Error> {
     parser::parse_file(text, source).map(Arc::new)
 }
 
+/// What one field of a struct declares, for documentation (`oam explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDoc {
+    /// The label.
+    pub name: String,
+    /// The type as CUE writes it (`int`, `*80 | int`, `"a" | "b"`, `struct`, `[...string]`).
+    pub kind: String,
+    /// The value when nothing else is given, if there is one.
+    pub default: Option<serde_json::Value>,
+    /// Declared `field?:`: may be left out.
+    pub optional: bool,
+    /// The field's `// +name=value` comment lines (KubeVela's `+usage=` describes it).
+    pub tags: Vec<String>,
+    /// A struct's fields.
+    pub fields: Vec<FieldDoc>,
+    /// A list's element fields, when its elements are structs.
+    pub items: Vec<FieldDoc>,
+}
+
 /// Comment tags by field: (path, list elements as their index; the `// +name=value` lines).
 pub type Tags = Vec<(Vec<String>, Vec<String>)>;
 
@@ -86,6 +105,7 @@ impl Evaluation {
     pub fn add_file(&mut self, file: &Arc<File>) {
         self.evaluator
             .add_file(file.body.clone(), Arc::from(file.imports.clone()));
+        self.evaluator.add_text(file.source, file.text.clone());
     }
 
     /// Unifies a JSON value with the field at `path` (created if absent).
@@ -101,6 +121,15 @@ impl Evaluation {
     pub fn export(&mut self, path: &[&str]) -> Result<serde_json::Value, Error> {
         let id = self.evaluator.lookup_path(path)?;
         self.evaluator.export(id)
+    }
+
+    /// The fields of the struct at `path`, as declared: for documentation, not validation.
+    /// Empty when there is no struct there.
+    pub fn describe(&mut self, path: &[&str]) -> Vec<FieldDoc> {
+        match self.evaluator.lookup_path(path) {
+            Ok(id) => self.evaluator.describe(id, 8),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Whether the field at `path` is set (whatever its value).

@@ -148,6 +148,8 @@ impl<'a> Parser<'a> {
             package,
             imports,
             body: Arc::new(StructLit { decls, span }),
+            text: Arc::from(self.src),
+            source: self.source,
         })
     }
 

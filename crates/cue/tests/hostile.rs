@@ -1,0 +1,88 @@
+//! Hostile input: every file parses or fails, and every evaluation ends, within its budget, on a
+//! thread with a small stack (oam evaluates on worker threads), with an error that says so.
+
+use std::fmt::Write as _;
+
+/// Evaluates `text` on a thread with 2 MiB of stack (a Rust worker thread's default) and
+/// returns the export's error, if any.
+fn outcome(text: String, budget: cue::Budget) -> Result<serde_json::Value, cue::Error> {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let file = cue::parse(&text, 0)?;
+            let mut evaluation = cue::Evaluation::new(budget);
+            evaluation.add_file(&file);
+            evaluation.export(&[])
+        })
+        .expect("spawn")
+        .join()
+        .expect("no panic, no stack overflow")
+}
+
+#[test]
+fn deep_nesting_is_a_syntax_error_not_a_crash() {
+    for (open, close) in [("{", "}"), ("[", "]"), ("(", ")")] {
+        let text = format!("a: {}1{}", open.repeat(100_000), close.repeat(100_000));
+        let error = outcome(text, cue::Budget::default()).expect_err("too deep");
+        assert_eq!(error.kind, cue::ErrorKind::Syntax, "{error}");
+    }
+    let error = outcome(
+        format!("a: {}1", "-".repeat(100_000)),
+        cue::Budget::default(),
+    )
+    .expect_err("too deep");
+    assert_eq!(error.kind, cue::ErrorKind::Syntax, "{error}");
+    // Interpolations inside interpolations.
+    let text = format!("a: {}1{}", "\"\\(".repeat(50_000), ")\"".repeat(50_000));
+    let error = outcome(text, cue::Budget::default()).expect_err("too deep");
+    assert_eq!(error.kind, cue::ErrorKind::Syntax, "{error}");
+}
+
+#[test]
+fn structural_cycles_and_long_chains_end_within_the_budget() {
+    let error = outcome("a: {b: a}".to_owned(), cue::Budget::default()).expect_err("infinite");
+    assert_eq!(error.kind, cue::ErrorKind::Budget, "{error}");
+    let mut chain = String::new();
+    for i in 0..5_000 {
+        let _ = writeln!(chain, "f{i}: f{}", i + 1);
+    }
+    chain.push_str("f5000: 1\n");
+    assert!(
+        outcome(chain, cue::Budget::default()).is_err(),
+        "a chain deeper than the budget fails"
+    );
+}
+
+#[test]
+fn exponential_values_stop_at_the_budget() {
+    // Each level doubles the struct: 2^40 fields unless the budget stops it.
+    let mut text = String::from("l0: {a: 1, b: 2}\n");
+    for i in 1..40 {
+        let _ = writeln!(text, "l{i}: {{x: l{}, y: l{}}}", i - 1, i - 1);
+    }
+    let small = cue::Budget {
+        steps: 200_000,
+        ..cue::Budget::default()
+    };
+    let error = outcome(text, small).expect_err("too large");
+    assert_eq!(error.kind, cue::ErrorKind::Budget, "{error}");
+    // Disjunctions of structs multiply forks.
+    let mut forks = String::new();
+    for i in 0..30 {
+        let _ = writeln!(forks, "d: f{i}: *{{a: 1}} | {{b: 2}}");
+    }
+    forks.push_str("x: d\n");
+    let value = outcome(forks, small).expect("each field forks on its own");
+    assert_eq!(value["x"].as_object().map(serde_json::Map::len), Some(30));
+    assert_eq!(value["x"]["f29"], serde_json::json!({"a": 1}));
+    let repeat = "s: \"ab\" * 100000000\n".to_owned();
+    assert!(
+        outcome(repeat, cue::Budget::default()).is_err(),
+        "a huge string is refused"
+    );
+    let list = "l: [1, 2] * 100000000\n".to_owned();
+    assert!(
+        outcome(list, cue::Budget::default()).is_err(),
+        "a huge list is refused"
+    );
+}

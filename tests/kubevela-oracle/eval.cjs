@@ -31,17 +31,22 @@ const REWRITES = [
   },
   {
     // v0.4 reports a cycle when a comprehension tests a field that an enclosing comprehension
-    // of the same struct defines (`_baseEnv`); testing the value it is defined as does not.
-    files: /\/env\.cue$/,
-    pattern: /if _baseEnv ([!=]=) _\|_/g,
-    replacement: 'if _matchContainers_[0].env $1 _|_',
+    // of the same struct defines (env's `_baseEnv: _baseContainer.env`, container-ports'
+    // `_basePorts`); testing the value it is defined as does not.
+    files: /.*/,
+    rewrite: (text) => {
+      const defined = new Map()
+      for (const m of text.matchAll(/(_base\w+):\s+_baseContainer\.(\w+)/g)) defined.set(m[1], m[2])
+      return text.replace(/if (_base\w+) ([!=]=) _\|_/g, (whole, name, op) =>
+        defined.has(name) ? `if _matchContainers_[0].${defined.get(name)} ${op} _|_` : whole)
+    },
   },
 ]
 
 function rewrite(file, text) {
   for (const r of REWRITES) {
     if (r.files.test(file)) {
-      text = text.replace(r.pattern, r.replacement)
+      text = r.rewrite ? r.rewrite(text) : text.replace(r.pattern, r.replacement)
     }
   }
   return text

@@ -9,6 +9,16 @@ use crate::error::{Error, ErrorKind, Span};
 use crate::eval::{Env, Evaluator, Value};
 use crate::value::Val;
 
+/// The packages whose functions are here (some of each; a function not here is an error that
+/// names it).
+pub(crate) const PACKAGES: &[&str] = &[
+    "strconv",
+    "strings",
+    "list",
+    "encoding/json",
+    "encoding/base64",
+];
+
 /// Calls a builtin by its qualified name (`len`, `strings.ToLower`).
 pub(crate) fn call(
     ev: &mut Evaluator,

@@ -1811,6 +1811,19 @@ impl Evaluator {
                 }
                 Frame::Imports(imports) => {
                     if let Some(import) = imports.iter().find(|i| i.name == name) {
+                        if !crate::builtins::PACKAGES.contains(&import.path.as_str()) {
+                            return Value::Val(Val::Bottom(Box::new(
+                                Error::new(
+                                    format!(
+                                        "the package \"{}\" is not supported by this evaluator",
+                                        import.path
+                                    ),
+                                    span,
+                                )
+                                .with_span(import.span)
+                                .of_kind(ErrorKind::Unsupported),
+                            )));
+                        }
                         return Value::Package(Arc::from(import.path.as_str()));
                     }
                 }

@@ -93,13 +93,23 @@ fn exponential_values_stop_at_the_budget() {
 fn fuzz_findings_stay_fixed() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
     let mut ran = 0;
-    for entry in std::fs::read_dir(dir).expect("tests/fuzz-regressions").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("tests/fuzz-regressions")
+        .flatten()
+    {
         let text = std::fs::read_to_string(entry.path()).expect("a finding");
         std::thread::Builder::new()
             .stack_size(2 * 1024 * 1024)
             .spawn(move || {
-                let Ok(file) = cue::parse(&text, 0) else { return };
-                let budget = cue::Budget { steps: 20_000, vertices: 20_000, depth: 100, forks: 32 };
+                let Ok(file) = cue::parse(&text, 0) else {
+                    return;
+                };
+                let budget = cue::Budget {
+                    steps: 20_000,
+                    vertices: 20_000,
+                    depth: 100,
+                    forks: 32,
+                };
                 let mut evaluation = cue::Evaluation::new(budget);
                 evaluation.add_file(&file);
                 let _ = evaluation.export(&[]);

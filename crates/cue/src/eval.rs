@@ -160,6 +160,8 @@ struct ArcInfo {
     id: VId,
     /// Set by a regular field (not only `?` constraints).
     regular: bool,
+    /// Declared `field!: T`: another conjunct must set it.
+    required: bool,
 }
 
 #[derive(Default)]
@@ -429,9 +431,14 @@ impl Evaluator {
             return info.id;
         }
         let id = self.new_vertex(Some(parent), Some(feature.clone()));
-        self.vm(parent)
-            .arcs
-            .insert(feature, ArcInfo { id, regular });
+        self.vm(parent).arcs.insert(
+            feature,
+            ArcInfo {
+                id,
+                regular,
+                required: false,
+            },
+        );
         id
     }
 
@@ -699,6 +706,11 @@ impl Evaluator {
                     };
                     let regular = field.presence == Presence::Regular;
                     let arc = self.arc(id, Feature::Name(name.clone()), regular);
+                    if field.presence == Presence::Required {
+                        if let Some(info) = self.vm(id).arcs.get_mut(&Feature::Name(name.clone())) {
+                            info.required = true;
+                        }
+                    }
                     let conjunct = ConjunctKind::Expr(field.value.clone(), env.clone());
                     self.push(arc, Conjunct::new(conjunct, origin));
                     for comment in &field.comments {
@@ -1595,6 +1607,17 @@ impl Evaluator {
                     Feature::Index(_) => None,
                 })
                 .collect();
+            let missing = vertex
+                .arcs
+                .iter()
+                .find(|(f, a)| a.required && !a.regular && f.is_output())
+                .map(|(f, _)| f.to_string());
+            if let Some(name) = missing {
+                return Err(Error {
+                    path: self.path(id),
+                    ..Error::incomplete(format!("the required field `{name}` is not set"))
+                });
+            }
             let mut map = serde_json::Map::new();
             for (name, arc) in fields {
                 map.insert(name.to_string(), self.export(arc)?);

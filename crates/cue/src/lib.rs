@@ -184,3 +184,41 @@ impl Evaluation {
         self.evaluator.check(id).map_or(Ok(()), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Budget, ErrorKind, Evaluation, parse};
+
+    fn export(text: &str) -> Result<serde_json::Value, super::Error> {
+        let file = parse(text, 0)?;
+        let mut evaluation = Evaluation::new(Budget::default());
+        evaluation.add_file(&file);
+        evaluation.export(&[])
+    }
+
+    // Required fields (`x!:`) came after CUE v0.4, so real CUE cannot check these here: the
+    // spec says a required field must be set by another conjunct, and is otherwise an error.
+    #[test]
+    fn a_required_field_must_be_set() {
+        let error = export("a: {name!: string, x: 1}").expect_err("name is not set");
+        assert!(
+            error.is_incomplete() && error.message.contains("`name`"),
+            "{error}"
+        );
+        let value = export("a: {name!: string, x: 1}\na: name: \"web\"").expect("set");
+        assert_eq!(value, serde_json::json!({"a": {"name": "web", "x": 1}}));
+    }
+
+    #[test]
+    fn constructs_not_implemented_are_named() {
+        let error = export("X=a: 1").expect_err("an alias");
+        assert_eq!(error.kind, ErrorKind::Unsupported);
+        assert!(error.message.contains("aliases"), "{error}");
+        let error = export("import \"time\"\na: time.Now()").expect_err("a package");
+        assert_eq!(error.kind, ErrorKind::Unsupported);
+        let error =
+            export("import \"strings\"\na: strings.Fields(\"a b\")").expect_err("a function");
+        assert_eq!(error.kind, ErrorKind::Unsupported);
+        assert!(error.message.contains("strings.Fields"), "{error}");
+    }
+}

@@ -16,9 +16,16 @@ const MAX_DEPTH: usize = 200;
 
 /// Parses one CUE file; `source` numbers its spans.
 pub(crate) fn parse_file(text: &str, source: u32) -> Result<File, Error> {
-    let mut parser =
-        Parser::new(text, 0, text.len(), source).map_err(|e| e.of_kind(ErrorKind::Syntax))?;
-    parser.file().map_err(|e| e.of_kind(ErrorKind::Syntax))
+    // A construct the parser knows but the evaluator does not stays `Unsupported`.
+    let syntax = |e: Error| {
+        if e.kind == ErrorKind::Unsupported {
+            e
+        } else {
+            e.of_kind(ErrorKind::Syntax)
+        }
+    };
+    let mut parser = Parser::new(text, 0, text.len(), source).map_err(syntax)?;
+    parser.file().map_err(syntax)
 }
 
 struct Parser<'a> {
@@ -235,6 +242,13 @@ impl<'a> Parser<'a> {
         }
         if self.is_punct("[") && self.is_pattern_constraint() {
             return self.pattern();
+        }
+        if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Punct("=")) {
+            return Err(Error::new(
+                "aliases (`X=field: value`) are not supported by this evaluator",
+                self.span(),
+            )
+            .of_kind(ErrorKind::Unsupported));
         }
         if self.is_field_start() {
             return Ok(Decl::Field(self.field()?));

@@ -48,7 +48,7 @@ fn kubevela_context(site: &Use<'_>) -> Value {
     });
     if let Some(workload) = site.context.get("workload") {
         context["output"] = workload.clone();
-        context["outputs"] = json!({});
+        context["outputs"] = site.context.get("outputs").cloned().unwrap_or_else(|| json!({}));
     }
     context
 }
@@ -96,6 +96,7 @@ pub(super) fn render(
         names: Vec::new(),
         patches: Vec::new(),
         cue_patch: None,
+        cue_patch_outputs: None,
     };
     run.objects(&mut output, diags);
     if allow_patch {
@@ -186,29 +187,29 @@ impl<'a> Run<'a, '_> {
         }
     }
 
-    /// A trait's `patch` and its tags.
+    /// A trait's `patch` and `patchOutputs`, with their tags.
     fn patch(&mut self, output: &mut Output, diags: &mut Diagnostics) {
-        if !self.evaluation.has(&self.at("patch")) {
-            return;
+        output.cue_patch = self.patch_at("patch", diags);
+        output.cue_patch_outputs = self.patch_at("patchOutputs", diags);
+    }
+
+    fn patch_at(&mut self, field: &'static str, diags: &mut Diagnostics) -> Option<CuePatch> {
+        if !self.evaluation.has(&self.at(field)) {
+            return None;
         }
-        let value = self.evaluation.export(&self.at("patch"));
-        let tags = self.evaluation.tags(&self.at("patch"));
+        let value = self.evaluation.export(&self.at(field));
+        let tags = self.evaluation.tags(&self.at(field));
         match (value, tags) {
-            (Ok(value), Ok(tags)) => output.cue_patch = Some(CuePatch { value, tags }),
-            (Err(error), _) | (_, Err(error)) => diags.push(self.fail(&error)),
+            (Ok(value), Ok(tags)) => Some(CuePatch { value, tags }),
+            (Err(error), _) | (_, Err(error)) => {
+                diags.push(self.fail(&error));
+                None
+            }
         }
     }
 
-    /// `errs` the template reports, and `patchOutputs`, which oam does not apply yet.
+    /// `errs` the template reports.
     fn reported_errors(&mut self, diags: &mut Diagnostics) {
-        if self.evaluation.has(&self.at("patchOutputs")) {
-            diags.push(shape(
-                self.site,
-                self.template,
-                Code::UnsupportedSchematic,
-                "`patchOutputs` (patching the component's other objects) is not supported yet",
-            ));
-        }
         if !self.evaluation.has(&self.at("errs")) {
             return;
         }

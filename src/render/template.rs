@@ -96,6 +96,8 @@ pub(super) struct Output {
     pub(super) patches: Vec<Value>,
     /// A CUE trait's `patch`, unified into the workload as KubeVela does.
     pub(super) cue_patch: Option<super::cue::CuePatch>,
+    /// A CUE trait's `patchOutputs`: patches of the component's named outputs.
+    pub(super) cue_patch_outputs: Option<super::cue::CuePatch>,
 }
 
 /// One use of a template: which definition, with what, for whom.
@@ -217,6 +219,7 @@ impl Templates {
                 names: Vec::new(),
                 patches: Vec::new(),
                 cue_patch: None,
+                cue_patch_outputs: None,
             });
         }
         if let Some(template) = &definition.cue {
@@ -345,6 +348,7 @@ fn read_json_output(text: &str, allow_patch: bool) -> Option<Output> {
         names: Vec::new(),
         patches: Vec::new(),
         cue_patch: None,
+        cue_patch_outputs: None,
     };
     let mut documents = text.split("\n---\n").map(str::trim);
     let first = documents.next()?;
@@ -396,6 +400,7 @@ fn read_output(
         names: Vec::new(),
         patches: Vec::new(),
         cue_patch: None,
+        cue_patch_outputs: None,
     };
     for node in nodes {
         let NodeValue::Map(entries) = &node.value else {

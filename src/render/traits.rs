@@ -19,10 +19,12 @@ pub(super) struct TraitObjects<'m> {
     pub(super) declaring_outputs: Vec<Option<Value>>,
 }
 
-/// Renders the component's traits in order; each sees `workload` as the traits before it left it.
+/// Renders the component's traits in order; each sees the component's objects (the workload
+/// first; `component_names` are a CUE template's names for them) as the traits before it left them.
 pub(super) fn render<'m>(
     context: &Context<'_, 'm>,
-    workload: &mut Value,
+    component: &mut [Value],
+    component_names: &[Option<String>],
     inputs: &[Vec<(Value, &[Text], InputTarget)>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
@@ -61,7 +63,8 @@ pub(super) fn render<'m>(
                 ok &= write_inputs(&mut object, trait_inputs, InputTarget::Parameters, diags);
                 let parameter = template::parameters_of(&object);
                 let mut template_context = context.template_context(&default_name);
-                template_context["workload"] = workload.clone();
+                template_context["workload"] = component[0].clone();
+                template_context["outputs"] = named_outputs(component, component_names);
                 let site = template::Use {
                     definition,
                     parameter: &parameter,
@@ -77,11 +80,19 @@ pub(super) fn render<'m>(
                     continue;
                 };
                 for p in &output.patches {
-                    patch::merge(workload, p, &definition.merge_keys);
+                    patch::merge(&mut component[0], p, &definition.merge_keys);
                 }
                 if let Some(cue_patch) = &output.cue_patch {
-                    if let Err(conflict) = patch::unify(workload, &cue_patch.value, &cue_patch.tags)
+                    if let Err(conflict) =
+                        patch::unify(&mut component[0], &cue_patch.value, &cue_patch.tags)
                     {
+                        diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
+                        ok = false;
+                        continue;
+                    }
+                }
+                if let Some(patches) = &output.cue_patch_outputs {
+                    if let Err(conflict) = patch_outputs(component, component_names, patches) {
                         diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
                         ok = false;
                         continue;
@@ -124,6 +135,46 @@ pub(super) fn render<'m>(
         out.declaring_outputs.push(first_object);
     }
     ok.then_some(out)
+}
+
+/// The component's objects a CUE template named, by name (a trait's `context.outputs`).
+fn named_outputs(component: &[Value], names: &[Option<String>]) -> Value {
+    let mut outputs = serde_json::Map::new();
+    for (object, name) in component.iter().zip(names) {
+        if let Some(name) = name {
+            outputs.insert(name.clone(), object.clone());
+        }
+    }
+    Value::Object(outputs)
+}
+
+/// A CUE trait's `patchOutputs`: each entry unified into the component's output of that name.
+fn patch_outputs(
+    component: &mut [Value],
+    names: &[Option<String>],
+    patches: &super::cue::CuePatch,
+) -> Result<(), String> {
+    let Value::Object(entries) = &patches.value else {
+        return Err("`patchOutputs` is not a struct of patches by output name".to_owned());
+    };
+    for (name, patch) in entries {
+        let Some(index) = names.iter().position(|n| n.as_deref() == Some(name.as_str())) else {
+            return Err(format!(
+                "`patchOutputs.{name}` names no output of the component (it has {})",
+                names.iter().flatten().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        };
+        let tags: cue::Tags = patches
+            .tags
+            .iter()
+            .filter_map(|(path, lines)| match path.split_first() {
+                Some((first, rest)) if first == name => Some((rest.to_vec(), lines.clone())),
+                _ => None,
+            })
+            .collect();
+        patch::unify(&mut component[index], patch, &tags)?;
+    }
+    Ok(())
 }
 
 /// A CUE trait's patch that does not unify with the workload (KubeVela refuses it too).

@@ -62,6 +62,8 @@ pub(super) fn render_component(
         None if bound.revision_enabled() => bound.revision.clone(),
         None => bound.component.name.value.clone(),
     };
+    // A CUE template's names for its objects (`outputs: service: ...`), which traits see.
+    let mut names: Vec<Option<String>> = Vec::new();
     let mut objects = match bound.workload_definition.filter(|d| d.renders()) {
         Some(definition) => {
             let parameter = template::parameters_of(&workload);
@@ -80,6 +82,7 @@ pub(super) fn render_component(
                 );
                 return None;
             }
+            names = output.names;
             let mut objects = output.objects;
             // What the Component and the `type:` shorthand put on the workload goes on the first object.
             inherit_metadata(&mut objects[0], &workload);
@@ -120,7 +123,7 @@ pub(super) fn render_component(
     if !write_inputs(&mut objects[0], inputs, InputTarget::Object, diags) {
         return None;
     }
-    let trait_objects = traits::render(context, &mut objects[0], trait_inputs, sources, diags)?;
+    let trait_objects = traits::render(context, &mut objects, &names, trait_inputs, sources, diags)?;
     let primary_reference = reference_to(&objects[0]);
     for (mut object, path) in trait_objects.with_reference {
         let Ok(segments) = fieldpath::parse(&path.value) else {

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let mut evaluation = cue::Evaluation::new(BUDGET);
     evaluation.add_file(&file);
     let _ = evaluation.export(&[]);
-    let _ = evaluation.tags(&[]);
+    let _ = evaluation.patch_info(&[]);
     let _ = evaluation.unset(&[], 10);
     let _ = evaluation.describe(&[]);
 });

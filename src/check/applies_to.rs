@@ -9,7 +9,12 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::Origin;
 use crate::model::GroupKind;
 
-pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mut Diagnostics) {
+pub(super) fn check(
+    bound: &Bound<'_>,
+    definitions: &Definitions<'_>,
+    kubevela: bool,
+    diags: &mut Diagnostics,
+) {
     let workload_crd = bound.workload_definition.map_or_else(
         || definitions.crd_name(&bound.workload),
         |d| Definitions::crd_of(d).to_owned(),
@@ -46,15 +51,27 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
             continue;
         }
         let allowed: Vec<String> = rules.iter().map(|r| format!("`{}`", r.value)).collect();
-        let mut diagnostic = Diagnostic::new(
-            Code::TraitNotApplicable,
-            bound_trait.binding.span,
-            format!(
-                "trait `{}` cannot apply to workload `{}` of component `{}`",
-                bound_trait.type_name, bound.workload_type, bound.component.name.value
-            ),
-        )
-        .with_label_text(format!("applies to {}", allowed.join(", ")));
+        // KubeVela lists appliesToWorkloads but renders an Application's traits whatever the
+        // workload (its own docs bind `expose` to a `daemon`): there it is a warning.
+        let (code, message) = if kubevela {
+            (
+                Code::TraitMayNotApply,
+                format!(
+                    "trait `{}` does not declare that it applies to workload `{}` of component `{}`; KubeVela renders it anyway, and so does oam",
+                    bound_trait.type_name, bound.workload_type, bound.component.name.value
+                ),
+            )
+        } else {
+            (
+                Code::TraitNotApplicable,
+                format!(
+                    "trait `{}` cannot apply to workload `{}` of component `{}`",
+                    bound_trait.type_name, bound.workload_type, bound.component.name.value
+                ),
+            )
+        };
+        let mut diagnostic = Diagnostic::new(code, bound_trait.binding.span, message)
+            .with_label_text(format!("applies to {}", allowed.join(", ")));
         if let Some(first) = rules.first() {
             diagnostic = diagnostic.with_label(first.span, "appliesToWorkloads declared here");
         }

@@ -171,7 +171,7 @@ pub(crate) fn check_app<'m>(
     let mut components = Vec::new();
     for entry in &app.components {
         if let Some(bound) = resolve::resolve(app, entry, &scope, diags) {
-            applies_to::check(&bound, &context.definitions, diags);
+            applies_to::check(&bound, &context.definitions, app.is_kubevela(), diags);
             conflicts::check(&bound, &context.definitions, diags);
             components.push(bound);
         }

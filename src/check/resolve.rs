@@ -49,7 +49,7 @@ pub(super) fn resolve<'m>(
         };
         schemas.apply_to_spec(&site, &mut workload, diags)
     });
-    let traits = resolve_traits(entry, scope, diags);
+    let traits = resolve_traits(entry, scope, app.is_kubevela(), diags);
     let scopes = resolve_scopes(entry, model, definitions, diags);
     if !workload_valid {
         return None;
@@ -439,6 +439,7 @@ fn apply_parameters(
 fn resolve_traits<'m>(
     entry: &'m AppComponent,
     scope: &Scope<'_, 'm>,
+    kubevela: bool,
     diags: &mut Diagnostics,
 ) -> Vec<BoundTrait<'m>> {
     let Scope {
@@ -504,9 +505,12 @@ fn resolve_traits<'m>(
         };
         let type_name =
             definition.map_or_else(|| definitions.crd_name(&object), |d| d.name.value.clone());
+        // The spec binds one trait of a type; KubeVela's Applications may bind several (two
+        // gateways, two env traits), each rendered in order.
         if let Some(first) = traits
             .iter()
             .find(|t: &&BoundTrait<'_>| t.type_name == type_name)
+            .filter(|_| !kubevela)
         {
             diags.push(
                 Diagnostic::new(

@@ -101,6 +101,9 @@ pub(crate) enum Code {
     CueEvaluation,
     /// A `.cue` file among the inputs is skipped: it does not parse, or is no definition.
     CueFileSkipped,
+    /// A KubeVela Application binds a trait to a workload its appliesToWorkloads does not list
+    /// (KubeVela renders it).
+    TraitMayNotApply,
     /// Two rendered objects have the same kind, namespace and name.
     DuplicateObject,
     /// `render --check DIR`: the directory differs from what the inputs render.
@@ -183,6 +186,7 @@ impl Code {
         Code::CueSyntax,
         Code::CueEvaluation,
         Code::CueFileSkipped,
+        Code::TraitMayNotApply,
         Code::DuplicateObject,
         Code::OutputError,
         Code::OutputNotOwned,
@@ -250,6 +254,7 @@ impl Code {
             Code::CueSyntax => "oam::E066",
             Code::CueEvaluation => "oam::E067",
             Code::CueFileSkipped => "oam::W009",
+            Code::TraitMayNotApply => "oam::W010",
             Code::DuplicateObject => "oam::E050",
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",

@@ -354,6 +354,14 @@ pub(crate) struct App {
     pub(crate) components: Vec<AppComponent>,
 }
 
+impl App {
+    /// A KubeVela Application (v1beta1), whose rules are KubeVela's where they differ from the
+    /// spec's.
+    pub(crate) fn is_kubevela(&self) -> bool {
+        self.kind == "Application"
+    }
+}
+
 /// A scope object from the inputs (a HealthScope, say), filled with workload refs at render.
 #[derive(Clone, Debug)]
 pub(crate) struct ScopeObject {

@@ -19,11 +19,11 @@ pub(crate) const CLUSTER_VERSION: (u32, u32) = (1, 29);
 /// Conflicts in the parameters reported per use: enough to fix several at once.
 const MAX_REPORTED: usize = 20;
 
-/// A trait's `patch`, with the `// +patchKey=` and `// +patchStrategy=` tags of its fields.
+/// A trait's `patch`, with the `// +patchKey=` and `// +patchStrategy=` tags of its fields and
+/// the elements of its open lists.
 pub(super) struct CuePatch {
     pub(super) value: Value,
-    /// (path below `patch`, list elements as indices; the tag lines).
-    pub(super) tags: Vec<(Vec<String>, Vec<String>)>,
+    pub(super) info: cue::PatchInfo,
 }
 
 /// KubeVela's `context` for a use: the component's name, the app, and for a trait the
@@ -48,7 +48,11 @@ fn kubevela_context(site: &Use<'_>) -> Value {
     });
     if let Some(workload) = site.context.get("workload") {
         context["output"] = workload.clone();
-        context["outputs"] = site.context.get("outputs").cloned().unwrap_or_else(|| json!({}));
+        context["outputs"] = site
+            .context
+            .get("outputs")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
     }
     context
 }
@@ -198,9 +202,9 @@ impl<'a> Run<'a, '_> {
             return None;
         }
         let value = self.evaluation.export(&self.at(field));
-        let tags = self.evaluation.tags(&self.at(field));
-        match (value, tags) {
-            (Ok(value), Ok(tags)) => Some(CuePatch { value, tags }),
+        let info = self.evaluation.patch_info(&self.at(field));
+        match (value, info) {
+            (Ok(value), Ok(info)) => Some(CuePatch { value, info }),
             (Err(error), _) | (_, Err(error)) => {
                 diags.push(self.fail(&error));
                 None

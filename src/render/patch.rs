@@ -87,15 +87,22 @@ fn merge_at(target: &mut Value, patch: &Value, at: &mut String, merge_keys: &[(S
 }
 
 /// Tags of a CUE patch's fields by path (list items by index).
-type Tags = HashMap<Vec<String>, HashMap<String, String>>;
+type TagMap = HashMap<Vec<String>, HashMap<String, String>>;
+
+/// What the patch says beyond its value: tags, and the element of each open list.
+struct Rules {
+    tags: TagMap,
+    open_lists: HashMap<Vec<String>, Value>,
+}
 
 /// Applies a CUE trait's `patch` to `target` as KubeVela does; an error names the conflict.
 pub(super) fn unify(
     target: &mut Value,
     patch: &Value,
-    tag_lines: &[(Vec<String>, Vec<String>)],
+    info: &cue::PatchInfo,
 ) -> Result<(), String> {
-    let mut tags: Tags = HashMap::new();
+    let tag_lines = &info.tags;
+    let mut tags: TagMap = HashMap::new();
     for (path, lines) in tag_lines {
         let entry = tags.entry(path.clone()).or_default();
         for line in lines {
@@ -109,13 +116,17 @@ pub(super) fn unify(
         }
     }
     let root = tags.get(&Vec::new()).cloned().unwrap_or_default();
+    let rules = Rules {
+        tags,
+        open_lists: info.open_lists.iter().cloned().collect(),
+    };
     match root.get("patchStrategy").map(String::as_str) {
         Some("jsonMergePatch") => {
             merge(target, patch, &[]);
             Ok(())
         }
         Some("jsonPatch") => json_patch(target, patch.get("operations").unwrap_or(&Value::Null)),
-        _ => unify_at(target, patch, &mut Vec::new(), &HashMap::new(), &tags),
+        _ => unify_at(target, patch, &mut Vec::new(), &HashMap::new(), &rules),
     }
 }
 
@@ -124,7 +135,7 @@ fn unify_at(
     patch: &Value,
     at: &mut Vec<String>,
     inherited: &HashMap<String, String>,
-    tags: &Tags,
+    rules: &Rules,
 ) -> Result<(), String> {
     let Value::Object(entries) = patch else {
         return if target == patch {
@@ -144,7 +155,7 @@ fn unify_at(
     };
     for (key, value) in entries {
         at.push(key.clone());
-        let own = tags.get(at.as_slice()).cloned().unwrap_or_default();
+        let own = rules.tags.get(at.as_slice()).cloned().unwrap_or_default();
         let mut below = inherited.clone();
         below.extend(own.clone());
         let strategy = own.get("patchStrategy").map(String::as_str);
@@ -170,11 +181,11 @@ fn unify_at(
                         strategy == Some("retainKeys"),
                         at,
                         &below,
-                        tags,
+                        rules,
                     )
                 }
             }
-            (Some(slot), _) => unify_at(slot, value, at, &below, tags),
+            (Some(slot), _) => unify_at(slot, value, at, &below, rules),
         };
         at.pop();
         result?;
@@ -191,7 +202,7 @@ fn unify_list(
     retain: bool,
     at: &mut Vec<String>,
     inherited: &HashMap<String, String>,
-    tags: &Tags,
+    rules: &Rules,
 ) -> Result<(), String> {
     let id_of = |item: &Value, key: &str| -> Option<Value> {
         key.split('.')
@@ -199,9 +210,21 @@ fn unify_list(
             .filter(|v| !v.is_object() && !v.is_array())
             .cloned()
     };
+    // A keyed list the patch leaves empty changes nothing (KubeVela opens it).
+    if key.is_some() && items.is_empty() {
+        return Ok(());
+    }
     let keyed = key.filter(|k| items.iter().any(|item| id_of(item, k).is_some()));
     let Some(key) = keyed else {
-        if items.len() < existing.len() {
+        // An open list (`[...T]`, `[a, ...T]`) unifies T with every element past its own.
+        if let Some(element) = rules.open_lists.get(at.as_slice()) {
+            for index in items.len()..existing.len() {
+                at.push(index.to_string());
+                let result = unify_at(&mut existing[index], element, at, inherited, rules);
+                at.pop();
+                result?;
+            }
+        } else if items.len() < existing.len() {
             return Err(format!(
                 "the patch's list has {} items where the workload's has {} at {} (give the list a `+patchKey`)",
                 items.len(),
@@ -212,7 +235,7 @@ fn unify_list(
         for (index, item) in items.iter().enumerate() {
             at.push(index.to_string());
             let result = match existing.get_mut(index) {
-                Some(slot) => unify_at(slot, item, at, inherited, tags),
+                Some(slot) => unify_at(slot, item, at, inherited, rules),
                 None => {
                     existing.push(item.clone());
                     Ok(())
@@ -239,7 +262,7 @@ fn unify_list(
             *slot = items[index].clone();
             Ok(())
         } else {
-            unify_at(slot, &items[index], at, inherited, tags)
+            unify_at(slot, &items[index], at, inherited, rules)
         };
         at.pop();
         result?;
@@ -382,6 +405,30 @@ mod tests {
         )
     }
 
+    fn tags(tags: &[(Vec<String>, Vec<String>)]) -> cue::PatchInfo {
+        cue::PatchInfo {
+            tags: tags.to_vec(),
+            open_lists: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_open_list_patches_every_element() {
+        let mut workload = json!({"containers": [{"name": "a"}, {"name": "b"}]});
+        let info = cue::PatchInfo {
+            tags: Vec::new(),
+            open_lists: vec![(
+                vec!["containers".to_owned()],
+                json!({"lifecycle": {"x": 1}}),
+            )],
+        };
+        unify(&mut workload, &json!({"containers": []}), &info).unwrap();
+        assert_eq!(
+            workload,
+            json!({"containers": [{"name": "a", "lifecycle": {"x": 1}}, {"name": "b", "lifecycle": {"x": 1}}]})
+        );
+    }
+
     #[test]
     fn cue_patches_unify_values_and_match_keyed_items() {
         let mut workload = json!({"spec": {"replicas": 1, "containers": [
@@ -393,7 +440,7 @@ mod tests {
         unify(
             &mut workload,
             &patch,
-            &[tag(&["spec", "containers"], "+patchKey=name")],
+            &tags(&[tag(&["spec", "containers"], "+patchKey=name")]),
         )
         .unwrap();
         assert_eq!(
@@ -404,12 +451,12 @@ mod tests {
                 {"name": "new", "image": "n:1"}
             ])
         );
-        let conflict = unify(&mut workload, &json!({"spec": {"replicas": 3}}), &[]);
+        let conflict = unify(&mut workload, &json!({"spec": {"replicas": 3}}), &tags(&[]));
         assert!(conflict.unwrap_err().contains("spec.replicas"));
         unify(
             &mut workload,
             &json!({"spec": {"replicas": 3}}),
-            &[tag(&["spec", "replicas"], "+patchStrategy=retainKeys")],
+            &tags(&[tag(&["spec", "replicas"], "+patchStrategy=retainKeys")]),
         )
         .unwrap();
         assert_eq!(workload["spec"]["replicas"], 3);
@@ -421,7 +468,7 @@ mod tests {
         unify(
             &mut workload,
             &json!({"args": ["c"]}),
-            &[tag(&["args"], "+patchStrategy=replace")],
+            &tags(&[tag(&["args"], "+patchStrategy=replace")]),
         )
         .unwrap();
         assert_eq!(workload["args"], json!(["c"]));
@@ -433,7 +480,7 @@ mod tests {
         unify(
             &mut workload,
             &operations,
-            &[tag(&[], "+patchStrategy=jsonPatch")],
+            &tags(&[tag(&[], "+patchStrategy=jsonPatch")]),
         )
         .unwrap();
         assert_eq!(
@@ -443,7 +490,7 @@ mod tests {
         unify(
             &mut workload,
             &json!({"metadata": {"labels": {"y": null}}}),
-            &[tag(&[], "+patchStrategy=jsonMergePatch")],
+            &tags(&[tag(&[], "+patchStrategy=jsonMergePatch")]),
         )
         .unwrap();
         assert_eq!(workload["metadata"]["labels"], json!({}));

@@ -84,7 +84,7 @@ pub(super) fn render<'m>(
                 }
                 if let Some(cue_patch) = &output.cue_patch {
                     if let Err(conflict) =
-                        patch::unify(&mut component[0], &cue_patch.value, &cue_patch.tags)
+                        patch::unify(&mut component[0], &cue_patch.value, &cue_patch.info)
                     {
                         diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
                         ok = false;
@@ -158,21 +158,39 @@ fn patch_outputs(
         return Err("`patchOutputs` is not a struct of patches by output name".to_owned());
     };
     for (name, patch) in entries {
-        let Some(index) = names.iter().position(|n| n.as_deref() == Some(name.as_str())) else {
+        let Some(index) = names
+            .iter()
+            .position(|n| n.as_deref() == Some(name.as_str()))
+        else {
             return Err(format!(
                 "`patchOutputs.{name}` names no output of the component (it has {})",
-                names.iter().flatten().cloned().collect::<Vec<_>>().join(", ")
+                names
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
-        let tags: cue::Tags = patches
-            .tags
-            .iter()
-            .filter_map(|(path, lines)| match path.split_first() {
-                Some((first, rest)) if first == name => Some((rest.to_vec(), lines.clone())),
-                _ => None,
-            })
-            .collect();
-        patch::unify(&mut component[index], patch, &tags)?;
+        let below = |path: &Vec<String>| match path.split_first() {
+            Some((first, rest)) if first == name => Some(rest.to_vec()),
+            _ => None,
+        };
+        let info = cue::PatchInfo {
+            tags: patches
+                .info
+                .tags
+                .iter()
+                .filter_map(|(path, lines)| Some((below(path)?, lines.clone())))
+                .collect(),
+            open_lists: patches
+                .info
+                .open_lists
+                .iter()
+                .filter_map(|(path, element)| Some((below(path)?, element.clone())))
+                .collect(),
+        };
+        patch::unify(&mut component[index], patch, &info)?;
     }
     Ok(())
 }

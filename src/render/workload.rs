@@ -123,7 +123,8 @@ pub(super) fn render_component(
     if !write_inputs(&mut objects[0], inputs, InputTarget::Object, diags) {
         return None;
     }
-    let trait_objects = traits::render(context, &mut objects, &names, trait_inputs, sources, diags)?;
+    let trait_objects =
+        traits::render(context, &mut objects, &names, trait_inputs, sources, diags)?;
     let primary_reference = reference_to(&objects[0]);
     for (mut object, path) in trait_objects.with_reference {
         let Ok(segments) = fieldpath::parse(&path.value) else {

@@ -1640,27 +1640,29 @@ impl Evaluator {
         Ok(at)
     }
 
-    /// The `// +tag` comments of a vertex and of every output field below it, with their
-    /// paths (list elements as their index) relative to it.
-    pub(crate) fn tags_below(&mut self, id: VId) -> Result<crate::Tags, Error> {
-        let mut out = Vec::new();
+    /// What a patch needs beyond its value, for a vertex and every output field below it
+    /// (paths relative to it, list elements as their index): the `// +tag` comments, and the
+    /// element of each open list (`[...{x: 1}]` patches every element of the list it meets).
+    pub(crate) fn patch_info(&mut self, id: VId) -> Result<crate::PatchInfo, Error> {
+        let mut out = crate::PatchInfo::default();
         let mut path = Vec::new();
         let tags = self.v(id).tags.clone();
-        self.collect_tags(id, tags, &mut path, &mut out)?;
-        Ok(out)
-    }
-
-    fn collect_tags(
-        &mut self,
-        id: VId,
-        own: Vec<String>,
-        path: &mut Vec<String>,
-        out: &mut crate::Tags,
-    ) -> Result<(), Error> {
         if !self.enter() {
             self.leave();
             return Err(self.exhausted_error());
         }
+        let result = self.collect_patch_info(id, tags, &mut path, &mut out);
+        self.leave();
+        result.map(|()| out)
+    }
+
+    fn collect_patch_info(
+        &mut self,
+        id: VId,
+        own: Vec<String>,
+        path: &mut Vec<String>,
+        out: &mut crate::PatchInfo,
+    ) -> Result<(), Error> {
         let resolved = self.deref(id)?;
         let mut tags = own;
         for tag in &self.v(resolved).tags {
@@ -1669,7 +1671,19 @@ impl Evaluator {
             }
         }
         if !tags.is_empty() {
-            out.push((path.clone(), tags));
+            out.tags.push((path.clone(), tags));
+        }
+        let element = self
+            .v(resolved)
+            .list
+            .as_ref()
+            .and_then(|l| l.ellipses.first().map(|(_, ty)| ty.clone()));
+        if let Some(element) = element {
+            let element = self.anonymous(element);
+            // `...` alone (any element) patches nothing.
+            if let Ok(value) = self.export(element) {
+                out.open_lists.push((path.clone(), value));
+            }
         }
         let arcs: Vec<(Feature, VId)> = self
             .v(resolved)
@@ -1679,13 +1693,17 @@ impl Evaluator {
             .map(|(f, a)| (f.clone(), a.id))
             .collect();
         for (feature, arc) in arcs {
+            if !self.enter() {
+                self.leave();
+                return Err(self.exhausted_error());
+            }
             path.push(feature.to_string());
             let own = self.v(arc).tags.clone();
-            let result = self.collect_tags(arc, own, path, out);
+            let result = self.collect_patch_info(arc, own, path, out);
             path.pop();
+            self.leave();
             result?;
         }
-        self.leave();
         Ok(())
     }
 

@@ -88,6 +88,16 @@ pub struct FieldDoc {
 /// Comment tags by field: (path, list elements as their index; the `// +name=value` lines).
 pub type Tags = Vec<(Vec<String>, Vec<String>)>;
 
+/// What a patch needs beyond its value (see [`Evaluation::patch_info`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PatchInfo {
+    /// The comment tags of its fields.
+    pub tags: Tags,
+    /// Open lists (`[...T]`) with a concrete element: (path, the element), which unifies with
+    /// every element of the list the patch meets.
+    pub open_lists: Vec<(Vec<String>, serde_json::Value)>,
+}
+
 /// One evaluation: files and JSON values unified at the root, then fields exported.
 pub struct Evaluation {
     evaluator: eval::Evaluator,
@@ -144,14 +154,14 @@ impl Evaluation {
             .is_ok_and(|id| self.evaluator.check(id).is_none())
     }
 
-    /// The `// +name=value` comments of the field at `path` and of every output field below
-    /// it: (path relative to `path`, list elements as their index; the comment lines).
+    /// What a patch at `path` needs beyond its value: the `// +name=value` comments of it and
+    /// of every output field below it, and the element of each open list below it.
     ///
     /// # Errors
     /// When there is no field at `path`, or it does not evaluate.
-    pub fn tags(&mut self, path: &[&str]) -> Result<Tags, Error> {
+    pub fn patch_info(&mut self, path: &[&str]) -> Result<PatchInfo, Error> {
         let id = self.evaluator.lookup_path(path)?;
-        self.evaluator.tags_below(id)
+        self.evaluator.patch_info(id)
     }
 
     /// Every conflict at or below `path` (the first `limit`); unset values are not conflicts.

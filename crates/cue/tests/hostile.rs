@@ -113,7 +113,7 @@ fn fuzz_findings_stay_fixed() {
                 let mut evaluation = cue::Evaluation::new(budget);
                 evaluation.add_file(&file);
                 let _ = evaluation.export(&[]);
-                let _ = evaluation.tags(&[]);
+                let _ = evaluation.patch_info(&[]);
                 let _ = evaluation.unset(&[], 10);
                 let _ = evaluation.describe(&[]);
             })

@@ -218,9 +218,9 @@ fn unify_list(
     let Some(key) = keyed else {
         // An open list (`[...T]`, `[a, ...T]`) unifies T with every element past its own.
         if let Some(element) = rules.open_lists.get(at.as_slice()) {
-            for index in items.len()..existing.len() {
+            for (index, slot) in existing.iter_mut().enumerate().skip(items.len()) {
                 at.push(index.to_string());
-                let result = unify_at(&mut existing[index], element, at, inherited, rules);
+                let result = unify_at(slot, element, at, inherited, rules);
                 at.pop();
                 result?;
             }

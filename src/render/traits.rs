@@ -79,24 +79,16 @@ pub(super) fn render<'m>(
                     ok = false;
                     continue;
                 };
-                for p in &output.patches {
-                    patch::merge(&mut component[0], p, &definition.merge_keys);
-                }
-                if let Some(cue_patch) = &output.cue_patch {
-                    if let Err(conflict) =
-                        patch::unify(&mut component[0], &cue_patch.value, &cue_patch.info)
-                    {
-                        diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
-                        ok = false;
-                        continue;
-                    }
-                }
-                if let Some(patches) = &output.cue_patch_outputs {
-                    if let Err(conflict) = patch_outputs(component, component_names, patches) {
-                        diags.push(cue_patch_conflict(definition, &site.used_by, &conflict));
-                        ok = false;
-                        continue;
-                    }
+                if let Err(d) = apply_patches(
+                    component,
+                    component_names,
+                    definition,
+                    &output,
+                    &site.used_by,
+                ) {
+                    diags.push(*d);
+                    ok = false;
+                    continue;
                 }
                 names = output.names;
                 output.objects
@@ -135,6 +127,29 @@ pub(super) fn render<'m>(
         out.declaring_outputs.push(first_object);
     }
     ok.then_some(out)
+}
+
+/// A trait template's patches of the component: minijinja's merged into the workload, CUE's
+/// `patch` unified into it and `patchOutputs` into the outputs they name.
+fn apply_patches(
+    component: &mut [Value],
+    names: &[Option<String>],
+    definition: &Definition,
+    output: &template::Output,
+    used_by: &str,
+) -> Result<(), Box<Diagnostic>> {
+    for p in &output.patches {
+        patch::merge(&mut component[0], p, &definition.merge_keys);
+    }
+    if let Some(cue_patch) = &output.cue_patch {
+        patch::unify(&mut component[0], &cue_patch.value, &cue_patch.info)
+            .map_err(|conflict| Box::new(cue_patch_conflict(definition, used_by, &conflict)))?;
+    }
+    if let Some(patches) = &output.cue_patch_outputs {
+        patch_outputs(component, names, patches)
+            .map_err(|conflict| Box::new(cue_patch_conflict(definition, used_by, &conflict)))?;
+    }
+    Ok(())
 }
 
 /// The component's objects a CUE template named, by name (a trait's `context.outputs`).

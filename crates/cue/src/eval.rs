@@ -743,17 +743,17 @@ impl Evaluator {
                             .push(index);
                     }
                 }
-                Decl::Embed(expr) => {
-                    let conjunct = Conjunct {
-                        kind: ConjunctKind::Expr(expr.clone(), env.clone()),
-                        origin,
-                        embedded: true,
+                // Embeddings and comprehensions come after the fields they may refer to.
+                Decl::Embed(_) | Decl::Comprehension(_) => {
+                    let kind = match decl {
+                        Decl::Embed(expr) => ConjunctKind::Expr(expr.clone(), env.clone()),
+                        Decl::Comprehension(c) => {
+                            ConjunctKind::Comprehension(c.clone(), env.clone())
+                        }
+                        _ => continue,
                     };
-                    self.vm(id).deferred.push_back(conjunct);
-                }
-                Decl::Comprehension(comprehension) => {
                     let conjunct = Conjunct {
-                        kind: ConjunctKind::Comprehension(comprehension.clone(), env.clone()),
+                        kind,
                         origin,
                         embedded: true,
                     };

@@ -256,11 +256,11 @@ impl<'a> Parser<'a> {
         Ok(Decl::Embed(self.expr()?))
     }
 
-    /// `[` starts a pattern constraint when its closing bracket is followed by `:`.
-    fn is_pattern_constraint(&self) -> bool {
-        let close = self.tokens[self.at..]
+    /// How many tokens ahead the bracket that closes the one here is.
+    fn closing_bracket(&self) -> Option<usize> {
+        self.tokens[self.at..]
             .iter()
-            .scan(0usize, |depth, t| {
+            .scan(0i64, |depth, t| {
                 match t.kind {
                     Tok::Punct("[" | "(" | "{") => *depth += 1,
                     Tok::Punct("]" | ")" | "}") => *depth -= 1,
@@ -268,8 +268,13 @@ impl<'a> Parser<'a> {
                 }
                 Some(*depth)
             })
-            .position(|d| d == 0);
-        close.is_some_and(|n| matches!(self.peek_at(n + 1), Tok::Punct(":")))
+            .position(|d| d == 0)
+    }
+
+    /// `[` starts a pattern constraint when its closing bracket is followed by `:`.
+    fn is_pattern_constraint(&self) -> bool {
+        self.closing_bracket()
+            .is_some_and(|n| matches!(self.peek_at(n + 1), Tok::Punct(":")))
     }
 
     /// A label (identifier, string or `(expr)`) followed by `:`, `?:` or `!:`.
@@ -277,17 +282,7 @@ impl<'a> Parser<'a> {
         let after_label = match self.peek() {
             Tok::Ident(_) | Tok::Str(_) => 1,
             Tok::Punct("(") => {
-                let close = self.tokens[self.at..]
-                    .iter()
-                    .scan(0i64, |depth, t| {
-                        match t.kind {
-                            Tok::Punct("[" | "(" | "{") => *depth += 1,
-                            Tok::Punct("]" | ")" | "}") => *depth -= 1,
-                            _ => {}
-                        }
-                        Some(*depth)
-                    })
-                    .position(|d| d == 0);
+                let close = self.closing_bracket();
                 match close {
                     Some(n) => n + 1,
                     None => return false,

@@ -1301,37 +1301,9 @@ impl Evaluator {
 
     /// The first conflict in a vertex or any of its fields; incomplete values are no conflict.
     pub(crate) fn check(&mut self, id: VId) -> Option<Error> {
-        let resolved = match self.deref(id) {
-            Ok(w) => w,
-            Err(error) => return (!error.is_incomplete()).then_some(error),
-        };
-        if let Some(error) = self
-            .own_errors(resolved)
-            .into_iter()
-            .find(|e| !e.is_incomplete())
-        {
-            return Some(error);
-        }
-        if !self.enter() {
-            self.leave();
-            return Some(self.exhausted_error());
-        }
-        let arcs: Vec<VId> = self
-            .v(resolved)
-            .arcs
-            .iter()
-            .filter(|(f, a)| a.regular && !f.is_definition())
-            .map(|(_, a)| a.id)
-            .collect();
-        let mut found = None;
-        for arc in arcs {
-            if let Some(error) = self.check(arc) {
-                found = Some(error);
-                break;
-            }
-        }
-        self.leave();
-        found
+        let mut found = Vec::new();
+        self.conflicts(id, 1, &mut found);
+        found.pop()
     }
 
     /// Every conflict in a vertex and its fields (at most `limit`); incomplete values are none.

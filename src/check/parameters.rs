@@ -147,6 +147,22 @@ impl Schemas<'_> {
 /// Properties the schema does not declare, where it does not allow others. Unlike JSON Schema's
 /// default, an object schema that lists `properties` is closed unless it says otherwise: a typo
 /// should fail loudly, not vanish.
+/// A property the definition declares and does not render (`x-oam-ignored` says why): as the
+/// definition it follows does, with a warning.
+fn ignored_property(key: &str, property: &Value, source: Option<&Node>, site: &Use<'_>) -> Diagnostic {
+    let why = property["x-oam-ignored"].as_str().unwrap_or("it is not rendered");
+    Diagnostic::new(
+        Code::IgnoredParameterValue,
+        source.map_or(site.fallback, |node| node.span),
+        format!(
+            "{} `{}` does not render `{key}`: {why}",
+            site.definition.kind.as_str(),
+            site.definition.name.value
+        ),
+    )
+    .with_help("remove the property, or use a component type that renders it (webservice renders labels, annotations, args, limit, hostAliases and probes)")
+}
+
 fn undeclared(
     schema: &Value,
     value: &Value,
@@ -166,6 +182,9 @@ fn undeclared(
             for (key, item) in entries {
                 let item_source = source.and_then(|s| s.get(key));
                 match properties.get(key) {
+                    Some(property) if property.get("x-oam-ignored").is_some() => {
+                        diags.push(ignored_property(key, property, item_source, site));
+                    }
                     Some(property) => undeclared(property, item, item_source, site, diags),
                     None if open => {}
                     None => diags.push(unknown_property(key, properties, source, site)),

@@ -29,7 +29,7 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
             Some(format!(
                 "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
             ))
-        } else if let Err(reason) = if object.placement.passthrough {
+        } else if let Err(reason) = if object.placement.passthrough || is_rbac(object.group(), kind) {
             path_segment(name)
         } else {
             dns1123_subdomain(name)
@@ -52,4 +52,11 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// RBAC objects are named like path segments, not DNS names: KubeVela names a ClusterRole
+/// `<namespace>:<name>`, as Kubernetes' own are (`system:controller:...`).
+fn is_rbac(group: &str, kind: &str) -> bool {
+    group == "rbac.authorization.k8s.io"
+        && matches!(kind, "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding")
 }

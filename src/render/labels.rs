@@ -17,6 +17,10 @@ pub(super) enum Resource<'a> {
     /// An object a CUE trait outputs under a name (`outputs: service: {...}`): KubeVela labels
     /// it `trait.oam.dev/resource: service`.
     TraitOutput(&'a str, &'a str),
+    /// An object a component type renders besides its workload (a webservice's Service):
+    /// KubeVela labels it a trait of type `AuxiliaryWorkload`, with the output's name when the
+    /// template names it.
+    Auxiliary(Option<&'a str>),
 }
 
 /// Puts an object of the app in its namespace and gives it the OAM labels.
@@ -33,6 +37,12 @@ pub(super) fn place(object: &mut Value, context: &Context<'_, '_>, resource: Res
         Resource::TraitOutput(t, name) => {
             ("TRAIT", type_label(DefinitionKind::Trait), t, Some(name))
         }
+        Resource::Auxiliary(name) => (
+            "TRAIT",
+            type_label(DefinitionKind::Trait),
+            "AuxiliaryWorkload",
+            name,
+        ),
     };
     let oam = [
         ("app.oam.dev/name", context.app.name.value.as_str()),

@@ -86,15 +86,18 @@ pub(super) fn render_component(
             let mut objects = output.objects;
             // What the Component and the `type:` shorthand put on the workload goes on the first object.
             inherit_metadata(&mut objects[0], &workload);
-            for object in &mut objects {
+            for (index, object) in objects.iter_mut().enumerate() {
                 if name_of(object).is_none() {
                     set_metadata(object, "name", Value::String(name.clone()));
                 }
-                labels::place(
-                    object,
-                    context,
-                    labels::Resource::Workload(&bound.workload_type),
-                );
+                // A KubeVela Application's component outputs besides the workload are
+                // auxiliary workloads, as KubeVela labels them.
+                let resource = if index == 0 || !context.app.is_kubevela() {
+                    labels::Resource::Workload(&bound.workload_type)
+                } else {
+                    labels::Resource::Auxiliary(names.get(index).and_then(Option::as_deref))
+                };
+                labels::place(object, context, resource);
             }
             objects
         }

@@ -259,10 +259,31 @@ fn unknown_definition(
         definitions.names(kind),
         "not among the inputs or the built-ins",
     );
+    if let Some(why) = NEEDS_A_CLUSTER
+        .iter()
+        .find(|(type_name, _)| *type_name == name.value)
+        .map(|(_, why)| why)
+    {
+        return d.with_help(format!(
+            "KubeVela's `{}` {why}, so oam, which renders offline, has no such built-in; render what it would deploy with a type that writes the objects (k8s-objects), or leave this component to KubeVela",
+            name.value
+        ));
+    }
     d.with_help(format!(
         "add the {what} to the inputs or pass its directory with -d; `oam defs` lists the known ones"
     ))
 }
+
+/// KubeVela built-ins that read or install into a running cluster, and why each does.
+const NEEDS_A_CLUSTER: &[(&str, &str)] = &[
+    ("ref-objects", "reads existing objects from the cluster"),
+    ("helmchart", "installs a Helm chart through FluxCD in the cluster"),
+    ("service-binding", "reads Secrets from the cluster"),
+    ("kustomize", "builds from a repository through FluxCD in the cluster"),
+    ("kustomize-patch", "patches a FluxCD Kustomization in the cluster"),
+    ("kustomize-json-patch", "patches a FluxCD Kustomization in the cluster"),
+    ("kustomize-strategy-merge", "patches a FluxCD Kustomization in the cluster"),
+];
 
 fn resolve_parameters<'m>(
     app: &App,

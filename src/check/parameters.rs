@@ -149,8 +149,15 @@ impl Schemas<'_> {
 /// should fail loudly, not vanish.
 /// A property the definition declares and does not render (`x-oam-ignored` says why): as the
 /// definition it follows does, with a warning.
-fn ignored_property(key: &str, property: &Value, source: Option<&Node>, site: &Use<'_>) -> Diagnostic {
-    let why = property["x-oam-ignored"].as_str().unwrap_or("it is not rendered");
+fn ignored_property(
+    key: &str,
+    property: &Value,
+    source: Option<&Node>,
+    site: &Use<'_>,
+) -> Diagnostic {
+    let why = property["x-oam-ignored"]
+        .as_str()
+        .unwrap_or("it is not rendered");
     Diagnostic::new(
         Code::IgnoredParameterValue,
         source.map_or(site.fallback, |node| node.span),

@@ -277,12 +277,27 @@ fn unknown_definition(
 /// KubeVela built-ins that read or install into a running cluster, and why each does.
 const NEEDS_A_CLUSTER: &[(&str, &str)] = &[
     ("ref-objects", "reads existing objects from the cluster"),
-    ("helmchart", "installs a Helm chart through FluxCD in the cluster"),
+    (
+        "helmchart",
+        "installs a Helm chart through FluxCD in the cluster",
+    ),
     ("service-binding", "reads Secrets from the cluster"),
-    ("kustomize", "builds from a repository through FluxCD in the cluster"),
-    ("kustomize-patch", "patches a FluxCD Kustomization in the cluster"),
-    ("kustomize-json-patch", "patches a FluxCD Kustomization in the cluster"),
-    ("kustomize-strategy-merge", "patches a FluxCD Kustomization in the cluster"),
+    (
+        "kustomize",
+        "builds from a repository through FluxCD in the cluster",
+    ),
+    (
+        "kustomize-patch",
+        "patches a FluxCD Kustomization in the cluster",
+    ),
+    (
+        "kustomize-json-patch",
+        "patches a FluxCD Kustomization in the cluster",
+    ),
+    (
+        "kustomize-strategy-merge",
+        "patches a FluxCD Kustomization in the cluster",
+    ),
 ];
 
 fn resolve_parameters<'m>(

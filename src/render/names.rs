@@ -29,7 +29,8 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
             Some(format!(
                 "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
             ))
-        } else if let Err(reason) = if object.placement.passthrough || is_rbac(object.group(), kind) {
+        } else if let Err(reason) = if object.placement.passthrough || is_rbac(object.group(), kind)
+        {
             path_segment(name)
         } else {
             dns1123_subdomain(name)
@@ -58,5 +59,8 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
 /// `<namespace>:<name>`, as Kubernetes' own are (`system:controller:...`).
 fn is_rbac(group: &str, kind: &str) -> bool {
     group == "rbac.authorization.k8s.io"
-        && matches!(kind, "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding")
+        && matches!(
+            kind,
+            "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+        )
 }

@@ -150,9 +150,69 @@ impl<'a> Run<'a, '_> {
             .conflicts(&self.at("parameter"), MAX_REPORTED)
             .unwrap_or_default();
         for error in &conflicts {
-            diags.push(self.fail(error));
+            let unknown = error.message.strip_prefix("field not allowed: ");
+            match unknown.and_then(|field| self.unknown_property(error, field)) {
+                Some(d) => diags.push(d),
+                None => diags.push(self.fail(error)),
+            }
         }
         conflicts.is_empty()
+    }
+
+    /// A property a closed `parameter` does not declare, said as oam says it of any definition
+    /// (`oam::E064`, with the closest declared name).
+    fn unknown_property(&mut self, error: &cue::Error, field: &str) -> Option<Diagnostic> {
+        let parameter = self.at("parameter").join(".");
+        let below = error
+            .path
+            .strip_prefix(parameter.as_str())?
+            .trim_start_matches('.');
+        let mut path = self.at("parameter");
+        path.extend(below.split('.').filter(|s| !s.is_empty()));
+        let declared: Vec<String> = self
+            .evaluation
+            .describe(&path)
+            .into_iter()
+            .map(|f| f.name)
+            .filter(|name| name != field)
+            .collect();
+        let shown = if below.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{below}.{field}")
+        };
+        let pointer = format!(
+            "/{}",
+            shown
+                .replace('~', "~0")
+                .replace('/', "~1")
+                .replace('.', "/")
+        );
+        let span = self
+            .site
+            .source
+            .map_or(self.template.text.span, |source| span_at(source, &pointer));
+        let definition = self.site.definition;
+        Some(
+            Diagnostic::new(
+                Code::UnknownProperty,
+                span,
+                format!(
+                    "{} `{}` has no parameter `{shown}`",
+                    definition.kind.as_str(),
+                    definition.name.value
+                ),
+            )
+            .with_suggestion(
+                field,
+                declared.iter().map(String::as_str),
+                "not a parameter of this definition",
+            )
+            .with_help(format!(
+                "`oam explain {}` lists the parameters",
+                definition.name.value
+            )),
+        )
     }
 
     /// `output`, then each of `outputs` with its name.

@@ -1607,11 +1607,16 @@ impl Evaluator {
         })
     }
 
-    /// Follows a path of field names from the root.
+    /// Follows a path from the root: field names, and list indices where the value is a list.
     pub(crate) fn lookup_path(&mut self, path: &[&str]) -> Result<VId, Error> {
         let mut at = ROOT;
         for name in path {
-            at = self.select(at, &Feature::Name(Arc::from(*name)), Span::default())?;
+            let resolved = self.deref(at)?;
+            let feature = match name.parse::<usize>() {
+                Ok(index) if self.v(resolved).list.is_some() => Feature::Index(index),
+                _ => Feature::Name(Arc::from(*name)),
+            };
+            at = self.select(at, &feature, Span::default())?;
         }
         Ok(at)
     }

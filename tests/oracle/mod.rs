@@ -136,3 +136,18 @@ pub(crate) fn first_difference(
 fn shown(value: Option<&Value>) -> String {
     value.map_or_else(|| "absent".to_owned(), Value::to_string)
 }
+
+/// A generated page must be the one measured: `OAM_BLESS=1` rewrites it; otherwise a
+/// difference fails the test with the new `table`, for review.
+pub(crate) fn check_page(page_path: &str, page: &str, table: &str) {
+    let path = root().join(page_path);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current == page {
+        return;
+    }
+    if std::env::var_os("OAM_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, page).unwrap_or_else(|e| panic!("write {page_path}: {e}"));
+        return;
+    }
+    panic!("what was measured differs from {page_path}; review and bless:\n{table}");
+}

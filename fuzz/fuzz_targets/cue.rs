@@ -9,6 +9,7 @@ const BUDGET: cue::Budget = cue::Budget {
     vertices: 20_000,
     depth: 100,
     forks: 32,
+    bytes: 1 << 20,
 };
 
 fuzz_target!(|data: &[u8]| {

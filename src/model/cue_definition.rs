@@ -19,6 +19,7 @@ const HEADER_BUDGET: cue::Budget = cue::Budget {
     vertices: 100_000,
     depth: 100,
     forks: 64,
+    bytes: 1 << 20,
 };
 
 pub(super) fn lower(

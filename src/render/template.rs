@@ -204,6 +204,15 @@ impl Templates {
         })
     }
 
+    /// Counts `bytes` of rendered output against the run's budget; false once it is spent.
+    fn spend(&self, bytes: usize) -> bool {
+        let spent = self.spent.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if spent > self.run_bytes {
+            self.spent_out.store(true, Ordering::Relaxed);
+        }
+        spent <= self.run_bytes
+    }
+
     /// Renders a definition's template. `None` if it fails (diagnostics say why), or if the
     /// template did not compile (reported once, by `compile`).
     pub(super) fn render(
@@ -220,13 +229,17 @@ impl Templates {
                 ..Output::default()
             });
         }
-        if let Some(template) = &definition.cue {
-            return super::cue::render(site, template, allow_patch, self.limits, sources, diags);
-        }
-        let template = definition.template.as_ref()?;
         if self.spent_out.load(Ordering::Relaxed) {
             return None;
         }
+        if let Some(template) = &definition.cue {
+            let output =
+                super::cue::render(site, template, allow_patch, self.limits, sources, diags)?;
+            // What a CUE template rendered counts against the run's budget like any text.
+            let rendered_bytes = output.objects.iter().map(json_size).sum();
+            return self.spend(rendered_bytes).then_some(output);
+        }
+        let template = definition.template.as_ref()?;
         let compiled = match self.env.get_template(&key(definition)) {
             Ok(compiled) => compiled,
             // A user template that does not compile was reported by `compile`.
@@ -264,9 +277,7 @@ impl Templates {
             diags.push(d.with_label_text(format!("while rendering {}", site.used_by)));
             return None;
         }
-        let spent = self.spent.fetch_add(out.text.len(), Ordering::Relaxed) + out.text.len();
-        if spent > self.run_bytes {
-            self.spent_out.store(true, Ordering::Relaxed);
+        if !self.spend(out.text.len()) {
             return None;
         }
         let text = String::from_utf8_lossy(&out.text).into_owned();
@@ -522,6 +533,21 @@ pub(super) fn span_in_file(template: &Template, sources: &Sources, range: &Range
     let begin = (offset + column).min(line_end);
     let end = (begin + range.len()).min(line_end);
     Span::new(whole.file, begin as u32, end as u32)
+}
+
+/// About the bytes a value takes written out: its text, and a few bytes a node.
+fn json_size(value: &Value) -> usize {
+    match value {
+        Value::String(text) => text.len() + 4,
+        Value::Array(items) => items.iter().map(json_size).sum::<usize>() + 4,
+        Value::Object(map) => {
+            map.iter()
+                .map(|(k, v)| k.len() + 4 + json_size(v))
+                .sum::<usize>()
+                + 4
+        }
+        _ => 8,
+    }
 }
 
 fn to_yaml(value: &minijinja::Value, limit: usize) -> Result<String, minijinja::Error> {

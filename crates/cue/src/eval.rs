@@ -250,21 +250,26 @@ impl Vertex {
 pub struct Budget {
     /// Evaluation steps (conjuncts processed and expressions evaluated).
     pub steps: u64,
-    /// Vertices (fields and values) created.
+    /// Vertices (fields and values) created: each takes some hundreds of bytes, so this
+    /// bounds an evaluation's memory (the default, to about 150 MiB; KubeVela's webservice
+    /// needs a few hundred).
     pub vertices: usize,
     /// Nesting of evaluation (references inside references, structs inside structs).
     pub depth: usize,
     /// Forks of one disjunction of structs.
     pub forks: usize,
+    /// Bytes of the strings the evaluation builds (interpolation, `+`, `*`, functions).
+    pub bytes: usize,
 }
 
 impl Default for Budget {
     fn default() -> Self {
         Budget {
             steps: 5_000_000,
-            vertices: 2_000_000,
+            vertices: 200_000,
             depth: 400,
             forks: 256,
+            bytes: 64 << 20,
         }
     }
 }
@@ -274,6 +279,8 @@ pub(crate) struct Evaluator {
     budget: Budget,
     steps: u64,
     depth: usize,
+    /// Bytes of strings built so far (`Budget::bytes`).
+    bytes: usize,
     exhausted: Option<Error>,
     next_origin: u32,
     /// (vertex, referenced vertex) pairs being copied: a reference cycle is `_`.
@@ -291,6 +298,7 @@ impl Evaluator {
             budget,
             steps: 0,
             depth: 0,
+            bytes: 0,
             exhausted: None,
             next_origin: 0,
             copying: Vec::new(),
@@ -392,14 +400,18 @@ impl Evaluator {
             .unwrap_or_else(|| Error::bare("evaluation budget exhausted"))
     }
 
+    /// One level deeper; false (and nothing to leave) once the budget is spent.
     fn enter(&mut self) -> bool {
-        self.depth += 1;
-        if self.depth > self.budget.depth {
+        if self.depth >= self.budget.depth {
             self.exhaust(
                 "the evaluation nests deeper than its budget allows (a structural cycle?)",
             );
         }
-        self.exhausted.is_none()
+        if self.exhausted.is_some() {
+            return false;
+        }
+        self.depth += 1;
+        true
     }
 
     fn leave(&mut self) {
@@ -481,7 +493,6 @@ impl Evaluator {
             return;
         }
         if !self.enter() {
-            self.leave();
             let error = self.exhausted_error();
             self.add_error(id, error);
             let vertex = self.vm(id);
@@ -634,7 +645,6 @@ impl Evaluator {
             return;
         }
         if !self.enter() {
-            self.leave();
             let error = self.exhausted_error();
             self.add_error(id, error);
             return;
@@ -1330,7 +1340,6 @@ impl Evaluator {
             return;
         }
         if !self.enter() {
-            self.leave();
             out.push(self.exhausted_error());
             return;
         }
@@ -1354,7 +1363,6 @@ impl Evaluator {
             return;
         }
         if !self.enter() {
-            self.leave();
             return;
         }
         if let Ok(resolved) = self.deref(id) {
@@ -1392,7 +1400,6 @@ impl Evaluator {
             return Vec::new();
         }
         if !self.enter() {
-            self.leave();
             return Vec::new();
         }
         let arcs: Vec<(Arc<str>, VId, bool)> = self
@@ -1553,7 +1560,6 @@ impl Evaluator {
             return Err(error);
         }
         if !self.enter() {
-            self.leave();
             return Err(self.exhausted_error());
         }
         let result = self.export_resolved(resolved);
@@ -1629,7 +1635,6 @@ impl Evaluator {
         let mut path = Vec::new();
         let tags = self.v(id).tags.clone();
         if !self.enter() {
-            self.leave();
             return Err(self.exhausted_error());
         }
         let result = self.collect_patch_info(id, tags, &mut path, &mut out);
@@ -1675,7 +1680,6 @@ impl Evaluator {
             .collect();
         for (feature, arc) in arcs {
             if !self.enter() {
-                self.leave();
                 return Err(self.exhausted_error());
             }
             path.push(feature.to_string());
@@ -1730,6 +1734,29 @@ impl Evaluator {
         if !self.step() {
             return Value::Val(Val::Bottom(Box::new(self.exhausted_error())));
         }
+        let value = self.eval_expr(expr, env);
+        // Strings an expression builds count against the budget: `s1: s0 + s0` doubled thirty
+        // times would otherwise take gigabytes within a few steps.
+        let builds = matches!(
+            expr.kind,
+            ExprKind::Interpolation(_)
+                | ExprKind::Binary(BinaryOp::Add | BinaryOp::Mul, ..)
+                | ExprKind::Call(..)
+        );
+        let built = match &value {
+            Value::Val(Val::Str(s)) if builds => s.len(),
+            Value::Val(Val::Bytes(b)) if builds => b.len(),
+            _ => 0,
+        };
+        self.bytes = self.bytes.saturating_add(built);
+        if self.bytes > self.budget.bytes {
+            self.exhaust("the evaluation builds more text than its budget allows");
+            return Value::Val(Val::Bottom(Box::new(self.exhausted_error())));
+        }
+        value
+    }
+
+    fn eval_expr(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Value {
         match &expr.kind {
             ExprKind::Ident(name) => self.resolve(name, env, expr.span),
             ExprKind::Null => Value::Val(Val::Null),

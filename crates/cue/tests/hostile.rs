@@ -80,6 +80,13 @@ fn exponential_values_stop_at_the_budget() {
         outcome(repeat, cue::Budget::default()).is_err(),
         "a huge string is refused"
     );
+    // Doubling a string by concatenation: a few steps, 8 GiB unless the text budget stops it.
+    let mut doubling = String::from("s0: \"abcdefgh\"\n");
+    for i in 1..31 {
+        let _ = writeln!(doubling, "s{i}: s{} + s{}", i - 1, i - 1);
+    }
+    let error = outcome(doubling, cue::Budget::default()).expect_err("too much text");
+    assert_eq!(error.kind, cue::ErrorKind::Budget, "{error}");
     let list = "l: [1, 2] * 100000000\n".to_owned();
     assert!(
         outcome(list, cue::Budget::default()).is_err(),
@@ -109,6 +116,7 @@ fn fuzz_findings_stay_fixed() {
                     vertices: 20_000,
                     depth: 100,
                     forks: 32,
+                    bytes: 1 << 20,
                 };
                 let mut evaluation = cue::Evaluation::new(budget);
                 evaluation.add_file(&file);

@@ -354,7 +354,7 @@ fn diagnostic(
         ),
         cue::ErrorKind::Budget => (
             Code::CueEvaluation,
-            "the evaluation ran longer than oam allows for one use (--max-template-fuel): look for a structural cycle",
+            "the evaluation passed a budget oam sets for one use (steps: 4 × --max-template-fuel; values, nesting and built text: fixed): look for a structural cycle or a comprehension that grows without end",
         ),
         cue::ErrorKind::Conflict => (
             Code::CueEvaluation,

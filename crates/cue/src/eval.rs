@@ -94,6 +94,9 @@ pub(crate) struct Conjunct {
     origin: Option<u32>,
     /// Embedded in a struct literal: a definition it references joins the literal's origin.
     embedded: bool,
+    /// From an optional field (`x?: T`), a constraint that CUE applies after the vertex's
+    /// regular conjuncts: its literals come later in the order of the output.
+    constraint: bool,
 }
 
 #[derive(Clone)]
@@ -113,6 +116,7 @@ impl Conjunct {
             kind,
             origin,
             embedded: false,
+            constraint: false,
         }
     }
 }
@@ -234,6 +238,52 @@ struct Vertex {
     resolution: Option<(usize, Resolution)>,
     /// `// +tag` comments of the fields that define this vertex (KubeVela's patch tags).
     tags: Vec<String>,
+    /// The struct literals and JSON objects unified here, once each, in the order they were
+    /// met: their field orders decide the order of the exported fields (`export_order`).
+    declared: Vec<Declared>,
+    /// The (literal, scope) pairs in `declared`, by address.
+    declared_literals: HashSet<(usize, usize)>,
+}
+
+/// A struct literal unified into a vertex (with the scope it was met in: the same literal in
+/// another scope counts again, as in CUE), or a JSON object.
+enum Declared {
+    Literal {
+        literal: Arc<StructLit>,
+        /// Met through an optional field's constraint (`Conjunct::constraint`).
+        late: bool,
+        /// Held so that its address, a key of `declared_literals`, stays unique.
+        _scope: Rc<Env>,
+    },
+    Json(Arc<JsonNode>),
+}
+
+impl Declared {
+    fn is_late(&self) -> bool {
+        matches!(self, Declared::Literal { late: true, .. })
+    }
+
+    /// The labels the literal declares with fields of its own, in order (not those of
+    /// comprehensions, embeddings or dynamic labels).
+    fn labels(&self) -> Vec<Arc<str>> {
+        match self {
+            Declared::Literal { literal, .. } => literal
+                .decls
+                .iter()
+                .filter_map(|d| match d {
+                    Decl::Field(field) => match &field.label {
+                        Label::Ident(name) | Label::Str(name) => Some(Arc::from(name.as_str())),
+                        Label::Dynamic(_) => None,
+                    },
+                    _ => None,
+                })
+                .collect(),
+            Declared::Json(node) => match &**node {
+                JsonNode::Object(fields) => fields.iter().map(|(name, _)| name.clone()).collect(),
+                _ => Vec::new(),
+            },
+        }
+    }
 }
 
 impl Vertex {
@@ -242,6 +292,114 @@ impl Vertex {
             || (self.struct_literal
                 && self.list.is_none()
                 && matches!(self.scalar, None | Some(Val::Top)))
+    }
+}
+
+/// The regular output fields of a struct in the order `cue export` (v0.4) writes them, which
+/// the text of `json.Marshal` shows: a topological sort of the field orders of the literals
+/// unified into the struct (`sort_labels`), the fields no literal declares (dynamic labels)
+/// as one more order after them. Past a bound of work (a hostile struct of thousands of
+/// literals), the order fields were first met in.
+fn export_order(vertex: &Vertex) -> Vec<(Arc<str>, VId)> {
+    let fields = || {
+        vertex.arcs.iter().filter_map(|(f, a)| match f {
+            Feature::Name(n) if a.regular && f.is_output() => Some((n.clone(), a.id)),
+            _ => None,
+        })
+    };
+    // Constraints of optional fields come after the regular conjuncts, as CUE applies them.
+    let regular_first = vertex
+        .declared
+        .iter()
+        .filter(|d| !d.is_late())
+        .chain(vertex.declared.iter().filter(|d| d.is_late()));
+    let mut orders: Vec<Vec<Arc<str>>> = regular_first
+        .map(Declared::labels)
+        .filter(|labels| !labels.is_empty())
+        .collect();
+    let declared: HashSet<&Arc<str>> = orders.iter().flatten().collect();
+    let dynamic: Vec<Arc<str>> = vertex
+        .arcs
+        .keys()
+        .filter_map(|f| match f {
+            Feature::Name(n) if !declared.contains(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    drop(declared);
+    if !dynamic.is_empty() {
+        orders.push(dynamic);
+    }
+    if orders.len() <= 1 {
+        // One order (or none): the fields as it lists them, which is the order they were met.
+        return fields().collect();
+    }
+    let Some(rank) = sort_labels(orders, 1 << 20) else {
+        return fields().collect();
+    };
+    let mut out: Vec<(Arc<str>, VId)> = fields().collect();
+    out.sort_by_key(|(name, _)| std::cmp::Reverse(rank.get(name).copied().unwrap_or(0)));
+    out
+}
+
+/// CUE v0.4's topological sort of field orders (Kahn's algorithm over the lists, each label
+/// after its predecessors in every list): a rank per label, higher first. Kept exact,
+/// including a quirk: the last label of a list is held back until no list can advance
+/// (CUE decrements a label's count only while its list has more than one label left). `None`
+/// when the work exceeds `budget` steps.
+fn sort_labels(mut lists: Vec<Vec<Arc<str>>>, budget: usize) -> Option<HashMap<Arc<str>, i64>> {
+    let mut counts: HashMap<Arc<str>, i64> = HashMap::new();
+    for list in &lists {
+        for label in list.iter().skip(1) {
+            *counts.entry(label.clone()).or_default() += 1;
+        }
+    }
+    for list in &mut lists {
+        list.reverse(); // heads at the end, popped in O(1)
+    }
+    let mut first_open = 0;
+    let mut rank = -1;
+    let mut work = 0usize;
+    'outer: loop {
+        while lists.get(first_open).is_some_and(Vec::is_empty) {
+            first_open += 1;
+        }
+        for list in lists.iter_mut().skip(first_open) {
+            work += 1;
+            if work > budget {
+                return None;
+            }
+            let Some(head) = list.last().cloned() else {
+                continue;
+            };
+            let n = counts.get(&head).copied().unwrap_or(0);
+            if n > 0 {
+                continue;
+            }
+            list.pop();
+            if list.len() > 1 {
+                if let Some(count) = list.last().and_then(|next| counts.get_mut(next)) {
+                    if *count > 0 {
+                        *count -= 1;
+                    }
+                }
+            }
+            if n == 0 {
+                counts.insert(head, rank);
+                rank -= 1;
+            }
+            continue 'outer;
+        }
+        // Every head waits on another: a cycle. The first list's head goes next.
+        match lists[first_open.min(lists.len())..]
+            .iter()
+            .find_map(|l| l.last())
+        {
+            Some(head) => {
+                counts.insert(head.clone(), 0);
+            }
+            None => return Some(counts),
+        }
     }
 }
 
@@ -287,6 +445,8 @@ pub(crate) struct Evaluator {
     copying: Vec<(VId, VId)>,
     /// The texts of the sources, by number.
     texts: HashMap<u32, Arc<str>>,
+    /// Vertices a constraint conjunct is being processed into (`Conjunct::constraint`).
+    constraints_of: Vec<VId>,
 }
 
 const ROOT: VId = 0;
@@ -303,6 +463,7 @@ impl Evaluator {
             next_origin: 0,
             copying: Vec::new(),
             texts: HashMap::new(),
+            constraints_of: Vec::new(),
         }
     }
 
@@ -531,10 +692,23 @@ impl Evaluator {
     }
 
     fn process(&mut self, id: VId, conjunct: Conjunct) {
+        if conjunct.constraint {
+            self.constraints_of.push(id);
+            self.process(
+                id,
+                Conjunct {
+                    constraint: false,
+                    ..conjunct
+                },
+            );
+            self.constraints_of.pop();
+            return;
+        }
         let Conjunct {
             kind,
             origin,
             embedded,
+            ..
         } = conjunct;
         match kind {
             ConjunctKind::Json(node) => self.process_json(id, &node),
@@ -549,11 +723,12 @@ impl Evaluator {
 
     /// JSON given to the evaluation: data, which declares no fields for a closed struct (it
     /// meets the schema that does).
-    fn process_json(&mut self, id: VId, node: &JsonNode) {
-        match node {
+    fn process_json(&mut self, id: VId, node: &Arc<JsonNode>) {
+        match &**node {
             JsonNode::Scalar(val) => self.meet_scalar(id, val.clone(), None),
             JsonNode::Object(fields) => {
                 self.vm(id).has_fields = true;
+                self.vm(id).declared.push(Declared::Json(node.clone()));
                 for (name, child) in fields {
                     let arc = self.arc(id, Feature::Name(name.clone()), true);
                     self.push(arc, Conjunct::new(ConjunctKind::Json(child.clone()), None));
@@ -676,6 +851,21 @@ impl Evaluator {
         self.leave();
     }
 
+    /// Records a struct literal met by a vertex, once per scope, for the order of its output.
+    fn record_literal(&mut self, id: VId, lit: &Arc<StructLit>, env: &Rc<Env>) {
+        let late = self.constraints_of.contains(&id);
+        let vertex = self.vm(id);
+        // The pointers stay valid: `declared` holds both alive.
+        let key = (Arc::as_ptr(lit) as usize, Rc::as_ptr(env) as usize);
+        if vertex.declared_literals.insert(key) {
+            vertex.declared.push(Declared::Literal {
+                literal: lit.clone(),
+                late,
+                _scope: env.clone(),
+            });
+        }
+    }
+
     fn process_struct(
         &mut self,
         id: VId,
@@ -683,6 +873,7 @@ impl Evaluator {
         env: &Rc<Env>,
         origin: Option<u32>,
     ) {
+        self.record_literal(id, lit, env);
         let env = Rc::new(Env {
             frame: Frame::Struct(lit.clone(), id),
             parent: Some(env.clone()),
@@ -726,7 +917,11 @@ impl Evaluator {
                         }
                     }
                     let conjunct = ConjunctKind::Expr(field.value.clone(), env.clone());
-                    self.push(arc, Conjunct::new(conjunct, origin));
+                    let conjunct = Conjunct {
+                        constraint: field.presence == Presence::Optional,
+                        ..Conjunct::new(conjunct, origin)
+                    };
+                    self.push(arc, conjunct);
                     for comment in &field.comments {
                         if comment.starts_with('+') && !self.v(arc).tags.contains(comment) {
                             self.vm(arc).tags.push(comment.clone());
@@ -766,6 +961,7 @@ impl Evaluator {
                         kind,
                         origin,
                         embedded: true,
+                        constraint: false,
                     };
                     self.vm(id).deferred.push_back(conjunct);
                 }
@@ -870,7 +1066,13 @@ impl Evaluator {
             Some(&choice) => {
                 let (alternative, default) = alternatives[choice].clone();
                 fork.default &= default || !has_default;
-                self.process_expr(id, &alternative, env, origin, false);
+                // After the vertex's other conjuncts, as CUE evaluates disjunctions: the
+                // fields of the data then come before those of the chosen schema in the order
+                // of the output.
+                self.vm(id).deferred.push_back(Conjunct::new(
+                    ConjunctKind::Expr(alternative, env.clone()),
+                    origin,
+                ));
             }
             None => fork.need_more = Some(alternatives.len()),
         }
@@ -993,6 +1195,7 @@ impl Evaluator {
                 kind: ConjunctKind::Expr(comprehension.body.clone(), env),
                 origin,
                 embedded: true,
+                constraint: false,
             };
             self.process(id, conjunct);
         }
@@ -1580,15 +1783,7 @@ impl Evaluator {
                 .map(Json::Array);
         }
         if vertex.is_struct() {
-            let fields: Vec<(Arc<str>, VId)> = vertex
-                .arcs
-                .iter()
-                .filter(|(f, a)| a.regular && f.is_output())
-                .filter_map(|(f, a)| match f {
-                    Feature::Name(n) => Some((n.clone(), a.id)),
-                    Feature::Index(_) => None,
-                })
-                .collect();
+            let fields = export_order(vertex);
             let missing = vertex
                 .arcs
                 .iter()

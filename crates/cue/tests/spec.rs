@@ -51,7 +51,8 @@ fn ours(path: &Path) -> Value {
     }
 }
 
-/// Equal as JSON, numbers by value (CUE's `2.0` and `2` are one number in JSON).
+/// Equal as JSON, numbers by value (CUE's `2.0` and `2` are one number in JSON), the fields
+/// of objects in the same order (the order `cue export` writes).
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
@@ -59,7 +60,7 @@ fn same(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(l, r)| same(l, r))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().zip(y).all(|((k, v), (l, w))| k == l && same(v, w))
         }
         _ => a == b,
     }

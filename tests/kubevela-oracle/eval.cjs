@@ -4,7 +4,8 @@
 //
 // Usage: node eval.cjs CASES.json > RESULTS.json
 // CASES.json: [{"id": "...", "definition": "/path/to/def.cue", "parameter": {...}, "context": {...}}]
-// Each result: {"id", "template": <the evaluated template as JSON>} or {"id", "error": "..."}.
+// Each result: {"id", "template": <the evaluated template as JSON>} or {"id", "error": "..."}
+// (when the whole template does not export, the fields KubeVela reads of it: `readFields`).
 // A case {"id", "file": "/path/to/any.cue"} exports the whole file as written (the CUE
 // evaluator's own spec cases): {"id", "value": <JSON>} or {"id", "error"}.
 // One node process runs every case: CUE's wasm module starts once (about a second), and each
@@ -30,6 +31,14 @@ const REWRITES = [
     replacement: 'if $2 != _|_ for $1 in $2',
   },
   {
+    // v0.4 does not see a field whose label is a parenthesized expression, `(k): ""`, when a
+    // comprehension tests it (`_delArgs[a] == _|_` in command's delArgs is always true); the
+    // same label as an interpolation, `"\(k)": ""`, which newer CUE treats alike, it sees.
+    files: /.*/,
+    pattern: /([{\s])\((\w+)\):/g,
+    replacement: '$1"\\($2)":',
+  },
+  {
     // v0.4 reports a cycle when a comprehension tests a field that an enclosing comprehension
     // of the same struct defines (env's `_baseEnv: _baseContainer.env`, container-ports'
     // `_basePorts`); testing the value it is defined as does not.
@@ -52,6 +61,25 @@ function rewrite(file, text) {
   return text
 }
 
+// What KubeVela reads of an evaluated template. A template can fail to export whole for a
+// field KubeVela never reads (nocalhost's `language` is an incomplete disjunction): then the
+// fields it reads are the result, each exported on its own; `null` if one of them fails, or
+// none is there.
+const READ = ['output', 'outputs', 'patch', 'patchOutputs', 'errs']
+
+async function readFields(file) {
+  const read = {}
+  for (const field of READ) {
+    const out = await run('export', [file], { '--out': 'json', '-e': `template.${field}` })
+    if (out.code === 0) {
+      read[field] = JSON.parse(out.stdout)
+    } else if (!out.stderr.startsWith(`undefined field ${field}`)) {
+      return null
+    }
+  }
+  return Object.keys(read).length > 0 ? read : null
+}
+
 async function main() {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'oam-oracle-'))
@@ -72,9 +100,10 @@ async function main() {
     const out = await run('export', [file], { '--out': 'json', '-e': 'template' })
     if (out.code === 0) {
       results.push({ id: c.id, template: JSON.parse(out.stdout) })
-    } else {
-      results.push({ id: c.id, error: out.stderr.replaceAll(scratch, '') })
+      continue
     }
+    const read = await readFields(file)
+    results.push(read ? { id: c.id, template: read } : { id: c.id, error: out.stderr.replaceAll(scratch, '') })
   }
   fs.rmSync(scratch, { recursive: true, force: true })
   process.stdout.write(JSON.stringify(results))

@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use crate::ast::{
-    BinaryOp, Clause, Comprehension, Decl, Expr, ExprKind, Import, InterpolationPart, Label,
+    BinaryOp, Clause, Comprehension, Decl, Expr, ExprKind, Field, Import, InterpolationPart, Label,
     ListElem, ListLit, Presence, StructLit, UnaryOp,
 };
 use crate::builtins;
@@ -97,6 +97,8 @@ pub(crate) struct Conjunct {
     /// From an optional field (`x?: T`), a constraint that CUE applies after the vertex's
     /// regular conjuncts: its literals come later in the order of the output.
     constraint: bool,
+    /// An embedding: the key its literals' keys extend (`DeclaredKey`).
+    anchor: Option<DeclaredKey>,
 }
 
 #[derive(Clone)]
@@ -117,6 +119,7 @@ impl Conjunct {
             origin,
             embedded: false,
             constraint: false,
+            anchor: None,
         }
     }
 }
@@ -238,12 +241,20 @@ struct Vertex {
     resolution: Option<(usize, Resolution)>,
     /// `// +tag` comments of the fields that define this vertex (KubeVela's patch tags).
     tags: Vec<String>,
-    /// The struct literals and JSON objects unified here, once each, in the order they were
-    /// met: their field orders decide the order of the exported fields (`export_order`).
-    declared: Vec<Declared>,
-    /// The (literal, scope) pairs in `declared`, by address.
-    declared_literals: HashSet<(usize, usize)>,
+    /// The struct literals and JSON objects unified here, once each, by the place CUE would
+    /// have met them (`DeclaredKey`): their field orders decide the order of the exported
+    /// fields (`export_order`).
+    declared: Vec<(DeclaredKey, Declared)>,
+    /// The (literal, scope) pairs in `declared`, by address, with their keys.
+    declared_literals: HashMap<(usize, usize), DeclaredKey>,
+    /// The next key of a literal met outside any embedding.
+    next_declared: u32,
 }
+
+/// Where CUE would have met a literal: in the order they are met, except that the literals
+/// an embedding brings come right after the literal that embeds it (CUE evaluates embeddings
+/// in place; we defer them behind the fields they may refer to). Keys sort as sequences.
+type DeclaredKey = Rc<[u32]>;
 
 /// A struct literal unified into a vertex (with the scope it was met in: the same literal in
 /// another scope counts again, as in CUE), or a JSON object.
@@ -308,13 +319,11 @@ fn export_order(vertex: &Vertex) -> Vec<(Arc<str>, VId)> {
         })
     };
     // Constraints of optional fields come after the regular conjuncts, as CUE applies them.
-    let regular_first = vertex
-        .declared
-        .iter()
-        .filter(|d| !d.is_late())
-        .chain(vertex.declared.iter().filter(|d| d.is_late()));
-    let mut orders: Vec<Vec<Arc<str>>> = regular_first
-        .map(Declared::labels)
+    let mut met: Vec<&(DeclaredKey, Declared)> = vertex.declared.iter().collect();
+    met.sort_by(|a, b| (a.1.is_late(), &a.0).cmp(&(b.1.is_late(), &b.0)));
+    let mut orders: Vec<Vec<Arc<str>>> = met
+        .into_iter()
+        .map(|(_, d)| d.labels())
         .filter(|labels| !labels.is_empty())
         .collect();
     let declared: HashSet<&Arc<str>> = orders.iter().flatten().collect();
@@ -447,6 +456,8 @@ pub(crate) struct Evaluator {
     texts: HashMap<u32, Arc<str>>,
     /// Vertices a constraint conjunct is being processed into (`Conjunct::constraint`).
     constraints_of: Vec<VId>,
+    /// Embeddings being processed: (into, their key, the next literal's number under it).
+    embedding_into: Vec<(VId, DeclaredKey, u32)>,
 }
 
 const ROOT: VId = 0;
@@ -464,6 +475,7 @@ impl Evaluator {
             copying: Vec::new(),
             texts: HashMap::new(),
             constraints_of: Vec::new(),
+            embedding_into: Vec::new(),
         }
     }
 
@@ -704,6 +716,18 @@ impl Evaluator {
             self.constraints_of.pop();
             return;
         }
+        if let Some(anchor) = conjunct.anchor.clone() {
+            self.embedding_into.push((id, anchor, 0));
+            self.process(
+                id,
+                Conjunct {
+                    anchor: None,
+                    ..conjunct
+                },
+            );
+            self.embedding_into.pop();
+            return;
+        }
         let Conjunct {
             kind,
             origin,
@@ -728,7 +752,10 @@ impl Evaluator {
             JsonNode::Scalar(val) => self.meet_scalar(id, val.clone(), None),
             JsonNode::Object(fields) => {
                 self.vm(id).has_fields = true;
-                self.vm(id).declared.push(Declared::Json(node.clone()));
+                let key = self.declared_key(id);
+                self.vm(id)
+                    .declared
+                    .push((key, Declared::Json(node.clone())));
                 for (name, child) in fields {
                     let arc = self.arc(id, Feature::Name(name.clone()), true);
                     self.push(arc, Conjunct::new(ConjunctKind::Json(child.clone()), None));
@@ -851,19 +878,78 @@ impl Evaluator {
         self.leave();
     }
 
-    /// Records a struct literal met by a vertex, once per scope, for the order of its output.
-    fn record_literal(&mut self, id: VId, lit: &Arc<StructLit>, env: &Rc<Env>) {
-        let late = self.constraints_of.contains(&id);
-        let vertex = self.vm(id);
+    /// Records a struct literal met by a vertex, once per scope, for the order of its output;
+    /// its key.
+    fn record_literal(&mut self, id: VId, lit: &Arc<StructLit>, env: &Rc<Env>) -> DeclaredKey {
         // The pointers stay valid: `declared` holds both alive.
-        let key = (Arc::as_ptr(lit) as usize, Rc::as_ptr(env) as usize);
-        if vertex.declared_literals.insert(key) {
-            vertex.declared.push(Declared::Literal {
+        let address = (Arc::as_ptr(lit) as usize, Rc::as_ptr(env) as usize);
+        if let Some(key) = self.v(id).declared_literals.get(&address) {
+            return key.clone();
+        }
+        let late = self.constraints_of.contains(&id);
+        let key = self.declared_key(id);
+        let vertex = self.vm(id);
+        vertex.declared_literals.insert(address, key.clone());
+        vertex.declared.push((
+            key.clone(),
+            Declared::Literal {
                 literal: lit.clone(),
                 late,
                 _scope: env.clone(),
-            });
+            },
+        ));
+        key
+    }
+
+    /// The key of the next literal a vertex meets: after those of the embedding being
+    /// processed into it, if any, else after all.
+    fn declared_key(&mut self, id: VId) -> DeclaredKey {
+        if let Some((_, anchor, next)) = self.embedding_into.iter_mut().rev().find(|a| a.0 == id) {
+            let key: DeclaredKey = anchor.iter().copied().chain([*next]).collect();
+            *next += 1;
+            return key;
         }
+        let vertex = self.vm(id);
+        vertex.next_declared += 1;
+        Rc::from([vertex.next_declared - 1])
+    }
+
+    /// A field of a struct literal: its arc, and its value as a conjunct of the arc.
+    fn process_field(&mut self, id: VId, field: &Field, env: &Rc<Env>, origin: Option<u32>) {
+        let name: Arc<str> = match &field.label {
+            Label::Ident(name) | Label::Str(name) => Arc::from(name.as_str()),
+            Label::Dynamic(expr) => match self.concrete(expr, env) {
+                Val::Str(name) => name,
+                Val::Bottom(error) => {
+                    self.add_error(id, *error);
+                    return;
+                }
+                other => {
+                    let message = format!("a field label must be a string, found {other}");
+                    self.add_error(id, Error::new(message, expr.span));
+                    return;
+                }
+            },
+        };
+        let regular = field.presence == Presence::Regular;
+        let arc = self.arc(id, Feature::Name(name.clone()), regular);
+        if field.presence == Presence::Required {
+            if let Some(info) = self.vm(id).arcs.get_mut(&Feature::Name(name.clone())) {
+                info.required = true;
+            }
+        }
+        let conjunct = ConjunctKind::Expr(field.value.clone(), env.clone());
+        let conjunct = Conjunct {
+            constraint: field.presence == Presence::Optional,
+            ..Conjunct::new(conjunct, origin)
+        };
+        self.push(arc, conjunct);
+        for comment in &field.comments {
+            if comment.starts_with('+') && !self.v(arc).tags.contains(comment) {
+                self.vm(arc).tags.push(comment.clone());
+            }
+        }
+        self.declare(id, origin, &name);
     }
 
     fn process_struct(
@@ -873,7 +959,8 @@ impl Evaluator {
         env: &Rc<Env>,
         origin: Option<u32>,
     ) {
-        self.record_literal(id, lit, env);
+        let key = self.record_literal(id, lit, env);
+        let mut embeddings = 0;
         let env = Rc::new(Env {
             frame: Frame::Struct(lit.clone(), id),
             parent: Some(env.clone()),
@@ -892,43 +979,7 @@ impl Evaluator {
         }
         for decl in &lit.decls {
             match decl {
-                Decl::Field(field) => {
-                    let name: Arc<str> = match &field.label {
-                        Label::Ident(name) | Label::Str(name) => Arc::from(name.as_str()),
-                        Label::Dynamic(expr) => match self.concrete(expr, &env) {
-                            Val::Str(name) => name,
-                            Val::Bottom(error) => {
-                                self.add_error(id, *error);
-                                continue;
-                            }
-                            other => {
-                                let message =
-                                    format!("a field label must be a string, found {other}");
-                                self.add_error(id, Error::new(message, expr.span));
-                                continue;
-                            }
-                        },
-                    };
-                    let regular = field.presence == Presence::Regular;
-                    let arc = self.arc(id, Feature::Name(name.clone()), regular);
-                    if field.presence == Presence::Required {
-                        if let Some(info) = self.vm(id).arcs.get_mut(&Feature::Name(name.clone())) {
-                            info.required = true;
-                        }
-                    }
-                    let conjunct = ConjunctKind::Expr(field.value.clone(), env.clone());
-                    let conjunct = Conjunct {
-                        constraint: field.presence == Presence::Optional,
-                        ..Conjunct::new(conjunct, origin)
-                    };
-                    self.push(arc, conjunct);
-                    for comment in &field.comments {
-                        if comment.starts_with('+') && !self.v(arc).tags.contains(comment) {
-                            self.vm(arc).tags.push(comment.clone());
-                        }
-                    }
-                    self.declare(id, origin, &name);
-                }
+                Decl::Field(field) => self.process_field(id, field, &env, origin),
                 Decl::Pattern(pattern) => {
                     let index = self.v(id).patterns.len();
                     self.vm(id).patterns.push(PatternConstraint {
@@ -950,10 +1001,14 @@ impl Evaluator {
                 }
                 // Embeddings and comprehensions come after the fields they may refer to.
                 Decl::Embed(_) | Decl::Comprehension(_) => {
-                    let kind = match decl {
-                        Decl::Embed(expr) => ConjunctKind::Expr(expr.clone(), env.clone()),
+                    let (kind, anchor) = match decl {
+                        Decl::Embed(expr) => {
+                            embeddings += 1;
+                            let anchor = key.iter().copied().chain([embeddings - 1]).collect();
+                            (ConjunctKind::Expr(expr.clone(), env.clone()), Some(anchor))
+                        }
                         Decl::Comprehension(c) => {
-                            ConjunctKind::Comprehension(c.clone(), env.clone())
+                            (ConjunctKind::Comprehension(c.clone(), env.clone()), None)
                         }
                         _ => continue,
                     };
@@ -962,6 +1017,7 @@ impl Evaluator {
                         origin,
                         embedded: true,
                         constraint: false,
+                        anchor,
                     };
                     self.vm(id).deferred.push_back(conjunct);
                 }
@@ -1196,6 +1252,7 @@ impl Evaluator {
                 origin,
                 embedded: true,
                 constraint: false,
+                anchor: None,
             };
             self.process(id, conjunct);
         }

@@ -453,8 +453,16 @@ fn builtin_reference_is_current() {
     let mut page = String::from(
         "# Built-in definitions\n\nEvery definition oam knows without `-d`, as `oam explain NAME --format markdown` \
          prints it (this page is generated: `OAM_BLESS=1 cargo test builtin_reference`). A user \
-         definition of the same name replaces a built-in one.\n",
+         definition of the same name replaces a built-in one.\n\n",
     );
+    // The parity section is measured by tests/kubevela_parity.rs, which rewrites it in place.
+    let current = fs::read_to_string(root().join("docs/builtins.md")).unwrap_or_default();
+    page.push_str(parity_section(&current).unwrap_or(
+        "<!-- KubeVela parity: tests/kubevela_parity.rs -->\n\
+         (not measured yet: `OAM_BLESS=1 cargo test --test kubevela_parity`)\n\
+         <!-- end of KubeVela parity -->",
+    ));
+    page.push('\n');
     for definition in listed.as_array().into_iter().flatten() {
         let name = definition["name"].as_str().unwrap_or_default();
         let explained = run_case(&empty, &args(&["explain", name, "--format", "markdown"]));
@@ -475,6 +483,14 @@ fn builtin_reference_is_current() {
     let mut report = Report::default();
     report.compare(&root().join("docs/builtins.md"), &page);
     report.finish("builtin reference");
+}
+
+/// The section of docs/builtins.md that tests/kubevela_parity.rs writes, markers included.
+fn parity_section(page: &str) -> Option<&str> {
+    const END: &str = "<!-- end of KubeVela parity -->";
+    let start = page.find("<!-- KubeVela parity: ")?;
+    let end = page[start..].find(END)? + start + END.len();
+    Some(&page[start..end])
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -116,7 +116,29 @@ impl<'m> Schemas<'m> {
                 )),
             );
         }
+        drop_ignored(&schema.value, value);
         diags.error_count() == before
+    }
+}
+
+/// Removes the properties the definition declares and does not render (`x-oam-ignored`,
+/// warned about by `undeclared`), so that its template never sees them.
+fn drop_ignored(schema: &Value, value: &mut Value) {
+    let (Some(properties), Some(entries)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object_mut(),
+    ) else {
+        return;
+    };
+    entries.retain(|key, _| {
+        properties
+            .get(key)
+            .is_none_or(|p| p.get("x-oam-ignored").is_none())
+    });
+    for (key, item) in entries.iter_mut() {
+        if let Some(property) = properties.get(key) {
+            drop_ignored(property, item);
+        }
     }
 }
 
@@ -167,7 +189,10 @@ fn ignored_property(
             site.definition.name.value
         ),
     )
-    .with_help("remove the property, or use a component type that renders it (webservice renders labels, annotations, args, limit, hostAliases and probes)")
+    .with_help(match site.definition.kind {
+        DefinitionKind::Component | DefinitionKind::Workload => "remove the property, or use a component type that renders it (webservice renders labels, annotations, args, limit, hostAliases and probes)".to_owned(),
+        _ => format!("remove the property; `oam explain {}` lists what it reads", site.definition.name.value),
+    })
 }
 
 fn undeclared(

@@ -269,10 +269,24 @@ fn unknown_definition(
             name.value
         ));
     }
+    if let Some(why) = RETIRED
+        .iter()
+        .find(|(type_name, _)| *type_name == name.value)
+        .map(|(_, why)| why)
+    {
+        return d.with_help(format!("KubeVela's `{}` {why}", name.value));
+    }
     d.with_help(format!(
         "add the {what} to the inputs or pass its directory with -d; `oam defs` lists the known ones"
     ))
 }
+
+/// KubeVela built-ins oam does not carry because what they write no longer exists, and what
+/// replaces each.
+const RETIRED: &[(&str, &str)] = &[(
+    "pure-ingress",
+    "is deprecated and writes a networking.k8s.io/v1beta1 Ingress, which Kubernetes removed in 1.22; use `gateway`, which writes a networking.k8s.io/v1 Ingress (and a Service for the ports)",
+)];
 
 /// KubeVela built-ins that read or install into a running cluster, and why each does.
 const NEEDS_A_CLUSTER: &[(&str, &str)] = &[

@@ -2748,3 +2748,61 @@ pub(crate) fn to_json(val: &Val) -> Option<Json> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::sort_labels;
+
+    fn order(lists: &[&[&str]], budget: usize) -> Option<Vec<String>> {
+        let lists = lists
+            .iter()
+            .map(|l| l.iter().map(|s| Arc::from(*s)).collect())
+            .collect();
+        let rank = sort_labels(lists, budget)?;
+        let mut labels: Vec<(i64, String)> =
+            rank.into_iter().map(|(l, r)| (r, l.to_string())).collect();
+        labels.sort_by(|a, b| b.0.cmp(&a.0));
+        Some(labels.into_iter().map(|(_, l)| l).collect())
+    }
+
+    // `{b: 1, if c {x: 1}, a: 2, if c {y: 3}, c: 4}` as CUE v0.4 exports it: the literal's last
+    // field waits until the comprehensions' fields are placed (real CUE's answer, in
+    // tests/spec/field-order.json).
+    #[test]
+    fn the_last_field_of_a_literal_waits() {
+        let got = order(&[&["b", "a", "c"], &["x"], &["y"]], 1000);
+        assert_eq!(got.expect("within budget"), ["b", "a", "x", "y", "c"]);
+    }
+
+    #[test]
+    fn orders_merge_where_they_disagree() {
+        // Data {host, scheme, port} before the schema {path, port, host, scheme}.
+        let got = order(
+            &[
+                &["host", "scheme", "port"],
+                &["path", "port", "host", "scheme"],
+            ],
+            1000,
+        );
+        assert_eq!(
+            got.expect("within budget"),
+            ["path", "host", "scheme", "port"]
+        );
+    }
+
+    #[test]
+    fn past_its_budget_the_sort_gives_up() {
+        let lists: Vec<Vec<String>> = (0..100)
+            .map(|i| vec![format!("a{i}"), format!("b{i}"), "shared".to_owned()])
+            .collect();
+        let lists: Vec<Vec<&str>> = lists
+            .iter()
+            .map(|l| l.iter().map(String::as_str).collect())
+            .collect();
+        let lists: Vec<&[&str]> = lists.iter().map(Vec::as_slice).collect();
+        assert!(order(&lists, 50).is_none());
+        assert!(order(&lists, 1 << 20).is_some());
+    }
+}

@@ -2763,7 +2763,7 @@ mod tests {
         let rank = sort_labels(lists, budget)?;
         let mut labels: Vec<(i64, String)> =
             rank.into_iter().map(|(l, r)| (r, l.to_string())).collect();
-        labels.sort_by(|a, b| b.0.cmp(&a.0));
+        labels.sort_by_key(|l| std::cmp::Reverse(l.0));
         Some(labels.into_iter().map(|(_, l)| l).collect())
     }
 

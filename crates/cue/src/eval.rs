@@ -1779,8 +1779,11 @@ impl Evaluator {
                 }
                 None => "list".to_owned(),
             };
-            // A list is a value even when open (`[...string]` is `[]`).
-            doc.default = self.export(resolved).ok();
+            // A list is a value even when open (`[...string]` is `[]`); an optional one is
+            // absent unless given.
+            if regular {
+                doc.default = self.export(resolved).ok();
+            }
         } else if self.v(resolved).is_struct() {
             "struct".clone_into(&mut doc.kind);
             doc.fields = self.describe(resolved, depth - 1);

@@ -39,6 +39,10 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --quiet --workspace --all-targets -- -D warnings
+# The fuzz targets run under cargo fuzz (nightly); checking them here keeps them in step with
+# the library's API.
+echo "== cargo check of the fuzz targets (fuzz/)"
+cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 echo "== cargo test --workspace (oam and the CUE evaluator)"
 cargo test --quiet --workspace 2>&1 | tee target/test-output.txt
 if [ -d ../shared/corpus ]; then

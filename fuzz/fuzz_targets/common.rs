@@ -14,6 +14,7 @@ pub fn run_in(cwd: &Path, args: &[&str], input: &[u8]) -> (u8, String, String) {
         stderr: &mut stderr,
         colour: false,
         width: None,
+        threads: None,
     };
     let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();

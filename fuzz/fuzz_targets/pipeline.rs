@@ -49,11 +49,93 @@ enum ValueSpec {
     Map(Vec<(u8, u8)>),
 }
 
-const NAMES: &[&str] = &["web", "db", "api", "../x", "A_B", "", "a-very-long-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-x", "web", "x.y", "ns/evil"];
-const TYPES: &[&str] = &["webservice", "worker", "task", "cron-task", "k8s-objects", "custom", "missing", "raw"];
-const TRAITS: &[&str] = &["scaler", "hpa", "cpuscaler", "gateway", "ingress", "expose", "labels", "annotations", "env", "sidecar", "init-container", "storage", "resource", "service-account", "custom", "nope"];
-const KEYS: &[&str] = &["image", "replicas", "ports", "port", "cmd", "env", "cpu", "memory", "http", "domain", "name", "objects", "schedule", "volumeMounts", "labels", "min", "max", "count", "pvc", "containerName", "unset", "appMountPath", "initMountPath", "privileges", "create", "type", "value"];
-const POOL: &[&str] = &["nginx", "0", "-1", "true", "null", "*/5 * * * *", "{{ x }}", "[fromVariable(x)]", "💥", "a\nb", "1e400", "99999999999999999999999", "\u{1b}[2J", "\u{202e}", "yes", "0755"];
+const NAMES: &[&str] = &[
+    "web",
+    "db",
+    "api",
+    "../x",
+    "A_B",
+    "",
+    "a-very-long-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-x",
+    "web",
+    "x.y",
+    "ns/evil",
+];
+const TYPES: &[&str] = &[
+    "webservice",
+    "worker",
+    "task",
+    "cron-task",
+    "k8s-objects",
+    "custom",
+    "missing",
+    "raw",
+];
+const TRAITS: &[&str] = &[
+    "scaler",
+    "hpa",
+    "cpuscaler",
+    "gateway",
+    "ingress",
+    "expose",
+    "labels",
+    "annotations",
+    "env",
+    "sidecar",
+    "init-container",
+    "storage",
+    "resource",
+    "service-account",
+    "custom",
+    "nope",
+];
+const KEYS: &[&str] = &[
+    "image",
+    "replicas",
+    "ports",
+    "port",
+    "cmd",
+    "env",
+    "cpu",
+    "memory",
+    "http",
+    "domain",
+    "name",
+    "objects",
+    "schedule",
+    "volumeMounts",
+    "labels",
+    "min",
+    "max",
+    "count",
+    "pvc",
+    "containerName",
+    "unset",
+    "appMountPath",
+    "initMountPath",
+    "privileges",
+    "create",
+    "type",
+    "value",
+];
+const POOL: &[&str] = &[
+    "nginx",
+    "0",
+    "-1",
+    "true",
+    "null",
+    "*/5 * * * *",
+    "{{ x }}",
+    "[fromVariable(x)]",
+    "💥",
+    "a\nb",
+    "1e400",
+    "99999999999999999999999",
+    "\u{1b}[2J",
+    "\u{202e}",
+    "yes",
+    "0755",
+];
 const TEMPLATES: &[&str] = &[
     "apiVersion: v1\nkind: ConfigMap\ndata: {a: {{ parameter | tojson }}}\n",
     "{% for i in range(100000000) %}{{ i }}{% endfor %}",
@@ -89,7 +171,13 @@ fn value(spec: &ValueSpec) -> Value {
         ValueSpec::Int(n) => json!(n),
         ValueSpec::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         ValueSpec::Text(s) => json!(s.chars().take(64).collect::<String>()),
-        ValueSpec::List(items) => json!(items.iter().take(4).map(|i| pick(POOL, *i)).collect::<Vec<_>>()),
+        ValueSpec::List(items) => json!(
+            items
+                .iter()
+                .take(4)
+                .map(|i| pick(POOL, *i))
+                .collect::<Vec<_>>()
+        ),
         ValueSpec::Map(entries) => {
             let mut map = serde_json::Map::new();
             for (k, v) in entries.iter().take(4) {
@@ -111,10 +199,19 @@ fn properties(entries: &[(u8, ValueSpec)]) -> Value {
 fn documents(input: &Input) -> Vec<Value> {
     let mut docs = Vec::new();
     if let Some(definition) = &input.definition {
-        let template: String = definition.template.iter().take(4).map(|i| pick(TEMPLATES, *i)).collect::<Vec<_>>().join("---\n");
+        let template: String = definition
+            .template
+            .iter()
+            .take(4)
+            .map(|i| pick(TEMPLATES, *i))
+            .collect::<Vec<_>>()
+            .join("---\n");
         let mut schema = serde_json::Map::new();
         for (k, t) in definition.schema.iter().take(4) {
-            schema.insert(pick(KEYS, *k).to_owned(), json!({"type": pick(&["string", "integer", "object", "array", "bogus"], *t)}));
+            schema.insert(
+                pick(KEYS, *k).to_owned(),
+                json!({"type": pick(&["string", "integer", "object", "array", "bogus"], *t)}),
+            );
         }
         for kind in ["ComponentDefinition", "TraitDefinition"] {
             docs.push(json!({
@@ -202,6 +299,10 @@ fuzz_target!(|input: Input| {
     // Determinism is checked on a quarter of the inputs (chosen by the input, so a finding
     // reproduces): a second render halves the speed, and the test suite checks it on every case.
     if code == 0 && text.len() % 4 == 0 {
-        assert_eq!(common::run(&args, text.as_bytes()).1, out, "output differs between two runs");
+        assert_eq!(
+            common::run(&args, text.as_bytes()).1,
+            out,
+            "output differs between two runs"
+        );
     }
 });

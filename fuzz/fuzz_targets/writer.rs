@@ -47,7 +47,17 @@ const KINDS: &[(&str, &str)] = &[
     ("other.io/v1", "WIDGET"),
     ("apps/v1", "Deployment"),
 ];
-const NAMES: &[&str] = &["x", "b-x", "admin", "web", "a.b", "kustomization", "configmap-x", "x-1", "a-very-long-name-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"];
+const NAMES: &[&str] = &[
+    "x",
+    "b-x",
+    "admin",
+    "web",
+    "a.b",
+    "kustomization",
+    "configmap-x",
+    "x-1",
+    "a-very-long-name-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+];
 const NAMESPACES: &[&str] = &["", "a", "b", "default"];
 const APPS: &[&str] = &["", "shop", "kustomization.yaml", "web"];
 const USER_PATHS: &[&str] = &[
@@ -98,10 +108,16 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
-            let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             let kind = entry.file_type().unwrap();
             if kind.is_symlink() {
                 out.insert(relative, b"<link>".to_vec());
@@ -173,7 +189,10 @@ fuzz_target!(|input: Input| {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().contains(".oam-"))
         .collect();
-    assert!(leftovers.is_empty(), "left beside the output: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "left beside the output: {leftovers:?}"
+    );
     if code == 1 {
         assert_eq!(before, after, "a refused run changed the output: {stderr}");
         return;
@@ -181,7 +200,8 @@ fuzz_target!(|input: Input| {
     assert!(stderr.is_empty() || !stderr.contains("error"), "{stderr}");
     // The user's entries survive, unless forced out by one of oam's paths.
     for relative in &user {
-        let kept = after.contains_key(relative.as_str()) || after.contains_key(&format!("{relative}/"));
+        let kept =
+            after.contains_key(relative.as_str()) || after.contains_key(&format!("{relative}/"));
         if !input.force {
             assert!(kept, "{relative} was lost");
             let old = before.get(relative.as_str());
@@ -197,7 +217,11 @@ fuzz_target!(|input: Input| {
         .iter()
         .filter(|p| p.rsplit('/').next() != Some("kustomization.yaml"))
         .count();
-    assert_eq!(Some(objects), stream_objects(&work, &second), "files vs objects");
+    assert_eq!(
+        Some(objects),
+        stream_objects(&work, &second),
+        "files vs objects"
+    );
     let folded: BTreeSet<String> = written.iter().map(|p| p.to_lowercase()).collect();
     assert_eq!(folded.len(), written.len(), "two files differ only by case");
     for path in written {

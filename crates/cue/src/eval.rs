@@ -243,10 +243,13 @@ struct Vertex {
     tags: Vec<String>,
     /// The struct literals and JSON objects unified here, once each, by the place CUE would
     /// have met them (`DeclaredKey`): their field orders decide the order of the exported
-    /// fields (`export_order`).
+    /// fields (`export_order`). Once each, not once per scope as CUE counts them: a literal
+    /// met again (a comprehension's body, once per value) adds the same order again, and
+    /// keeping each would grow with the values iterated, not with the text.
     declared: Vec<(DeclaredKey, Declared)>,
-    /// The (literal, scope) pairs in `declared`, by address, with their keys.
-    declared_literals: HashMap<(usize, usize), DeclaredKey>,
+    /// The literals and objects in `declared`, by address (which `declared` keeps alive),
+    /// with their keys.
+    declared_at: HashMap<usize, DeclaredKey>,
     /// The next key of a literal met outside any embedding.
     next_declared: u32,
 }
@@ -256,15 +259,12 @@ struct Vertex {
 /// in place; we defer them behind the fields they may refer to). Keys sort as sequences.
 type DeclaredKey = Rc<[u32]>;
 
-/// A struct literal unified into a vertex (with the scope it was met in: the same literal in
-/// another scope counts again, as in CUE), or a JSON object.
+/// A struct literal unified into a vertex, or a JSON object.
 enum Declared {
     Literal {
         literal: Arc<StructLit>,
         /// Met through an optional field's constraint (`Conjunct::constraint`).
         late: bool,
-        /// Held so that its address, a key of `declared_literals`, stays unique.
-        _scope: Rc<Env>,
     },
     Json(Arc<JsonNode>),
 }
@@ -752,10 +752,8 @@ impl Evaluator {
             JsonNode::Scalar(val) => self.meet_scalar(id, val.clone(), None),
             JsonNode::Object(fields) => {
                 self.vm(id).has_fields = true;
-                let key = self.declared_key(id);
-                self.vm(id)
-                    .declared
-                    .push((key, Declared::Json(node.clone())));
+                let address = Arc::as_ptr(node) as usize;
+                self.record_declared(id, address, Declared::Json(node.clone()));
                 for (name, child) in fields {
                     let arc = self.arc(id, Feature::Name(name.clone()), true);
                     self.push(arc, Conjunct::new(ConjunctKind::Json(child.clone()), None));
@@ -878,26 +876,16 @@ impl Evaluator {
         self.leave();
     }
 
-    /// Records a struct literal met by a vertex, once per scope, for the order of its output;
-    /// its key.
-    fn record_literal(&mut self, id: VId, lit: &Arc<StructLit>, env: &Rc<Env>) -> DeclaredKey {
-        // The pointers stay valid: `declared` holds both alive.
-        let address = (Arc::as_ptr(lit) as usize, Rc::as_ptr(env) as usize);
-        if let Some(key) = self.v(id).declared_literals.get(&address) {
+    /// Records a struct literal or JSON object met by a vertex, once, for the order of its
+    /// output; its key.
+    fn record_declared(&mut self, id: VId, address: usize, declared: Declared) -> DeclaredKey {
+        if let Some(key) = self.v(id).declared_at.get(&address) {
             return key.clone();
         }
-        let late = self.constraints_of.contains(&id);
         let key = self.declared_key(id);
         let vertex = self.vm(id);
-        vertex.declared_literals.insert(address, key.clone());
-        vertex.declared.push((
-            key.clone(),
-            Declared::Literal {
-                literal: lit.clone(),
-                late,
-                _scope: env.clone(),
-            },
-        ));
+        vertex.declared_at.insert(address, key.clone());
+        vertex.declared.push((key.clone(), declared));
         key
     }
 
@@ -959,7 +947,11 @@ impl Evaluator {
         env: &Rc<Env>,
         origin: Option<u32>,
     ) {
-        let key = self.record_literal(id, lit, env);
+        let literal = Declared::Literal {
+            literal: lit.clone(),
+            late: self.constraints_of.contains(&id),
+        };
+        let key = self.record_declared(id, Arc::as_ptr(lit) as usize, literal);
         let mut embeddings = 0;
         let env = Rc::new(Env {
             frame: Frame::Struct(lit.clone(), id),

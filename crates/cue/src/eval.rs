@@ -419,7 +419,9 @@ pub struct Budget {
     pub steps: u64,
     /// Vertices (fields and values) created, which bounds an evaluation's memory: a
     /// comprehension of a million fields stopped at the default after 530 MiB (peak RSS of
-    /// `oam render`); KubeVela's webservice needs a few hundred.
+    /// `oam render`); KubeVela's webservice needs a few hundred. The values unified into
+    /// fields are bounded too, at `CONJUNCTS_PER_VERTEX` times this (a nested comprehension
+    /// writing one field millions of times creates few vertices).
     pub vertices: usize,
     /// Nesting of evaluation (references inside references, structs inside structs).
     pub depth: usize,
@@ -448,6 +450,8 @@ pub(crate) struct Evaluator {
     depth: usize,
     /// Bytes of strings built so far (`Budget::bytes`).
     bytes: usize,
+    /// Values unified into fields so far (`Budget::vertices`).
+    conjuncts: usize,
     exhausted: Option<Error>,
     next_origin: u32,
     /// (vertex, referenced vertex) pairs being copied: a reference cycle is `_`.
@@ -462,12 +466,17 @@ pub(crate) struct Evaluator {
 
 const ROOT: VId = 0;
 
+/// Values unified into fields, per vertex of the budget: real templates unify a handful into
+/// each field (KubeVela's webservice about two).
+pub(crate) const CONJUNCTS_PER_VERTEX: usize = 8;
+
 impl Evaluator {
     pub(crate) fn new(budget: Budget) -> Self {
         Evaluator {
             vertices: vec![Vertex::default()],
             budget,
             steps: 0,
+            conjuncts: 0,
             depth: 0,
             bytes: 0,
             exhausted: None,
@@ -530,7 +539,19 @@ impl Evaluator {
     }
 
     fn push(&mut self, id: VId, conjunct: Conjunct) {
-        self.vm(id).conjuncts.push(conjunct);
+        if self.charge_conjunct() {
+            self.vm(id).conjuncts.push(conjunct);
+        }
+    }
+
+    /// Counts one value to be unified into a field (a comprehension's yield is one before it
+    /// is processed); false once `Budget::vertices` bounds them.
+    fn charge_conjunct(&mut self) -> bool {
+        self.conjuncts += 1;
+        if self.conjuncts > self.budget.vertices.saturating_mul(CONJUNCTS_PER_VERTEX) {
+            self.exhaust("the evaluation unifies more values into fields than its budget allows");
+        }
+        self.exhausted.is_none()
     }
 
     fn new_vertex(&mut self, parent: Option<VId>, feature: Option<Feature>) -> VId {
@@ -1258,6 +1279,9 @@ impl Evaluator {
         out: &mut Vec<Rc<Env>>,
     ) -> Result<(), Error> {
         let Some((clause, rest)) = clauses.split_first() else {
+            if !self.charge_conjunct() {
+                return Err(self.exhausted_error());
+            }
             out.push(env);
             return Ok(());
         };

@@ -54,6 +54,20 @@ fn structural_cycles_and_long_chains_end_within_the_budget() {
 }
 
 #[test]
+fn one_field_written_millions_of_times_stops_at_the_budget() {
+    // 2,300 × 2,300 yields into one field create few vertices; each yield is a value unified
+    // into the field, which the vertex budget bounds too (1.5 GB of RSS in `oam render` before).
+    let list: Vec<String> = (0..2_300).map(|i| i.to_string()).collect();
+    let text = format!(
+        "l: [{}]\nout: {{for x in l for y in l {{a: 1}}}}\n",
+        list.join(", ")
+    );
+    let error = outcome(text, cue::Budget::default()).expect_err("too many values");
+    assert_eq!(error.kind, cue::ErrorKind::Budget, "{error}");
+    assert!(error.message.contains("unifies more values"), "{error}");
+}
+
+#[test]
 fn exponential_values_stop_at_the_budget() {
     // Each level doubles the struct: 2^40 fields unless the budget stops it.
     let mut text = String::from("l0: {a: 1, b: 2}\n");

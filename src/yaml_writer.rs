@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::diag::is_unsafe_char;
 
@@ -22,7 +22,7 @@ const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     match value {
-        Value::Object(map) if !map.is_empty() => write_map(&mut out, value, 0, true),
+        Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0, true, false),
         Value::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
         scalar => {
             write_scalar(&mut out, scalar, 0);
@@ -54,21 +54,40 @@ pub(crate) fn order_top_keys(value: &mut Value) {
     map.extend(entries);
 }
 
-fn ordered_keys(value: &Value, top: bool) -> Vec<&String> {
-    let Value::Object(map) = value else {
-        return Vec::new();
-    };
-    let mut keys: Vec<&String> = map.keys().collect();
-    if top {
-        keys.sort_by_key(|k| rank(k));
+/// `indent` spaces.
+fn pad(out: &mut String, indent: usize) {
+    const SPACES: &str = "                                ";
+    let mut left = indent;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        left -= n;
     }
-    keys
 }
 
-fn write_map(out: &mut String, value: &Value, indent: usize, top: bool) {
-    for key in ordered_keys(value, top) {
-        let child = &value[key.as_str()];
-        out.push_str(&" ".repeat(indent));
+/// A non-empty map, a line an entry at `indent` (`apiVersion`, `kind`, `metadata`, `spec` first
+/// when `top`). A list item's first key shares the line with its dash: `dashed` leaves that
+/// line's indentation to the caller.
+fn write_map(out: &mut String, map: &Map<String, Value>, indent: usize, top: bool, dashed: bool) {
+    if top && !map.keys().is_sorted_by_key(|k| rank(k)) {
+        let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+        entries.sort_by_key(|(k, _)| rank(k));
+        write_entries(out, entries.into_iter(), indent, dashed);
+    } else {
+        write_entries(out, map.iter(), indent, dashed);
+    }
+}
+
+fn write_entries<'a>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    indent: usize,
+    dashed: bool,
+) {
+    for (index, (key, child)) in entries.enumerate() {
+        if index > 0 || !dashed {
+            pad(out, indent);
+        }
         if is_plain(key) {
             out.push_str(key);
         } else {
@@ -81,15 +100,12 @@ fn write_map(out: &mut String, value: &Value, indent: usize, top: bool) {
 
 fn write_list(out: &mut String, items: &[Value], indent: usize) {
     for item in items {
-        out.push_str(&" ".repeat(indent));
+        pad(out, indent);
         out.push('-');
         match item {
             Value::Object(map) if !map.is_empty() => {
-                // The first key shares the line with the dash; the rest align under it.
-                let mut first = String::new();
-                write_map(&mut first, item, indent + 2, false);
                 out.push(' ');
-                out.push_str(&first[indent + 2..]);
+                write_map(out, map, indent + 2, false, true);
             }
             other => write_child(out, other, indent),
         }
@@ -100,7 +116,7 @@ fn write_child(out: &mut String, child: &Value, indent: usize) {
     match child {
         Value::Object(map) if !map.is_empty() => {
             out.push('\n');
-            write_map(out, child, indent + 2, false);
+            write_map(out, map, indent + 2, false, false);
         }
         Value::Array(items) if !items.is_empty() => {
             out.push('\n');
@@ -130,9 +146,7 @@ fn write_scalar(out: &mut String, value: &Value, indent: usize) {
 fn write_string(out: &mut String, s: &str, indent: usize) {
     if is_plain(s) {
         out.push_str(s);
-    } else if let Some(block) = literal_block(s, indent) {
-        out.push_str(&block);
-    } else {
+    } else if !write_literal_block(out, s, indent) {
         write_quoted(out, s);
     }
 }
@@ -141,7 +155,11 @@ fn write_string(out: &mut String, s: &str, indent: usize) {
 /// controls; the rest a reader or terminal may act on (DEL, C1, the line separators YAML 1.1
 /// breaks lines at, bidi controls) is escaped too.
 fn write_quoted(out: &mut String, s: &str) {
-    let quoted = Value::String(s.to_owned()).to_string();
+    let quoted = Value::from(s).to_string();
+    if !quoted.chars().any(is_unsafe_char) {
+        out.push_str(&quoted);
+        return;
+    }
     for c in quoted.chars() {
         if is_unsafe_char(c) {
             let _ = write!(out, "\\u{:04x}", u32::from(c));
@@ -151,12 +169,13 @@ fn write_quoted(out: &mut String, s: &str) {
     }
 }
 
-/// `|` or `|-` for multi-line text that a literal block keeps exactly.
-fn literal_block(s: &str, indent: usize) -> Option<String> {
+/// Writes multi-line text as a `|` or `|-` literal block, when the block keeps it exactly;
+/// false (and nothing written) otherwise.
+fn write_literal_block(out: &mut String, s: &str, indent: usize) -> bool {
     let body = s.strip_suffix('\n');
     let (text, chomp) = match body {
         Some(b) if !b.ends_with('\n') => (b, ""),
-        Some(_) => return None,
+        Some(_) => return false,
         None => (s, "-"),
     };
     let clean = text.contains('\n')
@@ -166,18 +185,18 @@ fn literal_block(s: &str, indent: usize) -> Option<String> {
         })
         && !text.contains('\r');
     if !clean {
-        return None;
+        return false;
     }
-    let pad = " ".repeat(indent);
-    let mut block = format!("|{chomp}");
+    out.push('|');
+    out.push_str(chomp);
     for line in text.split('\n') {
-        block.push('\n');
+        out.push('\n');
         if !line.is_empty() {
-            block.push_str(&pad);
-            block.push_str(line);
+            pad(out, indent);
+            out.push_str(line);
         }
     }
-    Some(block)
+    true
 }
 
 /// Can `s` stand unquoted and still read back as this string under YAML 1.1 and 1.2?
@@ -185,20 +204,34 @@ fn is_plain(s: &str) -> bool {
     const RESERVED: &[&str] = &[
         "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "nan", "inf",
     ];
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else {
         return false;
     };
     let safe_start = first.is_ascii_alphabetic()
-        || first == '/'
-        || (first == '-' && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'));
-    safe_start
-        && !RESERVED.contains(&s.to_ascii_lowercase().as_str())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || " ._/:=@+,-$()%".contains(c))
-        && !s.ends_with([' ', ':'])
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.contains("  ")
+        || first == b'/'
+        || (first == b'-'
+            && bytes
+                .get(1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'-'));
+    if !safe_start || bytes.len() <= 5 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    // One pass: every byte of the safe set, and no `: `, ` #` or two spaces in a row.
+    let mut previous = 0u8;
+    for &b in bytes {
+        let allowed = b.is_ascii_alphanumeric() || b" ._/:=@+,-$()%".contains(&b);
+        let breaks = match b {
+            b' ' => previous == b':' || previous == b' ',
+            b'#' => previous == b' ',
+            _ => false,
+        };
+        if !allowed || breaks {
+            return false;
+        }
+        previous = b;
+    }
+    !matches!(previous, b' ' | b':')
 }
 
 #[cfg(test)]
@@ -236,6 +269,23 @@ mod tests {
         ] {
             assert!(is_plain(s), "{s:?} can be plain");
         }
+    }
+
+    #[test]
+    fn list_items_share_the_dash_line_at_any_depth() {
+        let value = json!({"a": [[{"b": 1, "c": [{"d": "x\ny"}]}], {}, []]});
+        let expected = "a:\n  -\n    - b: 1\n      c:\n        - d: |-\n            x\n            y\n  - {}\n  - []\n";
+        assert_eq!(to_yaml(&value), expected);
+        // Deeper than the writer's run of spaces: indentation stays exact.
+        let mut deep = json!("leaf");
+        for _ in 0..40 {
+            deep = json!({ "k": deep });
+        }
+        let text = to_yaml(&deep);
+        assert!(
+            text.ends_with(&format!("{}k: leaf\n", " ".repeat(78))),
+            "{text}"
+        );
     }
 
     #[test]

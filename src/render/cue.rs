@@ -46,8 +46,8 @@ fn kubevela_context(site: &Use<'_>) -> Value {
             "platform": "linux/amd64",
         },
     });
-    if let Some(workload) = site.context.get("workload") {
-        context["output"] = workload.clone();
+    if let Some(workload) = &site.workload {
+        context["output"] = Value::clone(workload);
         context["outputs"] = site
             .context
             .get("outputs")

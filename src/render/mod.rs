@@ -8,6 +8,7 @@
 mod containerized;
 mod cue;
 mod data;
+mod json_view;
 mod labels;
 mod names;
 mod patch;
@@ -458,6 +459,7 @@ fn render_scopes(
                         "name": scope.name.value,
                         "workloads": references,
                     }),
+                    workload: None,
                     used_by: format!("scope `{}`", scope.name.value),
                 };
                 let Some(output) = templates.render(&site, false, sources, diags) else {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use minijinja::syntax::SyntaxConfig;
@@ -108,6 +109,9 @@ pub(super) struct Use<'a> {
     /// The parameters as written in the app, for the spans of errors about them.
     pub(super) source: Option<&'a crate::load::Node>,
     pub(super) context: Value,
+    /// A trait's workload as rendered so far (`context.workload`, KubeVela's `context.output`):
+    /// shared, not copied, and converted for a template only as far as it reads it.
+    pub(super) workload: Option<Arc<Value>>,
     /// Names the use in messages and in the name of a broken output: `component \`web\``.
     pub(super) used_by: String,
 }
@@ -251,7 +255,7 @@ impl Templates {
         };
         let context = minijinja::context! {
             parameter => minijinja::Value::from(minijinja::value::Serde(site.parameter)),
-            context => minijinja::Value::from(minijinja::value::Serde(&site.context)),
+            context => template_context(site),
         };
         let mut out = Bounded {
             text: Vec::new(),
@@ -317,6 +321,34 @@ impl Templates {
         }
         None
     }
+}
+
+/// What a template sees as `context`: the use's fields, then `workload` (a view of the shared
+/// value), then `outputs`, in the order the fields were always listed in.
+fn template_context(site: &Use<'_>) -> minijinja::Value {
+    let Value::Object(fields) = &site.context else {
+        return minijinja::Value::from(minijinja::value::Serde(&site.context));
+    };
+    let convert = |(key, value): (&String, &Value)| {
+        (
+            minijinja::Value::from(key.as_str()),
+            minijinja::Value::from(minijinja::value::Serde(value)),
+        )
+    };
+    let workload = site.workload.iter().map(|workload| {
+        (
+            minijinja::Value::from("workload"),
+            super::json_view::JsonView::value(workload),
+        )
+    });
+    minijinja::Value::from_pairs(
+        fields
+            .iter()
+            .filter(|(key, _)| *key != "outputs")
+            .map(convert)
+            .chain(workload)
+            .chain(fields.get_key_value("outputs").map(convert)),
+    )
 }
 
 /// A `schematic.kube` object with each given parameter written at its field paths (missing

@@ -2,6 +2,8 @@
 //! its objects and may patch the workload (ManualScalerTrait's built-in template sets replicas,
 //! as its controller would).
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::template;
@@ -63,19 +65,24 @@ pub(super) fn render<'m>(
                 ok &= write_inputs(&mut object, trait_inputs, InputTarget::Parameters, diags);
                 let parameter = template::parameters_of(&object);
                 let mut template_context = context.template_context(&default_name);
-                template_context["workload"] = component[0].clone();
                 template_context["outputs"] = named_outputs(component, component_names);
-                let site = template::Use {
+                // The template shares the workload while it runs; it comes back unchanged.
+                let workload = Arc::new(std::mem::take(&mut component[0]));
+                let mut site = template::Use {
                     definition,
                     parameter: &parameter,
                     source: bound_trait.binding.parameters_node.as_ref(),
                     context: template_context,
+                    workload: Some(Arc::clone(&workload)),
                     used_by: format!(
                         "trait `{}` of component `{}`",
                         bound_trait.type_name, bound.component.name.value
                     ),
                 };
-                let Some(output) = context.templates.render(&site, true, sources, diags) else {
+                let rendered = context.templates.render(&site, true, sources, diags);
+                site.workload = None;
+                component[0] = Arc::try_unwrap(workload).unwrap_or_else(|shared| (*shared).clone());
+                let Some(output) = rendered else {
                     ok = false;
                     continue;
                 };

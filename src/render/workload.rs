@@ -42,6 +42,28 @@ pub(super) struct RenderedComponent {
 /// Data input values, the paths to write them at, and what the paths are relative to.
 pub(super) type Inputs<'m> = [(Value, &'m [Text], InputTarget)];
 
+/// Names a template's unnamed objects after the component and labels them: the first as the
+/// workload, the rest as KubeVela labels a component's other outputs (auxiliary workloads).
+fn name_and_label(
+    objects: &mut [Value],
+    names: &[Option<String>],
+    name: &str,
+    context: &Context<'_, '_>,
+) {
+    let workload_type = &context.bound.workload_type;
+    for (index, object) in objects.iter_mut().enumerate() {
+        if name_of(object).is_none() {
+            set_metadata(object, "name", Value::String(name.to_owned()));
+        }
+        let resource = if index == 0 || !context.app.is_kubevela() {
+            labels::Resource::Workload(workload_type)
+        } else {
+            labels::Resource::Auxiliary(names.get(index).and_then(Option::as_deref))
+        };
+        labels::place(object, context, resource);
+    }
+}
+
 /// Renders a component; `inputs` go into its workload, `trait_inputs[i]` into its i-th trait.
 pub(super) fn render_component(
     context: &Context<'_, '_>,
@@ -72,6 +94,7 @@ pub(super) fn render_component(
                 parameter: &parameter,
                 source: bound.component.workload_node.get("spec"),
                 context: context.template_context(&name),
+                workload: None,
                 used_by: format!("component `{}`", bound.component.name.value),
             };
             let output = context.templates.render(&site, false, sources, diags)?;
@@ -86,19 +109,7 @@ pub(super) fn render_component(
             let mut objects = output.objects;
             // What the Component and the `type:` shorthand put on the workload goes on the first object.
             inherit_metadata(&mut objects[0], &workload);
-            for (index, object) in objects.iter_mut().enumerate() {
-                if name_of(object).is_none() {
-                    set_metadata(object, "name", Value::String(name.clone()));
-                }
-                // A KubeVela Application's component outputs besides the workload are
-                // auxiliary workloads, as KubeVela labels them.
-                let resource = if index == 0 || !context.app.is_kubevela() {
-                    labels::Resource::Workload(&bound.workload_type)
-                } else {
-                    labels::Resource::Auxiliary(names.get(index).and_then(Option::as_deref))
-                };
-                labels::place(object, context, resource);
-            }
+            name_and_label(&mut objects, &names, &name, context);
             objects
         }
         None => {

@@ -2,20 +2,32 @@
 //!
 //! A trait's `context.workload` is a whole rendered object, of which a template reads a few
 //! fields (`context.workload.metadata.name`); converting it into minijinja values for every
-//! trait of every app cost more than the trait's own template. A view converts a field when the
-//! template reads it. To a template it is a map or a list like any other: the engine reaches it
-//! only through `get_value` and `enumerate`, which answer exactly as a converted value would.
+//! trait of every app cost more than the trait's own template. A view converts one level of the
+//! value when a template first reads into it, and keeps it: its scalars become values, its maps
+//! and lists views of their own. The level is minijinja's own map or list, and the view answers
+//! every question (lookup, iteration, length) by asking it, so a template cannot tell a view
+//! from the value converted whole.
+//!
+//! Finding a view's level walks the path from the root once. Below `MAX_DEPTH` levels the rest
+//! is converted whole, so each level costs a bounded walk and is converted at most once: a
+//! template reading all of a value costs at most `MAX_DEPTH` times the conversion it replaces.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr, Value};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value};
 use serde_json::Value as Json;
+
+/// How deep views nest; deeper maps and lists are converted whole.
+const MAX_DEPTH: usize = 32;
 
 /// A map or list inside a shared JSON value: the root and the path down to it.
 #[derive(Debug)]
 pub(super) struct JsonView {
     root: Arc<Json>,
     path: Vec<Step>,
+    list: bool,
+    /// The entries, converted when first read: minijinja's map or list.
+    level: OnceLock<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,97 +39,82 @@ enum Step {
 impl JsonView {
     /// The value `root`, as a template sees it.
     pub(super) fn value(root: &Arc<Json>) -> Value {
-        to_value(root, root, &[])
+        to_value(root, root, Vec::new())
     }
 
-    fn node(&self) -> &Json {
-        let mut node = &*self.root;
-        for step in &self.path {
-            let child = match step {
-                Step::Key(key) => node.get(key.as_str()),
-                Step::Index(index) => node.get(*index),
+    fn level(&self) -> &Value {
+        self.level.get_or_init(|| {
+            let mut node = &*self.root;
+            for step in &self.path {
+                // Paths are made from the value's own keys and indices, and it never changes.
+                let child = match step {
+                    Step::Key(key) => node.get(key.as_str()),
+                    Step::Index(index) => node.get(*index),
+                };
+                node = child.unwrap_or(&Json::Null);
+            }
+            let child = |step: Step, value: &Json| {
+                let mut path = self.path.clone();
+                path.push(step);
+                to_value(&self.root, value, path)
             };
-            // Paths are made from the value's own keys and indices, and it never changes.
-            node = child.unwrap_or(&Json::Null);
-        }
-        node
-    }
-
-    fn child(&self, node: &Json, step: Step) -> Value {
-        let mut path = self.path.clone();
-        path.push(step);
-        to_value(&self.root, node, &path)
+            match node {
+                Json::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| child(Step::Index(index), item))
+                    .collect(),
+                Json::Object(map) => Value::from_pairs(
+                    map.iter()
+                        .map(|(key, value)| (key.as_str(), child(Step::Key(key.clone()), value))),
+                ),
+                _ => Value::from(()),
+            }
+        })
     }
 }
 
-/// `node` (found at `path` in `root`) as minijinja converts JSON: scalars as they are, maps and
-/// lists as views.
-fn to_value(root: &Arc<Json>, node: &Json, path: &[Step]) -> Value {
+/// `node` (found at `path` in `root`) as a template sees it: scalars converted, maps and lists
+/// as views down to `MAX_DEPTH`, converted whole below.
+fn to_value(root: &Arc<Json>, node: &Json, path: Vec<Step>) -> Value {
     match node {
-        Json::Null => Value::from(()),
-        Json::Bool(b) => Value::from(*b),
-        // As serde hands numbers over: unsigned, negative, or floating point.
-        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Value::from(u),
-            (None, Some(i)) => Value::from(i),
-            _ => Value::from(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(s) => Value::from(s.as_str()),
-        Json::Array(_) | Json::Object(_) => Value::from_object(JsonView {
-            root: Arc::clone(root),
-            path: path.to_vec(),
-        }),
+        Json::Array(_) | Json::Object(_) if path.len() < MAX_DEPTH => {
+            Value::from_object(JsonView {
+                root: Arc::clone(root),
+                path,
+                list: node.is_array(),
+                level: OnceLock::new(),
+            })
+        }
+        _ => Value::from(Serde(node)),
     }
 }
 
 impl Object for JsonView {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        match self.node() {
-            Json::Array(_) => ObjectRepr::Seq,
-            _ => ObjectRepr::Map,
+        if self.list {
+            ObjectRepr::Seq
+        } else {
+            ObjectRepr::Map
         }
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match self.node() {
-            Json::Object(map) => {
-                let key = key.as_str()?;
-                let child = map.get(key)?;
-                Some(self.child(child, Step::Key(key.to_owned())))
-            }
-            Json::Array(items) => {
-                let index = key.as_usize()?;
-                let child = items.get(index)?;
-                Some(self.child(child, Step::Index(index)))
-            }
-            _ => None,
-        }
+        self.level().as_object()?.get_value(key)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.level().as_object()?.get_value_by_str(key)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        match self.node() {
-            Json::Array(items) => Enumerator::Seq(items.len()),
-            Json::Object(_) => self.mapped_rev_key_value_enumerator(|this| {
-                let Json::Object(map) = this.node() else {
-                    return Box::new(std::iter::empty());
-                };
-                Box::new(map.iter().map(move |(key, child)| {
-                    (
-                        Value::from(key.as_str()),
-                        this.child(child, Step::Key(key.clone())),
-                    )
-                }))
-            }),
-            _ => Enumerator::Empty,
-        }
+        self.level()
+            .as_object()
+            .map_or(Enumerator::Empty, minijinja::value::DynObject::enumerate)
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        match self.node() {
-            Json::Array(items) => Some(items.len()),
-            Json::Object(map) => Some(map.len()),
-            _ => Some(0),
-        }
+        self.level().as_object()?.enumerator_len()
     }
 }
 
@@ -207,6 +204,39 @@ mod tests {
                 env.render_str(expression, minijinja::context! { w => w.clone() })
                     .map_err(|e| e.kind())
             };
+            assert_eq!(render(&view), render(&converted), "{expression}");
+        }
+    }
+
+    /// Deeper than views nest, the rest is converted whole, and reads the same.
+    #[test]
+    fn a_deep_value_reads_the_same_past_the_view_depth() {
+        let mut deep = json!({"leaf": [1, {"x": "y"}]});
+        for level in 0..(2 * super::MAX_DEPTH) {
+            deep = if level % 2 == 0 {
+                json!({ "k": deep, "n": level })
+            } else {
+                json!([level, deep])
+            };
+        }
+        let mut path = String::from("w");
+        for level in (0..(2 * super::MAX_DEPTH)).rev() {
+            path.push_str(if level % 2 == 0 { ".k" } else { "[1]" });
+        }
+        let env = Environment::new();
+        let converted = Value::from(Serde(&deep));
+        let view = JsonView::value(&Arc::new(deep.clone()));
+        for expression in [
+            format!("{{{{ {path}.leaf[1].x }}}}"),
+            format!("{{{{ {path} | tojson }}}}"),
+            "{{ w | tojson }}".to_owned(),
+            "{{ w }}".to_owned(),
+        ] {
+            let render = |w: &Value| {
+                env.render_str(&expression, minijinja::context! { w => w.clone() })
+                    .map_err(|e| e.kind())
+            };
+            assert!(render(&view).is_ok(), "{expression}");
             assert_eq!(render(&view), render(&converted), "{expression}");
         }
     }

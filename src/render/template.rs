@@ -604,7 +604,14 @@ fn tojson(
         Some(indent) => Some(indent),
         None => kwargs.get::<Option<minijinja::Value>>("indent")?,
     };
-    if let Some(width) = indent.as_ref().and_then(minijinja::Value::as_usize) {
+    let Some(indent) = indent else {
+        // The usual case, written once: as minijinja writes it, within the bound.
+        let text = serialized_as(value, limit, SpacedHtmlSafe)?;
+        return Ok(minijinja::Value::from_safe_string(
+            String::from_utf8_lossy(&text).into_owned(),
+        ));
+    };
+    if let Some(width) = indent.as_usize() {
         if width > MAX_JSON_INDENT {
             return Err(minijinja::Error::new(
                 ErrorKind::InvalidOperation,
@@ -613,8 +620,62 @@ fn tojson(
         }
     }
     serialized(value, limit)?;
-    let args = Kwargs::from_iter(indent.map(|i| ("indent", i)));
-    minijinja::filters::tojson(value, None, args)
+    minijinja::filters::tojson(value, None, Kwargs::from_iter([("indent", indent)]))
+}
+
+/// The text minijinja's `tojson` writes without indentation: `", "` after each item and
+/// `": "` after each key, and `<`, `>`, `&` and `'` escaped in strings (safe in HTML). Floats and
+/// the other escapes are serde_json's, which minijinja's writer matches.
+struct SpacedHtmlSafe;
+
+impl serde_json::ser::Formatter for SpacedHtmlSafe {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.begin_array_value(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, byte) in fragment.bytes().enumerate() {
+            let escape: &[u8] = match byte {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                b'\'' => b"\\u0027",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            writer.write_all(escape)?;
+            start = at + 1;
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// A readable dump of a value (indented JSON), bounded like every serialisation.
@@ -632,12 +693,23 @@ fn to_serde(value: &minijinja::Value, limit: usize) -> Result<Value, minijinja::
 
 /// The value as compact JSON, refused as soon as it grows past `limit` bytes.
 fn serialized(value: &minijinja::Value, limit: usize) -> Result<Vec<u8>, minijinja::Error> {
+    serialized_as(value, limit, serde_json::ser::CompactFormatter)
+}
+
+/// The value as JSON in `format`, refused as soon as it grows past `limit` bytes: a value built
+/// of shared parts (`{"a": x, "b": x}`, doubled in a loop) is exponentially larger written out.
+fn serialized_as(
+    value: &minijinja::Value,
+    limit: usize,
+    format: impl serde_json::ser::Formatter,
+) -> Result<Vec<u8>, minijinja::Error> {
     let mut out = Bounded {
         text: Vec::new(),
         limit,
         exceeded: false,
     };
-    match serde_json::to_writer(&mut out, value) {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, format);
+    match serde::Serialize::serialize(value, &mut serializer) {
         Ok(()) => Ok(out.text),
         Err(_) if out.exceeded => Err(minijinja::Error::new(
             ErrorKind::InvalidOperation,
@@ -697,7 +769,45 @@ fn fail(message: String) -> Result<String, minijinja::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{b64encode, line_range, sha256};
+    use minijinja::value::{Kwargs, Value};
+
+    use super::{b64encode, line_range, sha256, tojson};
+
+    /// oam's one-pass `tojson` writes what minijinja's own writes, for every kind of value.
+    #[test]
+    fn tojson_writes_what_minijinja_writes() {
+        let json = serde_json::json!({
+            "s": "plain <b>&'quoted'\"\\ \n\t\r\u{8}\u{c}\u{1}\u{1f}\u{7f} é \u{2028} 😀",
+            "n": [0, -1, 18_446_744_073_709_551_615_u64, 1.5, 1e16, 1.5e-7, 0.1, -0.0, 1e300],
+            "b": [true, false, null],
+            "empty": {"l": [], "m": {}},
+            "deep": [[[{"k": [1, {"x": "y"}]}]]],
+        });
+        let values = [
+            Value::from(minijinja::value::Serde(&json)),
+            Value::from(f64::NAN),
+            Value::from(f64::INFINITY),
+            Value::from(u128::MAX),
+            Value::from(i128::MIN),
+            Value::from_bytes(vec![0, 1, 255]),
+            Value::UNDEFINED,
+            Value::from(()),
+            Value::from_safe_string("<safe>".to_owned()),
+            Value::from_pairs([(Value::from(1), "one"), (Value::from(true), "yes")]),
+            Value::from_pairs([(Value::from(2.5), "float key")]),
+            Value::from(vec![Value::from("a"), Value::from(vec![Value::from(1)])]),
+            (0..3).collect::<Value>(),
+        ];
+        let none = || std::iter::empty::<(&str, Value)>().collect::<Kwargs>();
+        for value in values {
+            let ours = tojson(&value, None, &none(), 1 << 20).map(|v| v.to_string());
+            let theirs = minijinja::filters::tojson(&value, None, none()).map(|v| v.to_string());
+            assert_eq!(ours.ok(), theirs.ok(), "{value:?}");
+        }
+        // A value too large to write is refused, not written.
+        let big = Value::from(vec![Value::from("x".repeat(100)); 100]);
+        assert!(tojson(&big, None, &none(), 1000).is_err());
+    }
 
     #[test]
     fn base64_matches_the_rfc_vectors() {

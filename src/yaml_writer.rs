@@ -271,6 +271,106 @@ mod tests {
         }
     }
 
+    /// Strings YAML readers are known to misread, as pieces of random strings.
+    const PIECES: &[&str] = &[
+        "",
+        " ",
+        "a",
+        "on",
+        "No",
+        "0755",
+        "1e3",
+        "-",
+        "--x",
+        "a: b",
+        "#",
+        "x #y",
+        "é",
+        "\n",
+        "\t",
+        "  ",
+        "null",
+        "~",
+        "[",
+        "{",
+        "}",
+        "*a",
+        "&a",
+        "!t",
+        "%",
+        "@",
+        "`",
+        "'",
+        "\"",
+        ":",
+        "-1",
+        "0x1f",
+        ".5",
+        "1_000",
+        "1:30",
+        "\u{2028}",
+        "\u{85}",
+        "\r",
+        "|",
+        ">",
+        "=",
+        "?",
+        ",",
+        "\\",
+        "\u{1b}",
+        "\u{feff}",
+        "y",
+        "2026-11-28",
+        "+1",
+        ".inf",
+        "NaN",
+    ];
+
+    /// A random value: `next(n)` draws below `n`.
+    fn random_value(next: &mut dyn FnMut(u32) -> u32, depth: usize) -> serde_json::Value {
+        let text = |next: &mut dyn FnMut(u32) -> u32| -> String {
+            (0..next(4))
+                .map(|_| PIECES[next(PIECES.len() as u32) as usize])
+                .collect()
+        };
+        match next(if depth > 3 { 4 } else { 6 }) {
+            0 => json!(text(next)),
+            1 => json!(i64::from(next(2_000_000)) - 1_000_000),
+            2 => json!(f64::from(next(1000)) / 8.0 - 60.0),
+            3 => {
+                [json!(null), json!(true), json!(false), json!(u64::MAX)][next(4) as usize].clone()
+            }
+            4 => (0..next(4))
+                .map(|_| random_value(next, depth + 1))
+                .collect(),
+            _ => serde_json::Value::Object(
+                (0..next(4))
+                    .map(|_| (text(next), random_value(next, depth + 1)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Random values read back from the text as exactly the value written (serde-saphyr, YAML
+    /// 1.2; the quoting covers 1.1 too).
+    #[test]
+    fn random_values_read_back_as_written() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |bound: u32| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            u32::try_from(state % u64::from(bound)).unwrap_or(0)
+        };
+        for _ in 0..3000 {
+            let written = random_value(&mut next, 0);
+            let text = to_yaml(&written);
+            let read: serde_json::Value = serde_saphyr::from_str(&text)
+                .unwrap_or_else(|e| panic!("{written:?} wrote unreadable YAML:\n{text}\n{e}"));
+            assert_eq!(read, written, "{text}");
+        }
+    }
+
     #[test]
     fn list_items_share_the_dash_line_at_any_depth() {
         let value = json!({"a": [[{"b": 1, "c": [{"d": "x\ny"}]}], {}, []]});

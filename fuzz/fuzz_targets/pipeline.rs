@@ -150,6 +150,8 @@ const TEMPLATES: &[&str] = &[
     "{% set ns = namespace(v={}) %}{% for i in range(40) %}{% set ns.v = {\"l\": ns.v, \"r\": ns.v} %}{% endfor %}{{ ns.v | to_yaml }}",
     "{% include \"ComponentDefinition/webservice\" %}",
     "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: {{ parameter | to_yaml | tojson }}}\n",
+    // A trait reading the workload it shares (a view) every way: whole, by path, by iteration.
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ctx}\ndata: {w: {{ context.workload | tojson | tojson }}, n: {{ context.workload.metadata.name | default('x') | tojson }}, k: {{ context | list | join(',') | tojson }}, i: {{ context.workload | items | list | length }}}\n",
 ];
 
 const RAW: &[&str] = &[

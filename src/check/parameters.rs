@@ -122,23 +122,33 @@ impl<'m> Schemas<'m> {
 }
 
 /// Removes the properties the definition declares and does not render (`x-oam-ignored`,
-/// warned about by `undeclared`), so that its template never sees them.
+/// warned about by `undeclared`, at the same places: in objects and in lists of objects), so
+/// that its template never sees them.
 fn drop_ignored(schema: &Value, value: &mut Value) {
-    let (Some(properties), Some(entries)) = (
-        schema.get("properties").and_then(Value::as_object),
-        value.as_object_mut(),
-    ) else {
-        return;
-    };
-    entries.retain(|key, _| {
-        properties
-            .get(key)
-            .is_none_or(|p| p.get("x-oam-ignored").is_none())
-    });
-    for (key, item) in entries.iter_mut() {
-        if let Some(property) = properties.get(key) {
-            drop_ignored(property, item);
+    match value {
+        Value::Object(entries) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                return;
+            };
+            entries.retain(|key, _| {
+                properties
+                    .get(key)
+                    .is_none_or(|p| p.get("x-oam-ignored").is_none())
+            });
+            for (key, item) in entries.iter_mut() {
+                if let Some(property) = properties.get(key) {
+                    drop_ignored(property, item);
+                }
+            }
         }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items").filter(|i| i.is_object()) {
+                for item in items {
+                    drop_ignored(item_schema, item);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -367,7 +377,31 @@ mod tests {
 
     use serde_json::json;
 
-    use super::{apply_defaults, dotted};
+    use super::{apply_defaults, dotted, drop_ignored};
+
+    /// Ignored properties go wherever `undeclared` warns of them: in objects, nested, and in
+    /// the objects of lists.
+    #[test]
+    fn ignored_properties_are_dropped_in_objects_and_lists() {
+        let ignored = json!({"type": "string", "x-oam-ignored": "not rendered"});
+        let schema = json!({"type": "object", "properties": {
+            "args": ignored,
+            "image": {"type": "string"},
+            "mounts": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "subPath": ignored}}},
+            "limit": {"type": "object", "properties": {"cpu": ignored, "memory": {"type": "string"}}}
+        }});
+        let mut value = json!({
+            "args": "x", "image": "nginx",
+            "mounts": [{"name": "a", "subPath": "s"}, {"name": "b"}],
+            "limit": {"cpu": "1", "memory": "1Gi"}
+        });
+        drop_ignored(&schema, &mut value);
+        assert_eq!(
+            value,
+            json!({"image": "nginx", "mounts": [{"name": "a"}, {"name": "b"}], "limit": {"memory": "1Gi"}})
+        );
+    }
 
     #[test]
     fn defaults_fill_absent_properties_recursively() {

@@ -155,7 +155,8 @@ fn write_string(out: &mut String, s: &str, indent: usize) {
 /// controls; the rest a reader or terminal may act on (DEL, C1, the line separators YAML 1.1
 /// breaks lines at, bidi controls) is escaped too.
 fn write_quoted(out: &mut String, s: &str) {
-    let quoted = Value::from(s).to_string();
+    // Serialising a string cannot fail.
+    let quoted = serde_json::to_string(s).unwrap_or_default();
     if !quoted.chars().any(is_unsafe_char) {
         out.push_str(&quoted);
         return;

@@ -774,7 +774,7 @@ impl Evaluator {
             JsonNode::Object(fields) => {
                 self.vm(id).has_fields = true;
                 let address = Arc::as_ptr(node) as usize;
-                self.record_declared(id, address, Declared::Json(node.clone()));
+                self.record_declared(id, address, |_| Declared::Json(node.clone()));
                 for (name, child) in fields {
                     let arc = self.arc(id, Feature::Name(name.clone()), true);
                     self.push(arc, Conjunct::new(ConjunctKind::Json(child.clone()), None));
@@ -898,11 +898,18 @@ impl Evaluator {
     }
 
     /// Records a struct literal or JSON object met by a vertex, once, for the order of its
-    /// output; its key.
-    fn record_declared(&mut self, id: VId, address: usize, declared: Declared) -> DeclaredKey {
+    /// output; its key. `declared` makes the record the first time only (a literal in a
+    /// comprehension's body is met once per value).
+    fn record_declared(
+        &mut self,
+        id: VId,
+        address: usize,
+        declared: impl FnOnce(&Self) -> Declared,
+    ) -> DeclaredKey {
         if let Some(key) = self.v(id).declared_at.get(&address) {
             return key.clone();
         }
+        let declared = declared(self);
         let key = self.declared_key(id);
         let vertex = self.vm(id);
         vertex.declared_at.insert(address, key.clone());
@@ -968,11 +975,12 @@ impl Evaluator {
         env: &Rc<Env>,
         origin: Option<u32>,
     ) {
-        let literal = Declared::Literal {
-            literal: lit.clone(),
-            late: self.constraints_of.contains(&id),
-        };
-        let key = self.record_declared(id, Arc::as_ptr(lit) as usize, literal);
+        let key = self.record_declared(id, Arc::as_ptr(lit) as usize, |evaluator| {
+            Declared::Literal {
+                literal: lit.clone(),
+                late: evaluator.constraints_of.contains(&id),
+            }
+        });
         let mut embeddings = 0;
         let env = Rc::new(Env {
             frame: Frame::Struct(lit.clone(), id),

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::model::{Definition, DefinitionKind, GroupKind, Model, crd_name_of};
+use crate::model::{Definition, DefinitionKind, GroupKind, Model, crd_name_of, metadata_field};
 
 pub(crate) struct Definitions<'m> {
     model: &'m Model,
@@ -53,8 +53,7 @@ impl<'m> Definitions<'m> {
     /// The definition of an object: by its type label, else by its CRD-style name (a component
     /// type is never found that way: it names a way to render, not a kind).
     pub(crate) fn of_object(&self, kind: DefinitionKind, object: &Value) -> Option<&'m Definition> {
-        let label = object
-            .pointer("/metadata/labels")
+        let label = metadata_field(object, "labels")
             .and_then(|l| l.get(type_label(kind)))
             .and_then(Value::as_str);
         if let Some(definition) = label.and_then(|name| self.named(kind, name)) {

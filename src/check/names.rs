@@ -3,7 +3,7 @@
 //! the same rules in `render` (their names may come from templates).
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::model::{App, Component, ComponentRef, Model};
+use crate::model::{App, Component, ComponentRef, Model, metadata_field};
 
 /// E013 for every app, and every component written inside one, whose name is not a DNS-1123
 /// subdomain.
@@ -50,10 +50,7 @@ pub(crate) fn check_components(model: &Model, diags: &mut Diagnostics) {
     }
     // Passed-through objects follow Kubernetes' looser rule for some kinds (RBAC's `:`).
     for raw in &model.raw {
-        let name = raw
-            .object
-            .pointer("/metadata/name")
-            .and_then(serde_json::Value::as_str);
+        let name = metadata_field(&raw.object, "name").and_then(serde_json::Value::as_str);
         if let Some(Err(reason)) = name.map(path_segment) {
             diags.push(invalid(
                 "object",

@@ -10,7 +10,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Node, NodeValue};
 use crate::model::{
     App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Parameter,
-    ParameterValue, ScopeKind, Text, crd_name_of, fieldpath, type_of_crd_name,
+    ParameterValue, ScopeKind, Text, crd_name_of, fieldpath, metadata_field, type_of_crd_name,
 };
 
 /// What resolving needs besides the app: the model, its definitions and compiled schemas.
@@ -655,9 +655,7 @@ fn check_named_revision_workload(bound: &Bound<'_>, diags: &mut Diagnostics) {
     else {
         return;
     };
-    let fixed_name = bound
-        .workload
-        .pointer("/metadata/name")
+    let fixed_name = metadata_field(&bound.workload, "name")
         .and_then(Value::as_str)
         .map(str::to_owned);
     let by_parameter = bound

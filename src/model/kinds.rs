@@ -36,6 +36,15 @@ impl GroupKind {
     }
 }
 
+/// `metadata.<key>` of an object. Not `Value::pointer`, which allocates a string for each step
+/// of its path: this is read for every object rendered.
+pub(crate) fn metadata_field<'v>(
+    object: &'v serde_json::Value,
+    key: &str,
+) -> Option<&'v serde_json::Value> {
+    object.get("metadata")?.get(key)
+}
+
 /// Well-known kinds: (group, version, kind, plural).
 const WELL_KNOWN: &[(&str, &str, &str, &str)] = &[
     ("", "v1", "ConfigMap", "configmaps"),

@@ -14,7 +14,7 @@ mod v1alpha1;
 mod v1alpha2;
 mod v1beta1;
 
-pub(crate) use kinds::{GroupKind, crd_name_of, type_of_crd_name};
+pub(crate) use kinds::{GroupKind, crd_name_of, metadata_field, type_of_crd_name};
 pub(crate) use revision::fnv1a32;
 pub(crate) use schematic::invalid_schema;
 
@@ -524,9 +524,7 @@ fn promote_scope_objects(model: &mut Model) {
         });
     model.raw = raw;
     for scope in scopes {
-        let name = scope
-            .object
-            .pointer("/metadata/name")
+        let name = kinds::metadata_field(&scope.object, "name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::model::fnv1a32;
+use crate::model::{fnv1a32, metadata_field};
 
 /// The pod label that ties the Deployment, its pods and the Service together.
 const SELECTOR_LABEL: &str = "containerizedworkload.oam.crossplane.io";
@@ -60,15 +60,14 @@ pub(super) fn expand(workload: &Value) -> Option<Result<Vec<Value>, String>> {
         .is_some_and(|v| v.starts_with("core.oam.dev/"));
     let kind = workload.get("kind").and_then(Value::as_str).unwrap_or("");
     let shape = Shape::of(kind).filter(|_| is_oam)?;
-    let name = workload
-        .pointer("/metadata/name")
+    let name = metadata_field(workload, "name")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
     let mut metadata = Map::new();
     metadata.insert("name".to_owned(), json!(name));
     for key in ["namespace", "labels", "annotations"] {
-        if let Some(value) = workload.pointer(&format!("/metadata/{key}")) {
+        if let Some(value) = metadata_field(workload, key) {
             metadata.insert(key.to_owned(), value.clone());
         }
     }

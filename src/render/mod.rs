@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use crate::check::{Checked, CheckedApp, CheckedScope};
 use crate::diag::{Diagnostics, Span};
 use crate::load::{FileId, Sources};
-use crate::model::Model;
+use crate::model::{Model, metadata_field};
 
 pub(crate) use template::{TemplateLimits, Templates};
 
@@ -65,19 +65,19 @@ pub(crate) struct Object {
 impl Object {
     pub(crate) fn new(mut value: Value, placement: Placement, keep_value: bool) -> Object {
         crate::yaml_writer::order_top_keys(&mut value);
-        let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or("");
+        let top = |key: &str| value.get(key);
         let mut identity = String::new();
         let mut ends = [0; 3];
-        for (index, pointer) in [
-            "/apiVersion",
-            "/kind",
-            "/metadata/namespace",
-            "/metadata/name",
+        for (index, field) in [
+            top("apiVersion"),
+            top("kind"),
+            metadata_field(&value, "namespace"),
+            metadata_field(&value, "name"),
         ]
         .into_iter()
         .enumerate()
         {
-            identity.push_str(text(pointer));
+            identity.push_str(field.and_then(Value::as_str).unwrap_or(""));
             if let Some(end) = ends.get_mut(index) {
                 *end = identity.len() as u32;
             }
@@ -209,8 +209,7 @@ pub(crate) fn reference_to(object: &Value) -> Value {
     }
     reference.insert(
         "name".to_owned(),
-        object
-            .pointer("/metadata/name")
+        metadata_field(object, "name")
             .cloned()
             .unwrap_or(Value::Null),
     );

@@ -8,7 +8,7 @@ use super::{containerized, labels, reference_to, traits};
 use crate::check::Bound;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::Sources;
-use crate::model::{App, InputTarget, Text, fieldpath};
+use crate::model::{App, InputTarget, Text, fieldpath, metadata_field};
 
 pub(super) struct Context<'a, 'm> {
     pub(super) app: &'m App,
@@ -173,36 +173,32 @@ pub(super) fn render_component(
 
 /// A component's object that a later one of the same identity replaces, as KubeVela applies
 /// them in order (a webservice's Service and a gateway's Service of the same name: the
-/// gateway's is what the cluster gets). The later object takes the earlier one's place.
+/// gateway's is what the cluster gets). The last object of an identity takes the place of its
+/// first.
 fn keep_last_of_each(objects: &mut Vec<Value>) {
-    let identity = |o: &Value| {
-        let group = o["apiVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .rsplit_once('/')
-            .map_or("", |(g, _)| g)
-            .to_owned();
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-        (
-            group,
-            text(&o["kind"]),
-            text(&o["metadata"]["namespace"]),
-            text(&o["metadata"]["name"]),
-        )
-    };
-    let mut index = 0;
-    while index < objects.len() {
-        let id = identity(&objects[index]);
-        if let Some(later) = (index + 1..objects.len())
-            .rev()
-            .find(|&j| identity(&objects[j]) == id)
-        {
-            objects.swap(index, later);
-            objects.remove(later);
-            continue;
+    fn identity(o: &Value) -> [&str; 4] {
+        fn text(v: Option<&Value>) -> &str {
+            v.and_then(Value::as_str).unwrap_or_default()
         }
-        index += 1;
+        let api_version = text(o.get("apiVersion"));
+        [
+            api_version.rsplit_once('/').map_or("", |(group, _)| group),
+            text(o.get("kind")),
+            text(metadata_field(o, "namespace")),
+            text(metadata_field(o, "name")),
+        ]
     }
+    let ids: Vec<[&str; 4]> = objects.iter().map(identity).collect();
+    // Where each kept object comes from, in the order of first places; few objects a component.
+    let sources: Vec<usize> = (0..ids.len())
+        .filter(|&i| !ids[..i].contains(&ids[i]))
+        .map(|i| ids.iter().rposition(|id| *id == ids[i]).unwrap_or(i))
+        .collect();
+    if sources.len() == objects.len() {
+        return;
+    }
+    let mut slots: Vec<Option<Value>> = std::mem::take(objects).into_iter().map(Some).collect();
+    *objects = sources.iter().filter_map(|&s| slots[s].take()).collect();
 }
 
 /// Writes the data input values meant for `target` into `object` (a rendered object, or one
@@ -258,8 +254,7 @@ fn write_input(object: &mut Value, path: &Text, value: &Value, diags: &mut Diagn
 
 /// `metadata.name`, if set and not empty.
 pub(super) fn name_of(object: &Value) -> Option<&str> {
-    object
-        .pointer("/metadata/name")
+    metadata_field(object, "name")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
 }
@@ -267,10 +262,7 @@ pub(super) fn name_of(object: &Value) -> Option<&str> {
 /// Labels and annotations of `from` fill the keys `object` does not set.
 fn inherit_metadata(object: &mut Value, from: &Value) {
     for key in ["labels", "annotations"] {
-        let Some(entries) = from
-            .pointer(&format!("/metadata/{key}"))
-            .and_then(Value::as_object)
-        else {
+        let Some(entries) = metadata_field(from, key).and_then(Value::as_object) else {
             continue;
         };
         if let Some(target) = labels::metadata_map(object, key) {
@@ -337,5 +329,50 @@ pub(super) fn append_references(
             )
             .with_help("fix the ScopeDefinition's workloadRefsPath"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::keep_last_of_each;
+
+    fn object(kind: &str, name: &str, namespace: Option<&str>, mark: u32) -> Value {
+        let mut metadata = json!({"name": name});
+        if let Some(namespace) = namespace {
+            metadata["namespace"] = json!(namespace);
+        }
+        json!({"apiVersion": "v1", "kind": kind, "metadata": metadata, "mark": mark})
+    }
+
+    fn marks(objects: &[Value]) -> Vec<u64> {
+        objects.iter().filter_map(|o| o["mark"].as_u64()).collect()
+    }
+
+    #[test]
+    fn the_last_object_of_an_identity_takes_the_place_of_the_first() {
+        let mut objects = vec![
+            object("Service", "web", None, 1),
+            object("Deployment", "web", None, 2),
+            object("Service", "web", None, 3),
+            object("Service", "web", Some("other"), 4),
+            object("Service", "web", None, 5),
+            object("ConfigMap", "web", None, 6),
+        ];
+        keep_last_of_each(&mut objects);
+        // Three Services of one identity: the cluster ends with the last applied, 5.
+        assert_eq!(marks(&objects), [5, 2, 4, 6]);
+    }
+
+    #[test]
+    fn the_group_not_the_version_makes_the_identity() {
+        let mut objects = vec![
+            json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}, "mark": 1}),
+            json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}, "mark": 2}),
+            json!({"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}, "mark": 3}),
+        ];
+        keep_last_of_each(&mut objects);
+        assert_eq!(marks(&objects), [2, 3]);
     }
 }

@@ -17,7 +17,7 @@ pub(crate) use order::sort;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::render::Object;
 
@@ -45,8 +45,19 @@ pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) ->
             }
         }
         Format::Json => {
-            let items: Vec<Cow<'_, Value>> = objects.iter().map(Object::value).collect();
-            let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+            /// Serialised as it is written: the objects are not copied into one value.
+            #[derive(serde::Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct List<'a> {
+                api_version: &'static str,
+                kind: &'static str,
+                items: Vec<Cow<'a, Value>>,
+            }
+            let list = List {
+                api_version: "v1",
+                kind: "List",
+                items: objects.iter().map(Object::value).collect(),
+            };
             serde_json::to_writer_pretty(&mut *out, &list)?;
             out.write_all(b"\n")?;
         }

@@ -224,7 +224,10 @@ impl TraitBinding {
                     .parameters_node
                     .as_ref()
                     .map_or_else(|| Value::Object(serde_json::Map::new()), Node::to_value);
-                std::borrow::Cow::Owned(serde_json::json!({ "spec": spec }))
+                std::borrow::Cow::Owned(Value::Object(serde_json::Map::from_iter([(
+                    "spec".to_owned(),
+                    spec,
+                )])))
             }
         }
     }

@@ -3,7 +3,7 @@
 //! differ per environment. One environment is applied here, so nothing later sees policies: the
 //! app is lowered as that environment's deploy step would deploy it.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::definition::{self, metadata_and_spec};
 use super::fields::{Fields, wrong_type};
@@ -274,10 +274,20 @@ fn lower_input(node: &Node, diags: &mut Diagnostics) -> Option<DataInput> {
 }
 
 fn into_app_component(mut entry: Entry<'_>) -> AppComponent {
-    let spec = json!({
-        "type": entry.type_name.value,
-        "properties": entry.properties.as_ref().map_or_else(|| Value::Object(Map::new()), Node::to_value),
-    });
+    // Built as a map: `json!` would copy the properties' value once more by serialising it.
+    let spec = Value::Object(Map::from_iter([
+        (
+            "type".to_owned(),
+            Value::String(entry.type_name.value.clone()),
+        ),
+        (
+            "properties".to_owned(),
+            entry
+                .properties
+                .as_ref()
+                .map_or_else(|| Value::Object(Map::new()), Node::to_value),
+        ),
+    ]));
     // The workload the model knows: `type` plus its parameters under `spec`, as the v1alpha2
     // `type:` shorthand writes it; its value is its node's.
     let mut workload_entries = Vec::new();

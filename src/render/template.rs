@@ -72,6 +72,12 @@ struct Bounded {
     exceeded: bool,
 }
 
+/// The text of what a template wrote: valid UTF-8 is taken as it is, without a copy (minijinja
+/// writes only strings; the lossy reading is for safety's sake).
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 impl std::io::Write for Bounded {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         if self.text.len() + bytes.len() > self.limit {
@@ -284,7 +290,7 @@ impl Templates {
         if !self.spend(out.text.len()) {
             return None;
         }
-        let text = String::from_utf8_lossy(&out.text).into_owned();
+        let text = into_text(out.text);
         if let Some(output) = read_json_output(&text, allow_patch) {
             return Some(output);
         }
@@ -607,9 +613,7 @@ fn tojson(
     let Some(indent) = indent else {
         // The usual case, written once: as minijinja writes it, within the bound.
         let text = serialized_as(value, limit, SpacedHtmlSafe)?;
-        return Ok(minijinja::Value::from_safe_string(
-            String::from_utf8_lossy(&text).into_owned(),
-        ));
+        return Ok(minijinja::Value::from_safe_string(into_text(text)));
     };
     if let Some(width) = indent.as_usize() {
         if width > MAX_JSON_INDENT {

@@ -17,14 +17,24 @@ use crate::model::{Definition, DefinitionKind, Model, Schema, invalid_schema};
 /// compiled when first used (the built-ins are known to compile: a test renders each); every
 /// other schema up front, so a broken one is reported even when nothing uses it.
 pub(crate) struct Schemas<'m> {
-    validators: HashMap<(DefinitionKind, &'m str), OnceLock<Option<jsonschema::Validator>>>,
+    validators: HashMap<(DefinitionKind, &'m str), OnceLock<Option<Compiled>>>,
+}
+
+/// A schema made ready for use: its validator, and where its defaults and ignored properties
+/// are.
+struct Compiled {
+    validator: jsonschema::Validator,
+    fills: Fills,
 }
 
 /// A schema's validator, or `None` and a diagnostic at the schema. No retriever is configured:
 /// a remote `$ref` fails here instead of fetching.
-fn compile(schema: &Schema, diags: &mut Diagnostics) -> Option<jsonschema::Validator> {
+fn compile(schema: &Schema, diags: &mut Diagnostics) -> Option<Compiled> {
     match jsonschema::options().build(&schema.value) {
-        Ok(validator) => Some(validator),
+        Ok(validator) => Some(Compiled {
+            validator,
+            fills: Fills::of(&schema.value),
+        }),
         Err(e) => {
             let span = schema.node.as_ref().map_or(schema.span, |node| {
                 span_at(node, e.instance_path().as_str())
@@ -67,17 +77,17 @@ impl<'m> Schemas<'m> {
         let Some(schema) = &definition.schema else {
             return true;
         };
-        let validator = self
+        let compiled = self
             .validators
             .get(&(definition.kind, definition.name.value.as_str()))
             .and_then(|v| v.get_or_init(|| compile(schema, diags)).as_ref());
-        let Some(validator) = validator else {
+        let Some(compiled) = compiled else {
             return false; // the schema itself is broken, and reported
         };
         let before = diags.error_count();
         undeclared(&schema.value, value, site.source, site, diags);
-        apply_defaults(&schema.value, value);
-        for error in validator.iter_errors(value) {
+        compiled.fills.apply_defaults(value);
+        for error in compiled.validator.iter_errors(value) {
             if matches!(
                 error.kind(),
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
@@ -116,39 +126,110 @@ impl<'m> Schemas<'m> {
                 )),
             );
         }
-        drop_ignored(&schema.value, value);
+        compiled.fills.drop_ignored(value);
         diags.error_count() == before
     }
 }
 
-/// Removes the properties the definition declares and does not render (`x-oam-ignored`,
-/// warned about by `undeclared`, at the same places: in objects and in lists of objects), so
-/// that its template never sees them.
-fn drop_ignored(schema: &Value, value: &mut Value) {
-    match value {
-        Value::Object(entries) => {
-            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-                return;
-            };
-            entries.retain(|key, _| {
-                properties
-                    .get(key)
-                    .is_none_or(|p| p.get("x-oam-ignored").is_none())
-            });
-            for (key, item) in entries.iter_mut() {
-                if let Some(property) = properties.get(key) {
-                    drop_ignored(property, item);
+/// Where a schema's `default`s and `x-oam-ignored` properties are, found once a definition
+/// instead of walking the whole schema at every use: only the properties that have one, or
+/// have one below them.
+#[derive(Debug, Default)]
+struct Fills {
+    properties: Vec<Fill>,
+    /// The items of a list, where the schema's `items` has any.
+    items: Option<Box<Fills>>,
+}
+
+#[derive(Debug)]
+struct Fill {
+    key: String,
+    default: Option<Value>,
+    ignored: bool,
+    below: Fills,
+}
+
+impl Fills {
+    /// Recursion follows the schema, whose depth the loader bounds.
+    fn of(schema: &Value) -> Fills {
+        let properties = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(key, property)| Fill {
+                key: key.clone(),
+                default: property.get("default").cloned(),
+                ignored: property.get("x-oam-ignored").is_some(),
+                below: Fills::of(property),
+            })
+            .filter(|fill| fill.default.is_some() || fill.ignored || !fill.below.is_empty())
+            .collect();
+        let items = schema
+            .get("items")
+            .filter(|items| items.is_object())
+            .map(Fills::of)
+            .filter(|fills| !fills.is_empty())
+            .map(Box::new);
+        Fills { properties, items }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.properties.is_empty() && self.items.is_none()
+    }
+
+    /// Fills in `default`s of absent properties, in objects and lists of objects, in the
+    /// schema's order.
+    fn apply_defaults(&self, value: &mut Value) {
+        match value {
+            Value::Object(entries) => {
+                for fill in &self.properties {
+                    match entries.get_mut(&fill.key) {
+                        Some(item) => fill.below.apply_defaults(item),
+                        None => {
+                            if let Some(default) = &fill.default {
+                                let mut default = default.clone();
+                                fill.below.apply_defaults(&mut default);
+                                entries.insert(fill.key.clone(), default);
+                            }
+                        }
+                    }
                 }
             }
-        }
-        Value::Array(items) => {
-            if let Some(item_schema) = schema.get("items").filter(|i| i.is_object()) {
-                for item in items {
-                    drop_ignored(item_schema, item);
+            Value::Array(items) => {
+                if let Some(fills) = &self.items {
+                    for item in items {
+                        fills.apply_defaults(item);
+                    }
                 }
             }
+            _ => {}
         }
-        _ => {}
+    }
+
+    /// Removes the properties the definition declares and does not render (`x-oam-ignored`,
+    /// warned about by `undeclared`, at the same places: in objects and in lists of objects),
+    /// so that its template never sees them. The others keep their order.
+    fn drop_ignored(&self, value: &mut Value) {
+        match value {
+            Value::Object(entries) => {
+                for fill in &self.properties {
+                    if fill.ignored {
+                        entries.shift_remove(&fill.key);
+                    } else if let Some(item) = entries.get_mut(&fill.key) {
+                        fill.below.drop_ignored(item);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(fills) = &self.items {
+                    for item in items {
+                        fills.drop_ignored(item);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -283,37 +364,6 @@ fn unknown_property(
     d.with_help(format!("declared here: {}", names.join(", ")))
 }
 
-/// Fills in `default`s of absent properties, recursing into objects and lists of objects.
-pub(crate) fn apply_defaults(schema: &Value, value: &mut Value) {
-    match value {
-        Value::Object(entries) => {
-            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-                return;
-            };
-            for (key, property) in properties {
-                match entries.get_mut(key) {
-                    Some(item) => apply_defaults(property, item),
-                    None => {
-                        if let Some(default) = property.get("default") {
-                            let mut default = default.clone();
-                            apply_defaults(property, &mut default);
-                            entries.insert(key.clone(), default);
-                        }
-                    }
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(item_schema) = schema.get("items").filter(|i| i.is_object()) {
-                for item in items {
-                    apply_defaults(item_schema, item);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The span of the node at a JSON pointer, or of its nearest ancestor that was written.
 /// The span of the value at a JSON pointer below `node` (the deepest node that exists).
 pub(crate) fn span_at(node: &Node, pointer: &str) -> Span {
@@ -377,7 +427,7 @@ mod tests {
 
     use serde_json::json;
 
-    use super::{apply_defaults, dotted, drop_ignored};
+    use super::{Fills, dotted};
 
     /// Ignored properties go wherever `undeclared` warns of them: in objects, nested, and in
     /// the objects of lists.
@@ -396,10 +446,11 @@ mod tests {
             "mounts": [{"name": "a", "subPath": "s"}, {"name": "b"}],
             "limit": {"cpu": "1", "memory": "1Gi"}
         });
-        drop_ignored(&schema, &mut value);
+        Fills::of(&schema).drop_ignored(&mut value);
+        // As text: the order of what stays is kept.
         assert_eq!(
-            value,
-            json!({"image": "nginx", "mounts": [{"name": "a"}, {"name": "b"}], "limit": {"memory": "1Gi"}})
+            value.to_string(),
+            json!({"image": "nginx", "mounts": [{"name": "a"}, {"name": "b"}], "limit": {"memory": "1Gi"}}).to_string()
         );
     }
 
@@ -416,14 +467,15 @@ mod tests {
             }
         });
         let mut value = json!({"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]});
-        apply_defaults(&schema, &mut value);
+        Fills::of(&schema).apply_defaults(&mut value);
         assert_eq!(
-            value,
+            value.to_string(),
             json!({
                 "ports": [{"port": 80, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}],
                 "replicas": 1,
                 "probe": {"path": "/healthz"}
             })
+            .to_string()
         );
     }
 

@@ -448,7 +448,7 @@ fn render_scopes(
         let references: Vec<Value> = mine.iter().map(|(_, _, r)| r.clone()).collect();
         let mut objects = match checked_scope.definition.filter(|d| d.renders()) {
             Some(definition) => {
-                let parameter = template::parameters_of(&checked_scope.object);
+                let parameter = template::parameters_of(checked_scope.object.get("spec").cloned());
                 let site = template::Use {
                     definition,
                     parameter: &parameter,

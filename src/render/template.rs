@@ -122,12 +122,10 @@ pub(super) struct Use<'a> {
     pub(super) used_by: String,
 }
 
-/// What a template gets as `parameter`: the object's `spec` (validated, defaults filled in).
-pub(super) fn parameters_of(object: &Value) -> Value {
-    object
-        .get("spec")
-        .cloned()
-        .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+/// What a template gets as `parameter`: the object's `spec` (validated, defaults filled in),
+/// taken or copied out by the caller as it owns the object or not.
+pub(super) fn parameters_of(spec: Option<Value>) -> Value {
+    spec.unwrap_or_else(|| Value::Object(serde_json::Map::new()))
 }
 
 fn key(definition: &Definition) -> String {

@@ -63,7 +63,7 @@ pub(super) fn render<'m>(
             Some(definition) => {
                 let mut object = bound_trait.object.clone();
                 ok &= write_inputs(&mut object, trait_inputs, InputTarget::Parameters, diags);
-                let parameter = template::parameters_of(&object);
+                let parameter = template::parameters_of(object.get_mut("spec").map(Value::take));
                 let mut template_context = context.template_context(&default_name);
                 template_context["outputs"] = named_outputs(component, component_names);
                 // The template shares the workload while it runs; it comes back unchanged.

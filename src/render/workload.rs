@@ -88,7 +88,8 @@ pub(super) fn render_component(
     let mut names: Vec<Option<String>> = Vec::new();
     let mut objects = match bound.workload_definition.filter(|d| d.renders()) {
         Some(definition) => {
-            let parameter = template::parameters_of(&workload);
+            // The workload gives its metadata to the first object; its spec is the parameters.
+            let parameter = template::parameters_of(workload.get_mut("spec").map(Value::take));
             let site = template::Use {
                 definition,
                 parameter: &parameter,

@@ -164,71 +164,91 @@ fn folder_names(objects: &[Object], app_order: &[String]) -> HashMap<String, Str
             apps.push(app);
         }
     }
-    let wanted: Vec<(String, String)> = apps
-        .iter()
-        .map(|a| ((*a).to_owned(), format!("app\0{a}")))
-        .collect();
+    let plains: Vec<String> = apps.iter().map(|a| (*a).to_owned()).collect();
     let reserved = [KUSTOMIZATION, MARKER];
-    let names = unique_names(&wanted, "", &reserved);
-    apps.iter().map(|a| (*a).to_owned()).zip(names).collect()
+    let names = unique_names(&plains, |i| format!("app\0{}", apps[i]), "", &reserved);
+    plains.into_iter().zip(names).collect()
 }
 
 /// File names for the objects `members` of one folder.
 fn file_names(objects: &[Object], members: &[usize], reserved: &[&str]) -> Vec<String> {
-    let wanted: Vec<(String, String)> = members
+    let plains: Vec<String> = members
         .iter()
         .map(|&i| {
             let object = &objects[i];
-            let kind = object.kind();
-            let plain = format!("{}-{}", kind.to_ascii_lowercase(), object.name());
-            let identity = format!(
-                "{}\0{kind}\0{}\0{}",
-                object.group(),
-                object.namespace(),
-                object.name()
-            );
-            (plain, identity)
+            let mut plain = object.kind().to_ascii_lowercase();
+            plain.push('-');
+            plain.push_str(object.name());
+            plain
         })
         .collect();
+    let identity = |i: usize| {
+        let object = &objects[members[i]];
+        format!(
+            "{}\0{}\0{}\0{}",
+            object.group(),
+            object.kind(),
+            object.namespace(),
+            object.name()
+        )
+    };
     let mut reserved: Vec<&str> = reserved.to_vec();
     reserved.extend([KUSTOMIZATION, MARKER]);
-    unique_names(&wanted, ".yaml", &reserved)
+    unique_names(&plains, identity, ".yaml", &reserved)
 }
 
-/// One name per `(plain, identity)`: the plain name where it is safe and unshared, else the plain
-/// name cut short and sanitised, with a hash of the identity. No two results (nor a result and
-/// a `reserved` name) are equal ignoring case.
-fn unique_names(wanted: &[(String, String)], suffix: &str, reserved: &[&str]) -> Vec<String> {
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    for (plain, _) in wanted {
-        *uses
-            .entry(format!("{plain}{suffix}").to_lowercase())
-            .or_default() += 1;
+/// One name per plain name: the plain name where it is safe and unshared, else the plain name
+/// cut short and sanitised, with a hash of its `identity`. No two results (nor a result and a
+/// `reserved` name) are equal ignoring case.
+fn unique_names(
+    plains: &[String],
+    identity: impl Fn(usize) -> String,
+    suffix: &str,
+    reserved: &[&str],
+) -> Vec<String> {
+    let full: Vec<String> = plains.iter().map(|p| format!("{p}{suffix}")).collect();
+    let mut uses: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(full.len());
+    for name in &full {
+        *uses.entry(folded(name)).or_default() += 1;
     }
     let reserved: HashSet<String> = reserved.iter().map(|r| r.to_lowercase()).collect();
-    let taken = |name: &str| reserved.contains(&name.to_lowercase());
+    let taken = |name: &str| reserved.contains(folded(name).as_ref());
     let mut digits = HASH_DIGITS;
     loop {
-        let names: Vec<String> = wanted
+        let names: Vec<String> = full
             .iter()
-            .map(|(plain, identity)| {
-                let name = format!("{plain}{suffix}");
-                let shared = uses.get(&name.to_lowercase()).copied().unwrap_or(0) > 1;
-                if is_plain(plain) && !shared && !taken(&name) {
-                    name
+            .zip(plains)
+            .enumerate()
+            .map(|(i, (name, plain))| {
+                let shared = uses.get(folded(name).as_ref()).copied().unwrap_or(0) > 1;
+                if is_plain(plain) && !shared && !taken(name) {
+                    name.clone()
                 } else {
-                    hashed(plain, identity, digits, suffix)
+                    hashed(plain, &identity(i), digits, suffix)
                 }
             })
             .collect();
-        let mut seen = HashSet::new();
-        let unique = names
-            .iter()
-            .all(|n| seen.insert(n.to_lowercase()) && !taken(n));
+        let unique = {
+            let mut seen = HashSet::with_capacity(names.len());
+            names.iter().all(|n| seen.insert(folded(n)) && !taken(n))
+        };
         if unique || digits >= 64 {
             return names;
         }
         digits += 6;
+    }
+}
+
+/// `name` ignoring case, as case-insensitive file systems compare names; borrowed when it has
+/// no upper case (every plain name).
+fn folded(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
     }
 }
 
@@ -336,6 +356,29 @@ mod tests {
             "Shop".to_owned(),
         ];
         let files = layout(&objects, &apps, None);
+        // The exact names: users commit them, so they change only on purpose.
+        assert_eq!(
+            files.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "configmap-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-18824eaee2.yaml",
+                "configmap-admin-4bc0b2df43.yaml",
+                "configmap-admin-a326941cde.yaml",
+                "configmap-caf-7ee08a2a93.yaml",
+                "configmap-cafe-de80c26866.yaml",
+                "kustomization-yaml-a0cdd8b011/configmap-plain.yaml",
+                "kustomization-yaml-a0cdd8b011/kustomization.yaml",
+                "kustomization.yaml",
+                "service-b-x.yaml",
+                "service-x-9ee2ef75d2.yaml",
+                "service-x-a907e7e4ee.yaml",
+                "shop-21ead5c066/configmap-x.yaml",
+                "shop-21ead5c066/kustomization.yaml",
+                "shop-2a18134c3d/configmap-x.yaml",
+                "shop-2a18134c3d/kustomization.yaml",
+                "widget-w-c582e3e3e3.yaml",
+                "widget-w-cd25b9dd73.yaml",
+            ]
+        );
         let objects_files: Vec<&String> = files
             .keys()
             .filter(|k| !k.ends_with("kustomization.yaml"))

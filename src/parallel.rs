@@ -45,6 +45,17 @@ pub(crate) fn map<'a, T: Sync, R: Send>(
     map_owned(items.iter().collect(), threads, f)
 }
 
+/// `f` over `items` cut into one contiguous slice a thread (a worker with state of its own
+/// keeps it across its slice); results in slice order.
+pub(crate) fn map_slices<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads();
+    let slices: Vec<&[T]> = items.chunks(items.len().div_ceil(threads).max(1)).collect();
+    map(&slices, threads, |slice| f(slice))
+}
+
 /// `f` over `items`, taken by value, on up to `threads` threads in contiguous chunks; results
 /// in item order. Each item is dropped by the thread that took it, as soon as `f` is done.
 pub(crate) fn map_owned<T: Send, R: Send>(
@@ -89,5 +100,16 @@ mod tests {
             assert_eq!(super::map_owned(items.clone(), threads, |i| i * 2), one);
         }
         assert!(super::map_owned(Vec::<u32>::new(), 2, |i| i).is_empty());
+        for threads in 1..5 {
+            super::pin(Some(threads));
+            let sliced: Vec<u32> = super::map_slices(&items, <[u32]>::to_vec)
+                .concat()
+                .iter()
+                .map(|i| i * 2)
+                .collect();
+            assert_eq!(sliced, one);
+        }
+        super::pin(None);
+        assert!(super::map_slices(&[] as &[u32], <[u32]>::len).is_empty());
     }
 }

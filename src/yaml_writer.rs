@@ -201,6 +201,36 @@ fn write_literal_block(out: &mut String, s: &str, indent: usize) -> bool {
 }
 
 /// Can `s` stand unquoted and still read back as this string under YAML 1.1 and 1.2?
+/// The bytes a plain scalar may hold, as a table: this check runs for every key and string
+/// written.
+const PLAIN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        #[allow(clippy::cast_possible_truncation)] // below 256
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'.'
+                    | b'_'
+                    | b'/'
+                    | b':'
+                    | b'='
+                    | b'@'
+                    | b'+'
+                    | b','
+                    | b'-'
+                    | b'$'
+                    | b'('
+                    | b')'
+                    | b'%'
+            );
+        byte += 1;
+    }
+    table
+};
+
 fn is_plain(s: &str) -> bool {
     const RESERVED: &[&str] = &[
         "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "nan", "inf",
@@ -221,7 +251,7 @@ fn is_plain(s: &str) -> bool {
     // One pass: every byte of the safe set, and no `: `, ` #` or two spaces in a row.
     let mut previous = 0u8;
     for &b in bytes {
-        let allowed = b.is_ascii_alphanumeric() || b" ._/:=@+,-$()%".contains(&b);
+        let allowed = PLAIN_BYTES[usize::from(b)];
         let breaks = match b {
             b' ' => previous == b':' || previous == b' ',
             b'#' => previous == b' ',
@@ -251,6 +281,14 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\\u2028"), "{text}");
+    }
+
+    #[test]
+    fn plain_bytes_are_the_safe_set() {
+        for b in 0..=255u8 {
+            let safe = b.is_ascii_alphanumeric() || b" ._/:=@+,-$()%".contains(&b);
+            assert_eq!(super::PLAIN_BYTES[usize::from(b)], safe, "byte {b}");
+        }
     }
 
     #[test]

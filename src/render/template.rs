@@ -604,9 +604,19 @@ fn tojson(
     kwargs: &Kwargs,
     limit: usize,
 ) -> Result<minijinja::Value, minijinja::Error> {
+    // As minijinja's filter: `indent` given once, by position or by name, and no other keyword.
+    // Read with `peek`, as `get` records every read in a set of its own, which cost more than
+    // the rest of a small value's `tojson`.
+    let by_name = |key: &str| key == "indent" && indent.is_none();
+    if let Some(key) = kwargs.args().find(|key| !by_name(key)) {
+        return Err(minijinja::Error::new(
+            ErrorKind::TooManyArguments,
+            format!("unknown keyword argument '{key}'"),
+        ));
+    }
     let indent = match indent {
         Some(indent) => Some(indent),
-        None => kwargs.get::<Option<minijinja::Value>>("indent")?,
+        None => kwargs.peek::<Option<minijinja::Value>>("indent")?,
     };
     let Some(indent) = indent else {
         // The usual case, written once: as minijinja writes it, within the bound.
@@ -805,6 +815,30 @@ mod tests {
             let ours = tojson(&value, None, &none(), 1 << 20).map(|v| v.to_string());
             let theirs = minijinja::filters::tojson(&value, None, none()).map(|v| v.to_string());
             assert_eq!(ours.ok(), theirs.ok(), "{value:?}");
+        }
+        // The indentation, by position or by name, and keywords it does not know.
+        let value = Value::from(minijinja::value::Serde(&json));
+        let kwargs = |pairs: &[(&str, Value)]| pairs.iter().cloned().collect::<Kwargs>();
+        let calls = [
+            (None, vec![("indent", Value::from(2))]),
+            (None, vec![("indent", Value::from(true))]),
+            (None, vec![("indent", Value::from(false))]),
+            (Some(Value::from(4)), vec![]),
+            (Some(Value::from(2)), vec![("indent", Value::from(2))]),
+            (None, vec![("width", Value::from(2))]),
+            (
+                None,
+                vec![("indent", Value::from(2)), ("sort", Value::from(true))],
+            ),
+        ];
+        for (indent, pairs) in calls {
+            let ours = tojson(&value, indent.clone(), &kwargs(&pairs), 1 << 20);
+            let theirs = minijinja::filters::tojson(&value, indent.clone(), kwargs(&pairs));
+            assert_eq!(
+                ours.map(|v| v.to_string()).map_err(|e| e.to_string()),
+                theirs.map(|v| v.to_string()).map_err(|e| e.to_string()),
+                "{indent:?} {pairs:?}"
+            );
         }
         // A value too large to write is refused, not written.
         let big = Value::from(vec![Value::from("x".repeat(100)); 100]);

@@ -5,6 +5,7 @@
 
 mod classify;
 mod discover;
+mod events;
 mod source;
 mod syntax;
 mod yaml;

@@ -89,6 +89,43 @@ pub(crate) fn parse(
     budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Vec<Node> {
+    let mut converter = Converter {
+        file,
+        text,
+        diags,
+        keys: 0,
+    };
+    match super::events::read(&mut converter, budgets) {
+        Some(nodes) => {
+            // Fuzzing compares the two readers on every input the events reader takes.
+            #[cfg(fuzzing)]
+            super::events::assert_same_as_serde_saphyr(file, text, budgets, &nodes);
+            nodes
+        }
+        None => read_with_serde_saphyr(&mut converter, budgets),
+    }
+}
+
+/// `text` read by serde-saphyr alone, with its diagnostics: what the events reader is held to.
+#[cfg(any(test, fuzzing))]
+pub(super) fn parse_with_serde_saphyr(
+    file: FileId,
+    text: &str,
+    budgets: &Budgets,
+    diags: &mut Diagnostics,
+) -> Vec<Node> {
+    let mut converter = Converter {
+        file,
+        text,
+        diags,
+        keys: 0,
+    };
+    read_with_serde_saphyr(&mut converter, budgets)
+}
+
+/// Any YAML, read by serde-saphyr: what the parser's events alone do not settle.
+fn read_with_serde_saphyr(converter: &mut Converter<'_>, budgets: &Budgets) -> Vec<Node> {
+    let (file, text) = (converter.file, converter.text);
     let mut options = Options::default();
     options.with_snippet = false;
     // Duplicates are found after keys are read as text, and reported at both spans.
@@ -102,122 +139,151 @@ pub(crate) fn parse(
         budget.max_nodes = budgets.max_nodes;
     }
     match serde_saphyr::from_multiple_with_options::<Spanned<RawNode>>(text, options) {
-        Ok(raw) => {
-            let mut converter = Converter {
-                file,
-                text,
-                diags,
-                keys: 0,
-            };
-            raw.into_iter().map(|doc| converter.convert(doc)).collect()
-        }
+        Ok(raw) => raw.into_iter().map(|doc| converter.convert(doc)).collect(),
         Err(error) => {
-            diags.push(super::syntax::diagnostic(file, text, &error));
+            converter
+                .diags
+                .push(super::syntax::diagnostic(file, text, &error));
             Vec::new()
         }
     }
 }
 
-struct Converter<'a> {
-    file: FileId,
-    text: &'a str,
-    diags: &'a mut Diagnostics,
+/// Turns what the YAML reader found (serde-saphyr's values, or the parser's events in
+/// `events.rs`) into nodes: byte spans, duplicate keys, keys as text, and W007.
+pub(super) struct Converter<'a> {
+    pub(super) file: FileId,
+    pub(super) text: &'a str,
+    pub(super) diags: &'a mut Diagnostics,
     /// How deep in mapping keys the conversion is (keys are not checked for W007).
-    keys: usize,
+    pub(super) keys: usize,
 }
 
 impl Converter<'_> {
-    fn start(&self, location: &Location) -> u32 {
-        match location.span().byte_offset() {
+    /// The byte offset of a position: the reader's byte offset where it has one, else found
+    /// from the line and the column (1-based, in characters).
+    pub(super) fn offset(&self, byte: Option<u64>, line: u64, column: u64) -> u32 {
+        match byte {
             Some(offset) if offset <= self.text.len() as u64 => offset as u32,
-            _ => offset_of(self.text, location.line(), location.column()) as u32,
+            _ => offset_of(self.text, line, column) as u32,
         }
     }
 
-    fn scalar_span(&self, location: &Location) -> Span {
-        let start = self.start(location);
-        let len = location.span().byte_len().unwrap_or(0) as u32;
-        Span::new(self.file, start, (start + len).min(self.text.len() as u32))
+    /// The span of `len` bytes from `start`, within the text.
+    pub(super) fn span(&self, start: u32, len: u64) -> Span {
+        let end = (u64::from(start) + len).min(self.text.len() as u64) as u32;
+        Span::new(self.file, start, end)
+    }
+
+    fn start(&self, location: &Location) -> u32 {
+        self.offset(
+            location.span().byte_offset(),
+            location.line(),
+            location.column(),
+        )
     }
 
     fn convert(&mut self, raw: Spanned<RawNode>) -> Node {
         let location = raw.referenced;
         match raw.value {
             RawNode::Scalar(value) => {
-                let span = self.scalar_span(&location);
-                let value = self.scalar(value, span);
-                self.check_versions(span, &value);
-                Node { span, value }
+                let span = self.span(
+                    self.start(&location),
+                    location.span().byte_len().unwrap_or(0),
+                );
+                self.scalar_node(value, span)
             }
             RawNode::List(items) => {
                 let items: Vec<Node> = items.into_iter().map(|i| self.convert(i)).collect();
-                let span = self.collection_span(&location, items.last().map(|n| n.span.end));
-                Node {
-                    span,
-                    value: NodeValue::List(items),
-                }
+                self.list_node(self.start(&location), items)
             }
             RawNode::Map(entries) => {
-                let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
-                let mut seen: HashMap<String, Span> = HashMap::new();
-                for (key, value) in entries {
-                    let key = self.convert_key(key);
-                    let value = self.convert(value);
-                    let text = match key.value {
-                        NodeValue::String(s) => s,
-                        NodeValue::Number(n) => self.key_text(key.span, &n.to_string()),
-                        NodeValue::Bool(b) => self.key_text(key.span, &b.to_string()),
-                        NodeValue::Null => self.key_text(key.span, "null"),
-                        NodeValue::List(_) | NodeValue::Map(_) => {
-                            self.diags.push(
-                                Diagnostic::new(
-                                    Code::WrongType,
-                                    key.span,
-                                    "a mapping key must be a scalar",
-                                )
-                                .with_help("Kubernetes objects have string keys; quote the key"),
-                            );
-                            continue;
-                        }
-                    };
-                    let first = if out.len() < 16 {
-                        out.iter()
-                            .find(|(k, _)| k.text == text)
-                            .map(|(k, _)| k.span)
-                    } else {
-                        if seen.is_empty() {
-                            seen.extend(out.iter().map(|(k, _)| (k.text.clone(), k.span)));
-                        }
-                        seen.insert(text.clone(), key.span)
-                    };
-                    if let Some(first) = first {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::DuplicateKey,
-                                key.span,
-                                format!("the key `{text}` appears twice in this mapping"),
-                            )
-                            .with_label_text("second here")
-                            .with_label(first, "first here")
-                            .with_help("remove one of the two; a YAML reader would silently keep only one value"),
-                        );
-                        continue;
-                    }
-                    out.push((
-                        Key {
-                            text,
-                            span: key.span,
-                        },
-                        value,
-                    ));
-                }
-                let end = out.last().map(|(_, v)| v.span.end);
-                let span = self.collection_span(&location, end);
-                Node {
-                    span,
-                    value: NodeValue::Map(out),
-                }
+                let entries: Vec<(Node, Node)> = entries
+                    .into_iter()
+                    .map(|(key, value)| (self.convert_key(key), self.convert(value)))
+                    .collect();
+                self.map_node(self.start(&location), entries)
             }
+        }
+    }
+
+    /// A scalar read as `value` at `span`.
+    pub(super) fn scalar_node(&mut self, value: Scalar, span: Span) -> Node {
+        let value = self.scalar(value, span);
+        self.check_versions(span, &value);
+        Node { span, value }
+    }
+
+    /// A list starting at `start`, of its converted items.
+    pub(super) fn list_node(&self, start: u32, items: Vec<Node>) -> Node {
+        let span = self.collection_span(start, items.last().map(|n| n.span.end));
+        Node {
+            span,
+            value: NodeValue::List(items),
+        }
+    }
+
+    /// A mapping starting at `start`, of its converted keys and values: keys become text and
+    /// a key that appears twice is reported and its second entry dropped.
+    pub(super) fn map_node(&mut self, start: u32, entries: Vec<(Node, Node)>) -> Node {
+        let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for (key, value) in entries {
+            let text = match key.value {
+                NodeValue::String(s) => s,
+                NodeValue::Number(n) => self.key_text(key.span, &n.to_string()),
+                NodeValue::Bool(b) => self.key_text(key.span, &b.to_string()),
+                NodeValue::Null => self.key_text(key.span, "null"),
+                NodeValue::List(_) | NodeValue::Map(_) => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::WrongType,
+                            key.span,
+                            "a mapping key must be a scalar",
+                        )
+                        .with_help("Kubernetes objects have string keys; quote the key"),
+                    );
+                    continue;
+                }
+            };
+            let first = if out.len() < 16 {
+                out.iter()
+                    .find(|(k, _)| k.text == text)
+                    .map(|(k, _)| k.span)
+            } else {
+                if seen.is_empty() {
+                    seen.extend(out.iter().map(|(k, _)| (k.text.clone(), k.span)));
+                }
+                seen.insert(text.clone(), key.span)
+            };
+            if let Some(first) = first {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        key.span,
+                        format!("the key `{text}` appears twice in this mapping"),
+                    )
+                    .with_label_text("second here")
+                    .with_label(first, "first here")
+                    .with_help(
+                        "remove one of the two; a YAML reader would silently keep only one value",
+                    ),
+                );
+                continue;
+            }
+            out.push((
+                Key {
+                    text,
+                    span: key.span,
+                },
+                value,
+            ));
+        }
+        let end = out.last().map(|(_, v)| v.span.end);
+        let span = self.collection_span(start, end);
+        Node {
+            span,
+            value: NodeValue::Map(out),
         }
     }
 
@@ -289,8 +355,7 @@ impl Converter<'_> {
         );
     }
 
-    fn collection_span(&self, location: &Location, last_end: Option<u32>) -> Span {
-        let start = self.start(location);
+    fn collection_span(&self, start: u32, last_end: Option<u32>) -> Span {
         let end = last_end.unwrap_or(start + 1).min(self.text.len() as u32);
         Span::new(self.file, start, end)
     }
@@ -377,7 +442,7 @@ enum RawNode {
     Map(Vec<(Spanned<RawNode>, Spanned<RawNode>)>),
 }
 
-enum Scalar {
+pub(super) enum Scalar {
     Null,
     Bool(bool),
     Int(i64),

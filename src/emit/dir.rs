@@ -407,21 +407,22 @@ fn stage(
             link_or_copy(&target.join(&entry.path), &destination)?;
         }
     }
-    // The files are written on every core, each folder made by the worker that meets it
-    // first (files come sorted, so a folder's files are together; a folder split between two
-    // slices is made by both, which `create_dir_all` allows). Made on one core beforehand,
-    // the folders were a tenth of `-o`'s time at 10,000 apps.
+    // Each folder is made once, on one core (files come sorted, so a folder's files are
+    // together), then the files are written on every core. Made by the writing workers
+    // instead, the folders gave no measurable gain (docs/performance.md).
+    let mut folders: Vec<&str> = Vec::new();
+    for path in files.keys() {
+        if let Some((folder, _)) = path.rsplit_once('/') {
+            if folders.last() != Some(&folder) {
+                fs::create_dir_all(staging.join(folder))?;
+                folders.push(folder);
+            }
+        }
+    }
     let listed: Vec<(usize, (&String, &FileText<'_>))> = files.iter().enumerate().collect();
     let failing = failing_write();
     let written = crate::parallel::map_slices(&listed, |slice| {
-        let mut made: Option<&str> = None;
         slice.iter().try_for_each(|(index, (path, content))| {
-            if let Some((folder, _)) = path.rsplit_once('/') {
-                if made != Some(folder) {
-                    fs::create_dir_all(staging.join(folder))?;
-                    made = Some(folder);
-                }
-            }
             write_file(&staging.join(path), content, *index, failing)
         })
     });
@@ -438,11 +439,6 @@ fn stage(
     if fs::symlink_metadata(target).is_err() {
         return Ok(());
     }
-    let mut folders: Vec<&str> = files
-        .keys()
-        .filter_map(|path| path.rsplit_once('/').map(|(folder, _)| folder))
-        .collect();
-    folders.dedup();
     let mut all: Vec<&str> = folders
         .into_iter()
         .chain(user.iter().filter(|e| e.dir).map(|e| e.path.as_str()))

@@ -276,15 +276,11 @@ pub(super) fn assert_same_as_serde_saphyr(
     nodes: &[Node],
 ) {
     let mut ours = crate::diag::Diagnostics::default();
-    let mut converter = Converter {
-        file,
-        text,
-        diags: &mut ours,
-        keys: 0,
-    };
+    let mut converter = Converter::new(file, text, &mut ours);
     let again = read(&mut converter, budgets);
     let mut theirs = crate::diag::Diagnostics::default();
-    let expected = super::yaml::parse_with_serde_saphyr(file, text, budgets, &mut theirs);
+    let expected =
+        super::yaml::read_with_serde_saphyr(&mut Converter::new(file, text, &mut theirs), budgets);
     assert_eq!(again.as_deref(), Some(nodes));
     assert_eq!(nodes, expected.as_slice(), "{text:?}");
     assert_eq!(ours.into_sorted(), theirs.into_sorted(), "{text:?}");
@@ -294,7 +290,7 @@ pub(super) fn assert_same_as_serde_saphyr(
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::super::yaml::{Converter, Node, parse_with_serde_saphyr};
+    use super::super::yaml::{Converter, Node, read_with_serde_saphyr};
     use super::read;
     use crate::diag::{Diagnostic, Diagnostics};
     use crate::load::{Budgets, FileId};
@@ -307,18 +303,14 @@ mod tests {
     fn both(text: &str) -> (Option<Reading>, Reading) {
         let budgets = Budgets::default();
         let mut diags = Diagnostics::default();
-        let mut converter = Converter {
-            file: FileId(0),
-            text,
-            diags: &mut diags,
-            keys: 0,
-        };
+        let mut converter = Converter::new(FileId(0), text, &mut diags);
         let events = read(&mut converter, &budgets);
         let declined_cleanly = events.is_some() || diags.len() == 0;
         assert!(declined_cleanly, "declined, but left diagnostics: {text:?}");
         let events = events.map(|nodes| (nodes, diags.into_sorted()));
         let mut diags = Diagnostics::default();
-        let nodes = parse_with_serde_saphyr(FileId(0), text, &budgets, &mut diags);
+        let nodes =
+            read_with_serde_saphyr(&mut Converter::new(FileId(0), text, &mut diags), &budgets);
         (events, (nodes, diags.into_sorted()))
     }
 

@@ -89,12 +89,7 @@ pub(crate) fn parse(
     budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Vec<Node> {
-    let mut converter = Converter {
-        file,
-        text,
-        diags,
-        keys: 0,
-    };
+    let mut converter = Converter::new(file, text, diags);
     match super::events::read(&mut converter, budgets) {
         Some(nodes) => {
             // Fuzzing compares the two readers on every input the events reader takes.
@@ -106,25 +101,11 @@ pub(crate) fn parse(
     }
 }
 
-/// `text` read by serde-saphyr alone, with its diagnostics: what the events reader is held to.
-#[cfg(any(test, fuzzing))]
-pub(super) fn parse_with_serde_saphyr(
-    file: FileId,
-    text: &str,
-    budgets: &Budgets,
-    diags: &mut Diagnostics,
-) -> Vec<Node> {
-    let mut converter = Converter {
-        file,
-        text,
-        diags,
-        keys: 0,
-    };
-    read_with_serde_saphyr(&mut converter, budgets)
-}
-
 /// Any YAML, read by serde-saphyr: what the parser's events alone do not settle.
-fn read_with_serde_saphyr(converter: &mut Converter<'_>, budgets: &Budgets) -> Vec<Node> {
+pub(super) fn read_with_serde_saphyr(
+    converter: &mut Converter<'_>,
+    budgets: &Budgets,
+) -> Vec<Node> {
     let (file, text) = (converter.file, converter.text);
     let mut options = Options::default();
     options.with_snippet = false;
@@ -159,7 +140,16 @@ pub(super) struct Converter<'a> {
     pub(super) keys: usize,
 }
 
-impl Converter<'_> {
+impl<'a> Converter<'a> {
+    pub(super) fn new(file: FileId, text: &'a str, diags: &'a mut Diagnostics) -> Converter<'a> {
+        Converter {
+            file,
+            text,
+            diags,
+            keys: 0,
+        }
+    }
+
     /// The byte offset of a position: the reader's byte offset where it has one, else found
     /// from the line and the column (1-based, in characters).
     pub(super) fn offset(&self, byte: Option<u64>, line: u64, column: u64) -> u32 {

@@ -446,6 +446,38 @@ mod tests {
         );
     }
 
+    /// Line endings, byte-order marks, markers, comments, multi-line and non-ASCII scalars:
+    /// where the events reader takes them, it reads them as serde-saphyr does.
+    #[test]
+    fn the_readers_agree_on_layout_and_text() {
+        let texts = [
+            "a: 1\r\nb:\r\n  - x\r\n  - 'y'\r\n",
+            "\u{feff}a: 1\n",
+            "---\na: 1\n...\n---\nb: 2\n...\n",
+            "# head\na: 1 # trailing\n# between\nb: [1, 2] # end\n",
+            "a: plain\n  continued\n\n  after a blank\nb: x\n",
+            "a: >-\n  folded\n  text\n\n  kept\nb: |+\n  kept\n\n",
+            "a: \"é\\u00e9\\x41 😀\\n\"\nb: 'it''s'\nc: ünïcödé\n",
+            "a:\n- 1\n- - 2\n  - {x: [3, {y: z}]}\n",
+            "\ta: 1\n",
+            "a: 1\n  b: 2\n",
+            "- a: 1\n  b: 2\n- c\n",
+            "? a\n: 1\n? b\n",
+            "a: 'x'\n'a': 2\n\"a\": 3\n",
+            "k: -\nl: - x\n",
+        ];
+        let taken: Vec<bool> = texts
+            .iter()
+            .map(|text| agree(text, &text.escape_debug()))
+            .collect();
+        // All but the two that are not YAML (`b` indented under a scalar; `- x` as a value).
+        assert_eq!(
+            taken.iter().filter(|&&t| t).count(),
+            texts.len() - 2,
+            "{taken:?}"
+        );
+    }
+
     /// What the events reader leaves to serde-saphyr, and what it takes.
     #[test]
     fn only_plain_yaml_is_read_from_events() {

@@ -8,8 +8,9 @@
 //! `Converter` as serde-saphyr's. Anything outside that plain subset — a syntax error, a
 //! budget nearly reached, a scalar whose type is not certain — returns `None`, and the file is
 //! read again by serde-saphyr, whose result and diagnostics then stand. The two readers agree
-//! on everything this one accepts: a test reads every YAML file of the project and the shared
-//! corpus both ways and compares the nodes and the diagnostics.
+//! on everything this one accepts: tests read every YAML file of the project, the fuzz corpus,
+//! the shared corpus and every short number-like scalar both ways and compare the nodes, spans
+//! and diagnostics, and fuzz builds compare them on every input.
 
 use serde_saphyr::granit_parser::{Event, Marker, Options, Parser, ScalarStyle, Span};
 

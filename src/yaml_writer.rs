@@ -200,8 +200,7 @@ fn write_literal_block(out: &mut String, s: &str, indent: usize) -> bool {
     true
 }
 
-/// Can `s` stand unquoted and still read back as this string under YAML 1.1 and 1.2?
-/// The bytes a plain scalar may hold, as a table: this check runs for every key and string
+/// The bytes a plain scalar may hold, as a table: `is_plain` runs for every key and string
 /// written.
 const PLAIN_BYTES: [bool; 256] = {
     let mut table = [false; 256];
@@ -231,6 +230,7 @@ const PLAIN_BYTES: [bool; 256] = {
     table
 };
 
+/// Can `s` stand unquoted and still read back as this string under YAML 1.1 and 1.2?
 fn is_plain(s: &str) -> bool {
     const RESERVED: &[&str] = &[
         "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "nan", "inf",

@@ -177,10 +177,11 @@ fn scalar(
     let scalar = resolve(text, style)?;
     let start = start_of(converter, span);
     let span = converter.span(start, byte_len(&span.start, &span.end));
-    converter.keys += usize::from(is_key);
-    let node = converter.scalar_node(scalar, span);
-    converter.keys -= usize::from(is_key);
-    Some(node)
+    Some(if is_key {
+        converter.as_key(|converter| converter.scalar_node(scalar, span))
+    } else {
+        converter.scalar_node(scalar, span)
+    })
 }
 
 fn start_of(converter: &Converter<'_>, span: &Span) -> u32 {

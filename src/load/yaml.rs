@@ -133,11 +133,11 @@ pub(super) fn read_with_serde_saphyr(
 /// Turns what the YAML reader found (serde-saphyr's values, or the parser's events in
 /// `events.rs`) into nodes: byte spans, duplicate keys, keys as text, and W007.
 pub(super) struct Converter<'a> {
-    pub(super) file: FileId,
+    file: FileId,
     pub(super) text: &'a str,
     pub(super) diags: &'a mut Diagnostics,
     /// How deep in mapping keys the conversion is (keys are not checked for W007).
-    pub(super) keys: usize,
+    keys: usize,
 }
 
 impl<'a> Converter<'a> {
@@ -277,11 +277,15 @@ impl<'a> Converter<'a> {
         }
     }
 
-    /// A key is converted like a value, except that a plain scalar is never flagged as
-    /// ambiguous: keys stay text whatever they look like.
     fn convert_key(&mut self, raw: Spanned<RawNode>) -> Node {
+        self.as_key(|converter| converter.convert(raw))
+    }
+
+    /// `convert` run on a mapping key: a key is converted like a value, except that a plain
+    /// scalar is never flagged as ambiguous: keys stay text whatever they look like.
+    pub(super) fn as_key(&mut self, convert: impl FnOnce(&mut Self) -> Node) -> Node {
         self.keys += 1;
-        let node = self.convert(raw);
+        let node = convert(self);
         self.keys -= 1;
         node
     }

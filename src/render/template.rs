@@ -72,12 +72,6 @@ struct Bounded {
     exceeded: bool,
 }
 
-/// The text of what a template wrote: valid UTF-8 is taken as it is, without a copy (minijinja
-/// writes only strings; the lossy reading is for safety's sake).
-fn into_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
 impl std::io::Write for Bounded {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         if self.text.len() + bytes.len() > self.limit {
@@ -91,6 +85,12 @@ impl std::io::Write for Bounded {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The text of what a template wrote: valid UTF-8 is taken as it is, without a copy (minijinja
+/// writes only strings; the lossy reading is for safety's sake).
+fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// What one use of a template produced.

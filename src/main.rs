@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// (docs/performance.md). `no_thp`: transparent huge pages would round small heaps up to 2 MiB
 /// pages. `v2`: mimalloc 2 gives freed pages back to the system 10 ms after they are freed,
 /// mimalloc 3 a second after, which in a run of a second kept the apps already rendered
-/// resident: 10,000 apps peaked about 10 MiB higher (4.05 times the output with `-o`).
+/// resident: 10,000 apps peaked about 10 MiB higher (over 4 times the output with `-o`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -835,9 +835,9 @@ impl Rendered {
     /// The warnings so far and the reason nothing was written (a file in the way, a directory
     /// that cannot be written).
     pub fn write_dir(&self, dir: &str, options: WriteOptions) -> Result<Diagnostics, Diagnostics> {
-        let files = self.tree(options.headers);
         let mut found = self.found.clone();
         let written = with_threads(self.threads, || {
+            let files = self.tree(options.headers);
             emit::write_dir(
                 &self.base_dir.join(dir),
                 dir,

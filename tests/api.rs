@@ -1,6 +1,7 @@
 //! The public API as an embedding program uses it: every step, every emitter, diagnostics as
 //! data, and the guards on the surface itself (the CLI uses nothing else; SARIF validates).
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
@@ -236,7 +237,8 @@ fn one_pass_renders_what_two_steps_render() -> Result<(), Diagnostics> {
 
 #[test]
 fn the_output_is_the_same_on_any_number_of_threads() -> Result<(), Diagnostics> {
-    let render = |threads: usize| -> Result<String, Diagnostics> {
+    // The stream, and the tree of `-o` (named on every core).
+    let render = |threads: usize| -> Result<(String, BTreeMap<String, String>), Diagnostics> {
         let threads = NonZeroUsize::new(threads).expect("positive");
         let project = Loader::new()
             .threads(threads)
@@ -246,10 +248,8 @@ fn the_output_is_the_same_on_any_number_of_threads() -> Result<(), Diagnostics> 
                 APP.replace("{name: shop}", "{name: cart, namespace: other}"),
             )
             .load()?;
-        Ok(project
-            .check()?
-            .render(&RenderOptions::default())?
-            .to_stream(Format::Yaml))
+        let rendered = project.check()?.render(&RenderOptions::default())?;
+        Ok((rendered.to_stream(Format::Yaml), rendered.to_files(true)))
     };
     assert_eq!(render(1)?, render(2)?);
     Ok(())

@@ -407,22 +407,20 @@ fn stage(
             link_or_copy(&target.join(&entry.path), &destination)?;
         }
     }
-    // Each folder is made once, on one core (files come sorted, so a folder's files are
-    // together), then the files are written on every core. Made by the writing workers
-    // instead, the folders gave no measurable gain (docs/performance.md).
-    let mut folders: Vec<&str> = Vec::new();
-    for path in files.keys() {
-        if let Some((folder, _)) = path.rsplit_once('/') {
-            if folders.last() != Some(&folder) {
-                fs::create_dir_all(staging.join(folder))?;
-                folders.push(folder);
-            }
-        }
-    }
+    // Files come sorted, so a folder's files are together: each worker makes the folders of
+    // its slice as it meets them (a folder split between two slices is made by both, which
+    // `create_dir_all` allows).
     let listed: Vec<(usize, (&String, &FileText<'_>))> = files.iter().enumerate().collect();
     let failing = failing_write();
     let written = crate::parallel::map_slices(&listed, |slice| {
+        let mut made: Option<&str> = None;
         slice.iter().try_for_each(|(index, (path, content))| {
+            if let Some((folder, _)) = path.rsplit_once('/') {
+                if made != Some(folder) {
+                    fs::create_dir_all(staging.join(folder))?;
+                    made = Some(folder);
+                }
+            }
             write_file(&staging.join(path), content, *index, failing)
         })
     });
@@ -439,8 +437,9 @@ fn stage(
     if fs::symlink_metadata(target).is_err() {
         return Ok(());
     }
-    let mut all: Vec<&str> = folders
-        .into_iter()
+    let mut all: Vec<&str> = files
+        .keys()
+        .filter_map(|path| path.rsplit_once('/').map(|(folder, _)| folder))
         .chain(user.iter().filter(|e| e.dir).map(|e| e.path.as_str()))
         .flat_map(|folder| {
             folder

@@ -71,68 +71,87 @@ pub(crate) fn layout<'a>(
         });
         listed[slot].1.push(index);
     }
-    // Each object's file: its header and its YAML, written when it was rendered. A header
-    // is made once per list of source files (a component's objects share theirs).
-    let mut headers: HashMap<*const [FileId], Arc<str>> = HashMap::new();
-    let empty: Arc<str> = Arc::from("");
-    let mut texts: Vec<Option<FileText<'a>>> = objects
-        .iter()
-        .map(|object| {
-            let head = match sources {
-                None => Arc::clone(&empty),
-                Some(sources) => {
-                    let files = &object.placement.sources;
-                    Arc::clone(
-                        headers
-                            .entry(Arc::as_ptr(files))
-                            .or_insert_with(|| Arc::from(header(files, sources))),
-                    )
-                }
-            };
-            Some(FileText {
-                head,
-                body: Cow::Borrowed(object.yaml.as_str()),
+    let heads = headers(objects, sources);
+    // A root file may not take a folder's name; an app folder's files only clash among
+    // themselves, so the folders are named on every core.
+    let root_reserved = reserved_names(
+        folders
+            .values()
+            .map(String::as_str)
+            .chain([KUSTOMIZATION, MARKER]),
+    );
+    let folder_reserved = reserved_names([KUSTOMIZATION, MARKER].into_iter());
+    let named = crate::parallel::map(&listed, crate::parallel::threads(), |(folder, members)| {
+        let reserved = if folder.is_empty() {
+            &root_reserved
+        } else {
+            &folder_reserved
+        };
+        let names = file_names(objects, members, reserved);
+        let prefix = if folder.is_empty() {
+            String::new()
+        } else {
+            format!("{folder}/")
+        };
+        let mut entries: Vec<(String, FileText<'a>)> = members
+            .iter()
+            .zip(&names)
+            .map(|(&index, name)| {
+                let text = FileText {
+                    head: Arc::clone(&heads[index]),
+                    body: Cow::Borrowed(objects[index].yaml.as_str()),
+                };
+                (format!("{prefix}{name}"), text)
             })
-        })
-        .collect();
-    let mut files = BTreeMap::new();
+            .collect();
+        if !folder.is_empty() {
+            entries.push((
+                format!("{prefix}{KUSTOMIZATION}"),
+                owned(kustomization(&names)),
+            ));
+        }
+        (entries, names)
+    });
     let mut root_resources: Vec<String> = app_order
         .iter()
         .filter_map(|a| folders.get(a))
         .filter(|f| index_of_folder.contains_key(f.as_str()))
         .cloned()
         .collect();
-    for (folder, members) in &listed {
-        let reserved: Vec<&str> = if folder.is_empty() {
-            folders.values().map(String::as_str).collect()
-        } else {
-            Vec::new()
-        };
-        let names = file_names(objects, members, &reserved);
-        let prefix = if folder.is_empty() {
-            String::new()
-        } else {
-            format!("{folder}/")
-        };
-        for (&index, name) in members.iter().zip(&names) {
-            if let Some(text) = texts[index].take() {
-                files.insert(format!("{prefix}{name}"), text);
-            }
-        }
+    let mut entries = Vec::with_capacity(objects.len() + listed.len() + 1);
+    for ((folder, _), (files, names)) in listed.iter().zip(named) {
+        entries.extend(files);
         if folder.is_empty() {
             root_resources.extend(names);
-        } else {
-            files.insert(
-                format!("{prefix}{KUSTOMIZATION}"),
-                owned(kustomization(&names)),
-            );
         }
     }
-    files.insert(
+    entries.push((
         KUSTOMIZATION.to_owned(),
         owned(kustomization(&root_resources)),
-    );
-    files
+    ));
+    // Paths are unique (the names are injective); the entries come a folder at a time, which
+    // the map's bulk build sorts in little more than one pass.
+    entries.into_iter().collect()
+}
+
+/// Each object's header: made once per list of source files (a component's objects share
+/// theirs); empty without `sources`.
+fn headers(objects: &[Object], sources: Option<&Sources>) -> Vec<Arc<str>> {
+    let empty: Arc<str> = Arc::from("");
+    let Some(sources) = sources else {
+        return vec![empty; objects.len()];
+    };
+    let mut made: HashMap<*const [FileId], Arc<str>> = HashMap::new();
+    objects
+        .iter()
+        .map(|object| {
+            let files = &object.placement.sources;
+            Arc::clone(
+                made.entry(Arc::as_ptr(files))
+                    .or_insert_with(|| Arc::from(header(files, sources))),
+            )
+        })
+        .collect()
 }
 
 fn owned(text: String) -> FileText<'static> {
@@ -164,21 +183,34 @@ fn folder_names(objects: &[Object], app_order: &[String]) -> HashMap<String, Str
             apps.push(app);
         }
     }
+    let reserved = reserved_names([KUSTOMIZATION, MARKER].into_iter());
     let plains: Vec<String> = apps.iter().map(|a| (*a).to_owned()).collect();
-    let reserved = [KUSTOMIZATION, MARKER];
-    let names = unique_names(&plains, |i| format!("app\0{}", apps[i]), "", &reserved);
-    plains.into_iter().zip(names).collect()
+    let names = unique_names(plains, |i| format!("app\0{}", apps[i]), "", &reserved);
+    apps.iter().map(|a| (*a).to_owned()).zip(names).collect()
+}
+
+/// Names nothing may be given, ignoring case: folded and sorted for a binary search.
+fn reserved_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut folded: Vec<String> = names.map(|n| folded(n).into_owned()).collect();
+    folded.sort_unstable();
+    folded.dedup();
+    folded
 }
 
 /// File names for the objects `members` of one folder.
-fn file_names(objects: &[Object], members: &[usize], reserved: &[&str]) -> Vec<String> {
-    let plains: Vec<String> = members
+fn file_names(objects: &[Object], members: &[usize], reserved: &[String]) -> Vec<String> {
+    let suffix = ".yaml";
+    let full: Vec<String> = members
         .iter()
         .map(|&i| {
             let object = &objects[i];
-            let mut plain = object.kind().to_ascii_lowercase();
+            let (kind, name) = (object.kind(), object.name());
+            let mut plain = String::with_capacity(kind.len() + 1 + name.len() + suffix.len());
+            plain.push_str(kind);
+            plain.make_ascii_lowercase();
             plain.push('-');
-            plain.push_str(object.name());
+            plain.push_str(name);
+            plain.push_str(suffix);
             plain
         })
         .collect();
@@ -192,51 +224,68 @@ fn file_names(objects: &[Object], members: &[usize], reserved: &[&str]) -> Vec<S
             object.name()
         )
     };
-    let mut reserved: Vec<&str> = reserved.to_vec();
-    reserved.extend([KUSTOMIZATION, MARKER]);
-    unique_names(&plains, identity, ".yaml", &reserved)
+    unique_names(full, identity, suffix, reserved)
 }
 
-/// One name per plain name: the plain name where it is safe and unshared, else the plain name
-/// cut short and sanitised, with a hash of its `identity`. No two results (nor a result and a
-/// `reserved` name) are equal ignoring case.
+/// One name per entry of `full` (a plain name and `suffix`): kept where the plain name is safe,
+/// unshared and not `reserved`, else the plain name cut short and sanitised, with a hash of its
+/// `identity`. No two results (nor a result and a `reserved` name) are equal ignoring case.
 fn unique_names(
-    plains: &[String],
+    full: Vec<String>,
     identity: impl Fn(usize) -> String,
     suffix: &str,
-    reserved: &[&str],
+    reserved: &[String],
 ) -> Vec<String> {
-    let full: Vec<String> = plains.iter().map(|p| format!("{p}{suffix}")).collect();
-    let mut uses: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(full.len());
-    for name in &full {
-        *uses.entry(folded(name)).or_default() += 1;
-    }
-    let reserved: HashSet<String> = reserved.iter().map(|r| r.to_lowercase()).collect();
-    let taken = |name: &str| reserved.contains(folded(name).as_ref());
+    let plain = |i: usize| &full[i][..full[i].len() - suffix.len()];
+    let taken = |folded: &str| {
+        reserved
+            .binary_search_by(|r| r.as_str().cmp(folded))
+            .is_ok()
+    };
+    let folded_names: Vec<Cow<'_, str>> = full.iter().map(|n| folded(n)).collect();
+    let shared = shared(&folded_names);
+    let keep: Vec<bool> = (0..full.len())
+        .map(|i| is_plain(plain(i)) && !shared[i] && !taken(&folded_names[i]))
+        .collect();
+    // Kept names are unique and free by construction; hashed ones (ASCII lower case, their own
+    // folding) are checked against them and each other, and get more digits if two meet.
     let mut digits = HASH_DIGITS;
-    loop {
-        let names: Vec<String> = full
-            .iter()
-            .zip(plains)
-            .enumerate()
-            .map(|(i, (name, plain))| {
-                let shared = uses.get(folded(name).as_ref()).copied().unwrap_or(0) > 1;
-                if is_plain(plain) && !shared && !taken(name) {
-                    name.clone()
-                } else {
-                    hashed(plain, &identity(i), digits, suffix)
-                }
-            })
+    let hashed_names: Vec<Option<String>> = loop {
+        let names: Vec<Option<String>> = (0..full.len())
+            .map(|i| (!keep[i]).then(|| hashed(plain(i), &identity(i), digits, suffix)))
             .collect();
-        let unique = {
-            let mut seen = HashSet::with_capacity(names.len());
-            names.iter().all(|n| seen.insert(folded(n)) && !taken(n))
-        };
-        if unique || digits >= 64 {
-            return names;
+        let mut all: Vec<&str> = names
+            .iter()
+            .zip(&folded_names)
+            .map(|(hashed, folded)| hashed.as_deref().unwrap_or(folded))
+            .collect();
+        let free = names.iter().flatten().all(|n| !taken(n));
+        all.sort_unstable();
+        let unique = all.windows(2).all(|pair| pair[0] != pair[1]);
+        if (free && unique) || digits >= 64 {
+            break names;
         }
         digits += 6;
+    };
+    drop(folded_names);
+    full.into_iter()
+        .zip(hashed_names)
+        .map(|(name, hashed)| hashed.unwrap_or(name))
+        .collect()
+}
+
+/// Whether each name equals another in `names`.
+fn shared(names: &[Cow<'_, str>]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_unstable_by(|&a, &b| names[a].cmp(&names[b]));
+    let mut shared = vec![false; names.len()];
+    for pair in order.windows(2) {
+        if names[pair[0]] == names[pair[1]] {
+            shared[pair[0]] = true;
+            shared[pair[1]] = true;
+        }
     }
+    shared
 }
 
 /// `name` ignoring case, as case-insensitive file systems compare names; borrowed when it has

@@ -126,6 +126,33 @@ fn budgets_bound_input_before_it_is_read() {
         "{}",
         total.stderr
     );
+    // Forty files of 66 bytes against 1,000: the first fifteen in input order are read and the
+    // rest refused, though the files are read ahead on every core.
+    for index in 0..40 {
+        let name = format!("c{index:02}");
+        let text = app.replace("name: a", &format!("name: {name}"));
+        assert_eq!(text.len(), 66);
+        fs::write(work.join(format!("apps/{name}.yaml")), text).expect("write");
+    }
+    fs::remove_file(work.join("apps/a.yaml")).expect("remove");
+    fs::remove_file(work.join("apps/b.yaml")).expect("remove");
+    let args = strings(&["check", "apps", "--max-input-bytes", "1000"]);
+    let with = |threads: usize| {
+        crate::parallel::pin(Some(threads));
+        let outcome = run_case(&work, &args);
+        crate::parallel::pin(None);
+        outcome
+    };
+    let (one, two) = (with(1), with(2));
+    assert_eq!((one.code, &one.stderr), (two.code, &two.stderr));
+    let refused: Vec<&str> = two
+        .stderr
+        .lines()
+        .filter_map(|line| line.split('`').nth(1))
+        .filter(|name| name.starts_with("apps/"))
+        .collect();
+    let expected: Vec<String> = (15..40).map(|i| format!("apps/c{i:02}.yaml")).collect();
+    assert_eq!(refused, expected, "{}", two.stderr);
     let _ = fs::remove_dir_all(&work);
 }
 

@@ -17,6 +17,7 @@ pub(crate) use yaml::{Key, Node, NodeValue, parse as parse_yaml};
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
@@ -203,7 +204,7 @@ pub(crate) fn load<T: Send>(
             }
         }
     }
-    // Read every file first (in order), then parse them in parallel.
+    // Read every file first (ahead on every core, settled in order), then parse them in parallel.
     let mut files: Vec<(FileId, Origin)> = Vec::new();
     let mut total = 0;
     let groups = [
@@ -220,9 +221,11 @@ pub(crate) fn load<T: Send>(
         for diagnostic in refused {
             diags.push(diagnostic);
         }
-        for input in found {
+        let ahead = read_ahead(&found, &inputs.budgets, total);
+        for (input, ahead) in found.into_iter().zip(ahead) {
             let in_tree = !matches!(input, Input::Stdin);
-            let Some((name, text)) = read(input, stdin, &inputs.budgets, &mut total, diags) else {
+            let Some((name, text)) = read(input, ahead, stdin, &inputs.budgets, &mut total, diags)
+            else {
                 continue;
             };
             let text = text
@@ -253,10 +256,60 @@ pub(crate) fn load<T: Send>(
     out
 }
 
-/// Reads one input within the budgets: a file's size is checked before it is read, and no more
-/// than the budget and one byte is ever read (a pipe has no size to check).
+/// A file read before its turn, on every core. Which files fit the run's budget depends on
+/// the files before them, so `read` settles each in input order; read ahead, a file takes no
+/// more than the budget has left over the files reserved so far, so the bytes read ahead stay
+/// within the budget whatever the order the workers take them in.
+enum Ahead {
+    Read(Vec<u8>),
+    /// Larger than the budget left when it was opened (its size then).
+    TooLarge(u64),
+    Failed(std::io::Error),
+    /// Standard input and in-memory sources are taken in turn.
+    InTurn,
+}
+
+fn read_ahead(found: &[Input], budgets: &Budgets, total: usize) -> Vec<Ahead> {
+    let reserved = AtomicUsize::new(total);
+    parallel::map(found, parallel::threads(), |input| {
+        let Input::File { path, .. } = input else {
+            return Ahead::InTurn;
+        };
+        let opened = std::fs::File::open(path).and_then(|file| {
+            let size = file.metadata()?.len();
+            Ok((file, size))
+        });
+        let (mut file, size) = match opened {
+            Ok(opened) => opened,
+            Err(e) => return Ahead::Failed(e),
+        };
+        let limit = reserved.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |before| {
+            let limit = budgets
+                .max_file_bytes
+                .min(budgets.max_input_bytes.saturating_sub(before));
+            (size <= limit as u64).then(|| before + limit.min(size as usize))
+        });
+        let Ok(before) = limit else {
+            return Ahead::TooLarge(size);
+        };
+        let limit = budgets
+            .max_file_bytes
+            .min(budgets.max_input_bytes.saturating_sub(before));
+        match read_bounded(&mut file, limit, size as usize) {
+            Ok(Some(bytes)) => Ahead::Read(bytes),
+            Ok(None) => Ahead::TooLarge(size),
+            Err(e) => Ahead::Failed(e),
+        }
+    })
+}
+
+/// Settles one input within the budgets, in input order: a file's size is checked before it is
+/// read, and no more than the budget and one byte is ever read (a pipe has no size to check).
+/// A file read ahead is kept if it fits what the budget has left at its turn; one that did not
+/// fit then is read again at its turn if it fits now (a file before it could not be read).
 fn read(
     input: Input,
+    ahead: Ahead,
     stdin: &mut dyn Read,
     budgets: &Budgets,
     total: &mut usize,
@@ -271,16 +324,23 @@ fn read(
             printable(&name).into_owned(),
             Ok((text.len() <= limit).then(|| text.into_bytes())),
         ),
-        Input::File { path, shown } => (
-            shown,
-            std::fs::File::open(path).and_then(|mut file| {
-                let size = file.metadata()?.len();
-                if size > limit as u64 {
-                    return Ok(None);
+        Input::File { path, shown } => {
+            let bytes = match ahead {
+                Ahead::Read(bytes) => Ok((bytes.len() <= limit).then_some(bytes)),
+                Ahead::Failed(e) => Err(e),
+                Ahead::TooLarge(size) if size > limit as u64 => Ok(None),
+                Ahead::TooLarge(_) | Ahead::InTurn => {
+                    std::fs::File::open(path).and_then(|mut file| {
+                        let size = file.metadata()?.len();
+                        if size > limit as u64 {
+                            return Ok(None);
+                        }
+                        read_bounded(&mut file, limit, size as usize)
+                    })
                 }
-                read_bounded(&mut file, limit, size as usize)
-            }),
-        ),
+            };
+            (shown, bytes)
+        }
     };
     let bytes = match bytes {
         Ok(Some(bytes)) => bytes,
@@ -324,5 +384,61 @@ fn read(
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ahead, Budgets, Diagnostics, Input, read};
+
+    /// At its turn, a file read ahead is kept only if it fits what the budget has left then;
+    /// one that did not fit when it was read ahead (other files had reserved the budget) is
+    /// read again if it fits now.
+    #[test]
+    fn a_file_read_ahead_is_settled_at_its_turn() {
+        let dir = std::env::temp_dir().join(format!("oam-read-ahead-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        let path = dir.join("a.yaml");
+        std::fs::write(&path, "a: 1\n").expect("write");
+        let budgets = Budgets {
+            max_input_bytes: 10,
+            ..Budgets::default()
+        };
+        let settle = |ahead: Ahead, before: usize| {
+            let input = Input::File {
+                path: path.clone(),
+                shown: "a.yaml".to_owned(),
+            };
+            let (mut total, mut diags) = (before, Diagnostics::default());
+            let read = read(
+                input,
+                ahead,
+                &mut std::io::empty(),
+                &budgets,
+                &mut total,
+                &mut diags,
+            );
+            let codes: Vec<&str> = diags
+                .into_sorted()
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect();
+            (read.map(|(_, text)| text), total, codes.join(","))
+        };
+        let text = Some("a: 1\n".to_owned());
+        assert_eq!(
+            settle(Ahead::Read(b"a: 1\n".to_vec()), 0),
+            (text.clone(), 5, String::new())
+        );
+        assert_eq!(
+            settle(Ahead::Read(b"a: 1\n".to_vec()), 6),
+            (None, 6, "oam::E007".to_owned())
+        );
+        assert_eq!(settle(Ahead::TooLarge(5), 0), (text, 5, String::new()));
+        assert_eq!(
+            settle(Ahead::TooLarge(5), 6),
+            (None, 6, "oam::E007".to_owned())
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

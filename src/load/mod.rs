@@ -93,6 +93,14 @@ fn builtins() -> &'static [Builtin] {
     })
 }
 
+/// The built-ins' documents, parsed once a process, through `each_file`.
+fn lower_builtins<T>(each_file: &impl Fn(Vec<Document>) -> T) -> Vec<T> {
+    builtins()
+        .iter()
+        .map(|builtin| each_file(builtin.documents.clone()))
+        .collect()
+}
+
 fn parse_builtin(index: usize, file: FileId) -> Builtin {
     let (name, text) = BUILTINS[index];
     let mut diags = Diagnostics::default();
@@ -192,21 +200,7 @@ pub(crate) fn load<T: Send>(
     each_file: impl Fn(Vec<Document>) -> T + Sync,
 ) -> Vec<T> {
     let mut out = Vec::new();
-    if inputs.builtins {
-        // Parsed once per process, for ids 0, 1, 2: when other files came first, parsed anew.
-        let first = sources.len();
-        for (index, builtin) in builtins().iter().enumerate() {
-            let file = sources.add_shared(builtin.file.clone());
-            if first == 0 {
-                out.push(each_file(builtin.documents.clone()));
-            } else {
-                out.push(each_file(parse_builtin(index, file).documents));
-            }
-        }
-    }
-    // Read every file first (ahead on every core, settled in order), then parse them in parallel.
-    let mut files: Vec<(FileId, Origin)> = Vec::new();
-    let mut total = 0;
+    let first = sources.len();
     let groups = [
         (
             &inputs.definition_dirs,
@@ -215,9 +209,41 @@ pub(crate) fn load<T: Send>(
         ),
         (&inputs.paths, &inputs.memory, Origin::Input),
     ];
-    for (paths, memory, origin) in groups {
-        let (mut found, mut refused) = discover::discover(base, paths);
-        found.extend(discover::memory(memory, &mut refused));
+    let (lowered, discovered) = std::thread::scope(|scope| {
+        // The built-ins are parsed (once a process) and handed on while the inputs are found.
+        let builtins_ahead = (inputs.builtins && first == 0 && parallel::threads() > 1)
+            .then(|| scope.spawn(|| lower_builtins(&each_file)));
+        let discovered: Vec<_> = groups
+            .iter()
+            .map(|(paths, memory, origin)| {
+                let (mut found, mut refused) = discover::discover(base, paths);
+                found.extend(discover::memory(memory, &mut refused));
+                (found, refused, *origin)
+            })
+            .collect();
+        let lowered = builtins_ahead.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (lowered, discovered)
+    });
+    if inputs.builtins {
+        // For ids 0, 1, 2: when other files came first, parsed anew.
+        for (index, builtin) in builtins().iter().enumerate() {
+            let file = sources.add_shared(builtin.file.clone());
+            if first != 0 {
+                out.push(each_file(parse_builtin(index, file).documents));
+            }
+        }
+        if first == 0 {
+            out.extend(lowered.unwrap_or_else(|| lower_builtins(&each_file)));
+        }
+    }
+    // Read every file first (ahead on every core, settled in order), then parse them in parallel.
+    let mut files: Vec<(FileId, Origin)> = Vec::new();
+    let mut total = 0;
+    for (found, refused, origin) in discovered {
         for diagnostic in refused {
             diags.push(diagnostic);
         }

@@ -8,9 +8,13 @@ use crate::check::{dns1123_label, dns1123_subdomain, path_segment, shorten};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 
 pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
+    // Each name on every core; duplicates in one pass over them all.
+    let problems = crate::parallel::map_slices(objects, |slice| {
+        slice.iter().map(problem).collect::<Vec<_>>()
+    });
     // Membership only: no iteration order of the set reaches the output.
     let mut seen: HashSet<(&str, &str, &str, &str)> = HashSet::with_capacity(objects.len());
-    for object in objects {
+    for (object, problem) in objects.iter().zip(problems.into_iter().flatten()) {
         let identity = (
             object.group(),
             object.kind(),
@@ -24,28 +28,6 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
                     .with_help("two apps or components render the same object: give one of them another name or namespace"),
             );
         }
-        let (kind, name) = (object.kind(), object.name());
-        let problem = if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Some(format!(
-                "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
-            ))
-        } else if let Err(reason) = if object.placement.passthrough || is_rbac(object.group(), kind)
-        {
-            path_segment(name)
-        } else {
-            dns1123_subdomain(name)
-        } {
-            Some(format!(
-                "{kind} name `{}` is not a valid name: {reason}",
-                shorten(name)
-            ))
-        } else {
-            let ns = object.namespace();
-            (!ns.is_empty())
-                .then(|| dns1123_label(ns).err())
-                .flatten()
-                .map(|reason| format!("namespace `{}` is not valid: {reason}", shorten(ns)))
-        };
         if let Some(message) = problem {
             diags.push(
                 Diagnostic::new(Code::InvalidName, object.placement.span, message)
@@ -53,6 +35,32 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// What is wrong with the object's kind, name or namespace, if anything.
+fn problem(object: &Object) -> Option<String> {
+    let (kind, name) = (object.kind(), object.name());
+    if kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Some(format!(
+            "kind `{kind}` is not a Kubernetes kind (letters and digits only)"
+        ));
+    }
+    let named = if object.placement.passthrough || is_rbac(object.group(), kind) {
+        path_segment(name)
+    } else {
+        dns1123_subdomain(name)
+    };
+    if let Err(reason) = named {
+        return Some(format!(
+            "{kind} name `{}` is not a valid name: {reason}",
+            shorten(name)
+        ));
+    }
+    let ns = object.namespace();
+    (!ns.is_empty())
+        .then(|| dns1123_label(ns).err())
+        .flatten()
+        .map(|reason| format!("namespace `{}` is not valid: {reason}", shorten(ns)))
 }
 
 /// RBAC objects are named like path segments, not DNS names: KubeVela names a ClusterRole

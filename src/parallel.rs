@@ -50,14 +50,15 @@ pub(crate) fn map<'a, T: Sync, R: Send>(
     map_owned(items.iter().collect(), threads, f)
 }
 
-/// `f` over `items` cut into one contiguous slice a thread (a worker with state of its own
-/// keeps it across its slice); results in slice order.
+/// `f` over `items` cut into contiguous slices, a few for each thread, each taken by a free
+/// worker (a worker with state of its own keeps it across its slice); results in slice order.
 pub(crate) fn map_slices<'a, T: Sync, R: Send>(
     items: &'a [T],
     f: impl Fn(&'a [T]) -> R + Sync,
 ) -> Vec<R> {
     let threads = threads();
-    let slices: Vec<&[T]> = items.chunks(items.len().div_ceil(threads).max(1)).collect();
+    let slice = items.len().div_ceil(threads * BLOCKS_PER_THREAD).max(1);
+    let slices: Vec<&[T]> = items.chunks(slice).collect();
     map(&slices, threads, |slice| f(slice))
 }
 

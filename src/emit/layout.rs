@@ -60,15 +60,22 @@ pub(crate) fn layout<'a>(
     // Object files per folder ("" is the root), in document order.
     let mut listed: Vec<(&str, Vec<usize>)> = Vec::new();
     let mut index_of_folder: HashMap<&str, usize> = HashMap::new();
+    // An app's objects come together: its folder is looked up once a run of them.
+    let mut last: Option<(&str, usize)> = None;
     for (index, object) in objects.iter().enumerate() {
-        let folder = object
-            .app()
-            .and_then(|a| folders.get(a))
-            .map_or("", String::as_str);
-        let slot = *index_of_folder.entry(folder).or_insert_with(|| {
-            listed.push((folder, Vec::new()));
-            listed.len() - 1
-        });
+        let app = object.app().unwrap_or("");
+        let slot = match last {
+            Some((seen, slot)) if std::ptr::eq(seen, app) => slot,
+            _ => {
+                let folder = folders.get(app).map_or("", String::as_str);
+                let slot = *index_of_folder.entry(folder).or_insert_with(|| {
+                    listed.push((folder, Vec::new()));
+                    listed.len() - 1
+                });
+                last = Some((app, slot));
+                slot
+            }
+        };
         listed[slot].1.push(index);
     }
     let heads = headers(objects, sources);
@@ -110,6 +117,7 @@ pub(crate) fn layout<'a>(
                 owned(kustomization(&names)),
             ));
         }
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         (entries, names)
     });
     let mut root_resources: Vec<String> = app_order
@@ -118,8 +126,20 @@ pub(crate) fn layout<'a>(
         .filter(|f| index_of_folder.contains_key(f.as_str()))
         .cloned()
         .collect();
+    // The folders in the order of their paths (`a/` after `a-b/`), each folder's files sorted,
+    // the root's last: the map's bulk build then sorts the entries in about one pass. Paths
+    // are unique (the names are injective).
+    let mut named: Vec<_> = listed
+        .iter()
+        .zip(named)
+        .map(|((folder, _), (files, names))| (*folder, files, names))
+        .collect();
+    named.sort_by(|a, b| match (a.0.is_empty(), b.0.is_empty()) {
+        (false, false) => a.0.bytes().chain([b'/']).cmp(b.0.bytes().chain([b'/'])),
+        (root_a, root_b) => root_a.cmp(&root_b),
+    });
     let mut entries = Vec::with_capacity(objects.len() + listed.len() + 1);
-    for ((folder, _), (files, names)) in listed.iter().zip(named) {
+    for (folder, files, names) in named {
         entries.extend(files);
         if folder.is_empty() {
             root_resources.extend(names);
@@ -129,8 +149,6 @@ pub(crate) fn layout<'a>(
         KUSTOMIZATION.to_owned(),
         owned(kustomization(&root_resources)),
     ));
-    // Paths are unique (the names are injective); the entries come a folder at a time, which
-    // the map's bulk build sorts in little more than one pass.
     entries.into_iter().collect()
 }
 
@@ -142,14 +160,24 @@ fn headers(objects: &[Object], sources: Option<&Sources>) -> Vec<Arc<str>> {
         return vec![empty; objects.len()];
     };
     let mut made: HashMap<*const [FileId], Arc<str>> = HashMap::new();
+    // A component's objects come together: the previous object's header is the likely one.
+    let mut last: Option<(*const [FileId], Arc<str>)> = None;
     objects
         .iter()
         .map(|object| {
             let files = &object.placement.sources;
-            Arc::clone(
-                made.entry(Arc::as_ptr(files))
-                    .or_insert_with(|| Arc::from(header(files, sources))),
-            )
+            let key = Arc::as_ptr(files);
+            match &last {
+                Some((seen, head)) if std::ptr::eq(*seen, key) => Arc::clone(head),
+                _ => {
+                    let head = Arc::clone(
+                        made.entry(key)
+                            .or_insert_with(|| Arc::from(header(files, sources))),
+                    );
+                    last = Some((key, Arc::clone(&head)));
+                    head
+                }
+            }
         })
         .collect()
 }
@@ -254,6 +282,9 @@ fn unique_names(
         let names: Vec<Option<String>> = (0..full.len())
             .map(|i| (!keep[i]).then(|| hashed(plain(i), &identity(i), digits, suffix)))
             .collect();
+        if keep.iter().all(|k| *k) {
+            break names;
+        }
         let mut all: Vec<&str> = names
             .iter()
             .zip(&folded_names)

@@ -34,6 +34,14 @@ pub(crate) struct Budgets {
     pub(crate) max_alias_events: usize,
 }
 
+impl Budgets {
+    /// The most one file may take once `used` bytes of input are taken.
+    fn file_limit(&self, used: usize) -> usize {
+        self.max_file_bytes
+            .min(self.max_input_bytes.saturating_sub(used))
+    }
+}
+
 impl Default for Budgets {
     fn default() -> Self {
         Budgets {
@@ -309,18 +317,14 @@ fn read_ahead(found: &[Input], budgets: &Budgets, total: usize) -> Vec<Ahead> {
             Ok(opened) => opened,
             Err(e) => return Ahead::Failed(e),
         };
-        let limit = reserved.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |before| {
-            let limit = budgets
-                .max_file_bytes
-                .min(budgets.max_input_bytes.saturating_sub(before));
+        let reserving = reserved.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |before| {
+            let limit = budgets.file_limit(before);
             (size <= limit as u64).then(|| before + limit.min(size as usize))
         });
-        let Ok(before) = limit else {
+        let Ok(before) = reserving else {
             return Ahead::TooLarge(size);
         };
-        let limit = budgets
-            .max_file_bytes
-            .min(budgets.max_input_bytes.saturating_sub(before));
+        let limit = budgets.file_limit(before);
         match read_bounded(&mut file, limit, size as usize) {
             Ok(Some(bytes)) => Ahead::Read(bytes),
             Ok(None) => Ahead::TooLarge(size),
@@ -341,9 +345,7 @@ fn read(
     total: &mut usize,
     diags: &mut Diagnostics,
 ) -> Option<(String, String)> {
-    let limit = budgets
-        .max_file_bytes
-        .min(budgets.max_input_bytes.saturating_sub(*total));
+    let limit = budgets.file_limit(*total);
     let (name, bytes) = match input {
         Input::Stdin => ("<stdin>".to_owned(), read_bounded(stdin, limit, 0)),
         Input::Memory { name, text } => (

@@ -307,4 +307,52 @@ fuzz_target!(|input: Input| {
             "output differs between two runs"
         );
     }
+    if code == 0 && !input.env {
+        check_tree(&text);
+    }
 });
+
+/// The tree of `-o`, laid out by the library: a file per object, every path safe on any file
+/// system (ASCII, short parts, no dot files, unique ignoring case), on one thread and on two.
+fn check_tree(text: &str) {
+    let tree = |threads: usize| {
+        let threads = std::num::NonZeroUsize::new(threads).expect("positive");
+        let project = oam::Loader::new()
+            .threads(threads)
+            .source("app.yaml", text)
+            .load()
+            .expect("the CLI loaded it");
+        let rendered = project
+            .render(&oam::RenderOptions::default())
+            .expect("the CLI rendered it");
+        (rendered.objects().len(), rendered.to_files(true))
+    };
+    let (objects, files) = tree(1);
+    assert_eq!(
+        tree(2).1,
+        files,
+        "the tree differs between one thread and two"
+    );
+    let object_files = files
+        .keys()
+        .filter(|path| !path.ends_with("kustomization.yaml"))
+        .count();
+    assert_eq!(
+        object_files,
+        objects,
+        "a file per object: {:?}",
+        files.keys()
+    );
+    let mut folded = std::collections::HashSet::new();
+    for path in files.keys() {
+        assert!(path.is_ascii(), "{path:?}");
+        for part in path.split('/') {
+            assert!(!part.is_empty() && part.len() <= 120, "{path:?}");
+            assert!(!part.starts_with('.'), "{path:?}");
+        }
+        assert!(
+            folded.insert(path.to_lowercase()),
+            "{path:?} is not unique ignoring case"
+        );
+    }
+}

@@ -33,27 +33,30 @@ pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
         .collect();
     // Ranks are computed once per object; names are compared borrowed (a key of copied strings
     // per object would cost as much memory as a tenth of the output).
-    // An app's objects come together: its rank is looked up once a run of them.
-    let mut last: Option<(&str, usize)> = None;
-    let ranks: Vec<(usize, usize, usize)> = objects
-        .iter()
-        .map(|o| {
-            let app_rank = match (o.app(), last) {
-                (Some(app), Some((seen, known))) if std::ptr::eq(app, seen) => known,
-                (Some(app), _) => {
-                    let found = rank.get(app).copied().unwrap_or(usize::MAX);
-                    last = Some((app, found));
-                    found
-                }
-                (None, _) => usize::MAX,
-            };
-            let kind_rank = KIND_ORDER
-                .iter()
-                .position(|k| *k == o.kind())
-                .unwrap_or(KIND_ORDER.len());
-            (app_rank, o.placement.depth, kind_rank)
-        })
-        .collect();
+    // On every core; an app's objects come together: its rank is looked up once a run of them.
+    let ranks: Vec<(usize, usize, usize)> = crate::parallel::map_slices(objects, |slice| {
+        let mut last: Option<(&str, usize)> = None;
+        slice
+            .iter()
+            .map(|o| {
+                let app_rank = match (o.app(), last) {
+                    (Some(app), Some((seen, known))) if std::ptr::eq(app, seen) => known,
+                    (Some(app), _) => {
+                        let found = rank.get(app).copied().unwrap_or(usize::MAX);
+                        last = Some((app, found));
+                        found
+                    }
+                    (None, _) => usize::MAX,
+                };
+                let kind_rank = KIND_ORDER
+                    .iter()
+                    .position(|k| *k == o.kind())
+                    .unwrap_or(KIND_ORDER.len());
+                (app_rank, o.placement.depth, kind_rank)
+            })
+            .collect::<Vec<_>>()
+    })
+    .concat();
     let mut order: Vec<usize> = (0..objects.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&objects[a], &objects[b]);

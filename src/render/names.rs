@@ -2,29 +2,31 @@
 //! `emit` builds any path: DNS-1123 names and namespaces, alphanumeric kinds.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 
 use super::Object;
 use crate::check::{dns1123_label, dns1123_subdomain, path_segment, shorten};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 
 pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
-    // Each name on every core; duplicates in one pass over them all.
-    let problems = crate::parallel::map_slices(objects, |slice| {
-        slice.iter().map(problem).collect::<Vec<_>>()
-    });
-    // Membership only: no iteration order of the set reaches the output.
-    let mut seen: HashSet<(&str, &str, &str, &str)> = HashSet::with_capacity(objects.len());
-    for (object, problem) in objects.iter().zip(problems.into_iter().flatten()) {
-        let identity = (
-            object.group(),
-            object.kind(),
-            object.namespace(),
-            object.name(),
-        );
-        let (kind_text, name_text) = (identity.1, identity.3);
-        if !seen.insert(identity) {
+    // Each name checked and each identity hashed on every core; what is left for one core is
+    // sorting the hashes, which brings the objects of one identity together.
+    let hasher = RandomState::new();
+    let checked: Vec<(u64, Option<String>)> = crate::parallel::map_slices(objects, |slice| {
+        slice
+            .iter()
+            .map(|object| (hasher.hash_one(identity(object)), problem(object)))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let repeated = repeated(objects, &checked);
+    for ((object, (_, problem)), repeated) in objects.iter().zip(checked).zip(repeated) {
+        if repeated {
+            let (kind, name) = (object.kind(), object.name());
             diags.push(
-                Diagnostic::new(Code::DuplicateObject, object.placement.span, format!("a second {kind_text} named `{name_text}` in the output"))
+                Diagnostic::new(Code::DuplicateObject, object.placement.span, format!("a second {kind} named `{name}` in the output"))
                     .with_help("two apps or components render the same object: give one of them another name or namespace"),
             );
         }
@@ -35,6 +37,40 @@ pub(super) fn check(objects: &[Object], diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// What makes an object the same object in a cluster.
+fn identity(object: &Object) -> (&str, &str, &str, &str) {
+    (
+        object.group(),
+        object.kind(),
+        object.namespace(),
+        object.name(),
+    )
+}
+
+/// Whether each object has the identity of an object before it. Objects of one hash are
+/// compared by identity (a set per hash shared by more than one object), so any number of
+/// repeats costs time in proportion to them.
+fn repeated(objects: &[Object], checked: &[(u64, Option<String>)]) -> Vec<bool> {
+    let mut order: Vec<(u64, usize)> = checked
+        .iter()
+        .enumerate()
+        .map(|(index, (hash, _))| (*hash, index))
+        .collect();
+    order.sort_unstable();
+    let mut repeated = vec![false; objects.len()];
+    for run in order
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        // Membership only: no iteration order of the set reaches the output.
+        let mut seen = HashSet::with_capacity(run.len());
+        for &(_, index) in run {
+            repeated[index] = !seen.insert(identity(&objects[index]));
+        }
+    }
+    repeated
 }
 
 /// What is wrong with the object's kind, name or namespace, if anything.

@@ -108,3 +108,50 @@ fn is_rbac(group: &str, kind: &str) -> bool {
             "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use crate::diag::{Diagnostics, Span};
+    use crate::load::FileId;
+    use crate::render::{Object, Placement};
+
+    fn object(api_version: &str, kind: &str, namespace: &str, name: &str, at: u32) -> Object {
+        let placement = Placement {
+            app: None,
+            span: Span::new(FileId(0), at, at),
+            passthrough: false,
+            depth: 0,
+            sources: Arc::from([]),
+        };
+        let value = json!({"apiVersion": api_version, "kind": kind,
+            "metadata": {"name": name, "namespace": namespace}});
+        Object::new(value, placement, false)
+    }
+
+    /// Every object after the first of its identity (group, kind, namespace, name) is a
+    /// duplicate, however many there are and wherever they stand; the API version is not part
+    /// of the identity.
+    #[test]
+    fn every_repeat_of_an_identity_is_reported() {
+        let objects = [
+            object("apps/v1", "Deployment", "a", "web", 0),
+            object("v1", "Service", "a", "web", 1),
+            object("apps/v1beta1", "Deployment", "a", "web", 2),
+            object("apps/v1", "Deployment", "b", "web", 3),
+            object("apps/v1", "Deployment", "a", "web", 4),
+            object("v1", "Service", "a", "web", 5),
+        ];
+        let mut diags = Diagnostics::default();
+        super::check(&objects, &mut diags);
+        let repeated: Vec<u32> = diags
+            .into_sorted()
+            .iter()
+            .filter_map(|d| d.primary.as_ref().map(|label| label.span.start))
+            .collect();
+        assert_eq!(repeated, [2, 4, 5]);
+    }
+}

@@ -277,14 +277,15 @@ fn unique_names(
         .collect();
     // Kept names are unique and free by construction; hashed ones (ASCII lower case, their own
     // folding) are checked against them and each other, and get more digits if two meet.
+    if keep.iter().all(|k| *k) {
+        drop(folded_names);
+        return full;
+    }
     let mut digits = HASH_DIGITS;
     let hashed_names: Vec<Option<String>> = loop {
         let names: Vec<Option<String>> = (0..full.len())
             .map(|i| (!keep[i]).then(|| hashed(plain(i), &identity(i), digits, suffix)))
             .collect();
-        if keep.iter().all(|k| *k) {
-            break names;
-        }
         let mut all: Vec<&str> = names
             .iter()
             .zip(&folded_names)

@@ -291,9 +291,9 @@ pub(crate) fn load<T: Send>(
 }
 
 /// A file read before its turn, on every core. Which files fit the run's budget depends on
-/// the files before them, so `read` settles each in input order; read ahead, a file takes no
-/// more than the budget has left over the files reserved so far, so the bytes read ahead stay
-/// within the budget whatever the order the workers take them in.
+/// the files before them, so `read` settles each in input order; read ahead, a file reserves
+/// its size from what the budget has left and reads no more than that, so the bytes read ahead
+/// stay within the budget whatever the order the workers take them in.
 enum Ahead {
     Read(Vec<u8>),
     /// Larger than the budget left when it was opened (its size then).
@@ -309,28 +309,42 @@ fn read_ahead(found: &[Input], budgets: &Budgets, total: usize) -> Vec<Ahead> {
         let Input::File { path, .. } = input else {
             return Ahead::InTurn;
         };
-        let opened = std::fs::File::open(path).and_then(|file| {
-            let size = file.metadata()?.len();
-            Ok((file, size))
-        });
-        let (mut file, size) = match opened {
+        let (mut file, size) = match open_sized(path) {
             Ok(opened) => opened,
             Err(e) => return Ahead::Failed(e),
         };
         let reserving = reserved.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |before| {
-            let limit = budgets.file_limit(before);
-            (size <= limit as u64).then(|| before + limit.min(size as usize))
+            (size <= budgets.file_limit(before) as u64).then(|| before + size as usize)
         });
-        let Ok(before) = reserving else {
+        if reserving.is_err() {
             return Ahead::TooLarge(size);
-        };
-        let limit = budgets.file_limit(before);
-        match read_bounded(&mut file, limit, size as usize) {
+        }
+        // No more than was reserved: a file that grew since is read again at its turn.
+        match read_within(&mut file, size, size as usize) {
             Ok(Some(bytes)) => Ahead::Read(bytes),
             Ok(None) => Ahead::TooLarge(size),
             Err(e) => Ahead::Failed(e),
         }
     })
+}
+
+/// A file, opened, and its size then.
+fn open_sized(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    Ok((file, size))
+}
+
+/// The bytes of a file of `size`, or `None` if it is (or grew) larger than `limit`.
+fn read_within(
+    file: &mut std::fs::File,
+    size: u64,
+    limit: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    if size > limit as u64 {
+        return Ok(None);
+    }
+    read_bounded(file, limit, size as usize)
 }
 
 /// Settles one input within the budgets, in input order: a file's size is checked before it is
@@ -357,15 +371,8 @@ fn read(
                 Ahead::Read(bytes) => Ok((bytes.len() <= limit).then_some(bytes)),
                 Ahead::Failed(e) => Err(e),
                 Ahead::TooLarge(size) if size > limit as u64 => Ok(None),
-                Ahead::TooLarge(_) | Ahead::InTurn => {
-                    std::fs::File::open(path).and_then(|mut file| {
-                        let size = file.metadata()?.len();
-                        if size > limit as u64 {
-                            return Ok(None);
-                        }
-                        read_bounded(&mut file, limit, size as usize)
-                    })
-                }
+                Ahead::TooLarge(_) | Ahead::InTurn => open_sized(&path)
+                    .and_then(|(mut file, size)| read_within(&mut file, size, limit)),
             };
             (shown, bytes)
         }

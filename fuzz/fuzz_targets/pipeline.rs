@@ -47,6 +47,8 @@ enum ValueSpec {
     Text(String),
     List(Vec<u8>),
     Map(Vec<(u8, u8)>),
+    /// A list of maps: ports, env, metrics.
+    Maps(Vec<Vec<(u8, u8)>>),
 }
 
 const NAMES: &[&str] = &[
@@ -64,6 +66,7 @@ const NAMES: &[&str] = &[
 const TYPES: &[&str] = &[
     "webservice",
     "worker",
+    "statefulset",
     "task",
     "cron-task",
     "k8s-objects",
@@ -117,6 +120,22 @@ const KEYS: &[&str] = &[
     "create",
     "type",
     "value",
+    // The pod family's and hpa's parameters, which native renderers write (`check_native`).
+    "containerPort",
+    "protocol",
+    "expose",
+    "nodePort",
+    "exposeType",
+    "addRevisionLabel",
+    "annotations",
+    "imagePullSecrets",
+    "imagePullPolicy",
+    "limit",
+    "livenessProbe",
+    "hostAliases",
+    "mem",
+    "podCustomMetrics",
+    "args",
 ];
 const POOL: &[&str] = &[
     "nginx",
@@ -180,14 +199,40 @@ fn value(spec: &ValueSpec) -> Value {
                 .map(|i| pick(POOL, *i))
                 .collect::<Vec<_>>()
         ),
-        ValueSpec::Map(entries) => {
-            let mut map = serde_json::Map::new();
-            for (k, v) in entries.iter().take(4) {
-                map.insert(pick(KEYS, *k).to_owned(), json!(pick(POOL, *v)));
-            }
-            Value::Object(map)
-        }
+        ValueSpec::Map(entries) => map(entries),
+        ValueSpec::Maps(items) => Value::Array(items.iter().take(4).map(|m| map(m)).collect()),
     }
+}
+
+/// Values of a map's fields: a text of the pool for an even pick, else a typed value of the
+/// kinds the built-ins' fields take (port numbers, flags, protocols, exposure types).
+fn map(entries: &[(u8, u8)]) -> Value {
+    let typed = [
+        json!(80),
+        json!(8080),
+        json!(true),
+        json!(false),
+        json!("UDP"),
+        json!("TCP"),
+        json!("NodePort"),
+        json!(30080),
+        json!({}),
+        json!([]),
+        json!(1.5),
+        json!("port-x"),
+        json!("Utilization"),
+        json!("AverageValue"),
+    ];
+    let mut map = serde_json::Map::new();
+    for (k, v) in entries.iter().take(6) {
+        let value = if v % 2 == 0 {
+            json!(pick(POOL, v / 2))
+        } else {
+            typed[usize::from(v / 2) % typed.len()].clone()
+        };
+        map.insert(pick(KEYS, *k).to_owned(), value);
+    }
+    Value::Object(map)
 }
 
 fn properties(entries: &[(u8, ValueSpec)]) -> Value {
@@ -310,7 +355,28 @@ fuzz_target!(|input: Input| {
     if code == 0 && !input.env {
         check_tree(&text);
     }
+    check_native(&text, input.env);
 });
+
+/// The built-ins oam renders natively give what their templates give, whatever the input:
+/// the same output, or the same diagnostics.
+fn check_native(text: &str, env: bool) {
+    let mut loader = oam::Loader::new().source("app.yaml", text);
+    if env {
+        loader = loader.environment("prod");
+    }
+    let [native, templates] = [false, true].map(|templates| {
+        let options = oam::RenderOptions::default().builtin_templates(templates);
+        match loader.load().and_then(|p| p.check()?.render(&options)) {
+            Ok(rendered) => rendered.to_stream(oam::Format::Yaml),
+            Err(diagnostics) => format!("{diagnostics:?}"),
+        }
+    });
+    assert!(
+        native == templates,
+        "native renderers and templates differ:\n{native}\n---- templates:\n{templates}"
+    );
+}
 
 /// The tree of `-o`, laid out by the library: a file per object, every path safe on any file
 /// system (ASCII, short parts, no dot files, unique ignoring case), on one thread and on two.

@@ -17,6 +17,8 @@ pub(crate) use names::{
     check_apps as check_names, dns1123_label, dns1123_subdomain, path_segment, shorten,
 };
 pub(crate) use parameters::span_at;
+#[cfg(test)]
+pub(crate) use parameters::{Schemas, Use as ParameterUse};
 
 use serde_json::Value;
 

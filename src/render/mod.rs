@@ -11,6 +11,7 @@ mod data;
 mod json_view;
 mod labels;
 mod names;
+mod native;
 mod patch;
 mod template;
 mod traits;
@@ -160,6 +161,8 @@ pub struct RenderOptions {
     /// Annotate each component's objects with `argocd.argoproj.io/sync-wave: "<depth>"`.
     pub(crate) sync_waves: bool,
     pub(crate) template_limits: TemplateLimits,
+    /// Render the built-ins with native renderers through their templates instead.
+    pub(crate) builtin_templates: bool,
     /// Keep every object as a value beside its YAML (the default of the API; the CLI keeps
     /// only the text).
     pub(crate) drop_values: bool,
@@ -186,6 +189,16 @@ impl RenderOptions {
     #[must_use]
     pub fn keep_values(mut self, keep: bool) -> Self {
         self.drop_values = !keep;
+        self
+    }
+
+    /// Render the built-in types that oam also renders natively (`webservice`, `statefulset`,
+    /// `worker`, `hpa`) through their templates, as `oam describe` shows them (default: no).
+    /// The output is the same either way — tests and the fuzzer render every case both ways —
+    /// so this is for checking that, or for a bug report if it ever differs.
+    #[must_use]
+    pub fn builtin_templates(mut self, templates: bool) -> Self {
+        self.builtin_templates = templates;
         self
     }
 
@@ -263,7 +276,7 @@ pub(crate) fn render_apps<A: Send>(
 ) -> Vec<Object> {
     let options = run.options;
     let found_before = diags.len();
-    let templates = Templates::compile(run.model, options.template_limits, sources, diags);
+    let templates = Templates::compile(run.model, options, sources, diags);
     // Apps render independently, on every core; each worker has its own diagnostics and a
     // fork of the sources (a broken template output becomes a file of its own), merged back in
     // app order so that nothing depends on the thread count.

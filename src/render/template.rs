@@ -41,6 +41,8 @@ pub(crate) struct Templates {
     run_bytes: usize,
     /// Set once the run's budget is spent; every later use renders nothing.
     spent_out: AtomicBool,
+    /// Built-ins that have one take their native renderer (`super::native`).
+    native: bool,
 }
 
 /// What one use of a template may cost (`--max-template-fuel`, `--max-template-output`): far
@@ -135,10 +137,11 @@ fn key(definition: &Definition) -> String {
 impl Templates {
     pub(crate) fn compile(
         model: &Model,
-        limits: TemplateLimits,
+        options: &super::RenderOptions,
         sources: &Sources,
         diags: &mut Diagnostics,
     ) -> Templates {
+        let limits = options.template_limits;
         let mut env = Environment::new();
         // YAML is whitespace-sensitive: a `{% if %}` line must not leave a blank or indented line.
         if let Ok(syntax) = SyntaxConfig::builder()
@@ -194,6 +197,7 @@ impl Templates {
             spent: AtomicUsize::new(0),
             run_bytes: limits.run_bytes,
             spent_out: AtomicBool::new(false),
+            native: !options.builtin_templates,
         }
     }
 
@@ -210,6 +214,27 @@ impl Templates {
             )
             .with_help("raise the limit with --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should")
         })
+    }
+
+    /// A built-in rendered natively, when its template would have rendered the same within the
+    /// limits of a use: its text is at most about six times the size `json_size` counts
+    /// (`\u003c` for `<`), and its fuel as `native` bounds it. Counted against the run's budget
+    /// as a CUE template's objects are. `None`: the template renders it.
+    fn native_render(&self, site: &Use<'_>) -> Option<Output> {
+        if !self.native {
+            return None;
+        }
+        let rendered = super::native::render(site)?;
+        let rendered_bytes: usize = rendered.objects.iter().map(json_size).sum();
+        if rendered.fuel > self.limits.fuel || rendered_bytes.saturating_mul(8) > self.output_bytes
+        {
+            return None;
+        }
+        Some(Output {
+            objects: rendered.objects,
+            ..Output::default()
+        })
+        .filter(|_| self.spend(rendered_bytes))
     }
 
     /// Counts `bytes` of rendered output against the run's budget; false once it is spent.
@@ -239,6 +264,9 @@ impl Templates {
         }
         if self.spent_out.load(Ordering::Relaxed) {
             return None;
+        }
+        if let Some(output) = self.native_render(site) {
+            return Some(output);
         }
         if let Some(template) = &definition.cue {
             let output =
@@ -889,12 +917,8 @@ mod builtin_tests {
     fn every_builtin_template_compiles() {
         let (model, sources) = crate::model::builtin_model();
         let mut diags = Diagnostics::default();
-        let templates = Templates::compile(
-            &model,
-            super::TemplateLimits::default(),
-            &sources,
-            &mut diags,
-        );
+        let options = crate::RenderOptions::default();
+        let templates = Templates::compile(&model, &options, &sources, &mut diags);
         let builtins: Vec<_> = model
             .definitions
             .iter()

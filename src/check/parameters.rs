@@ -139,6 +139,8 @@ struct Fills {
     properties: Vec<Fill>,
     /// The items of a list, where the schema's `items` has any.
     items: Option<Box<Fills>>,
+    /// Some property here or below is `x-oam-ignored`: `drop_ignored` has work to do.
+    ignores: bool,
 }
 
 #[derive(Debug)]
@@ -152,7 +154,7 @@ struct Fill {
 impl Fills {
     /// Recursion follows the schema, whose depth the loader bounds.
     fn of(schema: &Value) -> Fills {
-        let properties = schema
+        let properties: Vec<Fill> = schema
             .get("properties")
             .and_then(Value::as_object)
             .into_iter()
@@ -171,7 +173,13 @@ impl Fills {
             .map(Fills::of)
             .filter(|fills| !fills.is_empty())
             .map(Box::new);
-        Fills { properties, items }
+        let ignores = properties.iter().any(|f| f.ignored || f.below.ignores)
+            || items.as_ref().is_some_and(|items| items.ignores);
+        Fills {
+            properties,
+            items,
+            ignores,
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -211,6 +219,9 @@ impl Fills {
     /// warned about by `undeclared`, at the same places: in objects and in lists of objects),
     /// so that its template never sees them. The others keep their order.
     fn drop_ignored(&self, value: &mut Value) {
+        if !self.ignores {
+            return;
+        }
         match value {
             Value::Object(entries) => {
                 for fill in &self.properties {
@@ -303,12 +314,16 @@ fn undeclared(
                     .get("additionalProperties")
                     .is_some_and(|a| *a != Value::Bool(false));
             for (key, item) in entries {
-                let item_source = source.and_then(|s| s.get(key));
+                // Found only when needed: most values are scalars, and most have no problem.
+                let item_source = || source.and_then(|s| s.get(key));
                 match properties.get(key) {
                     Some(property) if property.get("x-oam-ignored").is_some() => {
-                        diags.push(ignored_property(key, property, item_source, site));
+                        diags.push(ignored_property(key, property, item_source(), site));
                     }
-                    Some(property) => undeclared(property, item, item_source, site, diags),
+                    Some(property) if item.is_object() || item.is_array() => {
+                        undeclared(property, item, item_source(), site, diags);
+                    }
+                    Some(_) => {}
                     None if open => {}
                     None => diags.push(unknown_property(key, properties, source, site)),
                 }
@@ -319,6 +334,9 @@ fn undeclared(
                 return;
             };
             for (i, item) in items.iter().enumerate() {
+                if !(item.is_object() || item.is_array()) {
+                    continue;
+                }
                 let item_source = source.and_then(|s| match &s.value {
                     NodeValue::List(nodes) => nodes.get(i),
                     _ => None,

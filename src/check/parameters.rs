@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{Node, NodeValue, Origin};
-use crate::model::{Definition, DefinitionKind, Model, Schema, invalid_schema};
+use crate::model::{
+    Definition, DefinitionKind, Model, Schema, field, invalid_schema, lookup, lookup_mut,
+};
 
 /// The compiled schemas of every definition that has one. A built-in definition's schema is
 /// compiled when first used (the built-ins are known to compile: a test renders each); every
@@ -192,7 +194,7 @@ impl Fills {
         match value {
             Value::Object(entries) => {
                 for fill in &self.properties {
-                    match entries.get_mut(&fill.key) {
+                    match lookup_mut(entries, &fill.key) {
                         Some(item) => fill.below.apply_defaults(item),
                         None => {
                             if let Some(default) = &fill.default {
@@ -227,7 +229,7 @@ impl Fills {
                 for fill in &self.properties {
                     if fill.ignored {
                         entries.shift_remove(&fill.key);
-                    } else if let Some(item) = entries.get_mut(&fill.key) {
+                    } else if let Some(item) = lookup_mut(entries, &fill.key) {
                         fill.below.drop_ignored(item);
                     }
                 }
@@ -306,18 +308,16 @@ fn undeclared(
 ) {
     match value {
         Value::Object(entries) => {
-            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            let Some(properties) = field(schema, "properties").and_then(Value::as_object) else {
                 return;
             };
-            let open = schema.get("patternProperties").is_some()
-                || schema
-                    .get("additionalProperties")
-                    .is_some_and(|a| *a != Value::Bool(false));
+            let open = field(schema, "patternProperties").is_some()
+                || field(schema, "additionalProperties").is_some_and(|a| *a != Value::Bool(false));
             for (key, item) in entries {
                 // Found only when needed: most values are scalars, and most have no problem.
                 let item_source = || source.and_then(|s| s.get(key));
-                match properties.get(key) {
-                    Some(property) if property.get("x-oam-ignored").is_some() => {
+                match lookup(properties, key) {
+                    Some(property) if field(property, "x-oam-ignored").is_some() => {
                         diags.push(ignored_property(key, property, item_source(), site));
                     }
                     Some(property) if item.is_object() || item.is_array() => {
@@ -330,7 +330,7 @@ fn undeclared(
             }
         }
         Value::Array(items) => {
-            let Some(item_schema) = schema.get("items").filter(|i| i.is_object()) else {
+            let Some(item_schema) = field(schema, "items").filter(|i| i.is_object()) else {
                 return;
             };
             for (i, item) in items.iter().enumerate() {

@@ -14,7 +14,9 @@ mod v1alpha1;
 mod v1alpha2;
 mod v1beta1;
 
-pub(crate) use kinds::{GroupKind, crd_name_of, metadata_field, type_of_crd_name};
+pub(crate) use kinds::{
+    GroupKind, crd_name_of, field, lookup, lookup_mut, metadata_field, type_of_crd_name,
+};
 pub(crate) use revision::fnv1a32;
 pub(crate) use schematic::invalid_schema;
 

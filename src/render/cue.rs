@@ -29,15 +29,16 @@ pub(super) struct CuePatch {
 /// KubeVela's `context` for a use: the component's name, the app, and for a trait the
 /// workload as rendered so far (`output`).
 fn kubevela_context(site: &Use<'_>) -> Value {
-    let app = site.context["appName"].as_str().unwrap_or_default();
+    let ours = site.context.to_value();
+    let app = ours["appName"].as_str().unwrap_or_default();
     let (major, minor) = CLUSTER_VERSION;
     let mut context = json!({
-        "name": site.context["componentName"],
+        "name": ours["componentName"],
         "appName": app,
-        "namespace": site.context["namespace"].as_str().unwrap_or("default"),
+        "namespace": ours["namespace"].as_str().unwrap_or("default"),
         "appRevision": format!("{app}-v1"),
         "appRevisionNum": 1,
-        "revision": site.context["revision"],
+        "revision": ours["revision"],
         "components": [],
         "clusterVersion": {
             "major": major,
@@ -48,11 +49,7 @@ fn kubevela_context(site: &Use<'_>) -> Value {
     });
     if let Some(workload) = &site.workload {
         context["output"] = Value::clone(workload);
-        context["outputs"] = site
-            .context
-            .get("outputs")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
+        context["outputs"] = ours.get("outputs").cloned().unwrap_or_else(|| json!({}));
     }
     context
 }

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use crate::check::{Checked, CheckedApp, CheckedScope};
 use crate::diag::{Diagnostics, Span};
 use crate::load::{FileId, Sources};
-use crate::model::{Model, metadata_field};
+use crate::model::{Model, field, metadata_field};
 
 pub(crate) use template::{TemplateLimits, Templates};
 
@@ -66,7 +66,7 @@ pub(crate) struct Object {
 impl Object {
     pub(crate) fn new(mut value: Value, placement: Placement, keep_value: bool) -> Object {
         crate::yaml_writer::order_top_keys(&mut value);
-        let top = |key: &str| value.get(key);
+        let top = |key: &str| field(&value, key);
         let mut identity = String::new();
         let mut ends = [0; 3];
         for (index, field) in [
@@ -217,7 +217,7 @@ pub(crate) fn reference_to(object: &Value) -> Value {
     for key in ["apiVersion", "kind"] {
         reference.insert(
             key.to_owned(),
-            object.get(key).cloned().unwrap_or(Value::Null),
+            field(object, key).cloned().unwrap_or(Value::Null),
         );
     }
     reference.insert(
@@ -466,11 +466,11 @@ fn render_scopes(
                     definition,
                     parameter: &parameter,
                     source: scope.spec_node.as_ref(),
-                    context: json!({
+                    context: template::UseContext::Value(json!({
                         "appName": app,
                         "name": scope.name.value,
                         "workloads": references,
-                    }),
+                    })),
                     workload: None,
                     used_by: format!("scope `{}`", scope.name.value),
                 };

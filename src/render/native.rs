@@ -13,9 +13,9 @@
 
 use serde_json::{Map, Value};
 
-use super::template::Use;
+use super::template::{Use, UseContext};
 use crate::load::Origin;
-use crate::model::DefinitionKind;
+use crate::model::{DefinitionKind, field, lookup, metadata_field};
 
 type Object = Map<String, Value>;
 
@@ -41,25 +41,39 @@ pub(super) fn render(site: &Use<'_>) -> Option<Rendered> {
         return None;
     }
     let parameter = site.parameter.as_object()?;
+    let UseContext::Component {
+        app_name,
+        name,
+        revision,
+        ..
+    } = &site.context
+    else {
+        return None;
+    };
+    let context = Names {
+        app: app_name,
+        name,
+        revision,
+    };
     let mut items = 0;
     let objects = match (definition.kind, definition.name.value.as_str()) {
         (DefinitionKind::Component, "webservice") => exposed(
             "Deployment",
             "webserviceExpose",
             parameter,
-            &site.context,
+            &context,
             &mut items,
         )?,
         (DefinitionKind::Component, "statefulset") => exposed(
             "StatefulSet",
             "statefulsetsExpose",
             parameter,
-            &site.context,
+            &context,
             &mut items,
         )?,
         (DefinitionKind::Component, "worker") => {
-            let template = pod_template(parameter, labels(parameter)?, &site.context, &mut items)?;
-            vec![workload("Deployment", template, &site.context)?]
+            let template = pod_template(parameter, labels(parameter)?, &context, &mut items)?;
+            vec![workload("Deployment", template, &context)]
         }
         (DefinitionKind::Trait, "hpa") => {
             vec![hpa(parameter, site.workload.as_deref()?, &mut items)?]
@@ -82,6 +96,11 @@ fn truthy(value: Option<&Value>) -> bool {
         Some(Value::Array(items)) => !items.is_empty(),
         Some(Value::Object(map)) => !map.is_empty(),
     }
+}
+
+/// `map[key]` when it is true (what `{% if p.key %}...{{ p.key }}` writes).
+fn given<'a>(map: &'a Object, key: &str) -> Option<&'a Value> {
+    lookup(map, key).filter(|value| truthy(Some(value)))
 }
 
 /// Jinja's `a or b`: `a` when it is true, else `b` (`None`: undefined).
@@ -118,17 +137,26 @@ fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     )
 }
 
-fn field(context: &Value, name: &str) -> Option<Value> {
-    context.get(name).cloned()
+/// The names of the component a use renders for: (app, workload, revision).
+struct Names<'a> {
+    app: &'a str,
+    name: &'a str,
+    revision: &'a str,
+}
+
+impl Names<'_> {
+    fn name(&self) -> Value {
+        Value::from(self.name)
+    }
 }
 
 /// `pod.j2`'s `port_name`: the port's name, else `port-<n>` with the protocol when not TCP.
 fn port_name(port: &Object) -> Option<String> {
-    if truthy(port.get("name")) {
-        return printed(&port["name"]);
+    if let Some(name) = given(port, "name") {
+        return printed(name);
     }
-    let number = printed(or(port.get("containerPort"), port.get("port"))?)?;
-    let protocol = port.get("protocol");
+    let number = printed(or(lookup(port, "containerPort"), lookup(port, "port"))?)?;
+    let protocol = lookup(port, "protocol");
     if truthy(protocol) {
         let protocol = protocol?.as_str()?;
         if protocol != "TCP" {
@@ -140,7 +168,7 @@ fn port_name(port: &Object) -> Option<String> {
 
 /// The `ports` parameter's items, each a map (what the template's loops read fields of).
 fn ports<'a>(parameter: &'a Object, items: &mut u64) -> Option<Vec<&'a Object>> {
-    let ports = list_of(parameter.get("ports"))?;
+    let ports = list_of(lookup(parameter, "ports"))?;
     // Three loops over the ports: the container's, `selectattr` and the Service's.
     *items += 3 * ports.len() as u64;
     ports.iter().map(Value::as_object).collect()
@@ -151,44 +179,42 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
     let p = parameter;
     let mut container = Object::new();
     container.insert("name".into(), name);
-    container.insert("image".into(), p.get("image")?.clone());
+    container.insert("image".into(), lookup(p, "image")?.clone());
     for (from, to) in [
         ("imagePullPolicy", "imagePullPolicy"),
         ("cmd", "command"),
         ("args", "args"),
     ] {
-        if truthy(p.get(from)) {
-            container.insert(to.into(), p[from].clone());
+        if let Some(value) = given(p, from) {
+            container.insert(to.into(), value.clone());
         }
     }
-    if truthy(p.get("ports")) {
+    if truthy(lookup(p, "ports")) {
         let mut written = Vec::new();
         for port in ports(p, items)? {
-            let protocol = if truthy(port.get("protocol")) {
-                port["protocol"].clone()
-            } else {
-                Value::from("TCP")
-            };
+            let protocol = given(port, "protocol")
+                .cloned()
+                .unwrap_or_else(|| Value::from("TCP"));
             written.push(object([
                 (
                     "containerPort",
-                    or(port.get("containerPort"), port.get("port"))?.clone(),
+                    or(lookup(port, "containerPort"), lookup(port, "port"))?.clone(),
                 ),
                 ("protocol", protocol),
                 ("name", Value::String(port_name(port)?)),
             ]));
         }
         container.insert("ports".into(), Value::Array(written));
-    } else if truthy(p.get("port")) {
-        let port = object([("containerPort", p["port"].clone())]);
+    } else if let Some(port) = given(p, "port") {
+        let port = object([("containerPort", port.clone())]);
         container.insert("ports".into(), Value::Array(vec![port]));
     }
-    if truthy(p.get("env")) {
-        container.insert("env".into(), p["env"].clone());
+    if let Some(env) = given(p, "env") {
+        container.insert("env".into(), env.clone());
     }
-    let (cpu, memory) = (p.get("cpu"), p.get("memory"));
+    let (cpu, memory) = (lookup(p, "cpu"), lookup(p, "memory"));
     if cpu.is_some() || memory.is_some() {
-        let limit = match p.get("limit") {
+        let limit = match lookup(p, "limit") {
             Some(Value::Object(limit)) => Some(limit),
             limit if truthy(limit) => return None,
             _ => None,
@@ -198,7 +224,7 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
         for (key, request) in [("cpu", cpu), ("memory", memory)] {
             if let Some(request) = request {
                 requests.insert(key.into(), request.clone());
-                let limit = or(limit.and_then(|l| l.get(key)), Some(request));
+                let limit = or(limit.and_then(|l| lookup(l, key)), Some(request));
                 limits.insert(key.into(), limit?.clone());
             }
         }
@@ -211,8 +237,8 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
         );
     }
     for probe in ["livenessProbe", "readinessProbe"] {
-        if truthy(p.get(probe)) {
-            container.insert(probe.into(), p[probe].clone());
+        if let Some(value) = given(p, probe) {
+            container.insert(probe.into(), value.clone());
         }
     }
     Some(Value::Object(container))
@@ -223,28 +249,28 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
 fn pod_template(
     parameter: &Object,
     mut labels: Object,
-    context: &Value,
+    context: &Names<'_>,
     items: &mut u64,
 ) -> Option<Value> {
     let p = parameter;
     // Volumes are left to the template.
-    if truthy(p.get("volumeMounts")) || truthy(p.get("volumes")) {
+    if truthy(lookup(p, "volumeMounts")) || truthy(lookup(p, "volumes")) {
         return None;
     }
-    labels.insert("app.oam.dev/name".into(), field(context, "appName")?);
-    labels.insert("app.oam.dev/component".into(), field(context, "name")?);
+    labels.insert("app.oam.dev/name".into(), Value::from(context.app));
+    labels.insert("app.oam.dev/component".into(), context.name());
     let mut metadata = Object::new();
     metadata.insert("labels".into(), Value::Object(labels));
-    if truthy(p.get("annotations")) {
-        metadata.insert("annotations".into(), p["annotations"].clone());
+    if let Some(annotations) = given(p, "annotations") {
+        metadata.insert("annotations".into(), annotations.clone());
     }
     let mut spec = Object::new();
-    let container = container(p, field(context, "name")?, items)?;
+    let container = container(p, context.name(), items)?;
     spec.insert("containers".into(), Value::Array(vec![container]));
-    if truthy(p.get("hostAliases")) {
-        spec.insert("hostAliases".into(), p["hostAliases"].clone());
+    if let Some(aliases) = given(p, "hostAliases") {
+        spec.insert("hostAliases".into(), aliases.clone());
     }
-    let secrets = list_of(p.get("imagePullSecrets"))?;
+    let secrets = list_of(lookup(p, "imagePullSecrets"))?;
     if !secrets.is_empty() {
         *items += secrets.len() as u64;
         let secrets = secrets
@@ -261,7 +287,7 @@ fn pod_template(
 
 /// The parameter's pod labels: `dict(p.labels or {})`.
 fn labels(parameter: &Object) -> Option<Object> {
-    match parameter.get("labels") {
+    match lookup(parameter, "labels") {
         Some(Value::Object(labels)) => Some(labels.clone()),
         labels if truthy(labels) => None,
         _ => Some(Object::new()),
@@ -269,19 +295,19 @@ fn labels(parameter: &Object) -> Option<Object> {
 }
 
 /// A workload of `kind` selecting its component's pods.
-fn workload(kind: &str, template: Value, context: &Value) -> Option<Value> {
+fn workload(kind: &str, template: Value, context: &Names<'_>) -> Value {
     let selector = object([(
         "matchLabels",
-        object([("app.oam.dev/component", field(context, "name")?)]),
+        object([("app.oam.dev/component", context.name())]),
     )]);
-    Some(object([
+    object([
         ("apiVersion", Value::from("apps/v1")),
         ("kind", Value::from(kind)),
         (
             "spec",
             object([("selector", selector), ("template", template)]),
         ),
-    ]))
+    ])
 }
 
 /// `pod.j2`'s `exposed`: the workload, then a Service for the ports with `expose: true`,
@@ -290,20 +316,20 @@ fn exposed(
     kind: &str,
     output: &str,
     parameter: &Object,
-    context: &Value,
+    context: &Names<'_>,
     items: &mut u64,
 ) -> Option<Vec<Value>> {
     let p = parameter;
     let mut pod_labels = labels(p)?;
-    if truthy(p.get("addRevisionLabel")) {
-        pod_labels.insert("app.oam.dev/revision".into(), field(context, "revision")?);
+    if truthy(lookup(p, "addRevisionLabel")) {
+        pod_labels.insert("app.oam.dev/revision".into(), Value::from(context.revision));
     }
     let template = pod_template(p, pod_labels, context, items)?;
-    let mut objects = vec![workload(kind, template, context)?];
-    let exposed: Vec<&Object> = if truthy(p.get("ports")) {
+    let mut objects = vec![workload(kind, template, context)];
+    let exposed: Vec<&Object> = if truthy(lookup(p, "ports")) {
         ports(p, &mut 0)?
             .into_iter()
-            .filter(|port| truthy(port.get("expose")))
+            .filter(|port| truthy(lookup(port, "expose")))
             .collect()
     } else {
         Vec::new()
@@ -311,21 +337,21 @@ fn exposed(
     if exposed.is_empty() {
         return Some(objects);
     }
-    let node_ports = p.get("exposeType").and_then(Value::as_str) == Some("NodePort");
+    let node_ports = lookup(p, "exposeType").and_then(Value::as_str) == Some("NodePort");
     let mut service_ports = Vec::new();
     for port in exposed {
         let mut entry = Object::new();
-        entry.insert("port".into(), port.get("port")?.clone());
-        let target = or(port.get("containerPort"), port.get("port"))?;
+        entry.insert("port".into(), lookup(port, "port")?.clone());
+        let target = or(lookup(port, "containerPort"), lookup(port, "port"))?;
         entry.insert("targetPort".into(), target.clone());
         entry.insert("name".into(), Value::String(port_name(port)?));
-        if truthy(port.get("nodePort")) && node_ports {
-            entry.insert("nodePort".into(), port["nodePort"].clone());
+        if let Some(node_port) = given(port, "nodePort").filter(|_| node_ports) {
+            entry.insert("nodePort".into(), node_port.clone());
         }
-        entry.insert("protocol".into(), port.get("protocol")?.clone());
+        entry.insert("protocol".into(), lookup(port, "protocol")?.clone());
         service_ports.push(Value::Object(entry));
     }
-    let name = field(context, "name")?;
+    let name = context.name();
     objects.push(object([
         ("apiVersion", Value::from("v1")),
         ("kind", Value::from("Service")),
@@ -344,7 +370,7 @@ fn exposed(
             object([
                 ("selector", object([("app.oam.dev/component", name)])),
                 ("ports", Value::Array(service_ports)),
-                ("type", p.get("exposeType")?.clone()),
+                ("type", lookup(p, "exposeType")?.clone()),
             ]),
         ),
     ]));
@@ -354,13 +380,13 @@ fn exposed(
 /// The `hpa` trait: an autoscaling/v2 HorizontalPodAutoscaler of the workload.
 fn hpa(parameter: &Object, workload: &Value, items: &mut u64) -> Option<Value> {
     let p = parameter;
-    let name = workload.get("metadata")?.get("name")?;
+    let name = metadata_field(workload, "name")?;
     // `{{ parameter.min }}` prints the number: an integer reads back as itself.
-    let replicas = |key: &str| p.get(key).filter(|n| n.is_i64() || n.is_u64()).cloned();
+    let replicas = |key: &str| lookup(p, key).filter(|n| n.is_i64() || n.is_u64()).cloned();
     let target = |metric: &Value| -> Option<Value> {
-        let value = metric.get("value")?.clone();
+        let value = field(metric, "value")?.clone();
         Some(
-            if metric.get("type").and_then(Value::as_str) == Some("Utilization") {
+            if field(metric, "type").and_then(Value::as_str) == Some("Utilization") {
                 object([
                     ("type", Value::from("Utilization")),
                     ("averageUtilization", value),
@@ -382,32 +408,41 @@ fn hpa(parameter: &Object, workload: &Value, items: &mut u64) -> Option<Value> {
             ),
         ]))
     };
-    let mut metrics = vec![resource("cpu", p.get("cpu").filter(|m| m.is_object())?)?];
-    if truthy(p.get("mem")) {
-        metrics.push(resource("memory", p.get("mem").filter(|m| m.is_object())?)?);
+    let mut metrics = vec![resource(
+        "cpu",
+        lookup(p, "cpu").filter(|m| m.is_object())?,
+    )?];
+    if truthy(lookup(p, "mem")) {
+        metrics.push(resource(
+            "memory",
+            lookup(p, "mem").filter(|m| m.is_object())?,
+        )?);
     }
-    let custom = list_of(p.get("podCustomMetrics"))?;
+    let custom = list_of(lookup(p, "podCustomMetrics"))?;
     *items += custom.len() as u64;
     for metric in custom {
         let metric = metric.as_object()?;
         let target = object([
             ("type", Value::from("AverageValue")),
-            ("averageValue", metric.get("value")?.clone()),
+            ("averageValue", lookup(metric, "value")?.clone()),
         ]);
         metrics.push(object([
             ("type", Value::from("Pods")),
             (
                 "pods",
                 object([
-                    ("metric", object([("name", metric.get("name")?.clone())])),
+                    (
+                        "metric",
+                        object([("name", lookup(metric, "name")?.clone())]),
+                    ),
                     ("target", target),
                 ]),
             ),
         ]));
     }
     let scale_target = object([
-        ("apiVersion", p.get("targetAPIVersion")?.clone()),
-        ("kind", p.get("targetKind")?.clone()),
+        ("apiVersion", lookup(p, "targetAPIVersion")?.clone()),
+        ("kind", lookup(p, "targetKind")?.clone()),
         ("name", name.clone()),
     ]);
     Some(object([
@@ -439,7 +474,7 @@ fn hpa(parameter: &Object, workload: &Value, items: &mut u64) -> Option<Value> {
 mod tests {
     use serde_json::{Value, json};
 
-    use super::super::template::{TemplateLimits, Templates, Use};
+    use super::super::template::{TemplateLimits, Templates, Use, UseContext};
     use crate::check::{ParameterUse, Schemas};
     use crate::diag::{Diagnostics, Span};
     use crate::load::{FileId, Sources};
@@ -515,7 +550,7 @@ mod tests {
                     definition,
                     parameter: &parameter,
                     source: None,
-                    context: json!({"appName": "shop", "componentName": "web", "namespace": null, "revision": "web-v3", "name": "web"}),
+                    context: shop_web(),
                     workload: workload.map(|w| std::sync::Arc::new(w.clone())),
                     used_by: "component `web`".to_owned(),
                 };
@@ -540,6 +575,18 @@ mod tests {
                 );
             }
             (valid, native)
+        }
+    }
+
+    /// The context of the uses: component `web` of app `shop`.
+    fn shop_web() -> UseContext<'static> {
+        UseContext::Component {
+            app_name: "shop",
+            component_name: "web",
+            namespace: None,
+            revision: "web-v3",
+            name: "web",
+            outputs: None,
         }
     }
 
@@ -794,7 +841,7 @@ mod tests {
                         definition,
                         parameter: &filled,
                         source: None,
-                        context: json!({"appName": "shop", "componentName": "web", "namespace": null, "revision": "web-v3", "name": "web"}),
+                        context: shop_web(),
                         workload: workload.map(|w| std::sync::Arc::new(w.clone())),
                         used_by: String::new(),
                     };

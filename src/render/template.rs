@@ -116,12 +116,58 @@ pub(super) struct Use<'a> {
     pub(super) parameter: &'a Value,
     /// The parameters as written in the app, for the spans of errors about them.
     pub(super) source: Option<&'a crate::load::Node>,
-    pub(super) context: Value,
+    pub(super) context: UseContext<'a>,
     /// A trait's workload as rendered so far (`context.workload`, KubeVela's `context.output`):
     /// shared, not copied, and converted for a template only as far as it reads it.
     pub(super) workload: Option<Arc<Value>>,
     /// Names the use in messages and in the name of a broken output: `component \`web\``.
     pub(super) used_by: String,
+}
+
+/// What a template sees as `context`.
+pub(super) enum UseContext<'a> {
+    /// A component's workload or one of its traits: who it renders for, and for a trait the
+    /// component's named outputs. Made into a value only for a template that reads it.
+    Component {
+        app_name: &'a str,
+        component_name: &'a str,
+        namespace: Option<&'a str>,
+        revision: &'a str,
+        /// The workload's name.
+        name: &'a str,
+        outputs: Option<Value>,
+    },
+    /// Any other use (a scope): the value itself.
+    Value(Value),
+}
+
+impl UseContext<'_> {
+    /// The context as a template sees it, `outputs` last.
+    pub(super) fn to_value(&self) -> Value {
+        match self {
+            UseContext::Component {
+                app_name,
+                component_name,
+                namespace,
+                revision,
+                name,
+                outputs,
+            } => {
+                let mut context = serde_json::json!({
+                    "appName": app_name,
+                    "componentName": component_name,
+                    "namespace": namespace,
+                    "revision": revision,
+                    "name": name,
+                });
+                if let Some(outputs) = outputs {
+                    context["outputs"] = outputs.clone();
+                }
+                context
+            }
+            UseContext::Value(value) => value.clone(),
+        }
+    }
 }
 
 /// What a template gets as `parameter`: the object's `spec` (validated, defaults filled in),
@@ -358,8 +404,9 @@ impl Templates {
 /// What a template sees as `context`: the use's fields, then `workload` (a view of the shared
 /// value), then `outputs`, in the order the fields were always listed in.
 fn template_context(site: &Use<'_>) -> minijinja::Value {
-    let Value::Object(fields) = &site.context else {
-        return minijinja::Value::from(minijinja::value::Serde(&site.context));
+    let context = site.context.to_value();
+    let Value::Object(fields) = &context else {
+        return minijinja::Value::from(minijinja::value::Serde(&context));
     };
     let convert = |(key, value): (&String, &Value)| {
         (

@@ -64,15 +64,14 @@ pub(super) fn render<'m>(
                 let mut object = bound_trait.object.clone();
                 ok &= write_inputs(&mut object, trait_inputs, InputTarget::Parameters, diags);
                 let parameter = template::parameters_of(object.get_mut("spec").map(Value::take));
-                let mut template_context = context.template_context(&default_name);
-                template_context["outputs"] = named_outputs(component, component_names);
+                let outputs = named_outputs(component, component_names);
                 // The template shares the workload while it runs; it comes back unchanged.
                 let workload = Arc::new(std::mem::take(&mut component[0]));
                 let mut site = template::Use {
                     definition,
                     parameter: &parameter,
                     source: bound_trait.binding.parameters_node.as_ref(),
-                    context: template_context,
+                    context: context.template_context(&default_name, Some(outputs)),
                     workload: Some(Arc::clone(&workload)),
                     used_by: format!(
                         "trait `{}` of component `{}`",

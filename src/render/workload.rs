@@ -1,14 +1,14 @@
 //! Instantiating one component of an app: the workload's name and namespace, its template or
 //! the expansion of a core kind, then its traits. Follows the runtime's `render.go`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::template::{self, Templates};
 use super::{containerized, labels, reference_to, traits};
 use crate::check::Bound;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::Sources;
-use crate::model::{App, InputTarget, Text, fieldpath, metadata_field};
+use crate::model::{App, InputTarget, Text, field, fieldpath, metadata_field};
 
 pub(super) struct Context<'a, 'm> {
     pub(super) app: &'m App,
@@ -18,15 +18,21 @@ pub(super) struct Context<'a, 'm> {
 }
 
 impl Context<'_, '_> {
-    /// The `context` a template sees: who it renders for.
-    pub(super) fn template_context(&self, name: &str) -> Value {
-        json!({
-            "appName": self.app.name.value,
-            "componentName": self.bound.component.name.value,
-            "namespace": self.namespace,
-            "revision": self.bound.revision,
-            "name": name,
-        })
+    /// The `context` a template sees: who it renders for (`name`: the workload's), and for a
+    /// trait the component's named outputs.
+    pub(super) fn template_context<'s>(
+        &'s self,
+        name: &'s str,
+        outputs: Option<Value>,
+    ) -> template::UseContext<'s> {
+        template::UseContext::Component {
+            app_name: &self.app.name.value,
+            component_name: &self.bound.component.name.value,
+            namespace: self.namespace,
+            revision: &self.bound.revision,
+            name,
+            outputs,
+        }
     }
 }
 
@@ -94,7 +100,7 @@ pub(super) fn render_component(
                 definition,
                 parameter: &parameter,
                 source: bound.component.workload_node.get("spec"),
-                context: context.template_context(&name),
+                context: context.template_context(&name, None),
                 workload: None,
                 used_by: format!("component `{}`", bound.component.name.value),
             };
@@ -181,10 +187,10 @@ fn keep_last_of_each(objects: &mut Vec<Value>) {
         fn text(v: Option<&Value>) -> &str {
             v.and_then(Value::as_str).unwrap_or_default()
         }
-        let api_version = text(o.get("apiVersion"));
+        let api_version = text(field(o, "apiVersion"));
         [
             api_version.rsplit_once('/').map_or("", |(group, _)| group),
-            text(o.get("kind")),
+            text(field(o, "kind")),
             text(metadata_field(o, "namespace")),
             text(metadata_field(o, "name")),
         ]

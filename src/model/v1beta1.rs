@@ -3,8 +3,6 @@
 //! differ per environment. One environment is applied here, so nothing later sees policies: the
 //! app is lowered as that environment's deploy step would deploy it.
 
-use serde_json::{Map, Value};
-
 use super::definition::{self, metadata_and_spec};
 use super::fields::{Fields, wrong_type};
 use super::{
@@ -274,20 +272,8 @@ fn lower_input(node: &Node, diags: &mut Diagnostics) -> Option<DataInput> {
 }
 
 fn into_app_component(mut entry: Entry<'_>) -> AppComponent {
-    // Built as a map: `json!` would copy the properties' value once more by serialising it.
-    let spec = Value::Object(Map::from_iter([
-        (
-            "type".to_owned(),
-            Value::String(entry.type_name.value.clone()),
-        ),
-        (
-            "properties".to_owned(),
-            entry
-                .properties
-                .as_ref()
-                .map_or_else(|| Value::Object(Map::new()), Node::to_value),
-        ),
-    ]));
+    let spec_hash =
+        super::revision::kubevela_spec_hash(&entry.type_name.value, entry.properties.as_ref());
     // The workload the model knows: `type` plus its parameters under `spec`, as the v1alpha2
     // `type:` shorthand writes it; its value is its node's.
     let mut workload_entries = Vec::new();
@@ -312,7 +298,7 @@ fn into_app_component(mut entry: Entry<'_>) -> AppComponent {
         },
         workload_type: Some(entry.type_name),
         parameters: Vec::new(),
-        spec_hash: super::revision::spec_hash(&spec),
+        spec_hash,
         stored_revision: None,
     };
     let traits = entry

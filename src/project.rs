@@ -481,11 +481,11 @@ impl Project {
         let mut rendering = diag::Diagnostics::default();
         let each_app = |app: model::App,
                         checks: &mut diag::Diagnostics,
-                        render: &mut dyn FnMut(&check::CheckedApp<'_>)| {
+                        render: &mut dyn FnMut(&mut check::CheckedApp<'_>)| {
             let errors = checks.error_count();
-            let checked = check::check_app(&context, &app, checks);
+            let mut checked = check::check_app(&context, &app, checks);
             if checks.error_count() == errors {
-                render(&checked);
+                render(&mut checked);
             }
         };
         let objects = render::render_apps(

@@ -46,6 +46,7 @@ pub(crate) struct CheckedScope<'m> {
     pub(crate) object: Value,
 }
 
+#[derive(Clone)]
 pub(crate) struct CheckedApp<'m> {
     pub(crate) app: &'m App,
     pub(crate) components: Vec<Bound<'m>>,
@@ -55,14 +56,20 @@ pub(crate) struct CheckedApp<'m> {
 impl<'m> CheckedApp<'m> {
     /// The bound component of entry `index` of the app.
     pub(crate) fn bound(&self, index: usize) -> Option<&Bound<'m>> {
+        self.components.get(self.position(index)?)
+    }
+
+    /// Where in `components` the bound component of entry `index` is.
+    pub(crate) fn position(&self, index: usize) -> Option<usize> {
         let entry = self.app.components.get(index)?;
         self.components
             .iter()
-            .find(|b| std::ptr::eq(b.entry, entry))
+            .position(|b| std::ptr::eq(b.entry, entry))
     }
 }
 
 /// A component of an app with everything it needs to render.
+#[derive(Clone)]
 pub(crate) struct Bound<'m> {
     pub(crate) entry: &'m AppComponent,
     pub(crate) component: &'m Component,
@@ -105,6 +112,7 @@ impl Bound<'_> {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct BoundTrait<'m> {
     pub(crate) binding: &'m TraitBinding,
     /// The trait object, shorthand resolved to apiVersion/kind.
@@ -113,6 +121,7 @@ pub(crate) struct BoundTrait<'m> {
     pub(crate) definition: Option<&'m Definition>,
 }
 
+#[derive(Clone)]
 pub(crate) struct BoundScope<'m> {
     pub(crate) scope: &'m ScopeObject,
     /// The scope's place in the model's scopes, which outlives any one app.

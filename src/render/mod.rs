@@ -245,7 +245,8 @@ pub(crate) fn render(
     render_apps(
         &run,
         checked.apps.iter().collect(),
-        |app, _, render| render(app),
+        // Rendering takes each component's values; the checked apps stay as they are.
+        |app, _, render| render(&mut app.clone()),
         sources,
         &mut none,
         diags,
@@ -265,11 +266,12 @@ pub(crate) struct Run<'a, 'm> {
 /// the one-pass pipeline takes the app itself, checks it right there (its findings into the
 /// worker's `checks`) and drops both as soon as the app is rendered, so a run holds the output
 /// and no more than one app per worker. `checked` calls its last argument with the checked app
-/// when it is to be rendered (not when its check found errors).
+/// when it is to be rendered (not when its check found errors); rendering moves each
+/// component's workload and trait objects out of it.
 pub(crate) fn render_apps<A: Send>(
     run: &Run<'_, '_>,
     apps: Vec<A>,
-    checked: impl Fn(A, &mut Diagnostics, &mut dyn FnMut(&CheckedApp<'_>)) + Sync,
+    checked: impl Fn(A, &mut Diagnostics, &mut dyn FnMut(&mut CheckedApp<'_>)) + Sync,
     sources: &mut Sources,
     checks: &mut Diagnostics,
     diags: &mut Diagnostics,
@@ -344,12 +346,26 @@ struct AppOutput {
 }
 
 fn render_app(
-    checked_app: &crate::check::CheckedApp<'_>,
+    checked_app: &mut crate::check::CheckedApp<'_>,
     options: &RenderOptions,
     templates: &Templates,
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> AppOutput {
+    // The objects each component starts from move into its render, rather than being copied.
+    let mut taken: Vec<workload::Taken> = checked_app
+        .components
+        .iter_mut()
+        .map(|bound| workload::Taken {
+            workload: std::mem::take(&mut bound.workload),
+            traits: bound
+                .traits
+                .iter_mut()
+                .map(|t| std::mem::take(&mut t.object))
+                .collect(),
+        })
+        .collect();
+    let checked_app = &*checked_app;
     let mut objects = Vec::new();
     let mut scope_members = Vec::new();
     let app = checked_app.app;
@@ -359,9 +375,11 @@ fn render_app(
     // Output name → its value in the producer's rendered workload (None: run time only).
     let mut outputs: HashMap<&str, Option<Value>> = HashMap::new();
     for &index in &dependencies.order {
-        let Some(bound) = checked_app.bound(index) else {
+        let Some(position) = checked_app.position(index) else {
             continue;
         };
+        let bound = &checked_app.components[position];
+        let own = std::mem::take(&mut taken[position]);
         let context = workload::Context {
             app,
             bound,
@@ -381,7 +399,7 @@ fn render_app(
             .map(|t| data::inputs(checked_app, bound, &t.binding.data_inputs, &outputs, diags))
             .collect();
         let Some(mut rendered) =
-            workload::render_component(&context, &inputs, &trait_inputs, sources, diags)
+            workload::render_component(&context, own, &inputs, &trait_inputs, sources, diags)
         else {
             continue;
         };

@@ -27,6 +27,7 @@ pub(super) fn render<'m>(
     context: &Context<'_, 'm>,
     component: &mut [Value],
     component_names: &[Option<String>],
+    trait_objects: Vec<Value>,
     inputs: &[Vec<(Value, &[Text], InputTarget)>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
@@ -39,7 +40,7 @@ pub(super) fn render<'m>(
     };
     let mut used_names: Vec<String> = Vec::new();
     let mut ok = true;
-    for (index, bound_trait) in bound.traits.iter().enumerate() {
+    for (index, (bound_trait, mut object)) in bound.traits.iter().zip(trait_objects).enumerate() {
         // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
         let default_name = {
             let short = bound_trait
@@ -61,7 +62,6 @@ pub(super) fn render<'m>(
         let mut names = Vec::new();
         let mut objects = match bound_trait.definition.filter(|d| d.renders()) {
             Some(definition) => {
-                let mut object = bound_trait.object.clone();
                 ok &= write_inputs(&mut object, trait_inputs, InputTarget::Parameters, diags);
                 let parameter = template::parameters_of(object.get_mut("spec").map(Value::take));
                 let outputs = named_outputs(component, component_names);
@@ -99,7 +99,7 @@ pub(super) fn render<'m>(
                 names = output.names;
                 output.objects
             }
-            None => vec![bound_trait.object.clone()],
+            None => vec![object],
         };
         if let Some(first) = objects.first_mut() {
             ok &= write_inputs(first, trait_inputs, InputTarget::Object, diags);

@@ -36,6 +36,14 @@ impl Context<'_, '_> {
     }
 }
 
+/// What a component's render starts from, moved out of its bound form: the workload and each
+/// trait's object.
+#[derive(Default)]
+pub(super) struct Taken {
+    pub(super) workload: Value,
+    pub(super) traits: Vec<Value>,
+}
+
 pub(super) struct RenderedComponent {
     /// The workload's objects first, then the traits'.
     pub(super) objects: Vec<Value>,
@@ -73,13 +81,14 @@ fn name_and_label(
 /// Renders a component; `inputs` go into its workload, `trait_inputs[i]` into its i-th trait.
 pub(super) fn render_component(
     context: &Context<'_, '_>,
+    own: Taken,
     inputs: &Inputs<'_>,
     trait_inputs: &[Vec<(Value, &[Text], InputTarget)>],
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<RenderedComponent> {
     let bound = context.bound;
-    let mut workload = bound.workload.clone();
+    let mut workload = own.workload;
     if !write_inputs(&mut workload, inputs, InputTarget::Parameters, diags) {
         return None;
     }
@@ -144,8 +153,15 @@ pub(super) fn render_component(
     if !write_inputs(&mut objects[0], inputs, InputTarget::Object, diags) {
         return None;
     }
-    let trait_objects =
-        traits::render(context, &mut objects, &names, trait_inputs, sources, diags)?;
+    let trait_objects = traits::render(
+        context,
+        &mut objects,
+        &names,
+        own.traits,
+        trait_inputs,
+        sources,
+        diags,
+    )?;
     let primary_reference = reference_to(&objects[0]);
     for (mut object, path) in trait_objects.with_reference {
         let Ok(segments) = fieldpath::parse(&path.value) else {

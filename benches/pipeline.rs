@@ -11,7 +11,7 @@
 //!
 //! It reports ratios, never absolute targets: growth for 10× the apps, memory ÷ output,
 //! CLI ÷ floor, `-o` ÷ stdout. Each dialect is timed at 10,000 apps, KubeVela's CUE webservice
-//! and worker against oam's minijinja ones (with ../shared/corpus), and `kubectl kustomize` on
+//! and worker against oam's built-in ones (with ../shared/corpus), and `kubectl kustomize` on
 //! the equivalent of 1,000 apps is the peer baseline (with `.venv/bin/kubectl` or `KUBECTL`).
 
 #[path = "workload.rs"]
@@ -28,7 +28,10 @@ use oam::{Loader, RenderOptions};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const RUNS: usize = 3;
+/// Rounds of each measurement. A round runs the floor, the CLI to stdout and with `-o` one
+/// after the other, so that a slower stretch of this shared machine (wall times move by up to
+/// 45 % from minute to minute) slows all three; ratios are taken round by round.
+const RUNS: usize = 5;
 /// Apps a file in the "many a file" layout.
 const MANY: usize = 100;
 const THREADS: usize = 2;
@@ -101,22 +104,42 @@ fn timed(binary: &Path, args: &[&str]) -> Option<Run> {
     })
 }
 
-/// The median wall time and the highest peak of `RUNS` runs; `before` runs untimed first.
-fn measure(binary: &Path, args: &[&str], before: &dyn Fn()) -> Option<Run> {
-    let runs: Vec<Run> = (0..RUNS)
-        .filter_map(|_| {
-            before();
-            timed(binary, args)
-        })
-        .collect();
-    if runs.len() < RUNS {
-        return None;
-    }
-    Some(Run {
+/// The median wall time and the highest peak of runs.
+fn summary(runs: &[Run]) -> Run {
+    Run {
         wall: median(runs.iter().map(|r| r.wall).collect()),
         peak: runs.iter().map(|r| r.peak).max().unwrap_or(0),
-        output: runs[0].output,
-    })
+        output: runs.first().map_or(0, |r| r.output),
+    }
+}
+
+/// The median wall time and the highest peak of `RUNS` runs.
+fn measure(binary: &Path, args: &[&str]) -> Option<Run> {
+    let runs: Option<Vec<Run>> = (0..RUNS).map(|_| timed(binary, args)).collect();
+    Some(summary(&runs?))
+}
+
+/// The floor of the inputs in `dir` (median of `RUNS`).
+fn floor_of(dir: &Path) -> Duration {
+    let (texts, objects) = floor_inputs(dir);
+    median((0..RUNS).map(|_| floor(&texts, &objects)).collect())
+}
+
+/// What the floor parses and writes: the texts of the inputs in `dir`, and their rendered
+/// objects.
+fn floor_inputs(dir: &Path) -> (Vec<String>, Vec<serde_json::Value>) {
+    let texts = files_under(dir)
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    (texts, objects(dir))
+}
+
+/// The median of `a[i] ÷ b[i]`: ratios of one round each.
+fn ratio_of_rounds(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| ratio(*a, *b)).collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 /// `f` over `items` on `THREADS` threads, in contiguous slices.
@@ -142,16 +165,6 @@ fn floor(texts: &[String], objects: &[serde_json::Value]) -> Duration {
     let written = on_threads(objects, |object| oam::to_yaml(object).len() + 4);
     std::hint::black_box((documents, written));
     started.elapsed()
-}
-
-/// The floor of the inputs in `dir` (median of `RUNS`).
-fn floor_of(dir: &Path) -> Duration {
-    let texts: Vec<String> = files_under(dir)
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect();
-    let objects = objects(dir);
-    median((0..RUNS).map(|_| floor(&texts, &objects)).collect())
 }
 
 /// The library's steps on `dir`, timed: load (read, parse, lower), check, render, emit.
@@ -207,31 +220,42 @@ fn output_root() -> PathBuf {
     )
 }
 
-/// What one layout and size measured.
+/// What one layout and size measured: medians of the rounds, and ratios round by round.
 struct Row {
     stdout: Run,
     dir: Run,
     floor: Duration,
+    stdout_to_floor: f64,
+    dir_to_stdout: f64,
 }
 
 fn measure_size(binary: &Path, scratch: &Path, dialect: &str, n: usize, per_file: usize) -> Row {
     let dir = scratch.join(format!("{dialect}-{n}-{per_file}"));
     workload::write_apps(&dir, dialect, n, per_file).expect("write the apps");
-    let floor = floor_of(&dir);
+    let (texts, objects) = floor_inputs(&dir);
     let input = dir.to_string_lossy().into_owned();
-    let stdout = measure(binary, &["render", &input], &|| {}).expect("oam render");
     let out = output_root().join(format!("oam-bench-out-{}", std::process::id()));
     let out_arg = out.to_string_lossy().into_owned();
-    let dir_run = measure(binary, &["render", &input, "-o", &out_arg], &|| {
+    let stdout_args = ["render", input.as_str()];
+    let dir_args = ["render", input.as_str(), "-o", out_arg.as_str()];
+    // A first run reads the inputs into the page cache and wakes the machine; not timed.
+    timed(binary, &stdout_args).expect("oam render");
+    let (mut floors, mut stdouts, mut dirs) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        floors.push(floor(&texts, &objects));
+        stdouts.push(timed(binary, &stdout_args).expect("oam render"));
         let _ = std::fs::remove_dir_all(&out);
-    })
-    .expect("oam render -o");
+        dirs.push(timed(binary, &dir_args).expect("oam render -o"));
+    }
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_dir_all(&dir);
+    let walls = |runs: &[Run]| runs.iter().map(|r| r.wall).collect::<Vec<_>>();
     Row {
-        stdout,
-        dir: dir_run,
-        floor,
+        stdout_to_floor: ratio_of_rounds(&walls(&stdouts), &floors),
+        dir_to_stdout: ratio_of_rounds(&walls(&dirs), &walls(&stdouts)),
+        stdout: summary(&stdouts),
+        dir: summary(&dirs),
+        floor: median(floors),
     }
 }
 
@@ -252,7 +276,7 @@ fn main() {
     );
     let scratch = std::env::temp_dir().join(format!("oam-bench-{}", std::process::id()));
     println!(
-        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS}), memory in MiB (peak of {RUNS})\n"
+        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds, each the floor, stdout and -o in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
     );
     println!(
         "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout |"
@@ -269,10 +293,10 @@ fn main() {
                 mib(row.stdout.peak),
                 mib(row.stdout.peak) / mib(row.stdout.output),
                 secs(row.floor),
-                ratio(row.stdout.wall, row.floor),
+                row.stdout_to_floor,
                 secs(row.dir.wall),
                 mib(row.dir.peak),
-                ratio(row.dir.wall, row.stdout.wall),
+                row.dir_to_stdout,
             );
             rows.push((n, row));
         }
@@ -340,16 +364,15 @@ fn cue_templates(scratch: &Path, binary: &Path) {
         .join("worker.cue")
         .to_string_lossy()
         .into_owned();
-    let builtin = measure(binary, &["render", &input], &|| {}).expect("oam render");
+    let builtin = measure(binary, &["render", &input]).expect("oam render");
     let cue = measure(
         binary,
         &["render", &input, "-d", &webservice, "-d", &worker],
-        &|| {},
     )
     .expect("oam render with CUE definitions");
     println!(
         "
-10,000 apps one a file (20,000 components), webservice and worker as oam's minijinja built-ins: {} s, {:.0} MiB; as KubeVela's CUE definitions: {} s, {:.0} MiB; CUE ÷ minijinja {:.2}",
+10,000 apps one a file (20,000 components), webservice and worker as oam's built-ins (rendered natively): {} s, {:.0} MiB; as KubeVela's CUE definitions: {} s, {:.0} MiB; CUE ÷ built-in {:.2}",
         secs(builtin.wall),
         mib(builtin.peak),
         secs(cue.wall),
@@ -384,7 +407,7 @@ fn kustomize(scratch: &Path, binary: &Path) {
         println!("\nkubectl kustomize failed: the comparison is skipped");
         return;
     }
-    let Some(oam) = measure(binary, &["render", &apps.to_string_lossy()], &|| {}) else {
+    let Some(oam) = measure(binary, &["render", &apps.to_string_lossy()]) else {
         return;
     };
     println!(

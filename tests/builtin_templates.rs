@@ -10,7 +10,7 @@ mod oracle;
 use std::path::Path;
 
 use oam::{Format, Loader, RenderOptions};
-use oracle::{listed, root, yaml_blocks};
+use oracle::{corpus, listed, root, yaml_blocks};
 
 /// What one loader renders, both ways: the YAML stream, or the diagnostics.
 fn both_ways(loader: &Loader) -> [String; 2] {
@@ -71,13 +71,10 @@ fn folder_text(dir: &Path) -> Option<String> {
 
 #[test]
 fn kubevela_doc_examples_render_the_same_both_ways() {
-    let docs = root().join("../shared/corpus/kubevela-head/references/docgen/def-doc");
-    if !docs.is_dir() {
-        eprintln!(
-            "SKIPPED native against templates on KubeVela's examples: ../shared/corpus is absent (CI has it beside the checkout)"
-        );
+    let Some(corpus) = corpus("native against templates on KubeVela's examples") else {
         return;
-    }
+    };
+    let docs = corpus.join("references/docgen/def-doc");
     let mut covered = 0;
     for kind in ["component", "trait"] {
         for file in listed(&docs.join(kind), &|p: &Path| {

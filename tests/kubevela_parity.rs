@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use oracle::{listed, root, yaml_blocks};
+use oracle::{corpus, listed, root, yaml_blocks};
 
 use oam::{Loader, RenderOptions};
 use serde_json::Value;
@@ -38,13 +38,9 @@ struct Case {
 
 #[test]
 fn kubevela_parity_table_is_current() {
-    let corpus = root().join("../shared/corpus/kubevela-head");
-    if !corpus.is_dir() {
-        eprintln!(
-            "SKIPPED KubeVela parity: ../shared/corpus is absent (CI has it beside the checkout)"
-        );
+    let Some(corpus) = corpus("KubeVela parity") else {
         return;
-    }
+    };
     let definitions = corpus.join("vela-templates/definitions/internal");
     let mut cases = Vec::new();
     let mut invalid = Vec::new();

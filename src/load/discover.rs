@@ -91,7 +91,10 @@ fn walk(base: &Path, root: &Path, inputs: &mut Vec<Input>, refused: &mut Vec<Dia
     let mut unsafe_names = Vec::new();
     let walker = WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
+        // By name, as `sort_by_file_name` does, but comparing whole paths: siblings share
+        // their folder's path, so the order is the same, and walkdir's own comparison takes
+        // the name out of each path anew (1 % of a run over 100,000 files in one folder).
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_entry(|e| {
             if e.depth() == 0 {

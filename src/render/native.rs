@@ -6,8 +6,8 @@
 //! them. But running a template engine over every component and reading its JSON text back was
 //! 43 % of the instructions of a render of ordinary apps, so each function here writes the
 //! value its template writes, key for key and in the same order. A renderer handles the
-//! parameter shapes it knows; for any other (volumes, a port that is not an integer, a field
-//! the template would fail on) it returns `None` and the template renders, so the template
+//! parameter shapes it knows; for any other (a port that is not an integer, a volume type
+//! that is not text, a field the template would fail on) it returns `None` and the template renders, so the template
 //! alone decides every unusual case and every error. Tests render each case both ways
 //! (`RenderOptions::builtin_templates`), and so does the pipeline fuzz target.
 
@@ -174,7 +174,86 @@ fn ports<'a>(parameter: &'a Object, items: &mut u64) -> Option<Vec<&'a Object>> 
     ports.iter().map(Value::as_object).collect()
 }
 
-/// `pod.j2`'s `container`: the main container. Mounts are left to the template.
+/// The kinds of `volumeMounts`, in the order the template reads them.
+const MOUNT_KINDS: [&str; 5] = ["pvc", "configMap", "secret", "emptyDir", "hostPath"];
+
+/// The pod's volumes, each a map with its kind: `volumeMounts` by kind, else the legacy
+/// `volumes` list, whose `type` says the kind (`emptyDir` without one); and whether they came
+/// from the legacy list, whose mounts have no `subPath`.
+fn volume_entries(parameter: &Object) -> Option<(Vec<(&str, &Object)>, bool)> {
+    let mut entries = Vec::new();
+    if let Some(mounts) = given(parameter, "volumeMounts") {
+        let mounts = mounts.as_object()?;
+        for kind in MOUNT_KINDS {
+            for volume in list_of(lookup(mounts, kind))? {
+                entries.push((kind, volume.as_object()?));
+            }
+        }
+        return Some((entries, false));
+    }
+    for volume in list_of(lookup(parameter, "volumes"))? {
+        let volume = volume.as_object()?;
+        let kind = match given(volume, "type") {
+            Some(kind) => kind.as_str()?,
+            None => "emptyDir",
+        };
+        entries.push((kind, volume));
+    }
+    Some((entries, true))
+}
+
+/// `pod.j2`'s `volumes`: a volume for each name mounted (the first of a name), by its kind.
+fn volumes(entries: &[(&str, &Object)]) -> Option<Value> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut volumes = Vec::new();
+    for (kind, volume) in entries {
+        // `not in` compares as minijinja does; for text that is what `==` says here.
+        let name = lookup(volume, "name")?.as_str()?;
+        if names.contains(&name) {
+            continue;
+        }
+        names.push(name);
+        let field = |key: &str| lookup(volume, key).cloned();
+        let (key, source) = match *kind {
+            "pvc" => (
+                "persistentVolumeClaim",
+                object([("claimName", field("claimName")?)]),
+            ),
+            "configMap" | "secret" => {
+                let name_key = if *kind == "secret" {
+                    "secretName"
+                } else {
+                    "cmName"
+                };
+                let mut source = Object::new();
+                source.insert("defaultMode".into(), field("defaultMode")?);
+                source.insert(
+                    if *kind == "secret" {
+                        "secretName"
+                    } else {
+                        "name"
+                    }
+                    .into(),
+                    field(name_key)?,
+                );
+                if let Some(items) = given(volume, "items") {
+                    source.insert("items".into(), items.clone());
+                }
+                (*kind, Value::Object(source))
+            }
+            "hostPath" => ("hostPath", object([("path", field("path")?)])),
+            _ => {
+                let medium = given(volume, "medium").cloned();
+                let medium = medium.unwrap_or_else(|| Value::from(""));
+                ("emptyDir", object([("medium", medium)]))
+            }
+        };
+        volumes.push(object([("name", Value::from(name)), (key, source)]));
+    }
+    Some(Value::Array(volumes))
+}
+
+/// `pod.j2`'s `container`: the main container.
 fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> {
     let p = parameter;
     let mut container = Object::new();
@@ -236,6 +315,20 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
             ]),
         );
     }
+    let (entries, legacy) = volume_entries(p)?;
+    if !entries.is_empty() {
+        let mut mounts = Vec::new();
+        for (_, volume) in &entries {
+            let mut mount = Object::new();
+            mount.insert("name".into(), lookup(volume, "name")?.clone());
+            mount.insert("mountPath".into(), lookup(volume, "mountPath")?.clone());
+            if let Some(sub_path) = given(volume, "subPath").filter(|_| !legacy) {
+                mount.insert("subPath".into(), sub_path.clone());
+            }
+            mounts.push(Value::Object(mount));
+        }
+        container.insert("volumeMounts".into(), Value::Array(mounts));
+    }
     for probe in ["livenessProbe", "readinessProbe"] {
         if let Some(value) = given(p, probe) {
             container.insert(probe.into(), value.clone());
@@ -253,10 +346,6 @@ fn pod_template(
     items: &mut u64,
 ) -> Option<Value> {
     let p = parameter;
-    // Volumes are left to the template.
-    if truthy(lookup(p, "volumeMounts")) || truthy(lookup(p, "volumes")) {
-        return None;
-    }
     labels.insert("app.oam.dev/name".into(), Value::from(context.app));
     labels.insert("app.oam.dev/component".into(), context.name());
     let mut metadata = Object::new();
@@ -278,6 +367,12 @@ fn pod_template(
             .map(|secret| object([("name", secret.clone())]))
             .collect();
         spec.insert("imagePullSecrets".into(), Value::Array(secrets));
+    }
+    if truthy(lookup(p, "volumeMounts")) || truthy(lookup(p, "volumes")) {
+        let (entries, _) = volume_entries(p)?;
+        // The kinds' loops, then the mounts', the volumes' gathering and their writing.
+        *items += 5 + 3 * entries.len() as u64;
+        spec.insert("volumes".into(), volumes(&entries)?);
     }
     Some(object([
         ("metadata", Value::Object(metadata)),
@@ -716,7 +811,23 @@ mod tests {
             fields.push((
                 "volumeMounts",
                 options(vec![
+                    json!({}),
                     json!({"emptyDir": [{"name": "tmp", "mountPath": "/tmp"}]}),
+                    json!({"pvc": [{"name": "data", "mountPath": "/data", "claimName": "c", "subPath": "s"}],
+                        "configMap": [{"name": "cfg", "mountPath": "/cfg", "cmName": "app", "items": [{"key": "a", "path": "b"}]},
+                            {"name": "cfg", "mountPath": "/again", "cmName": "other"}],
+                        "secret": [{"name": "sec", "mountPath": "/sec", "secretName": "s", "defaultMode": 256}],
+                        "emptyDir": [{"name": "mem", "mountPath": "/m", "medium": "Memory"}],
+                        "hostPath": [{"name": "host", "mountPath": "/h", "path": "/var/log"}]}),
+                    json!({"configMap": []}),
+                ]),
+            ));
+            fields.push((
+                "volumes",
+                options(vec![
+                    json!([]),
+                    json!([{"name": "v", "mountPath": "/v"}, {"name": "w", "mountPath": "/w", "type": "pvc", "claimName": "c"},
+                        {"name": "x", "mountPath": "/x", "type": "configMap", "cmName": "m"}, {"name": "v", "mountPath": "/v2", "type": "secret", "secretName": "s"}]),
                 ]),
             ));
         }
@@ -751,21 +862,27 @@ mod tests {
         }
     }
 
+    /// Volumes by kind and the legacy list: a name mounted twice is one volume, `subPath`
+    /// only by kind, a config map's items, an empty kind.
     #[test]
-    fn volumes_are_left_to_the_template() {
+    fn volumes_render_as_their_templates_do() {
         let mut library = Library::new();
-        let cases = draws(&pod_fields(true), 200)
-            .into_iter()
-            .filter(|p| p.get("volumeMounts").is_some());
-        let (valid, native) = library.compare(
-            DefinitionKind::Component,
-            "webservice",
-            cases,
-            None,
-            TemplateLimits::default(),
-        );
-        assert!(valid > 0);
-        assert_eq!(native, 0);
+        for name in ["webservice", "statefulset", "worker"] {
+            let cases: Vec<Value> = draws(&pod_fields(true), 400)
+                .into_iter()
+                .filter(|p| p.get("volumeMounts").is_some() || p.get("volumes").is_some())
+                .map(|p| library.declared(DefinitionKind::Component, name, p))
+                .collect();
+            let (valid, native) = library.compare(
+                DefinitionKind::Component,
+                name,
+                cases.into_iter(),
+                None,
+                TemplateLimits::default(),
+            );
+            assert!(valid > 100, "{name}: only {valid} valid");
+            assert_eq!(native, valid, "{name}: some fell back to the template");
+        }
     }
 
     #[test]
@@ -829,7 +946,13 @@ mod tests {
                 "labels": {"a": "b"}, "annotations": {"c": "d"}, "addRevisionLabel": true, "cpu": "1", "memory": "1Gi",
                 "limit": {"cpu": "2"}, "env": [{"name": "A", "value": "1"}], "cmd": ["x"], "args": ["y"],
                 "livenessProbe": {"exec": {"command": ["true"]}}, "readinessProbe": {"exec": {"command": ["true"]}},
-                "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}], "imagePullPolicy": "Always"});
+                "hostAliases": [{"ip": "10.0.0.1", "hostnames": ["db"]}], "imagePullPolicy": "Always",
+                "volumeMounts": {
+                    "pvc": (0..count).map(|i| json!({"name": format!("p{i}"), "mountPath": format!("/p{i}"), "claimName": "c", "subPath": "s"})).collect::<Vec<_>>(),
+                    "configMap": (0..count).map(|i| json!({"name": format!("c{i}"), "mountPath": format!("/c{i}"), "cmName": "m", "items": [{"key": "k", "path": "p"}]})).collect::<Vec<_>>(),
+                    "secret": (0..count).map(|i| json!({"name": format!("s{i}"), "mountPath": format!("/s{i}"), "secretName": "s"})).collect::<Vec<_>>(),
+                    "emptyDir": (0..count).map(|i| json!({"name": format!("p{i}"), "mountPath": format!("/e{i}")})).collect::<Vec<_>>(),
+                    "hostPath": (0..count).map(|i| json!({"name": format!("h{i}"), "mountPath": format!("/h{i}"), "path": "/x"})).collect::<Vec<_>>()}});
             let hpa = json!({"min": 1, "max": 5, "mem": {"value": 60},
                 "podCustomMetrics": (0..count).map(|i| json!({"name": format!("m{i}"), "value": "1"})).collect::<Vec<_>>()});
             let workload = json!({"metadata": {"name": "web"}});

@@ -834,43 +834,15 @@ mod tests {
         fields
     }
 
-    #[test]
-    fn the_pod_family_renders_as_its_templates_do() {
+    /// Each pod type renders `count` drawn parameter sets that `keep` accepts (without the
+    /// fields the type does not declare) natively, as its template does: every valid one, and
+    /// more than `least` of them.
+    fn pod_family_agrees(volumes: bool, count: usize, keep: fn(&Value) -> bool, least: usize) {
         let mut library = Library::new();
         for name in ["webservice", "statefulset", "worker"] {
-            let cases: Vec<Value> = draws(&pod_fields(false), 600)
+            let cases: Vec<Value> = draws(&pod_fields(volumes), count)
                 .into_iter()
-                .map(|p| library.declared(DefinitionKind::Component, name, p))
-                .collect();
-            let cases = cases.into_iter();
-            let (valid, native) = library.compare(
-                DefinitionKind::Component,
-                name,
-                cases,
-                None,
-                TemplateLimits::default(),
-            );
-            // Every valid set without volumes renders natively (and agreed with the template).
-            assert!(
-                valid > 300,
-                "{name}: only {valid} of the drawn parameter sets were valid"
-            );
-            assert_eq!(
-                native, valid,
-                "{name}: some valid parameter sets fell back to the template"
-            );
-        }
-    }
-
-    /// Volumes by kind and the legacy list: a name mounted twice is one volume, `subPath`
-    /// only by kind, a config map's items, an empty kind.
-    #[test]
-    fn volumes_render_as_their_templates_do() {
-        let mut library = Library::new();
-        for name in ["webservice", "statefulset", "worker"] {
-            let cases: Vec<Value> = draws(&pod_fields(true), 400)
-                .into_iter()
-                .filter(|p| p.get("volumeMounts").is_some() || p.get("volumes").is_some())
+                .filter(keep)
                 .map(|p| library.declared(DefinitionKind::Component, name, p))
                 .collect();
             let (valid, native) = library.compare(
@@ -880,9 +852,32 @@ mod tests {
                 None,
                 TemplateLimits::default(),
             );
-            assert!(valid > 100, "{name}: only {valid} valid");
-            assert_eq!(native, valid, "{name}: some fell back to the template");
+            assert!(
+                valid > least,
+                "{name}: only {valid} of the drawn parameter sets were valid"
+            );
+            assert_eq!(
+                native, valid,
+                "{name}: some valid parameter sets fell back to the template"
+            );
         }
+    }
+
+    #[test]
+    fn the_pod_family_renders_as_its_templates_do() {
+        pod_family_agrees(false, 600, |_| true, 300);
+    }
+
+    /// Volumes by kind and the legacy list: a name mounted twice is one volume, `subPath`
+    /// only by kind, a config map's items, an empty kind.
+    #[test]
+    fn volumes_render_as_their_templates_do() {
+        pod_family_agrees(
+            true,
+            400,
+            |p| p.get("volumeMounts").is_some() || p.get("volumes").is_some(),
+            100,
+        );
     }
 
     #[test]

@@ -29,16 +29,22 @@ pub(super) struct CuePatch {
 /// KubeVela's `context` for a use: the component's name, the app, and for a trait the
 /// workload as rendered so far (`output`).
 fn kubevela_context(site: &Use<'_>) -> Value {
-    let ours = site.context.to_value();
-    let app = ours["appName"].as_str().unwrap_or_default();
+    let ours = site.context.entries();
+    let find = |key: &str| {
+        ours.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| value.as_ref())
+    };
+    let field = |key: &str| find(key).unwrap_or(&Value::Null);
+    let app = field("appName").as_str().unwrap_or_default();
     let (major, minor) = CLUSTER_VERSION;
     let mut context = json!({
-        "name": ours["componentName"],
+        "name": field("componentName"),
         "appName": app,
-        "namespace": ours["namespace"].as_str().unwrap_or("default"),
+        "namespace": field("namespace").as_str().unwrap_or("default"),
         "appRevision": format!("{app}-v1"),
         "appRevisionNum": 1,
-        "revision": ours["revision"],
+        "revision": field("revision"),
         "components": [],
         "clusterVersion": {
             "major": major,
@@ -49,7 +55,7 @@ fn kubevela_context(site: &Use<'_>) -> Value {
     });
     if let Some(workload) = &site.workload {
         context["output"] = Value::clone(workload);
-        context["outputs"] = ours.get("outputs").cloned().unwrap_or_else(|| json!({}));
+        context["outputs"] = find("outputs").cloned().unwrap_or_else(|| json!({}));
     }
     context
 }

@@ -167,10 +167,8 @@ fn port_name(port: &Object) -> Option<String> {
 }
 
 /// The `ports` parameter's items, each a map (what the template's loops read fields of).
-fn ports<'a>(parameter: &'a Object, items: &mut u64) -> Option<Vec<&'a Object>> {
+fn ports(parameter: &Object) -> Option<Vec<&Object>> {
     let ports = list_of(lookup(parameter, "ports"))?;
-    // Three loops over the ports: the container's, `selectattr` and the Service's.
-    *items += 3 * ports.len() as u64;
     ports.iter().map(Value::as_object).collect()
 }
 
@@ -254,7 +252,12 @@ fn volumes(entries: &[(&str, &Object)]) -> Option<Value> {
 }
 
 /// `pod.j2`'s `container`: the main container.
-fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> {
+fn container(
+    parameter: &Object,
+    name: Value,
+    volumes: &(Vec<(&str, &Object)>, bool),
+    items: &mut u64,
+) -> Option<Value> {
     let p = parameter;
     let mut container = Object::new();
     container.insert("name".into(), name);
@@ -270,7 +273,10 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
     }
     if truthy(lookup(p, "ports")) {
         let mut written = Vec::new();
-        for port in ports(p, items)? {
+        let ports = ports(p)?;
+        // Three loops over the ports: the container's, `selectattr` and the Service's.
+        *items += 3 * ports.len() as u64;
+        for port in ports {
             let protocol = given(port, "protocol")
                 .cloned()
                 .unwrap_or_else(|| Value::from("TCP"));
@@ -315,14 +321,14 @@ fn container(parameter: &Object, name: Value, items: &mut u64) -> Option<Value> 
             ]),
         );
     }
-    let (entries, legacy) = volume_entries(p)?;
+    let (entries, legacy) = volumes;
     if !entries.is_empty() {
         let mut mounts = Vec::new();
-        for (_, volume) in &entries {
+        for (_, volume) in entries {
             let mut mount = Object::new();
             mount.insert("name".into(), lookup(volume, "name")?.clone());
             mount.insert("mountPath".into(), lookup(volume, "mountPath")?.clone());
-            if let Some(sub_path) = given(volume, "subPath").filter(|_| !legacy) {
+            if let Some(sub_path) = given(volume, "subPath").filter(|_| !*legacy) {
                 mount.insert("subPath".into(), sub_path.clone());
             }
             mounts.push(Value::Object(mount));
@@ -354,7 +360,8 @@ fn pod_template(
         metadata.insert("annotations".into(), annotations.clone());
     }
     let mut spec = Object::new();
-    let container = container(p, context.name(), items)?;
+    let mounted = volume_entries(p)?;
+    let container = container(p, context.name(), &mounted, items)?;
     spec.insert("containers".into(), Value::Array(vec![container]));
     if let Some(aliases) = given(p, "hostAliases") {
         spec.insert("hostAliases".into(), aliases.clone());
@@ -369,10 +376,10 @@ fn pod_template(
         spec.insert("imagePullSecrets".into(), Value::Array(secrets));
     }
     if truthy(lookup(p, "volumeMounts")) || truthy(lookup(p, "volumes")) {
-        let (entries, _) = volume_entries(p)?;
+        let (entries, _) = &mounted;
         // The kinds' loops, then the mounts', the volumes' gathering and their writing.
         *items += 5 + 3 * entries.len() as u64;
-        spec.insert("volumes".into(), volumes(&entries)?);
+        spec.insert("volumes".into(), volumes(entries)?);
     }
     Some(object([
         ("metadata", Value::Object(metadata)),
@@ -434,7 +441,7 @@ fn exposed(
     let template = pod_template(p, pod_labels, context, items)?;
     let mut objects = vec![workload(kind, template, context)];
     let exposed: Vec<&Object> = if truthy(lookup(p, "ports")) {
-        ports(p, &mut 0)?
+        ports(p)?
             .into_iter()
             .filter(|port| truthy(lookup(port, "expose")))
             .collect()

@@ -4,6 +4,7 @@
 //! workload. Errors point into the template's line in the definition file; broken output is
 //! shown as a file of its own, so the author sees what the template produced.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
@@ -142,8 +143,9 @@ pub(super) enum UseContext<'a> {
 }
 
 impl UseContext<'_> {
-    /// The context as a template sees it, `outputs` last.
-    pub(super) fn to_value(&self) -> Value {
+    /// The context's fields as a template sees them, in order, `outputs` last (borrowed, not
+    /// copied: they may be whole objects); none when the context is not a map.
+    pub(super) fn entries(&self) -> Vec<(&str, Cow<'_, Value>)> {
         match self {
             UseContext::Component {
                 app_name,
@@ -153,19 +155,25 @@ impl UseContext<'_> {
                 name,
                 outputs,
             } => {
-                let mut context = serde_json::json!({
-                    "appName": app_name,
-                    "componentName": component_name,
-                    "namespace": namespace,
-                    "revision": revision,
-                    "name": name,
-                });
-                if let Some(outputs) = outputs {
-                    context["outputs"] = outputs.clone();
-                }
-                context
+                let text = |text: &str| Cow::Owned(Value::from(text));
+                let mut entries = vec![
+                    ("appName", text(app_name)),
+                    ("componentName", text(component_name)),
+                    (
+                        "namespace",
+                        Cow::Owned(namespace.map_or(Value::Null, Value::from)),
+                    ),
+                    ("revision", text(revision)),
+                    ("name", text(name)),
+                ];
+                entries.extend(outputs.iter().map(|o| ("outputs", Cow::Borrowed(o))));
+                entries
             }
-            UseContext::Value(value) => value.clone(),
+            UseContext::Value(Value::Object(fields)) => fields
+                .iter()
+                .map(|(key, value)| (key.as_str(), Cow::Borrowed(value)))
+                .collect(),
+            UseContext::Value(_) => Vec::new(),
         }
     }
 }
@@ -404,14 +412,16 @@ impl Templates {
 /// What a template sees as `context`: the use's fields, then `workload` (a view of the shared
 /// value), then `outputs`, in the order the fields were always listed in.
 fn template_context(site: &Use<'_>) -> minijinja::Value {
-    let context = site.context.to_value();
-    let Value::Object(fields) = &context else {
-        return minijinja::Value::from(minijinja::value::Serde(&context));
-    };
-    let convert = |(key, value): (&String, &Value)| {
+    if let UseContext::Value(value) = &site.context
+        && !value.is_object()
+    {
+        return minijinja::Value::from(minijinja::value::Serde(value));
+    }
+    let fields = site.context.entries();
+    let convert = |(key, value): &(&str, Cow<'_, Value>)| {
         (
-            minijinja::Value::from(key.as_str()),
-            minijinja::Value::from(minijinja::value::Serde(value)),
+            minijinja::Value::from(*key),
+            minijinja::Value::from(minijinja::value::Serde(value.as_ref())),
         )
     };
     let workload = site.workload.iter().map(|workload| {
@@ -426,7 +436,12 @@ fn template_context(site: &Use<'_>) -> minijinja::Value {
             .filter(|(key, _)| *key != "outputs")
             .map(convert)
             .chain(workload)
-            .chain(fields.get_key_value("outputs").map(convert)),
+            .chain(
+                fields
+                    .iter()
+                    .find(|(key, _)| *key == "outputs")
+                    .map(convert),
+            ),
     )
 }
 

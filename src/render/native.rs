@@ -11,6 +11,8 @@
 //! alone decides every unusual case and every error. Tests render each case both ways
 //! (`RenderOptions::builtin_templates`), and so does the pipeline fuzz target.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::template::{Use, UseContext};
@@ -202,15 +204,16 @@ fn volume_entries(parameter: &Object) -> Option<(Vec<(&str, &Object)>, bool)> {
 
 /// `pod.j2`'s `volumes`: a volume for each name mounted (the first of a name), by its kind.
 fn volumes(entries: &[(&str, &Object)]) -> Option<Value> {
-    let mut names: Vec<&str> = Vec::new();
+    // A set, not the template's list: its fuel is charged only after the render, so the work
+    // before must stay linear in the parameters, however many volumes they list.
+    let mut names: HashSet<&str> = HashSet::new();
     let mut volumes = Vec::new();
     for (kind, volume) in entries {
         // `not in` compares as minijinja does; for text that is what `==` says here.
         let name = lookup(volume, "name")?.as_str()?;
-        if names.contains(&name) {
+        if !names.insert(name) {
             continue;
         }
-        names.push(name);
         let field = |key: &str| lookup(volume, key).cloned();
         let (key, source) = match *kind {
             "pvc" => (

@@ -68,9 +68,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// One run of a command: wall time, peak resident memory in bytes, and stdout's size.
+/// One run of a command: wall time, CPU time (user and system), peak resident memory in
+/// bytes, and stdout's size.
 struct Run {
     wall: Duration,
+    cpu: Duration,
     peak: u64,
     output: u64,
 }
@@ -79,7 +81,7 @@ struct Run {
 fn timed(binary: &Path, args: &[&str]) -> Option<Run> {
     let started = Instant::now();
     let mut child = Command::new("/usr/bin/time")
-        .args(["-f", "%M"])
+        .args(["-f", "%M %U %S"])
         .arg(binary)
         .args(args)
         .env("OAM_THREADS", THREADS.to_string())
@@ -96,18 +98,32 @@ fn timed(binary: &Path, args: &[&str]) -> Option<Run> {
         eprintln!("{} {args:?} failed: {stderr}", binary.display());
         return None;
     }
-    let peak_kib: u64 = stderr.lines().last()?.trim().parse().ok()?;
+    let mut fields = stderr.lines().last()?.split_whitespace();
+    let peak_kib: u64 = fields.next()?.parse().ok()?;
+    let cpu = fields
+        .map(|f| f.parse::<f64>().ok().map(Duration::from_secs_f64))
+        .sum::<Option<Duration>>()?;
     Some(Run {
         wall,
+        cpu,
         peak: peak_kib * 1024,
         output,
     })
 }
 
-/// The median wall time and the highest peak of runs.
+fn walls(runs: &[Run]) -> Vec<Duration> {
+    runs.iter().map(|r| r.wall).collect()
+}
+
+fn cpus(runs: &[Run]) -> Vec<Duration> {
+    runs.iter().map(|r| r.cpu).collect()
+}
+
+/// The median wall and CPU times and the highest peak of runs.
 fn summary(runs: &[Run]) -> Run {
     Run {
         wall: median(runs.iter().map(|r| r.wall).collect()),
+        cpu: median(runs.iter().map(|r| r.cpu).collect()),
         peak: runs.iter().map(|r| r.peak).max().unwrap_or(0),
         output: runs.first().map_or(0, |r| r.output),
     }
@@ -220,43 +236,91 @@ fn output_root() -> PathBuf {
     )
 }
 
-/// What one layout and size measured: medians of the rounds, and ratios round by round.
-struct Row {
-    stdout: Run,
-    dir: Run,
-    floor: Duration,
-    stdout_to_floor: f64,
-    dir_to_stdout: f64,
+/// One layout and size: its inputs, what the floor parses and writes, and the runs measured.
+struct Size {
+    apps: usize,
+    input: String,
+    out: PathBuf,
+    texts: Vec<String>,
+    objects: Vec<serde_json::Value>,
+    floors: Vec<Duration>,
+    stdouts: Vec<Run>,
+    dirs: Vec<Run>,
 }
 
-fn measure_size(binary: &Path, scratch: &Path, dialect: &str, n: usize, per_file: usize) -> Row {
-    let dir = scratch.join(format!("{dialect}-{n}-{per_file}"));
-    workload::write_apps(&dir, dialect, n, per_file).expect("write the apps");
-    let (texts, objects) = floor_inputs(&dir);
-    let input = dir.to_string_lossy().into_owned();
-    let out = output_root().join(format!("oam-bench-out-{}", std::process::id()));
-    let out_arg = out.to_string_lossy().into_owned();
-    let stdout_args = ["render", input.as_str()];
-    let dir_args = ["render", input.as_str(), "-o", out_arg.as_str()];
-    // A first run reads the inputs into the page cache and wakes the machine; not timed.
-    timed(binary, &stdout_args).expect("oam render");
-    let (mut floors, mut stdouts, mut dirs) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..RUNS {
-        floors.push(floor(&texts, &objects));
-        stdouts.push(timed(binary, &stdout_args).expect("oam render"));
-        let _ = std::fs::remove_dir_all(&out);
-        dirs.push(timed(binary, &dir_args).expect("oam render -o"));
+impl Size {
+    fn new(scratch: &Path, dialect: &str, apps: usize, per_file: usize) -> Size {
+        let dir = scratch.join(format!("{dialect}-{apps}-{per_file}"));
+        workload::write_apps(&dir, dialect, apps, per_file).expect("write the apps");
+        let (texts, objects) = floor_inputs(&dir);
+        Size {
+            apps,
+            input: dir.to_string_lossy().into_owned(),
+            out: output_root().join(format!("oam-bench-out-{}-{apps}", std::process::id())),
+            texts,
+            objects,
+            floors: Vec::new(),
+            stdouts: Vec::new(),
+            dirs: Vec::new(),
+        }
     }
-    let _ = std::fs::remove_dir_all(&out);
-    let _ = std::fs::remove_dir_all(&dir);
-    let walls = |runs: &[Run]| runs.iter().map(|r| r.wall).collect::<Vec<_>>();
-    Row {
-        stdout_to_floor: ratio_of_rounds(&walls(&stdouts), &floors),
-        dir_to_stdout: ratio_of_rounds(&walls(&dirs), &walls(&stdouts)),
-        stdout: summary(&stdouts),
-        dir: summary(&dirs),
-        floor: median(floors),
+
+    fn stdout_args(&self) -> [&str; 2] {
+        ["render", self.input.as_str()]
     }
+
+    /// One round: the floor, the CLI to stdout, the CLI with `-o`, one after the other.
+    fn round(&mut self, binary: &Path) {
+        let out = self.out.to_string_lossy().into_owned();
+        self.floors.push(floor(&self.texts, &self.objects));
+        let stdout = timed(binary, &self.stdout_args()).expect("oam render");
+        self.stdouts.push(stdout);
+        let _ = std::fs::remove_dir_all(&self.out);
+        let dir = timed(binary, &["render", self.input.as_str(), "-o", out.as_str()]);
+        self.dirs.push(dir.expect("oam render -o"));
+    }
+
+    fn print_row(&self, layout: &str) {
+        let (stdout, dir) = (summary(&self.stdouts), summary(&self.dirs));
+        println!(
+            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} |",
+            self.apps,
+            mib(stdout.output),
+            secs(stdout.wall),
+            mib(stdout.peak),
+            mib(stdout.peak) / mib(stdout.output),
+            secs(median(self.floors.clone())),
+            ratio_of_rounds(&walls(&self.stdouts), &self.floors),
+            secs(dir.wall),
+            mib(dir.peak),
+            ratio_of_rounds(&walls(&self.dirs), &walls(&self.stdouts)),
+        );
+    }
+}
+
+impl Drop for Size {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.out);
+        let _ = std::fs::remove_dir_all(&self.input);
+    }
+}
+
+/// Growth from `small` to `large`: wall and CPU time as medians of the rounds' ratios (each
+/// round runs both sizes, seconds apart), peak memory as the ratio of the highest peaks.
+fn print_growth(layout: &str, small: &Size, large: &Size) {
+    #[allow(clippy::cast_precision_loss)]
+    let grow = |a: &[Run], b: &[Run]| summary(b).peak as f64 / summary(a).peak as f64;
+    println!(
+        "\n{layout}, {} → {} apps: stdout time × {:.2} (CPU × {:.2}), memory × {:.2}; -o time × {:.2} (CPU × {:.2}), memory × {:.2}",
+        small.apps,
+        large.apps,
+        ratio_of_rounds(&walls(&large.stdouts), &walls(&small.stdouts)),
+        ratio_of_rounds(&cpus(&large.stdouts), &cpus(&small.stdouts)),
+        grow(&small.stdouts, &large.stdouts),
+        ratio_of_rounds(&walls(&large.dirs), &walls(&small.dirs)),
+        ratio_of_rounds(&cpus(&large.dirs), &cpus(&small.dirs)),
+        grow(&small.dirs, &large.dirs),
+    );
 }
 
 fn main() {
@@ -276,41 +340,31 @@ fn main() {
     );
     let scratch = std::env::temp_dir().join(format!("oam-bench-{}", std::process::id()));
     println!(
-        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds, each the floor, stdout and -o in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
+        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds; a round runs every size, each the floor, stdout and -o in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
     );
     println!(
         "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (layout, per_file) in [("1 a file", 1), ("100 a file", MANY)] {
-        let mut rows: Vec<(usize, Row)> = Vec::new();
-        for &n in &sizes {
-            let row = measure_size(&binary, &scratch, "v1beta1", n, per_file);
-            println!(
-                "| {layout} | {n} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} |",
-                mib(row.stdout.output),
-                secs(row.stdout.wall),
-                mib(row.stdout.peak),
-                mib(row.stdout.peak) / mib(row.stdout.output),
-                secs(row.floor),
-                row.stdout_to_floor,
-                secs(row.dir.wall),
-                mib(row.dir.peak),
-                row.dir_to_stdout,
-            );
-            rows.push((n, row));
+        let mut measured: Vec<Size> = sizes
+            .iter()
+            .map(|&n| Size::new(&scratch, "v1beta1", n, per_file))
+            .collect();
+        for size in &measured {
+            // A first run reads the inputs into the page cache and wakes the machine; not timed.
+            timed(&binary, &size.stdout_args()).expect("oam render");
         }
-        for pair in rows.windows(2) {
-            let ((small_n, small), (large_n, large)) = (&pair[0], &pair[1]);
-            #[allow(clippy::cast_precision_loss)]
-            let grow = |a: u64, b: u64| b as f64 / a as f64;
-            println!(
-                "\n{layout}, {small_n} → {large_n} apps: stdout time × {:.2}, memory × {:.2}; -o time × {:.2}, memory × {:.2}",
-                ratio(large.stdout.wall, small.stdout.wall),
-                grow(small.stdout.peak, large.stdout.peak),
-                ratio(large.dir.wall, small.dir.wall),
-                grow(small.dir.peak, large.dir.peak),
-            );
+        for _ in 0..RUNS {
+            for size in &mut measured {
+                size.round(&binary);
+            }
+        }
+        for size in &measured {
+            size.print_row(layout);
+        }
+        for pair in measured.windows(2) {
+            print_growth(layout, &pair[0], &pair[1]);
         }
         println!();
     }

@@ -115,7 +115,13 @@ pub(crate) fn map_owned<T: Send, R: Send>(
     for (index, part) in done.into_iter().flatten() {
         ordered[index] = part;
     }
-    ordered.into_iter().flatten().collect()
+    // Sized once: grown by doubling, the results of a large step (every file's lowered model,
+    // every app's rendered objects) would be copied into fresh memory at each step.
+    let mut results = Vec::with_capacity(ordered.iter().map(Vec::len).sum());
+    for part in ordered {
+        results.extend(part);
+    }
+    results
 }
 
 #[cfg(test)]

@@ -243,27 +243,21 @@ impl Loader {
         // Each file is lowered on the worker that parsed it; what lowering finds is reported
         // only when loading found no error (as if the stages ran one after the other).
         let environment = self.environment.as_deref();
-        let parts = load::load(
+        let mut parts = load::load(
             &self.base_dir,
             &self.inputs,
             stdin,
             &mut sources,
             &mut found,
-            |documents| {
-                let mut lowering = diag::Diagnostics::default();
-                let part = model::lower_part(documents, environment, &mut lowering);
-                (part, lowering)
-            },
+            |documents| model::lower_part(documents, environment),
         );
         sources.freeze();
         let stop = |found, sources: &Sources| stop(found, self.strict, sources);
         let mut found = stop(found, &sources)?;
-        let mut lowered = Vec::with_capacity(parts.len());
-        for (part, lowering) in parts {
-            found.extend(lowering);
-            lowered.push(part);
+        for part in &mut parts {
+            found.extend(std::mem::take(&mut part.found));
         }
-        let mut model = model::assemble(lowered, environment, &mut found);
+        let mut model = model::assemble(parts, environment, &mut found);
         let mut found = stop(found, &sources)?;
         if !self.apps.is_empty() && model.input_documents > 0 {
             select_apps(&mut model, &self.apps, &mut found);
@@ -776,7 +770,7 @@ impl Rendered {
     pub fn into_values(self) -> Vec<Value> {
         self.objects
             .into_iter()
-            .map(|o| match o.value {
+            .map(|mut o| match o.value.take() {
                 Some(value) => value,
                 None => o.value().into_owned(),
             })

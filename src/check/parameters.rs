@@ -358,7 +358,7 @@ fn unknown_property(
         .and_then(|s| match &s.value {
             NodeValue::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| k.text == key)
+                .find(|(k, _)| &*k.text == key)
                 .map(|(k, _)| k.span),
             _ => None,
         })
@@ -391,7 +391,7 @@ pub(crate) fn span_at(node: &Node, pointer: &str) -> Span {
         let next = match &current.value {
             NodeValue::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| k.text == token)
+                .find(|(k, _)| *k.text == *token)
                 .map(|(_, v)| v),
             NodeValue::List(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => None,

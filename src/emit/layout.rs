@@ -206,7 +206,7 @@ fn header(files: &[FileId], sources: &Sources) -> String {
 fn folder_names(objects: &[Object], app_order: &[String]) -> HashMap<String, String> {
     let mut apps: Vec<&str> = app_order.iter().map(String::as_str).collect();
     let mut known: HashSet<&str> = apps.iter().copied().collect();
-    for app in objects.iter().filter_map(Object::app) {
+    for app in objects.iter().filter_map(|o| o.app()) {
         if known.insert(app) {
             apps.push(app);
         }

@@ -56,7 +56,7 @@ pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) ->
             let list = List {
                 api_version: "v1",
                 kind: "List",
-                items: objects.iter().map(Object::value).collect(),
+                items: objects.iter().map(|o| o.value()).collect(),
             };
             serde_json::to_writer_pretty(&mut *out, &list)?;
             out.write_all(b"\n")?;

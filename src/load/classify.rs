@@ -175,7 +175,7 @@ fn list_items(root: Node) -> Vec<Node> {
         Some(Node {
             value: NodeValue::List(items),
             ..
-        }) if is_list => items.clone(),
+        }) if is_list => items.to_vec(),
         _ => vec![root],
     }
 }

@@ -159,7 +159,7 @@ fn cue_file(file: FileId, text: &str, origin: Origin, diags: &mut Diagnostics) -
         Ok(parsed) => Some(Document {
             root: Arc::new(Node {
                 span: whole,
-                value: NodeValue::Map(Vec::new()),
+                value: NodeValue::Map(Box::default()),
             }),
             api_version: String::new(),
             kind: String::new(),

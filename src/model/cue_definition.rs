@@ -151,14 +151,14 @@ fn node_of(value: &Value, span: Span) -> Node {
         Value::Null => NodeValue::Null,
         Value::Bool(b) => NodeValue::Bool(*b),
         Value::Number(n) => NodeValue::Number(n.clone()),
-        Value::String(s) => NodeValue::String(s.clone()),
+        Value::String(s) => NodeValue::String(s.as_str().into()),
         Value::Array(items) => NodeValue::List(items.iter().map(|i| node_of(i, span)).collect()),
         Value::Object(map) => NodeValue::Map(
             map.iter()
                 .map(|(k, v)| {
                     (
                         Key {
-                            text: k.clone(),
+                            text: k.as_str().into(),
                             span,
                         },
                         node_of(v, span),

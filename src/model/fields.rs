@@ -65,7 +65,7 @@ impl<'n> Fields<'n> {
         self.asked.push(key);
         self.entries
             .iter()
-            .find(|(k, _)| k.text == key)
+            .find(|(k, _)| &*k.text == key)
             .map(|(_, v)| v)
             .filter(|v| v.value != NodeValue::Null)
     }
@@ -74,7 +74,7 @@ impl<'n> Fields<'n> {
     pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
         self.entries
             .iter()
-            .find(|(k, _)| k.text == key)
+            .find(|(k, _)| &*k.text == key)
             .map(|(k, _)| k.span)
     }
 
@@ -83,7 +83,7 @@ impl<'n> Fields<'n> {
         let node = self.node(key)?;
         if let NodeValue::String(s) = &node.value {
             Some(Text {
-                value: s.clone(),
+                value: s.to_string(),
                 span: node.span,
             })
         } else {
@@ -177,7 +177,7 @@ impl<'n> Fields<'n> {
         for item in self.list(key, diags) {
             match &item.value {
                 NodeValue::String(s) => out.push(Text {
-                    value: s.clone(),
+                    value: s.to_string(),
                     span: item.span,
                 }),
                 _ => diags.push(wrong_type(item, &format!("an item of {path}"), "a string")),
@@ -202,7 +202,7 @@ impl<'n> Fields<'n> {
         let mut out = Vec::new();
         for (k, v) in entries {
             match &v.value {
-                NodeValue::String(s) => out.push((k.text.clone(), s.clone())),
+                NodeValue::String(s) => out.push((k.text.to_string(), s.to_string())),
                 _ => diags.push(
                     wrong_type(v, &format!("{}.{}", self.path(key), k.text), "a string").with_help(
                         "label and annotation values are strings: quote numbers and booleans",
@@ -246,7 +246,7 @@ impl<'n> Fields<'n> {
     /// Reports every field that was never asked for, with the closest known name.
     pub(crate) fn finish(self, diags: &mut Diagnostics) {
         for (key, _) in self.entries {
-            if self.asked.contains(&key.text.as_str()) {
+            if self.asked.contains(&&*key.text) {
                 continue;
             }
             let mut diagnostic = Diagnostic::new(

@@ -435,17 +435,17 @@ impl Model {
 pub(crate) struct Part {
     model: Model,
     v1alpha1_pending: v1alpha1::Pending,
+    /// What lowering the file found (reported only when loading found no error, as if the
+    /// stages ran one after the other).
+    pub(crate) found: Diagnostics,
 }
 
 /// Lowers the documents of one file; each is dropped once lowered. `environment` picks which
 /// of an Application's environments (its policies) to render.
-pub(crate) fn lower_part(
-    documents: Vec<Document>,
-    environment: Option<&str>,
-    diags: &mut Diagnostics,
-) -> Part {
+pub(crate) fn lower_part(documents: Vec<Document>, environment: Option<&str>) -> Part {
     let mut part = Part::default();
     let model = &mut part.model;
+    let diags = &mut part.found;
     for document in documents {
         let document = &document;
         if document.origin == Origin::Input {
@@ -479,6 +479,13 @@ pub(crate) fn assemble(
     diags: &mut Diagnostics,
 ) -> Model {
     let mut model = Model::default();
+    // Sized once, as every later step holds these lists: grown by doubling, each would be
+    // copied into fresh memory about as many times as it doubles.
+    let total = |count: fn(&Model) -> usize| parts.iter().map(|p| count(&p.model)).sum::<usize>();
+    model.definitions.reserve(total(|m| m.definitions.len()));
+    model.components.reserve(total(|m| m.components.len()));
+    model.apps.reserve(total(|m| m.apps.len()));
+    model.raw.reserve(total(|m| m.raw.len()));
     let mut v1alpha1_pending = v1alpha1::Pending::default();
     for part in parts {
         let mut part_model = part.model;
@@ -660,10 +667,9 @@ pub(crate) fn builtin_model() -> (Model, crate::load::Sources) {
         &mut sources,
         &mut diags,
         |documents| {
-            let mut found = Diagnostics::default();
-            let part = lower_part(documents, None, &mut found);
+            let mut part = lower_part(documents, None);
             assert!(
-                found.into_sorted().is_empty(),
+                std::mem::take(&mut part.found).into_sorted().is_empty(),
                 "the built-ins lower cleanly"
             );
             part

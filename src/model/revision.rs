@@ -71,7 +71,7 @@ fn write_canonical<W: Write>(part: &Part<'_>, out: &mut W) -> serde_json::Result
         }) => entries
             .iter()
             .rev()
-            .map(|(k, v)| (k.text.as_str(), Part::Node(v)))
+            .map(|(k, v)| (&*k.text, Part::Node(v)))
             .collect(),
         Part::Map(entries) => {
             return write_map(entries.iter().map(|(k, v)| (*k, v)).collect(), out);
@@ -202,7 +202,9 @@ mod tests {
         let mut repeated = properties.clone();
         if let crate::load::NodeValue::Map(entries) = &mut repeated.value {
             let first = entries[0].clone();
-            entries.push((first.0, properties.get("n").cloned().expect("n")));
+            let mut grown = std::mem::take(entries).into_vec();
+            grown.push((first.0, properties.get("n").cloned().expect("n")));
+            *entries = grown.into_boxed_slice();
         }
         let spec = serde_json::json!({"type": "webservice", "properties": repeated.to_value()});
         assert_eq!(spec["properties"]["image"], -3);

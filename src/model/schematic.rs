@@ -128,7 +128,7 @@ fn unsupported(engine: &str, span: Span, definition: &str) -> Diagnostic {
 fn template(node: &Node, diags: &mut Diagnostics) -> Option<Template> {
     match &node.value {
         NodeValue::String(source) => Some(Template {
-            source: source.clone(),
+            source: source.to_string(),
             span: node.span,
         }),
         _ => {

@@ -234,13 +234,13 @@ fn root_spec_node(root: &Fields<'_>) -> Node {
     let spec = node.get("spec").cloned().unwrap_or_else(|| node.clone());
     Node {
         span: spec.span,
-        value: NodeValue::Map(vec![(
+        value: NodeValue::Map(Box::new([(
             Key {
-                text: "spec".to_owned(),
+                text: "spec".into(),
                 span: spec.span,
             },
             spec,
-        )]),
+        )])),
     }
 }
 
@@ -533,7 +533,7 @@ fn as_mapping(node: Node) -> Node {
             let name = item.get("name")?;
             Some((
                 Key {
-                    text: name.as_str()?.to_owned(),
+                    text: name.as_str()?.into(),
                     span: name.span,
                 },
                 item.get("value")?.clone(),
@@ -543,7 +543,7 @@ fn as_mapping(node: Node) -> Node {
     match entries {
         Some(entries) => Node {
             span: node.span,
-            value: NodeValue::Map(entries),
+            value: NodeValue::Map(entries.into_boxed_slice()),
         },
         None => node,
     }
@@ -770,7 +770,7 @@ fn lower_scope_definition(
         // rudr's chart writes `required: Y`/`N` as well as booleans.
         let required = match fields.node("required").map(|n| &n.value) {
             Some(NodeValue::Bool(b)) => *b,
-            Some(NodeValue::String(s)) => matches!(s.as_str(), "Y" | "y" | "yes" | "true"),
+            Some(NodeValue::String(s)) => matches!(&**s, "Y" | "y" | "yes" | "true"),
             _ => false,
         };
         let description = fields.string("description", diags);

@@ -223,7 +223,7 @@ fn lower_scopes(node: &Node) -> Vec<ScopeRef> {
         .filter_map(|(key, value)| {
             Some(ScopeRef {
                 kind: ScopeKind::Definition(Text {
-                    value: key.text.clone(),
+                    value: key.text.to_string(),
                     span: key.span,
                 }),
                 name: Text {
@@ -280,7 +280,7 @@ fn into_app_component(mut entry: Entry<'_>) -> AppComponent {
     if let Some(properties) = entry.properties.take() {
         workload_entries.push((
             Key {
-                text: "spec".to_owned(),
+                text: "spec".into(),
                 span: properties.span,
             },
             properties,
@@ -294,7 +294,7 @@ fn into_app_component(mut entry: Entry<'_>) -> AppComponent {
         workload_span: entry.type_name.span,
         workload_node: Node {
             span: entry.node.span,
-            value: NodeValue::Map(workload_entries),
+            value: NodeValue::Map(workload_entries.into_boxed_slice()),
         },
         workload_type: Some(entry.type_name),
         parameters: Vec::new(),
@@ -656,17 +656,19 @@ fn merge(base: Option<Node>, patch: &Node) -> Node {
     };
     match (&mut base.value, &patch.value) {
         (NodeValue::Map(entries), NodeValue::Map(changes)) => {
+            let mut merged = std::mem::take(entries).into_vec();
             for (key, value) in changes {
                 if value.value == NodeValue::Null {
                     continue;
                 }
-                match entries.iter_mut().find(|(k, _)| k.text == key.text) {
+                match merged.iter_mut().find(|(k, _)| k.text == key.text) {
                     Some((_, existing)) => {
                         *existing = merge(Some(existing.clone()), value);
                     }
-                    None => entries.push((key.clone(), value.clone())),
+                    None => merged.push((key.clone(), value.clone())),
                 }
             }
+            *entries = merged.into_boxed_slice();
             base
         }
         (_, NodeValue::Null) => base,

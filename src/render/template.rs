@@ -533,7 +533,7 @@ fn read_output(
             );
             continue;
         };
-        let is_patch = entries.len() == 1 && entries[0].0.text == "patch";
+        let is_patch = entries.len() == 1 && &*entries[0].0.text == "patch";
         if is_patch {
             if allow_patch {
                 output.patches.push(entries[0].1.to_value());

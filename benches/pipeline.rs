@@ -122,8 +122,8 @@ fn cpus(runs: &[Run]) -> Vec<Duration> {
 /// The median wall and CPU times and the highest peak of runs.
 fn summary(runs: &[Run]) -> Run {
     Run {
-        wall: median(runs.iter().map(|r| r.wall).collect()),
-        cpu: median(runs.iter().map(|r| r.cpu).collect()),
+        wall: median(walls(runs)),
+        cpu: median(cpus(runs)),
         peak: runs.iter().map(|r| r.peak).max().unwrap_or(0),
         output: runs.first().map_or(0, |r| r.output),
     }

@@ -221,22 +221,15 @@ fn volumes(entries: &[(&str, &Object)]) -> Option<Value> {
                 object([("claimName", field("claimName")?)]),
             ),
             "configMap" | "secret" => {
-                let name_key = if *kind == "secret" {
-                    "secretName"
+                // The parameter's field, and the key the volume source writes it under.
+                let (from, to) = if *kind == "secret" {
+                    ("secretName", "secretName")
                 } else {
-                    "cmName"
+                    ("cmName", "name")
                 };
                 let mut source = Object::new();
                 source.insert("defaultMode".into(), field("defaultMode")?);
-                source.insert(
-                    if *kind == "secret" {
-                        "secretName"
-                    } else {
-                        "name"
-                    }
-                    .into(),
-                    field(name_key)?,
-                );
+                source.insert(to.into(), field(from)?);
                 if let Some(items) = given(volume, "items") {
                     source.insert("items".into(), items.clone());
                 }

@@ -249,8 +249,12 @@ fn check_table(table: &str) {
          KubeVela's own CUE definitions, compared object by object, field by field, traits and \
          patches included. Every evaluation of KubeVela's templates in these cases is also made \
          by real CUE and compared with oam's CUE evaluator in \
-         [cue-conformance.md](cue-conformance.md). Measured by `tests/kubevela_parity.rs` \
-         (`OAM_BLESS=1 cargo test --test kubevela_parity` rewrites this section).\n\n{table}{END}"
+         [cue-conformance.md](cue-conformance.md). The built-ins take parameters of the types \
+         KubeVela's templates take (`cpu: 0.5` is refused by both: quote it); where those \
+         templates write an object the API server refuses (an exec probe with no command), the \
+         built-ins refuse the input instead, and each such case's file says why. Measured by \
+         `tests/kubevela_parity.rs` (`OAM_BLESS=1 cargo test --test kubevela_parity` rewrites \
+         this section).\n\n{table}{END}"
     );
     let path = root().join("docs/builtins.md");
     let current = std::fs::read_to_string(&path).unwrap_or_default();

@@ -783,14 +783,14 @@ mod tests {
                     json!([{"name": "A", "value": "1"}, {"name": "B", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]),
                 ]),
             ),
-            ("cpu", options(vec![json!("250m"), json!(0.5), json!(2)])),
+            ("cpu", options(vec![json!("250m"), json!("2")])),
             ("memory", options(vec![json!("256Mi")])),
             (
                 "limit",
                 options(vec![
                     json!({}),
                     json!({"cpu": "1"}),
-                    json!({"memory": "1Gi", "cpu": 4}),
+                    json!({"memory": "1Gi", "cpu": "4"}),
                 ]),
             ),
             (
@@ -895,7 +895,7 @@ mod tests {
                 options(vec![
                     json!({}),
                     json!({"value": 80}),
-                    json!({"type": "AverageValue", "value": "500m"}),
+                    json!({"type": "AverageValue", "value": 2}),
                 ]),
             ),
             (
@@ -903,7 +903,7 @@ mod tests {
                 options(vec![
                     json!({}),
                     json!({"type": "Utilization", "value": 70}),
-                    json!({"type": "AverageValue", "value": "1Gi"}),
+                    json!({"type": "AverageValue", "value": 1_073_741_824}),
                 ]),
             ),
             (

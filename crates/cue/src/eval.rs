@@ -462,6 +462,8 @@ pub(crate) struct Evaluator {
     constraints_of: Vec<VId>,
     /// Embeddings being processed: (into, their key, the next literal's number under it).
     embedding_into: Vec<(VId, DeclaredKey, u32)>,
+    /// The regular expressions this evaluation has used (and paid for), by pattern.
+    regexes: HashMap<Arc<str>, Arc<regex::Regex>>,
 }
 
 const ROOT: VId = 0;
@@ -485,6 +487,7 @@ impl Evaluator {
             texts: HashMap::new(),
             constraints_of: Vec::new(),
             embedding_into: Vec::new(),
+            regexes: HashMap::new(),
         }
     }
 
@@ -2641,35 +2644,43 @@ impl Evaluator {
     }
 }
 
-/// Largest compiled program of a pattern: 16 times what the largest pattern of KubeVela's
+/// Largest compiled program of a pattern: 7 times what the largest pattern of KubeVela's
 /// templates needs (about 9 KiB for a DNS label of up to 63 characters). `\pL{24}` needs 1 MiB
-/// and took 7 ms to compile; what this limit lets through compiles in about half a millisecond.
-const REGEX_SIZE_LIMIT: usize = 128 << 10;
+/// and took 7 ms to compile; what this limit lets through compiles in about 0.3 ms.
+const REGEX_SIZE_LIMIT: usize = 64 << 10;
 /// The lazy DFA's cache of each pattern; beyond it the regex crate searches more slowly, never
 /// wrongly.
-const REGEX_DFA_LIMIT: usize = 128 << 10;
+const REGEX_DFA_LIMIT: usize = 64 << 10;
 /// Patterns the process keeps compiled: templates evaluate the same few patterns for every use
 /// (KubeVela's webservice checks memory quantities with one). With the limits above, at most
-/// 32 MiB.
+/// 16 MiB.
 const REGEX_CACHED: usize = 128;
-/// Steps a compile costs: what the slowest compile the size limit allows takes, at the
-/// evaluator's pace of about 16 million steps a second. A template of a thousand different
-/// patterns then spends its budget's steps instead of seconds and gigabytes (it took 4.9 s
-/// and 1.8 GB with uncharged compiles, each up to 1 MiB, and a cache of 1,024).
-const REGEX_COMPILE_STEPS: u64 = 16_384;
+/// Steps the first use of a pattern in an evaluation costs: twice what the slowest compile the
+/// size limit allows takes, at the evaluator's pace of about 16 million steps a second, so
+/// that oam's default budget (8 million steps) holds at most 244 patterns (30 MiB with their
+/// caches). A template
+/// of a thousand different patterns then spends its budget's steps instead of seconds and
+/// gigabytes (it took 4.9 s and 1.8 GB with uncharged compiles of up to 1 MiB and a cache of
+/// 1,024). Charged whether or not the process has the pattern compiled already, so where an
+/// evaluation stops does not depend on what ran before it.
+const REGEX_COMPILE_STEPS: u64 = 32_768;
 
 impl Evaluator {
-    /// The compiled `pattern`: from the process's cache, or compiled (and paid for in steps),
-    /// or a bottom saying why not.
+    /// The compiled `pattern`: used before in this evaluation, or paid for in steps and taken
+    /// from the process's cache or compiled; or a bottom saying why not.
     fn regex(&mut self, pattern: &str, span: Span) -> Result<Arc<regex::Regex>, Val> {
         static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<regex::Regex>>>> =
             std::sync::OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
-            return Ok(re);
+        if let Some(re) = self.regexes.get(pattern) {
+            return Ok(re.clone());
         }
         if !self.spend(REGEX_COMPILE_STEPS) {
             return Err(Val::Bottom(Box::new(self.exhausted_error())));
+        }
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+            self.regexes.insert(Arc::from(pattern), re.clone());
+            return Ok(re);
         }
         let re = regex::RegexBuilder::new(pattern)
             .size_limit(REGEX_SIZE_LIMIT)
@@ -2687,6 +2698,7 @@ impl Evaluator {
                 c.insert(pattern.to_owned(), re.clone());
             }
         }
+        self.regexes.insert(Arc::from(pattern), re.clone());
         Ok(re)
     }
 }

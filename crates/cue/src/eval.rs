@@ -1148,9 +1148,23 @@ impl Evaluator {
         };
         let site = fork.next;
         fork.next += 1;
-        match fork.choices.get(site) {
-            Some(&choice) => {
-                let (alternative, default) = alternatives[choice].clone();
+        match fork
+            .choices
+            .get(site)
+            .map(|&choice| alternatives.get(choice))
+        {
+            // A choice made at this site for a disjunction of fewer alternatives: references
+            // resolved in between changed which disjunction comes at which site. Only this
+            // combination fails (a hostile file of undefined references found it).
+            Some(None) => {
+                let error = Error::new(
+                    "a disjunction changed while its alternatives were being tried",
+                    expr.span,
+                );
+                self.add_error(id, error);
+            }
+            Some(Some((alternative, default))) => {
+                let (alternative, default) = (alternative.clone(), *default);
                 fork.default &= default || !has_default;
                 // After the vertex's other conjuncts, as CUE evaluates disjunctions: the
                 // fields of the data then come before those of the chosen schema in the order

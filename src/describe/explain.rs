@@ -95,23 +95,34 @@ fn text_page(d: &Definition, sources: &Sources) -> String {
     header.push(vec!["SOURCE:".to_owned(), source_of(d, sources)]);
     let mut out = table(&header);
     out.push_str("\nPARAMETERS\n");
-    match super::parameter_schema(d).map(|s| rows(&s)) {
-        Some(rows) if !rows.is_empty() => {
-            let mut cells = vec![
-                ["NAME", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"]
-                    .map(str::to_owned)
-                    .to_vec(),
-            ];
-            for row in rows {
-                cells.push(vec![
-                    row.name,
-                    row.kind,
-                    if row.required { "yes" } else { "no" }.to_owned(),
-                    row.default.unwrap_or_else(|| "-".to_owned()),
-                    row.description,
-                ]);
+    match parameter_forms(d) {
+        Some(forms) if forms.iter().any(|rows| !rows.is_empty()) => {
+            let count = forms.len();
+            for (index, rows) in forms.into_iter().enumerate() {
+                if count > 1 {
+                    let _ = writeln!(
+                        out,
+                        "{}FORM {} OF {count}",
+                        if index > 0 { "\n" } else { "" },
+                        index + 1
+                    );
+                }
+                let mut cells = vec![
+                    ["NAME", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                ];
+                for row in rows {
+                    cells.push(vec![
+                        row.name,
+                        row.kind,
+                        if row.required { "yes" } else { "no" }.to_owned(),
+                        row.default.unwrap_or_else(|| "-".to_owned()),
+                        row.description,
+                    ]);
+                }
+                out.push_str(&table(&cells));
             }
-            out.push_str(&table(&cells));
         }
         Some(_) => out.push_str("(none)\n"),
         None => out.push_str("(no schema: the object's spec is passed through as written)\n"),
@@ -147,23 +158,37 @@ fn markdown_page(d: &Definition) -> String {
         }
     }
     out.push_str("\n## Parameters\n\n");
-    match super::parameter_schema(d).map(|s| rows(&s)) {
-        Some(rows) if !rows.is_empty() => {
-            out.push_str("| Name | Type | Required | Default | Description |\n");
-            out.push_str("|---|---|---|---|---|\n");
+    match parameter_forms(d) {
+        Some(forms) if forms.iter().any(|rows| !rows.is_empty()) => {
+            let count = forms.len();
+            if count > 1 {
+                let _ = writeln!(out, "One of {count} forms.\n");
+            }
             // A `|` in a cell would end it.
             let cell = |text: &str| text.replace('|', "\\|");
-            for row in rows {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} | {} | {} | {} |",
-                    cell(&row.name),
-                    cell(&row.kind),
-                    if row.required { "yes" } else { "no" },
-                    row.default
-                        .map_or_else(String::new, |d| format!("`{}`", cell(&d))),
-                    cell(&row.description),
-                );
+            for (index, rows) in forms.into_iter().enumerate() {
+                if count > 1 {
+                    let _ = writeln!(
+                        out,
+                        "{}Form {}:\n",
+                        if index > 0 { "\n" } else { "" },
+                        index + 1
+                    );
+                }
+                out.push_str("| Name | Type | Required | Default | Description |\n");
+                out.push_str("|---|---|---|---|---|\n");
+                for row in rows {
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | {} | {} | {} | {} |",
+                        cell(&row.name),
+                        cell(&row.kind),
+                        if row.required { "yes" } else { "no" },
+                        row.default
+                            .map_or_else(String::new, |d| format!("`{}`", cell(&d))),
+                        cell(&row.description),
+                    );
+                }
             }
         }
         Some(_) => out.push_str("None.\n"),
@@ -175,10 +200,37 @@ fn markdown_page(d: &Definition) -> String {
     out
 }
 
-/// The schema's properties, depth first, in the order written.
+/// The rows of each form the parameters take (a schema's `oneOf`, else the schema itself);
+/// `None` without a schema.
+fn parameter_forms(d: &Definition) -> Option<Vec<Vec<Row>>> {
+    let schema = super::parameter_schema(d)?;
+    Some(forms(&schema).into_iter().map(rows).collect())
+}
+
+/// The alternatives of a schema's `oneOf`, or the schema itself.
+fn forms(schema: &Value) -> Vec<&Value> {
+    match schema.get("oneOf").and_then(Value::as_array) {
+        Some(alternatives) => alternatives.iter().collect(),
+        None => vec![schema],
+    }
+}
+
+/// The schema's properties, depth first, in the order written; a map (no properties, any key)
+/// is one row for all its keys.
 fn rows(schema: &Value) -> Vec<Row> {
     let mut out = Vec::new();
     collect_rows(schema, "", &mut out);
+    if out.is_empty() {
+        if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            out.push(Row {
+                name: "<any name>".to_owned(),
+                kind: type_of(values),
+                required: false,
+                default: None,
+                description: "Any number of entries, each named as you choose".to_owned(),
+            });
+        }
+    }
     out
 }
 
@@ -309,7 +361,9 @@ fn required_sample(schema: &Value) -> Value {
 
 /// A minimal use of the definition, in the v1alpha2 form it is used in.
 fn example(d: &Definition) -> String {
-    let parameters = super::parameter_schema(d).map_or_else(|| json!({}), |s| required_sample(&s));
+    // The first form, when the parameters take several.
+    let parameters =
+        super::parameter_schema(d).map_or_else(|| json!({}), |s| required_sample(forms(&s)[0]));
     let name = &d.name.value;
     let (comment, value) = match d.kind {
         DefinitionKind::Workload => (
@@ -340,4 +394,37 @@ fn example(d: &Definition) -> String {
         ),
     };
     format!("# {comment}\n{}", crate::yaml_writer::to_yaml(&value))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ExplainFormat, Loader};
+
+    fn explained(name: &str) -> String {
+        let project = Loader::new().load().expect("the built-ins load");
+        project
+            .explain(name, ExplainFormat::Text)
+            .expect("a built-in")
+    }
+
+    #[test]
+    fn parameters_of_several_forms_are_shown_form_by_form() {
+        let page = explained("container-image");
+        let first = page.find("FORM 1 OF 2").expect("the first form");
+        let second = page.find("FORM 2 OF 2").expect("the second form");
+        let image = page.find("\nimage ").expect("the first form's image");
+        let nested = page
+            .find("containers[].image")
+            .expect("the second form's image");
+        assert!(first < image && image < second && second < nested, "{page}");
+        // The example uses the first form, with what it requires.
+        assert!(page.contains("image: \"<image>\""), "{page}");
+    }
+
+    #[test]
+    fn a_map_of_parameters_is_one_row() {
+        let page = explained("labels");
+        assert!(page.contains("<any name>  string|null"), "{page}");
+        assert!(!page.contains("(none)"), "{page}");
+    }
 }

@@ -33,7 +33,11 @@ pub(crate) fn parameter_schema(definition: &Definition) -> Option<Value> {
     evaluation.add_file(file);
     let mut path: Vec<&str> = template.prefix.iter().map(String::as_str).collect();
     path.push("parameter");
-    Some(object_schema(&evaluation.describe(&path)))
+    let forms = evaluation.describe_forms(&path);
+    Some(match forms.as_slice() {
+        [fields] => object_schema(fields),
+        _ => json!({"oneOf": forms.iter().map(|fields| object_schema(fields)).collect::<Vec<_>>()}),
+    })
 }
 
 fn object_schema(fields: &[cue::FieldDoc]) -> Value {

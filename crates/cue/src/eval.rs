@@ -1726,6 +1726,19 @@ impl Evaluator {
         out
     }
 
+    /// [`Evaluator::describe`] of each alternative of a choice between structs that no default
+    /// settles; of the struct itself otherwise.
+    pub(crate) fn describe_forms(&mut self, id: VId, depth: usize) -> Vec<Vec<crate::FieldDoc>> {
+        let settled = self.deref(id).is_ok();
+        match self.v(id).resolution.clone() {
+            Some((_, Resolution::Multi(alternatives))) if !settled => alternatives
+                .iter()
+                .map(|(alternative, _)| self.describe(*alternative, depth))
+                .collect(),
+            _ => vec![self.describe(id, depth)],
+        }
+    }
+
     fn describe_field(
         &mut self,
         name: &str,

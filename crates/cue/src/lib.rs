@@ -142,6 +142,16 @@ impl Evaluation {
         }
     }
 
+    /// The forms the struct at `path` takes, as declared: one list of fields, or one per
+    /// alternative when it is a choice between structs with no default
+    /// (`#Image | close({containers: [...#Image]})`), where [`Evaluation::describe`] has none.
+    pub fn describe_forms(&mut self, path: &[&str]) -> Vec<Vec<FieldDoc>> {
+        match self.evaluator.lookup_path(path) {
+            Ok(id) => self.evaluator.describe_forms(id, 8),
+            Err(_) => vec![Vec::new()],
+        }
+    }
+
     /// Whether the field at `path` is set (whatever its value).
     pub fn has(&mut self, path: &[&str]) -> bool {
         self.evaluator.lookup_path(path).is_ok()

@@ -126,7 +126,7 @@ fn fuzz_findings_stay_fixed() {
                     return;
                 };
                 let budget = cue::Budget {
-                    steps: 20_000,
+                    steps: 200_000,
                     vertices: 20_000,
                     depth: 100,
                     forks: 32,

@@ -99,14 +99,7 @@ fn text_page(d: &Definition, sources: &Sources) -> String {
         Some(forms) if forms.iter().any(|rows| !rows.is_empty()) => {
             let count = forms.len();
             for (index, rows) in forms.into_iter().enumerate() {
-                if count > 1 {
-                    let _ = writeln!(
-                        out,
-                        "{}FORM {} OF {count}",
-                        if index > 0 { "\n" } else { "" },
-                        index + 1
-                    );
-                }
+                form_heading(&mut out, index, count, |n| format!("FORM {n} OF {count}"));
                 let mut cells = vec![
                     ["NAME", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"]
                         .map(str::to_owned)
@@ -167,14 +160,7 @@ fn markdown_page(d: &Definition) -> String {
             // A `|` in a cell would end it.
             let cell = |text: &str| text.replace('|', "\\|");
             for (index, rows) in forms.into_iter().enumerate() {
-                if count > 1 {
-                    let _ = writeln!(
-                        out,
-                        "{}Form {}:\n",
-                        if index > 0 { "\n" } else { "" },
-                        index + 1
-                    );
-                }
+                form_heading(&mut out, index, count, |n| format!("Form {n}:\n"));
                 out.push_str("| Name | Type | Required | Default | Description |\n");
                 out.push_str("|---|---|---|---|---|\n");
                 for row in rows {
@@ -198,6 +184,18 @@ fn markdown_page(d: &Definition) -> String {
     out.push_str(&example(d));
     out.push_str("```\n");
     out
+}
+
+/// When the parameters take several forms, the heading of form `index` (`heading` of its
+/// number), apart from the table before it.
+fn form_heading(out: &mut String, index: usize, count: usize, heading: impl Fn(usize) -> String) {
+    if count > 1 {
+        if index > 0 {
+            out.push('\n');
+        }
+        out.push_str(&heading(index + 1));
+        out.push('\n');
+    }
 }
 
 /// The rows of each form the parameters take (a schema's `oneOf`, else the schema itself);

@@ -474,16 +474,31 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// A chain of operators builds a tree as deep as the chain is long (`1 + 1 + ...` is
+    /// `((1 + 1) + ...)`), which evaluating it walks recursively: each operator counts as a
+    /// level of nesting (3,000 additions in 12 KB overflowed the stack before).
     fn binary(&mut self, min: u8) -> Result<Arc<Expr>, Error> {
         let mut left = self.unary()?;
-        while let Some((op, precedence)) = self.binary_op() {
+        let mut levels = 0;
+        let result = loop {
+            let Some((op, precedence)) = self.binary_op() else {
+                break Ok(left);
+            };
             if precedence < min {
-                break;
+                break Ok(left);
+            }
+            levels += 1;
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                break Err(Error::new("expressions nest too deeply", self.span()));
             }
             self.bump();
             // Skip the line break after a binary operator (`a &\n b`).
             self.skip_commas();
-            let right = self.binary(precedence + 1)?;
+            let right = match self.binary(precedence + 1) {
+                Ok(right) => right,
+                Err(error) => break Err(error),
+            };
             let span = Span {
                 start: left.span.start,
                 end: right.span.end,
@@ -493,8 +508,9 @@ impl<'a> Parser<'a> {
                 kind: ExprKind::Binary(op, left, right),
                 span,
             });
-        }
-        Ok(left)
+        };
+        self.depth -= levels;
+        result
     }
 
     fn unary(&mut self) -> Result<Arc<Expr>, Error> {
@@ -530,11 +546,30 @@ impl<'a> Parser<'a> {
         }))
     }
 
+    /// An operand and its selectors, indexes and calls; like a chain of operators, each one a
+    /// level of nesting (`a.a.a...` is as deep as it is long).
     fn primary(&mut self) -> Result<Arc<Expr>, Error> {
+        let depth = self.depth;
+        let result = self.postfix_chain();
+        self.depth = depth;
+        result
+    }
+
+    /// One more level for a selector, index or call; an error past the limit.
+    fn postfix_level(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Error::new("expressions nest too deeply", self.span()));
+        }
+        Ok(())
+    }
+
+    fn postfix_chain(&mut self) -> Result<Arc<Expr>, Error> {
         let mut expr = self.operand()?;
         loop {
             let start = expr.span;
             if self.eat_punct(".") {
+                self.postfix_level()?;
                 let span = self.span();
                 let name = match self.bump().kind {
                     Tok::Ident(name) => name,
@@ -551,6 +586,7 @@ impl<'a> Parser<'a> {
                     span,
                 });
             } else if self.is_punct("[") {
+                self.postfix_level()?;
                 self.bump();
                 let low = if self.is_punct(":") {
                     None
@@ -577,6 +613,7 @@ impl<'a> Parser<'a> {
                     },
                 });
             } else if self.is_punct("(") {
+                self.postfix_level()?;
                 self.bump();
                 let mut args = Vec::new();
                 self.skip_commas();

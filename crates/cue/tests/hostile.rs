@@ -174,3 +174,25 @@ fn many_large_patterns_are_paid_for_in_steps() {
     let quantity = "m: \"512Mi\" & =~\"^([1-9][0-9]{0,63})(E|P|T|G|M|K|Ei|Pi|Ti|Gi|Mi|Ki)$\"\n";
     assert!(outcome(quantity.to_owned(), cue::Budget::default()).is_ok());
 }
+
+#[test]
+fn long_chains_of_operators_are_nesting() {
+    // `a + a + ...` parses to a tree as deep as the chain, which evaluation walks
+    // recursively: 3,000 additions in a 12 KB definition overflowed `oam render`'s stack.
+    // Each operator, selector, index or call counts as a level of nesting.
+    let chain = |op: &str, n: usize| {
+        if op.starts_with('[') || op.starts_with('(') {
+            format!("a: 1\nx: a{}\n", op.repeat(n))
+        } else {
+            format!("a: 1\nx: {}\n", vec!["a"; n].join(op))
+        }
+    };
+    for op in [
+        " + ", " | ", " & ", " * ", " && ", " == ", " - ", ".", "[0]", "()",
+    ] {
+        let error = outcome(chain(op, 10_000), cue::Budget::default()).expect_err("too deep");
+        assert_eq!(error.kind, cue::ErrorKind::Syntax, "{op}: {error}");
+        // Below the limit, a chain evaluates (to a value or an error) on a worker's stack.
+        let _ = outcome(chain(op, 190), cue::Budget::default());
+    }
+}

@@ -11,8 +11,11 @@ use crate::error::{Error, ErrorKind, Span};
 use crate::lexer::{Lexer, StrLit, StrPart, Tok, Token};
 
 /// How deeply expressions may nest before parsing stops with an error (a hostile file cannot
-/// exhaust the stack).
-const MAX_DEPTH: usize = 200;
+/// exhaust the stack). Brackets, operators of a chain, selectors, shorthand labels and
+/// comprehension clauses each count. KubeVela's deepest template needs 31 to 38 (the
+/// differential tests fail at 30); 150 parentheses parse on a 2 MiB stack in a debug build,
+/// 185 did not.
+const MAX_DEPTH: usize = 150;
 
 /// Parses one CUE file; `source` numbers its spans.
 pub(crate) fn parse_file(text: &str, source: u32) -> Result<File, Error> {
@@ -323,9 +326,13 @@ impl<'a> Parser<'a> {
         self.expect_punct(":")?;
         let value = if self.is_field_start() || (self.is_punct("[") && self.is_pattern_constraint())
         {
-            // `a: b: c` is `a: {b: c}`, and `a: [string]: c` is `a: {[string]: c}`.
+            // `a: b: c` is `a: {b: c}`, and `a: [string]: c` is `a: {[string]: c}`: a level of
+            // nesting, like the braces it stands for.
             let span = self.span();
+            let mut levels = 0;
+            self.nest(&mut levels, "structs nest too deeply")?;
             let inner = self.decl()?;
+            self.depth -= levels;
             Arc::new(Expr {
                 kind: ExprKind::Struct(Arc::new(StructLit {
                     decls: vec![inner],
@@ -386,10 +393,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Each clause is a level of nesting: the evaluator runs the clauses as nested loops.
     fn comprehension(&mut self) -> Result<Arc<Comprehension>, Error> {
         let span = self.span();
         let mut clauses = Vec::new();
+        let mut levels = 0;
         loop {
+            if matches!(self.peek(), Tok::Ident(k) if k == "for" || k == "if" || k == "let") {
+                self.nest(&mut levels, "comprehension clauses nest too deeply")?;
+            }
             match self.peek() {
                 Tok::Ident(k) if k == "for" => {
                     self.bump();
@@ -425,6 +437,7 @@ impl<'a> Parser<'a> {
             }
         }
         let body = self.operand()?;
+        self.depth -= levels;
         Ok(Arc::new(Comprehension {
             clauses,
             body,
@@ -476,29 +489,20 @@ impl<'a> Parser<'a> {
 
     /// A chain of operators builds a tree as deep as the chain is long (`1 + 1 + ...` is
     /// `((1 + 1) + ...)`), which evaluating it walks recursively: each operator counts as a
-    /// level of nesting (3,000 additions in 12 KB overflowed the stack before).
+    /// level of nesting (3,000 additions in 12 KB overflowed the stack before). An error ends
+    /// the parse, so only success gives the levels back.
     fn binary(&mut self, min: u8) -> Result<Arc<Expr>, Error> {
         let mut left = self.unary()?;
         let mut levels = 0;
-        let result = loop {
-            let Some((op, precedence)) = self.binary_op() else {
-                break Ok(left);
-            };
+        while let Some((op, precedence)) = self.binary_op() {
             if precedence < min {
-                break Ok(left);
+                break;
             }
-            levels += 1;
-            self.depth += 1;
-            if self.depth > MAX_DEPTH {
-                break Err(Error::new("expressions nest too deeply", self.span()));
-            }
+            self.nest(&mut levels, "expressions nest too deeply")?;
             self.bump();
             // Skip the line break after a binary operator (`a &\n b`).
             self.skip_commas();
-            let right = match self.binary(precedence + 1) {
-                Ok(right) => right,
-                Err(error) => break Err(error),
-            };
+            let right = self.binary(precedence + 1)?;
             let span = Span {
                 start: left.span.start,
                 end: right.span.end,
@@ -508,9 +512,19 @@ impl<'a> Parser<'a> {
                 kind: ExprKind::Binary(op, left, right),
                 span,
             });
-        };
+        }
         self.depth -= levels;
-        result
+        Ok(left)
+    }
+
+    /// One more level of nesting, counted in `levels`; an error past the limit.
+    fn nest(&mut self, levels: &mut usize, what: &str) -> Result<(), Error> {
+        *levels += 1;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Error::new(what, self.span()));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Arc<Expr>, Error> {
@@ -549,27 +563,13 @@ impl<'a> Parser<'a> {
     /// An operand and its selectors, indexes and calls; like a chain of operators, each one a
     /// level of nesting (`a.a.a...` is as deep as it is long).
     fn primary(&mut self) -> Result<Arc<Expr>, Error> {
-        let depth = self.depth;
-        let result = self.postfix_chain();
-        self.depth = depth;
-        result
-    }
-
-    /// One more level for a selector, index or call; an error past the limit.
-    fn postfix_level(&mut self) -> Result<(), Error> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Error::new("expressions nest too deeply", self.span()));
-        }
-        Ok(())
-    }
-
-    fn postfix_chain(&mut self) -> Result<Arc<Expr>, Error> {
+        const TOO_DEEP: &str = "expressions nest too deeply";
         let mut expr = self.operand()?;
+        let mut levels = 0;
         loop {
             let start = expr.span;
             if self.eat_punct(".") {
-                self.postfix_level()?;
+                self.nest(&mut levels, TOO_DEEP)?;
                 let span = self.span();
                 let name = match self.bump().kind {
                     Tok::Ident(name) => name,
@@ -586,7 +586,7 @@ impl<'a> Parser<'a> {
                     span,
                 });
             } else if self.is_punct("[") {
-                self.postfix_level()?;
+                self.nest(&mut levels, TOO_DEEP)?;
                 self.bump();
                 let low = if self.is_punct(":") {
                     None
@@ -613,7 +613,7 @@ impl<'a> Parser<'a> {
                     },
                 });
             } else if self.is_punct("(") {
-                self.postfix_level()?;
+                self.nest(&mut levels, TOO_DEEP)?;
                 self.bump();
                 let mut args = Vec::new();
                 self.skip_commas();
@@ -630,6 +630,7 @@ impl<'a> Parser<'a> {
                     },
                 });
             } else {
+                self.depth -= levels;
                 return Ok(expr);
             }
         }

@@ -176,23 +176,31 @@ fn many_large_patterns_are_paid_for_in_steps() {
 }
 
 #[test]
-fn long_chains_of_operators_are_nesting() {
+fn long_chains_are_nesting() {
     // `a + a + ...` parses to a tree as deep as the chain, which evaluation walks
-    // recursively: 3,000 additions in a 12 KB definition overflowed `oam render`'s stack.
-    // Each operator, selector, index or call counts as a level of nesting.
-    let chain = |op: &str, n: usize| {
-        if op.starts_with('[') || op.starts_with('(') {
-            format!("a: 1\nx: a{}\n", op.repeat(n))
-        } else {
-            format!("a: 1\nx: {}\n", vec!["a"; n].join(op))
-        }
+    // recursively: 3,000 additions in a 12 KB definition overflowed `oam render`'s stack, and
+    // so did `l0: l1: ...: 1` and `[for a in l for a in l ... {1}]`. Each operator, selector,
+    // index, call, label of a shorthand and comprehension clause counts as a level of nesting.
+    let chain = |kind: &str, n: usize| match kind {
+        "[0]" | "()" => format!("a: 1\nx: a{}\n", kind.repeat(n)),
+        "labels" => format!(
+            "{}: 1\n",
+            (0..n)
+                .map(|i| format!("l{i}"))
+                .collect::<Vec<_>>()
+                .join(": ")
+        ),
+        "for" => format!("l: [1]\nx: [{} {{1}}]\n", "for a in l ".repeat(n)),
+        "if" => format!("x: [{} {{1}}]\n", "if true ".repeat(n)),
+        op => format!("a: 1\nx: {}\n", vec!["a"; n].join(op)),
     };
-    for op in [
-        " + ", " | ", " & ", " * ", " && ", " == ", " - ", ".", "[0]", "()",
-    ] {
-        let error = outcome(chain(op, 10_000), cue::Budget::default()).expect_err("too deep");
-        assert_eq!(error.kind, cue::ErrorKind::Syntax, "{op}: {error}");
+    let kinds = [
+        " + ", " | ", " & ", " * ", " && ", " == ", " - ", ".", "[0]", "()", "labels", "for", "if",
+    ];
+    for kind in kinds {
+        let error = outcome(chain(kind, 10_000), cue::Budget::default()).expect_err("too deep");
+        assert_eq!(error.kind, cue::ErrorKind::Syntax, "{kind}: {error}");
         // Below the limit, a chain evaluates (to a value or an error) on a worker's stack.
-        let _ = outcome(chain(op, 190), cue::Budget::default());
+        let _ = outcome(chain(kind, 140), cue::Budget::default());
     }
 }

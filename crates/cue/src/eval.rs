@@ -24,7 +24,7 @@ use crate::ast::{
 };
 use crate::builtins;
 use crate::error::{Error, ErrorKind, Span};
-use crate::value::{Bound, Val, compare, kind};
+use crate::value::{Bound, Val, compare, disjunction, kind};
 
 pub(crate) type VId = u32;
 
@@ -672,10 +672,22 @@ impl Evaluator {
             }
         }
         let was_bottom = matches!(vertex.scalar, Some(Val::Bottom(_)));
-        let mut met = match vertex.scalar.take() {
+        let old = vertex.scalar.take();
+        let mut met = match old {
             None => val,
+            // Meeting two disjunctions tries every pair of alternatives: that many steps.
+            Some(old)
+                if {
+                    let pairs = old.alternatives().saturating_mul(val.alternatives());
+                    pairs > 1 && !self.spend(pairs)
+                } =>
+            {
+                drop(old);
+                Val::Bottom(Box::new(self.exhausted_error()))
+            }
             Some(old) => old.unify(val),
         };
+        let vertex = self.vm(id);
         if let Val::Bottom(error) = &mut met {
             if !was_bottom && error.spans.is_empty() {
                 error.spans.clone_from(&vertex.scalar_spans);
@@ -1144,10 +1156,11 @@ impl Evaluator {
             }
         }
         if scalars.len() == alternatives.len() {
+            // Equal alternatives are one (`1 | 1` is 1), failed ones are dropped.
             let val = if has_default {
-                Val::Disj(scalars).unify(Val::Top)
+                disjunction(scalars)
             } else {
-                Val::Disj(scalars.into_iter().map(|(v, _)| (v, false)).collect()).unify(Val::Top)
+                disjunction(scalars.into_iter().map(|(v, _)| (v, false)).collect())
             };
             self.meet_scalar(id, val, Some(expr.span));
             return;

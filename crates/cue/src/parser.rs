@@ -31,6 +31,24 @@ pub(crate) fn parse_file(text: &str, source: u32) -> Result<File, Error> {
     parser.file().map_err(syntax)
 }
 
+/// `operands` joined by an associative `op` as a balanced tree, in their order.
+fn balanced(op: BinaryOp, operands: &[Arc<Expr>], source: u32) -> Arc<Expr> {
+    if let [one] = operands {
+        return one.clone();
+    }
+    let (left, right) = operands.split_at(operands.len() / 2);
+    let (left, right) = (balanced(op, left, source), balanced(op, right, source));
+    let span = Span {
+        start: left.span.start,
+        end: right.span.end,
+        source,
+    };
+    Arc::new(Expr {
+        kind: ExprKind::Binary(op, left, right),
+        span,
+    })
+}
+
 struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token>,
@@ -489,18 +507,37 @@ impl<'a> Parser<'a> {
 
     /// A chain of operators builds a tree as deep as the chain is long (`1 + 1 + ...` is
     /// `((1 + 1) + ...)`), which evaluating it walks recursively: each operator counts as a
-    /// level of nesting (3,000 additions in 12 KB overflowed the stack before). An error ends
+    /// level of nesting (3,000 additions in 12 KB overflowed the stack before). A run of one
+    /// associative operator (`a | b | c`, `&`, `||`, `&&`) becomes a balanced tree instead, as
+    /// deep as the logarithm of its length: an enum of 200 values is 8 levels. An error ends
     /// the parse, so only success gives the levels back.
     fn binary(&mut self, min: u8) -> Result<Arc<Expr>, Error> {
+        const TOO_DEEP: &str = "expressions nest too deeply";
         let mut left = self.unary()?;
         let mut levels = 0;
         while let Some((op, precedence)) = self.binary_op() {
             if precedence < min {
                 break;
             }
-            self.nest(&mut levels, "expressions nest too deeply")?;
+            if matches!(
+                op,
+                BinaryOp::Or | BinaryOp::And | BinaryOp::LogicalOr | BinaryOp::LogicalAnd
+            ) {
+                let mut operands = vec![left];
+                while self.binary_op() == Some((op, precedence)) {
+                    self.bump();
+                    // Skip the line break after a binary operator (`a &\n b`).
+                    self.skip_commas();
+                    operands.push(self.binary(precedence + 1)?);
+                }
+                for _ in 0..usize::BITS - (operands.len() - 1).leading_zeros() {
+                    self.nest(&mut levels, TOO_DEEP)?;
+                }
+                left = balanced(op, &operands, self.source);
+                continue;
+            }
+            self.nest(&mut levels, TOO_DEEP)?;
             self.bump();
-            // Skip the line break after a binary operator (`a &\n b`).
             self.skip_commas();
             let right = self.binary(precedence + 1)?;
             let span = Span {

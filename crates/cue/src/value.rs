@@ -2,6 +2,7 @@
 //! Structs and lists live in the evaluator's vertices; this is everything else: concrete
 //! scalars, basic types, bounds, and disjunctions of those with defaults.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -132,6 +133,9 @@ impl Val {
                 if kinds == 0 {
                     return conflict(&Val::Constraint(ka, ba), &Val::Constraint(kb, bb));
                 }
+                if ba.len() + bb.len() > MAX_BOUNDS {
+                    return Val::error(format!("more than {MAX_BOUNDS} bounds on one value"));
+                }
                 let mut bounds = ba;
                 bounds.extend(bb);
                 Val::Constraint(kinds, bounds)
@@ -157,6 +161,14 @@ impl Val {
         }
     }
 
+    /// How many alternatives a value has: a disjunction's, else one.
+    pub(crate) fn alternatives(&self) -> u64 {
+        match self {
+            Val::Disj(alternatives) => alternatives.len() as u64,
+            _ => 1,
+        }
+    }
+
     /// Equality of concrete scalars (`==`); ints and floats of one value are equal.
     pub(crate) fn equals(&self, other: &Val) -> bool {
         match (self, other) {
@@ -172,10 +184,56 @@ impl Val {
     }
 }
 
+/// Alternatives one disjunction of scalars may keep: unifying two disjunctions multiplies
+/// theirs (the evaluator charges a step per pair), and a 1.5 KB file of disjunctions of bounds
+/// built millions (1.6 s under a budget of 200,000 steps). Real templates list a few dozen.
+const MAX_ALTERNATIVES: usize = 1024;
+
+/// A concrete scalar as a hash key, equal exactly when [`Val::equals`] is (NaN, equal to
+/// nothing, has none).
+#[derive(PartialEq, Eq, Hash)]
+enum ScalarKey {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(Arc<str>),
+    Bytes(Arc<[u8]>),
+}
+
+impl ScalarKey {
+    fn of(v: &Val) -> Option<ScalarKey> {
+        Some(match v {
+            Val::Null => ScalarKey::Null,
+            Val::Bool(b) => ScalarKey::Bool(*b),
+            Val::Int(i) => ScalarKey::Int(*i),
+            Val::Float(x) if x.is_nan() => return None,
+            // 0.0 and -0.0 are equal.
+            Val::Float(x) => ScalarKey::Float(if *x == 0.0 { 0 } else { x.to_bits() }),
+            Val::Str(s) => ScalarKey::Str(s.clone()),
+            Val::Bytes(b) => ScalarKey::Bytes(b.clone()),
+            _ => return None,
+        })
+    }
+}
+
+/// Bounds on one value (`int & >0 & <65536` has two): each unification copies them.
+const MAX_BOUNDS: usize = 64;
+
+fn too_many_alternatives() -> Val {
+    Val::error(format!(
+        "a disjunction of more than {MAX_ALTERNATIVES} alternatives"
+    ))
+}
+
 /// Drops failed alternatives and equal duplicates; one survivor is the value itself.
-fn disjunction(alts: Vec<(Val, bool)>) -> Val {
+pub(crate) fn disjunction(alts: Vec<(Val, bool)>) -> Val {
+    /// Up to this many alternatives, duplicates are found by a scan; past it, by a hash map.
+    const SCANNED: usize = 16;
     let mut first_error = None;
     let mut kept: Vec<(Val, bool)> = Vec::new();
+    // Where each concrete alternative kept is, once there are more than `SCANNED`.
+    let mut index: HashMap<ScalarKey, usize> = HashMap::new();
     for (v, d) in alts {
         if let Val::Bottom(e) = v {
             first_error.get_or_insert(e);
@@ -188,12 +246,32 @@ fn disjunction(alts: Vec<(Val, bool)>) -> Val {
         };
         for (v, inner_default) in parts {
             let d = d && inner_default;
-            if let Some(existing) = kept
-                .iter_mut()
-                .find(|(k, _)| k.is_concrete() && k.equals(&v))
-            {
-                existing.1 |= d;
+            // Only concrete alternatives can be duplicates.
+            let key = ScalarKey::of(&v);
+            let duplicate = match &key {
+                None => None,
+                Some(_) if kept.len() <= SCANNED => kept
+                    .iter()
+                    .position(|(k, _)| k.is_concrete() && k.equals(&v)),
+                Some(key) => {
+                    if index.is_empty() {
+                        for (at, (k, _)) in kept.iter().enumerate() {
+                            if let Some(k) = ScalarKey::of(k) {
+                                index.entry(k).or_insert(at);
+                            }
+                        }
+                    }
+                    index.get(key).copied()
+                }
+            };
+            if let Some(at) = duplicate {
+                kept[at].1 |= d;
+            } else if kept.len() == MAX_ALTERNATIVES {
+                return too_many_alternatives();
             } else {
+                if let Some(key) = key.filter(|_| !index.is_empty()) {
+                    index.insert(key, kept.len());
+                }
                 kept.push((v, d));
             }
         }

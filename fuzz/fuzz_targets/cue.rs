@@ -18,13 +18,24 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(file) = cue::parse(text, 0) else {
-        return;
-    };
-    let mut evaluation = cue::Evaluation::new(BUDGET);
-    evaluation.add_file(&file);
-    let _ = evaluation.export(&[]);
-    let _ = evaluation.patch_info(&[]);
-    let _ = evaluation.unset(&[], 10);
-    let _ = evaluation.describe(&[]);
+    let text = text.to_owned();
+    // On a thread with a worker's stack (2 MiB), as oam evaluates: a stack overflow there
+    // aborts the process, which libFuzzer catches and keeps the input of (on its own main
+    // thread the overflow left no input behind).
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let Ok(file) = cue::parse(&text, 0) else {
+                return;
+            };
+            let mut evaluation = cue::Evaluation::new(BUDGET);
+            evaluation.add_file(&file);
+            let _ = evaluation.export(&[]);
+            let _ = evaluation.patch_info(&[]);
+            let _ = evaluation.unset(&[], 10);
+            let _ = evaluation.describe(&[]);
+        })
+        .expect("a thread")
+        .join()
+        .expect("no panic");
 });

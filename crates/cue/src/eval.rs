@@ -2069,10 +2069,14 @@ impl Evaluator {
     }
 
     pub(crate) fn eval(&mut self, expr: &Arc<Expr>, env: &Rc<Env>) -> Value {
-        if !self.step() {
+        // Evaluating nests like expanding does (a field whose expression refers to itself
+        // through operators recursed through 960 levels and overflowed a 2 MiB stack), so it
+        // counts against the depth budget too.
+        if !self.step() || !self.enter() {
             return Value::Val(Val::Bottom(Box::new(self.exhausted_error())));
         }
         let value = self.eval_expr(expr, env);
+        self.leave();
         // Strings an expression builds count against the budget: `s1: s0 + s0` doubled thirty
         // times would otherwise take gigabytes within a few steps.
         let builds = matches!(

@@ -240,9 +240,13 @@ impl<'a> Lexer<'a> {
             hashes += 1;
             self.pos += 1;
         }
-        let quote = self
-            .peek_byte(0)
-            .ok_or_else(|| self.error(start, "unterminated string"))?;
+        let quote = match self.peek_byte(0) {
+            Some(quote @ (b'"' | b'\'')) => quote,
+            None => return Err(self.error(start, "unterminated string")),
+            // `##x`: not a raw string (stepping over `x` a byte at a time could cut a
+            // character in two).
+            Some(_) => return Err(self.error(start, "expected a quote after the `#`s")),
+        };
         let multiline =
             self.src[self.pos..self.end].starts_with(if quote == b'"' { "\"\"\"" } else { "'''" });
         let fence_len = if multiline { 3 } else { 1 };

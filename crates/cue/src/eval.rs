@@ -672,20 +672,17 @@ impl Evaluator {
             }
         }
         let was_bottom = matches!(vertex.scalar, Some(Val::Bottom(_)));
-        let old = vertex.scalar.take();
-        let mut met = match old {
+        let mut met = match vertex.scalar.take() {
             None => val,
-            // Meeting two disjunctions tries every pair of alternatives: that many steps.
-            Some(old)
-                if {
-                    let pairs = old.alternatives().saturating_mul(val.alternatives());
-                    pairs > 1 && !self.spend(pairs)
-                } =>
-            {
-                drop(old);
-                Val::Bottom(Box::new(self.exhausted_error()))
+            Some(old) => {
+                // Meeting two disjunctions tries every pair of alternatives: that many steps.
+                let pairs = old.alternatives().saturating_mul(val.alternatives());
+                if pairs > 1 && !self.spend(pairs) {
+                    Val::Bottom(Box::new(self.exhausted_error()))
+                } else {
+                    old.unify(val)
+                }
             }
-            Some(old) => old.unify(val),
         };
         let vertex = self.vm(id);
         if let Val::Bottom(error) = &mut met {
@@ -2712,11 +2709,10 @@ const REGEX_CACHED: usize = 128;
 /// Steps the first use of a pattern in an evaluation costs: twice what the slowest compile the
 /// size limit allows takes, at the evaluator's pace of about 16 million steps a second, so
 /// that oam's default budget (8 million steps) holds at most 244 patterns (30 MiB with their
-/// caches). A template
-/// of a thousand different patterns then spends its budget's steps instead of seconds and
-/// gigabytes (it took 4.9 s and 1.8 GB with uncharged compiles of up to 1 MiB and a cache of
-/// 1,024). Charged whether or not the process has the pattern compiled already, so where an
-/// evaluation stops does not depend on what ran before it.
+/// caches). A template of a thousand different patterns then spends its budget's steps
+/// instead of seconds and gigabytes (it took 4.9 s and 1.8 GB with uncharged compiles of up to
+/// 1 MiB and a cache of 1,024). Charged whether or not the process has the pattern compiled
+/// already, so where an evaluation stops does not depend on what ran before it.
 const REGEX_COMPILE_STEPS: u64 = 32_768;
 
 impl Evaluator {

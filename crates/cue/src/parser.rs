@@ -17,6 +17,9 @@ use crate::lexer::{Lexer, StrLit, StrPart, Tok, Token};
 /// 185 did not.
 const MAX_DEPTH: usize = 150;
 
+/// The error past `MAX_DEPTH` for expressions.
+const TOO_DEEP: &str = "expressions nest too deeply";
+
 /// Parses one CUE file; `source` numbers its spans.
 pub(crate) fn parse_file(text: &str, source: u32) -> Result<File, Error> {
     // A construct the parser knows but the evaluator does not stays `Unsupported`.
@@ -473,7 +476,7 @@ impl<'a> Parser<'a> {
     fn expr(&mut self) -> Result<Arc<Expr>, Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(Error::new("expressions nest too deeply", self.span()));
+            return Err(Error::new(TOO_DEEP, self.span()));
         }
         let result = self.binary(1);
         self.depth -= 1;
@@ -512,7 +515,6 @@ impl<'a> Parser<'a> {
     /// deep as the logarithm of its length: an enum of 200 values is 8 levels. An error ends
     /// the parse, so only success gives the levels back.
     fn binary(&mut self, min: u8) -> Result<Arc<Expr>, Error> {
-        const TOO_DEEP: &str = "expressions nest too deeply";
         let mut left = self.unary()?;
         let mut levels = 0;
         while let Some((op, precedence)) = self.binary_op() {
@@ -583,7 +585,7 @@ impl<'a> Parser<'a> {
         self.bump();
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(Error::new("expressions nest too deeply", span));
+            return Err(Error::new(TOO_DEEP, span));
         }
         let operand = self.unary()?;
         self.depth -= 1;
@@ -600,7 +602,6 @@ impl<'a> Parser<'a> {
     /// An operand and its selectors, indexes and calls; like a chain of operators, each one a
     /// level of nesting (`a.a.a...` is as deep as it is long).
     fn primary(&mut self) -> Result<Arc<Expr>, Error> {
-        const TOO_DEEP: &str = "expressions nest too deeply";
         let mut expr = self.operand()?;
         let mut levels = 0;
         loop {

@@ -31,28 +31,38 @@ pub(crate) type VId = u32;
 /// A field name or a list index.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum Feature {
+    /// A regular field: an identifier, or any quoted, computed or JSON label (`"_x"` and
+    /// `"#x"` included: only an identifier hides a field).
     Name(Arc<str>),
+    /// A hidden field (`_x`) or a definition (`#X`, `_#X`), named by an identifier.
+    Hidden(Arc<str>),
     Index(usize),
 }
 
 impl Feature {
-    /// Hidden (`_x`) and definition (`#X`) fields are not output and not closed over.
-    pub(crate) fn is_output(&self) -> bool {
-        match self {
-            Feature::Name(n) => !n.starts_with('_') && !n.starts_with('#'),
-            Feature::Index(_) => true,
+    /// The field an identifier names.
+    pub(crate) fn ident(name: &str) -> Feature {
+        if name.starts_with('_') || name.starts_with('#') {
+            Feature::Hidden(Arc::from(name))
+        } else {
+            Feature::Name(Arc::from(name))
         }
     }
 
+    /// Hidden fields and definitions are not output and not closed over.
+    pub(crate) fn is_output(&self) -> bool {
+        !matches!(self, Feature::Hidden(_))
+    }
+
     fn is_definition(&self) -> bool {
-        matches!(self, Feature::Name(n) if n.starts_with('#') || n.starts_with("_#"))
+        matches!(self, Feature::Hidden(n) if n.starts_with('#') || n.starts_with("_#"))
     }
 }
 
 impl std::fmt::Display for Feature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Feature::Name(n) => f.write_str(n),
+            Feature::Name(n) | Feature::Hidden(n) => f.write_str(n),
             Feature::Index(i) => write!(f, "{i}"),
         }
     }
@@ -602,6 +612,43 @@ impl Evaluator {
         self.exhausted.is_none()
     }
 
+    /// Refuses, before the work, a string of `len` more bytes than the budget has left (a
+    /// function can be asked for more than memory holds: `strings.Repeat(s, 1e15)`).
+    pub(crate) fn room_for_text(&mut self, len: usize) -> Result<(), Error> {
+        if self.bytes.saturating_add(len) > self.budget.bytes {
+            self.exhaust("the evaluation builds more text than its budget allows");
+            return Err(self.exhausted_error());
+        }
+        Ok(())
+    }
+
+    /// Refuses, before the work, `count` more values than the budget has left
+    /// (`list.Range(0, 1e15, 1)`).
+    pub(crate) fn room_for_values(&mut self, count: usize) -> Result<(), Error> {
+        if self.vertices.len().saturating_add(count) > self.budget.vertices {
+            self.exhaust("the evaluation creates more values than its budget allows");
+            return Err(self.exhausted_error());
+        }
+        Ok(())
+    }
+
+    /// Pays for `len` bytes of text copied out of the evaluation.
+    fn spend_text(&mut self, len: usize) -> Result<(), Error> {
+        self.room_for_text(len)?;
+        self.bytes += len;
+        Ok(())
+    }
+
+    /// How many more bytes of text the budget allows.
+    pub(crate) fn text_left(&self) -> usize {
+        self.budget.bytes.saturating_sub(self.bytes)
+    }
+
+    /// How many more values the budget allows.
+    pub(crate) fn values_left(&self) -> usize {
+        self.budget.vertices.saturating_sub(self.vertices.len())
+    }
+
     fn exhausted_error(&self) -> Error {
         self.exhausted
             .clone()
@@ -960,10 +1007,11 @@ impl Evaluator {
 
     /// A field of a struct literal: its arc, and its value as a conjunct of the arc.
     fn process_field(&mut self, id: VId, field: &Field, env: &Rc<Env>, origin: Option<u32>) {
-        let name: Arc<str> = match &field.label {
-            Label::Ident(name) | Label::Str(name) => Arc::from(name.as_str()),
+        let feature = match &field.label {
+            Label::Ident(name) => Feature::ident(name),
+            Label::Str(name) => Feature::Name(Arc::from(name.as_str())),
             Label::Dynamic(expr) => match self.concrete(expr, env) {
-                Val::Str(name) => name,
+                Val::Str(name) => Feature::Name(name),
                 Val::Bottom(error) => {
                     self.add_error(id, *error);
                     return;
@@ -976,9 +1024,9 @@ impl Evaluator {
             },
         };
         let regular = field.presence == Presence::Regular;
-        let arc = self.arc(id, Feature::Name(name.clone()), regular);
+        let arc = self.arc(id, feature.clone(), regular);
         if field.presence == Presence::Required {
-            if let Some(info) = self.vm(id).arcs.get_mut(&Feature::Name(name.clone())) {
+            if let Some(info) = self.vm(id).arcs.get_mut(&feature) {
                 info.required = true;
             }
         }
@@ -993,7 +1041,10 @@ impl Evaluator {
                 self.vm(arc).tags.push(comment.clone());
             }
         }
-        self.declare(id, origin, &name);
+        // Closedness concerns regular fields only.
+        if let Feature::Name(name) = &feature {
+            self.declare(id, origin, name);
+        }
     }
 
     fn process_struct(
@@ -1937,11 +1988,19 @@ impl Evaluator {
             }
             let mut map = serde_json::Map::new();
             for (name, arc) in fields {
+                self.spend_text(name.len())?;
                 map.insert(name.to_string(), self.export(arc)?);
             }
             return Ok(Json::Object(map));
         }
         let scalar = vertex.scalar.clone().unwrap_or(Val::Top).resolve_default();
+        // Text is copied out for every place that refers to it, which the budget pays for: a
+        // 40 MB string referred to 200 times would export 8 GB.
+        match &scalar {
+            Val::Str(s) => self.spend_text(s.len())?,
+            Val::Bytes(b) => self.spend_text(b.len().div_ceil(3) * 4)?,
+            _ => {}
+        }
         to_json(&scalar).ok_or_else(|| Error {
             path: self.path(id),
             ..Error::incomplete(format!("incomplete value {scalar}"))
@@ -1955,7 +2014,7 @@ impl Evaluator {
             let resolved = self.deref(at)?;
             let feature = match name.parse::<usize>() {
                 Ok(index) if self.v(resolved).list.is_some() => Feature::Index(index),
-                _ => Feature::Name(Arc::from(*name)),
+                _ => Feature::ident(name),
             };
             at = self.select(at, &feature, Span::default())?;
         }
@@ -2117,12 +2176,10 @@ impl Evaluator {
                 Value::Vertex(id)
             }
             ExprKind::Select(base, name) => match self.eval(base, env) {
-                Value::Vertex(id) => {
-                    match self.select(id, &Feature::Name(Arc::from(name.as_str())), expr.span) {
-                        Ok(arc) => Value::Vertex(arc),
-                        Err(error) => Value::Val(Val::Bottom(Box::new(error))),
-                    }
-                }
+                Value::Vertex(id) => match self.select(id, &Feature::ident(name), expr.span) {
+                    Ok(arc) => Value::Vertex(arc),
+                    Err(error) => Value::Val(Val::Bottom(Box::new(error))),
+                },
                 Value::Package(path) => Value::Function(Arc::from(format!("{path}.{name}"))),
                 Value::Val(Val::Bottom(error)) => Value::Val(Val::Bottom(error)),
                 Value::Val(other) => {
@@ -2168,7 +2225,7 @@ impl Evaluator {
                         match decl {
                             Decl::Field(field) if matches!(&field.label, Label::Ident(n) if n == name) =>
                             {
-                                return match self.v(*id).arcs.get(&Feature::Name(Arc::from(name))) {
+                                return match self.v(*id).arcs.get(&Feature::ident(name)) {
                                     Some(info) if info.regular || !self.v(*id).expanding => {
                                         if info.regular {
                                             Value::Vertex(info.id)
@@ -2217,7 +2274,7 @@ impl Evaluator {
                 }
                 Frame::Root(root) => {
                     self.expand(*root);
-                    if let Some(info) = self.v(*root).arcs.get(&Feature::Name(Arc::from(name))) {
+                    if let Some(info) = self.v(*root).arcs.get(&Feature::ident(name)) {
                         return Value::Vertex(info.id);
                     }
                 }
@@ -2236,7 +2293,10 @@ impl Evaluator {
             "len" | "close" | "and" | "or" | "div" | "mod" | "quo" | "rem" => {
                 Value::Function(Arc::from(name))
             }
-            _ => Value::error(format!("reference \"{name}\" not found"), span),
+            _ => match sized_number(name) {
+                Some((kind, bounds)) => Value::Val(Val::Constraint(kind, bounds)),
+                None => Value::error(format!("reference \"{name}\" not found"), span),
+            },
         }
     }
 
@@ -2654,7 +2714,7 @@ impl Evaluator {
         }
     }
 
-    fn is_list(&mut self, value: &Value) -> bool {
+    pub(crate) fn is_list(&mut self, value: &Value) -> bool {
         match value {
             Value::Vertex(id) => match self.deref(*id) {
                 Ok(w) => self.v(w).list.is_some(),
@@ -2867,6 +2927,40 @@ pub(crate) fn format_float(x: f64) -> String {
 }
 
 /// A concrete scalar as JSON.
+/// The predeclared sized numbers (`int8` ... `uint128`, `rune`, `float32`, `float64`) as the
+/// kind and bounds CUE defines them by. Values are 64-bit here, so a bound beyond that range
+/// (`int64`'s, `uint64`'s upper) is left out: no value can pass it.
+fn sized_number(name: &str) -> Option<(u8, Vec<Bound>)> {
+    let int = |low: i64, high: Option<i64>| {
+        let mut bounds = vec![Bound::GreaterEq(Val::Int(low))];
+        bounds.extend(high.map(|h| Bound::LessEq(Val::Int(h))));
+        Some((kind::INT, bounds))
+    };
+    let float = |limit: f64| {
+        Some((
+            kind::NUMBER,
+            vec![
+                Bound::GreaterEq(Val::Float(-limit)),
+                Bound::LessEq(Val::Float(limit)),
+            ],
+        ))
+    };
+    match name {
+        "int8" => int(i8::MIN.into(), Some(i8::MAX.into())),
+        "int16" => int(i16::MIN.into(), Some(i16::MAX.into())),
+        "int32" => int(i32::MIN.into(), Some(i32::MAX.into())),
+        "int64" | "int128" => Some((kind::INT, Vec::new())),
+        "uint" | "uint64" | "uint128" => int(0, None),
+        "uint8" => int(0, Some(u8::MAX.into())),
+        "uint16" => int(0, Some(u16::MAX.into())),
+        "uint32" => int(0, Some(u32::MAX.into())),
+        "rune" => int(0, Some(0x10_FFFF)),
+        "float32" => float(f64::from(f32::MAX)),
+        "float64" => float(f64::MAX),
+        _ => None,
+    }
+}
+
 pub(crate) fn to_json(val: &Val) -> Option<Json> {
     Some(match val {
         Val::Null => Json::Null,

@@ -237,8 +237,8 @@ mod tests {
         let error = export("import \"time\"\na: time.Now()").expect_err("a package");
         assert_eq!(error.kind, ErrorKind::Unsupported);
         let error =
-            export("import \"strings\"\na: strings.Fields(\"a b\")").expect_err("a function");
+            export("import \"strings\"\na: strings.Title(\"a b\")").expect_err("a function");
         assert_eq!(error.kind, ErrorKind::Unsupported);
-        assert!(error.message.contains("strings.Fields"), "{error}");
+        assert!(error.message.contains("strings.Title"), "{error}");
     }
 }

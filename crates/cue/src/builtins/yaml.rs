@@ -1,0 +1,889 @@
+//! `encoding/yaml`. `Marshal` writes what CUE's encoder writes, which is libyaml's emitter
+//! (as go-yaml ports it) in block style: two-space indentation, a list under a key not
+//! indented, a string quoted only when it would read back as another type or cannot be
+//! plain, multi-line strings as literal blocks, and lines folded at spaces past column 80.
+//! `Unmarshal` reads one document through serde-saphyr's parser and types plain scalars the
+//! way CUE's decoder does.
+
+use serde_json::Value as Json;
+
+use super::{Call, string_value};
+use crate::error::Error;
+use crate::eval::{Evaluator, Value};
+
+pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    match c.name {
+        "encoding/yaml.Marshal" => {
+            c.arity(1)?;
+            let json = c.json(ev, 0)?;
+            string_value(marshal(ev, &json)?)
+        }
+        "encoding/yaml.MarshalStream" => {
+            c.arity(1)?;
+            let mut documents = Vec::new();
+            for element in c.elements(ev, 0)? {
+                let json = ev.export(element)?;
+                documents.push(marshal(ev, &json)?);
+            }
+            string_value(documents.join("---\n"))
+        }
+        "encoding/yaml.Unmarshal" => {
+            c.arity(1)?;
+            let data = c.data(ev, 0)?;
+            let text = std::str::from_utf8(&data).map_err(|_| c.fail("invalid UTF-8"))?;
+            let json = match read::document(text, ev.values_left()) {
+                Ok(json) => json,
+                Err(read::Failure::Budget) => {
+                    // More values than the budget has left: the budget's own error.
+                    ev.room_for_values(usize::MAX)?;
+                    return Err(c.fail("the document is too large"));
+                }
+                Err(read::Failure::Invalid(why)) => return Err(c.fail(why)),
+            };
+            Ok(ev.json_value(&json))
+        }
+        _ => Err(c.unsupported()),
+    }
+}
+
+/// One YAML document of a value, ending in a line break; refused when it would be longer
+/// than the text the budget has left (indentation repeats on every line of a deep value).
+fn marshal(ev: &mut Evaluator, value: &Json) -> Result<String, Error> {
+    let limit = ev.text_left();
+    let mut emitter = Emitter {
+        out: String::new(),
+        limit,
+        column: 0,
+        indent: -1,
+        whitespace: true,
+        indention: true,
+    };
+    emitter.node(value, Context::Root);
+    // The document's end: a line break unless the last scalar wrote one.
+    emitter.write_indent_at(0);
+    if emitter.out.len() > limit {
+        ev.room_for_text(emitter.out.len())?;
+    }
+    Ok(emitter.out)
+}
+
+/// Where a node is written, which decides how a collection starts (libyaml's
+/// `mapping_context`, `simple_key_context`).
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Root,
+    SequenceItem,
+    MappingValue,
+    SimpleKey,
+    ComplexKey,
+}
+
+/// The column a line may reach before a space folds it (libyaml's `best_width`).
+const BEST_WIDTH: usize = 80;
+/// Spaces per level (libyaml's `best_indent`).
+const BEST_INDENT: i64 = 2;
+/// The longest key written as `key: value`; a longer one is written as `? key`.
+const SIMPLE_KEY_LENGTH: usize = 128;
+
+/// libyaml's emitter state for block style: the output, the column, the current
+/// indentation, and whether the last thing written was white space or indentation.
+struct Emitter {
+    out: String,
+    /// Past this length the output is not written on (the caller refuses it).
+    limit: usize,
+    column: usize,
+    indent: i64,
+    whitespace: bool,
+    indention: bool,
+}
+
+impl Emitter {
+    fn node(&mut self, value: &Json, context: Context) {
+        match value {
+            Json::Array(items) if items.is_empty() => self.indicator("[]", true, false, false),
+            Json::Object(entries) if entries.is_empty() => {
+                self.indicator("{}", true, false, false);
+            }
+            Json::Array(items) => {
+                let saved = self.indent;
+                // A list that is a mapping's value starts at the key's column.
+                let indentless = context == Context::MappingValue && !self.indention;
+                self.increase_indent(false, indentless);
+                for item in items {
+                    self.write_indent();
+                    self.indicator("-", true, false, true);
+                    self.node(item, Context::SequenceItem);
+                }
+                self.indent = saved;
+            }
+            Json::Object(entries) => {
+                let saved = self.indent;
+                self.increase_indent(false, false);
+                for (key, item) in entries {
+                    self.write_indent();
+                    let simple = key.len() <= SIMPLE_KEY_LENGTH && !key.chars().any(is_break);
+                    if simple {
+                        self.string(key, Context::SimpleKey);
+                        self.indicator(":", false, false, false);
+                    } else {
+                        self.indicator("?", true, false, true);
+                        self.string(key, Context::ComplexKey);
+                        self.write_indent();
+                        self.indicator(":", true, false, true);
+                    }
+                    self.node(item, Context::MappingValue);
+                }
+                self.indent = saved;
+            }
+            Json::String(s) => self.string(s, context),
+            Json::Null => self.scalar("null"),
+            Json::Bool(b) => self.scalar(if *b { "true" } else { "false" }),
+            Json::Number(n) => self.scalar(&n.to_string()),
+        }
+    }
+
+    /// A scalar that is plain by nature (a number, a bool, null).
+    fn scalar(&mut self, text: &str) {
+        let saved = self.indent;
+        self.increase_indent(true, false);
+        self.plain(text, false);
+        self.indent = saved;
+    }
+
+    fn string(&mut self, s: &str, context: Context) {
+        let saved = self.indent;
+        self.increase_indent(true, false);
+        let key = context == Context::SimpleKey;
+        let analysis = Analysis::of(s);
+        let style = if s.contains('\n') {
+            if analysis.block_allowed && !key {
+                Style::Literal
+            } else {
+                Style::Double
+            }
+        } else if reads_as_other_type(s) {
+            Style::Double
+        } else if analysis.block_plain_allowed && !(s.is_empty() && key) {
+            Style::Plain
+        } else if analysis.single_quoted_allowed {
+            Style::Single
+        } else {
+            Style::Double
+        };
+        match style {
+            Style::Plain => self.plain(s, !key),
+            Style::Single => self.single_quoted(s, !key),
+            Style::Double => self.double_quoted(s, !key),
+            Style::Literal => self.literal(s),
+        }
+        self.indent = saved;
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        if self.indent < 0 {
+            self.indent = if flow { BEST_INDENT } else { 0 };
+        } else if !indentless {
+            self.indent += BEST_INDENT;
+        }
+    }
+
+    fn put(&mut self, ch: char) {
+        if self.out.len() <= self.limit {
+            self.out.push(ch);
+        }
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        if self.out.len() <= self.limit {
+            self.out.push('\n');
+        }
+        self.column = 0;
+    }
+
+    fn write_indent(&mut self) {
+        self.write_indent_at(usize::try_from(self.indent).unwrap_or(0));
+    }
+
+    fn write_indent_at(&mut self, indent: usize) {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn indicator(&mut self, text: &str, need_whitespace: bool, whitespace: bool, indention: bool) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        for ch in text.chars() {
+            self.put(ch);
+        }
+        self.whitespace = whitespace;
+        self.indention = self.indention && indention;
+    }
+
+    fn plain(&mut self, s: &str, allow_breaks: bool) {
+        if !self.whitespace && !s.is_empty() {
+            self.put(' ');
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &ch) in chars.iter().enumerate() {
+            if ch == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(ch);
+                }
+                spaces = true;
+            } else {
+                self.put(ch);
+                spaces = false;
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn single_quoted(&mut self, s: &str, allow_breaks: bool) {
+        self.indicator("'", true, true, false);
+        let chars: Vec<char> = s.chars().collect();
+        let (mut spaces, mut breaks) = (false, false);
+        for (i, &ch) in chars.iter().enumerate() {
+            if ch == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i != 0
+                    && i + 1 != chars.len()
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(ch);
+                }
+                spaces = true;
+            } else if is_break(ch) {
+                // Only a line separator or paragraph separator gets here: a string with a
+                // line feed is a literal block or double-quoted.
+                if !breaks && ch == '\n' {
+                    self.put_break();
+                }
+                self.put(ch);
+                self.column = 0;
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                breaks = false;
+                self.put(ch);
+                if ch == '\'' {
+                    self.put('\'');
+                }
+                self.indention = false;
+                spaces = false;
+            }
+        }
+        self.indicator("'", false, false, false);
+    }
+
+    fn double_quoted(&mut self, s: &str, allow_breaks: bool) {
+        self.indicator("\"", true, true, false);
+        let chars: Vec<char> = s.chars().collect();
+        // go-yaml tests for a byte order mark at the start of the string instead of at each
+        // character, so a string that starts with one is escaped whole.
+        let escape_all = s.starts_with('\u{FEFF}');
+        let mut spaces = false;
+        for (i, &ch) in chars.iter().enumerate() {
+            if escape_all || !printable(ch) || is_break(ch) || ch == '"' || ch == '\\' {
+                self.put('\\');
+                match ch {
+                    '\0' => self.put('0'),
+                    '\u{7}' => self.put('a'),
+                    '\u{8}' => self.put('b'),
+                    '\t' => self.put('t'),
+                    '\n' => self.put('n'),
+                    '\u{b}' => self.put('v'),
+                    '\u{c}' => self.put('f'),
+                    '\r' => self.put('r'),
+                    '\u{1b}' => self.put('e'),
+                    '"' => self.put('"'),
+                    '\\' => self.put('\\'),
+                    '\u{85}' => self.put('N'),
+                    '\u{a0}' => self.put('_'),
+                    '\u{2028}' => self.put('L'),
+                    '\u{2029}' => self.put('P'),
+                    _ => {
+                        let code = u32::from(ch);
+                        let (letter, width) = match code {
+                            0..=0xFF => ('x', 2),
+                            0x100..=0xFFFF => ('u', 4),
+                            _ => ('U', 8),
+                        };
+                        self.put(letter);
+                        for digit in format!("{code:0width$X}").chars() {
+                            self.put(digit);
+                        }
+                    }
+                }
+                spaces = false;
+            } else if ch == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i != 0
+                    && i + 1 != chars.len()
+                {
+                    self.write_indent();
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(ch);
+                }
+                spaces = true;
+            } else {
+                self.put(ch);
+                spaces = false;
+            }
+        }
+        self.indicator("\"", false, false, false);
+    }
+
+    fn literal(&mut self, s: &str) {
+        self.indicator("|", true, false, false);
+        let first = s.chars().next();
+        if first.is_some_and(|ch| ch == ' ' || is_break(ch)) {
+            self.indicator(&BEST_INDENT.to_string(), false, false, false);
+        }
+        let mut reversed = s.chars().rev();
+        let chomp = match (reversed.next(), reversed.next()) {
+            (Some(last), _) if !is_break(last) => Some("-"),
+            (Some(_), None) => Some("+"),
+            (Some(_), Some(before)) if is_break(before) => Some("+"),
+            _ => None,
+        };
+        if let Some(chomp) = chomp {
+            self.indicator(chomp, false, false, false);
+        }
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for ch in s.chars() {
+            if is_break(ch) {
+                self.put_break();
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(ch);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// What libyaml's `yaml_emitter_analyze_scalar` finds in a string: which styles can write it.
+struct Analysis {
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+impl Analysis {
+    fn of(s: &str) -> Analysis {
+        if s.is_empty() {
+            return Analysis {
+                block_plain_allowed: true,
+                single_quoted_allowed: true,
+                block_allowed: false,
+            };
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut block_indicators = s.starts_with("---") || s.starts_with("...");
+        let (mut leading_space, mut leading_break) = (false, false);
+        let (mut trailing_space, mut trailing_break) = (false, false);
+        let (mut break_space, mut space_break) = (false, false);
+        let (mut previous_space, mut previous_break) = (false, false);
+        let (mut line_breaks, mut special, mut tabs) = (false, false, false);
+        let mut preceded_by_whitespace = true;
+        let last = chars.len() - 1;
+        for (i, &ch) in chars.iter().enumerate() {
+            let followed_by_whitespace = chars.get(i + 1).is_none_or(|&n| is_blank_or_break(n));
+            if i == 0 {
+                match ch {
+                    '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''
+                    | '"' | '%' | '@' | '`' => block_indicators = true,
+                    '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
+                    _ => {}
+                }
+            } else if (ch == ':' && followed_by_whitespace) || (ch == '#' && preceded_by_whitespace)
+            {
+                block_indicators = true;
+            }
+            if ch == '\t' {
+                tabs = true;
+            } else if !printable(ch) {
+                special = true;
+            }
+            if is_break(ch) {
+                line_breaks = true;
+            }
+            if ch == ' ' {
+                leading_space |= i == 0;
+                trailing_space |= i == last;
+                break_space |= previous_break;
+                previous_space = true;
+                previous_break = false;
+            } else if is_break(ch) {
+                leading_break |= i == 0;
+                trailing_break |= i == last;
+                space_break |= previous_space;
+                previous_break = true;
+                previous_space = false;
+            } else {
+                previous_space = false;
+                previous_break = false;
+            }
+            preceded_by_whitespace = is_blank_or_break(ch);
+        }
+        let block_plain_allowed = !(leading_space
+            || leading_break
+            || trailing_space
+            || trailing_break
+            || break_space
+            || space_break
+            || special
+            || tabs
+            || line_breaks
+            || block_indicators);
+        let single_quoted_allowed = !(break_space || space_break || special || tabs);
+        let block_allowed = !(trailing_space || space_break || special);
+        Analysis {
+            block_plain_allowed,
+            single_quoted_allowed,
+            block_allowed,
+        }
+    }
+}
+
+fn is_break(ch: char) -> bool {
+    matches!(ch, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank_or_break(ch: char) -> bool {
+    ch == ' ' || ch == '\t' || is_break(ch)
+}
+
+/// libyaml's `is_printable`: line feed, printable ASCII, and the rest of the Basic
+/// Multilingual Plane outside the C1 controls, the surrogates, the byte order mark and the two
+/// non-characters at its end (characters beyond it are escaped too).
+fn printable(ch: char) -> bool {
+    matches!(ch, '\n' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        && ch != '\u{FEFF}'
+}
+
+/// Whether a plain scalar of this text would read back as something other than a string (null,
+/// a bool, a number, a timestamp), so that it must be quoted: go-yaml v3's `resolve`.
+pub(crate) fn reads_as_other_type(s: &str) -> bool {
+    const SPECIAL: [&str; 23] = [
+        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", ".nan",
+        ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
+        "-.INF",
+    ];
+    if SPECIAL.contains(&s) {
+        return true;
+    }
+    match s.as_bytes().first() {
+        Some(b'.') => float_after_dot(&s[1..]),
+        Some(b'+' | b'-' | b'0'..=b'9') => {
+            timestamp(s) || {
+                let plain = s.replace('_', "");
+                go_int_value(&plain).is_some() || yaml_float(&plain)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Go's `strconv.ParseFloat` of `.` followed by this: digits and an exponent.
+fn float_after_dot(rest: &str) -> bool {
+    let (digits, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+        None => (rest, None),
+    };
+    all_digits(digits)
+        && exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The value of `s` when Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` reads
+/// it: a sign (not for unsigned), then `0x`, `0o`, `0b`, a leading `0` (octal) or decimal
+/// digits, within 64 bits.
+fn go_int_value(s: &str) -> Option<Json> {
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(rest) = lower.strip_prefix("0x") {
+        (16, rest)
+    } else if let Some(rest) = lower.strip_prefix("0o") {
+        (8, rest)
+    } else if let Some(rest) = lower.strip_prefix("0b") {
+        (2, rest)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut magnitude: u64 = 0;
+    for ch in digits.chars() {
+        magnitude = magnitude
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(ch.to_digit(radix)?))?;
+    }
+    if negative {
+        let value = 0i64
+            .checked_sub_unsigned(magnitude)
+            .or((magnitude == 1 << 63).then_some(i64::MIN))?;
+        Some(Json::from(value))
+    } else {
+        Some(Json::from(magnitude))
+    }
+}
+
+/// go-yaml's float syntax: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml_float(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(at) => (&s[..at], Some(&s[at + 1..])),
+        None => (s, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", fraction)) => all_digits(fraction),
+        Some((whole, fraction)) => {
+            all_digits(whole) && (fraction.is_empty() || all_digits(fraction))
+        }
+        None => all_digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
+/// go-yaml's timestamps (what Go's `time.Parse` accepts of its four layouts): `Y-M-D`,
+/// then optionally `T`, `t` or a space, `h:m:s`, a fraction, and after a `T` or `t` a zone
+/// (`Z` or `±hh:mm`), which a space takes none of.
+fn timestamp(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.len() < 5 || !bytes[..4].iter().all(u8::is_ascii_digit) || bytes[4] != b'-' {
+        return false;
+    }
+    let mut at = 5;
+    let number = |at: &mut usize, max: u32| -> Option<u32> {
+        let start = *at;
+        while *at < bytes.len() && *at - start < 2 && bytes[*at].is_ascii_digit() {
+            *at += 1;
+        }
+        let n: u32 = s.get(start..*at)?.parse().ok()?;
+        (n <= max).then_some(n)
+    };
+    let year: u32 = s[..4].parse().unwrap_or(0);
+    let Some(month) = number(&mut at, 12).filter(|&m| m >= 1) else {
+        return false;
+    };
+    if bytes.get(at) != Some(&b'-') {
+        return false;
+    }
+    at += 1;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if number(&mut at, days).is_none_or(|d| d < 1) {
+        return false;
+    }
+    let separator = match bytes.get(at) {
+        None => return true,
+        Some(&b) if matches!(b, b'T' | b't' | b' ') => b,
+        Some(_) => return false,
+    };
+    at += 1;
+    for (max, after) in [(23, Some(b':')), (59, Some(b':')), (59, None)] {
+        if number(&mut at, max).is_none() {
+            return false;
+        }
+        if let Some(colon) = after {
+            if bytes.get(at) != Some(&colon) {
+                return false;
+            }
+            at += 1;
+        }
+    }
+    if bytes.get(at) == Some(&b'.') {
+        let start = at + 1;
+        at = start;
+        while at < bytes.len() && bytes[at].is_ascii_digit() {
+            at += 1;
+        }
+        if at == start || at - start > 9 {
+            return false;
+        }
+    }
+    let zone = &s[at..];
+    if separator == b' ' {
+        return zone.is_empty();
+    }
+    zone == "Z"
+        || (zone.len() == 6
+            && matches!(zone.as_bytes()[0], b'+' | b'-')
+            && zone.as_bytes()[3] == b':'
+            && all_digits(&zone[1..3])
+            && all_digits(&zone[4..6]))
+}
+
+/// `yaml.Unmarshal`'s reader.
+mod read {
+    use std::collections::HashMap;
+
+    use granit_parser::{Event, Options, Parser, ScalarStyle, Tag};
+    use serde_json::{Map, Value as Json};
+
+    /// Deepest nesting read (as serde_json's reader allows), so that a document of brackets
+    /// cannot exhaust the stack of whatever walks the value later.
+    const MAX_DEPTH: usize = 128;
+
+    /// A collection whose end has not been read yet.
+    enum Open {
+        List(Vec<Json>, usize),
+        Map(Map<String, Json>, Option<String>, usize),
+    }
+
+    /// Why a document was not read.
+    pub(super) enum Failure {
+        /// It holds more values than it may.
+        Budget,
+        /// It is not YAML CUE reads.
+        Invalid(String),
+    }
+
+    impl From<String> for Failure {
+        fn from(why: String) -> Failure {
+            Failure::Invalid(why)
+        }
+    }
+
+    /// The first document of `text` as JSON (`null` for none), holding at most `max_values`
+    /// values (aliases count as many as they copy).
+    pub(super) fn document(text: &str, max_values: usize) -> Result<Json, Failure> {
+        let mut options = Options::default();
+        options.flow_nesting_limit = MAX_DEPTH;
+        options.block_nesting_limit = MAX_DEPTH;
+        let mut open: Vec<Open> = Vec::new();
+        let mut anchors: HashMap<usize, Json> = HashMap::new();
+        let mut values = 0usize;
+        for item in Parser::new_from_str_with_options(text, options) {
+            let (event, span) = item.map_err(|e| e.to_string())?;
+            let (value, anchor) = match event {
+                Event::StreamEnd | Event::DocumentEnd => break,
+                Event::SequenceStart(_, anchor, ref tag)
+                | Event::MappingStart(_, anchor, ref tag) => {
+                    if let Some(tag) = tag.as_ref().filter(|t| {
+                        !t.is_yaml_core_schema_tag("seq") && !t.is_yaml_core_schema_tag("map")
+                    }) {
+                        return Err(unsupported_tag(tag).into());
+                    }
+                    if open.len() >= MAX_DEPTH {
+                        return Err(Failure::Invalid("the document nests too deeply".to_owned()));
+                    }
+                    values += 1;
+                    open.push(if matches!(event, Event::SequenceStart(..)) {
+                        Open::List(Vec::new(), anchor)
+                    } else {
+                        Open::Map(Map::new(), None, anchor)
+                    });
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd => match open.pop() {
+                    Some(Open::List(items, anchor)) => (Json::Array(items), anchor),
+                    Some(Open::Map(entries, None, anchor)) => (Json::Object(entries), anchor),
+                    _ => {
+                        return Err(Failure::Invalid(
+                            "a mapping ends without a value".to_owned(),
+                        ));
+                    }
+                },
+                Event::Scalar(text, style, anchor, tag) => {
+                    values += 1;
+                    (scalar(&text, style, tag.as_deref())?, anchor)
+                }
+                Event::Alias(id) => {
+                    let value = anchors
+                        .get(&id)
+                        .cloned()
+                        .ok_or_else(|| format!("unknown anchor at byte {}", span.start.index()))?;
+                    values = values.saturating_add(count(&value));
+                    (value, 0)
+                }
+                // The stream's and the document's start, and what else says nothing of data.
+                _ => continue,
+            };
+            if values > max_values {
+                return Err(Failure::Budget);
+            }
+            if anchor != 0 {
+                anchors.insert(anchor, value.clone());
+            }
+            match open.last_mut() {
+                None => return Ok(value),
+                Some(Open::List(items, _)) => items.push(value),
+                Some(Open::Map(_, key @ None, _)) => match value {
+                    Json::String(text) => *key = Some(text),
+                    Json::Null => *key = Some("null".to_owned()),
+                    Json::Bool(b) => *key = Some(b.to_string()),
+                    Json::Number(n) => *key = Some(n.to_string()),
+                    _ => {
+                        return Err(Failure::Invalid(
+                            "a mapping key must be a scalar".to_owned(),
+                        ));
+                    }
+                },
+                Some(Open::Map(entries, key @ Some(_), _)) => {
+                    let name = key.take().unwrap_or_default();
+                    match entries.get_mut(&name) {
+                        Some(existing) => unify(existing, value, &name)?,
+                        None => {
+                            entries.insert(name, value);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Json::Null)
+    }
+
+    /// A key given twice: equal values, or maps whose keys unify (as CUE unifies them).
+    fn unify(existing: &mut Json, value: Json, key: &str) -> Result<(), String> {
+        match (existing, value) {
+            (Json::Object(into), Json::Object(from)) => {
+                for (name, value) in from {
+                    match into.get_mut(&name) {
+                        Some(existing) => unify(existing, value, &name)?,
+                        None => {
+                            into.insert(name, value);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (existing, value) if *existing == value => Ok(()),
+            (existing, value) => Err(format!(
+                "conflicting values {value} and {existing} for the key {key:?}"
+            )),
+        }
+    }
+
+    /// The values in a value (itself included).
+    fn count(value: &Json) -> usize {
+        match value {
+            Json::Array(items) => 1 + items.iter().map(count).sum::<usize>(),
+            Json::Object(entries) => 1 + entries.values().map(count).sum::<usize>(),
+            _ => 1,
+        }
+    }
+
+    fn unsupported_tag(tag: &Tag) -> String {
+        format!("the tag {}{} is not supported", tag.handle(), tag.suffix())
+    }
+
+    /// A scalar typed as go-yaml v3 types it: plain text may be null, a bool, an integer or a
+    /// float; quoted and block text is a string; a core-schema tag decides.
+    fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json, String> {
+        let wanted = match tag {
+            None if style == ScalarStyle::Plain => None,
+            None => return Ok(Json::String(text.to_owned())),
+            Some(tag) => {
+                let known = ["str", "int", "float", "bool", "null"]
+                    .into_iter()
+                    .find(|suffix| tag.is_yaml_core_schema_tag(suffix));
+                Some(known.ok_or_else(|| unsupported_tag(tag))?)
+            }
+        };
+        if wanted == Some("str") {
+            return Ok(Json::String(text.to_owned()));
+        }
+        let typed = plain(text)?;
+        let matches = match (wanted, &typed) {
+            (Some("int"), Json::Number(n)) => n.is_i64() || n.is_u64(),
+            (None, _)
+            | (Some("null"), Json::Null)
+            | (Some("bool"), Json::Bool(_))
+            | (Some("float"), Json::Number(_)) => true,
+            _ => false,
+        };
+        if matches {
+            Ok(typed)
+        } else {
+            Err(format!(
+                "cannot read {text:?} as !!{}",
+                wanted.unwrap_or_default()
+            ))
+        }
+    }
+
+    /// The value of a plain scalar.
+    fn plain(text: &str) -> Result<Json, String> {
+        match text {
+            "" | "~" | "null" | "Null" | "NULL" => return Ok(Json::Null),
+            "true" | "True" | "TRUE" => return Ok(Json::Bool(true)),
+            "false" | "False" | "FALSE" => return Ok(Json::Bool(false)),
+            _ => {}
+        }
+        if super::reads_as_other_type(text) && !super::timestamp(text) {
+            let digits = text.replace('_', "");
+            if let Some(n) = super::go_int_value(&digits) {
+                return Ok(n);
+            }
+            return digits
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .and_then(serde_json::Number::from_f64)
+                .map(Json::Number)
+                .ok_or_else(|| format!("{text:?} is not a number CUE can hold"));
+        }
+        Ok(Json::String(text.to_owned()))
+    }
+}

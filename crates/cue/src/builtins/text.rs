@@ -228,8 +228,8 @@ fn split_n(s: &str, sep: &str, n: i64) -> Vec<String> {
     s.splitn(limit, sep).map(str::to_owned).collect()
 }
 
-/// Go's `strconv.ParseInt` and `ParseUint`: base 0 reads the prefixes `0x`, `0o`, `0b` and a
-/// leading `0` (octal), and underscores between digits; `bits` 0 means 64.
+/// Go's `strconv.ParseInt` and `ParseUint`: base 0 reads the prefixes of `base_prefix`, and
+/// underscores between digits; `bits` 0 means 64.
 fn parse_int(s: &str, base: i64, bits: i64, signed: bool) -> Result<i64, &'static str> {
     const SYNTAX: &str = "invalid syntax";
     let (negative, digits) = match s.as_bytes().first() {
@@ -240,17 +240,7 @@ fn parse_int(s: &str, base: i64, bits: i64, signed: bool) -> Result<i64, &'stati
     let lower = digits.to_ascii_lowercase();
     let (base, body, underscores) = match base {
         0 => {
-            let (base, body) = if let Some(rest) = lower.strip_prefix("0x") {
-                (16, rest)
-            } else if let Some(rest) = lower.strip_prefix("0o") {
-                (8, rest)
-            } else if let Some(rest) = lower.strip_prefix("0b") {
-                (2, rest)
-            } else if lower.len() > 1 && lower.starts_with('0') {
-                (8, &lower[1..])
-            } else {
-                (10, lower.as_str())
-            };
+            let (base, body) = base_prefix(&lower);
             (base, body, true)
         }
         2..=36 => (base as u32, lower.as_str(), false),
@@ -262,13 +252,7 @@ fn parse_int(s: &str, base: i64, bits: i64, signed: bool) -> Result<i64, &'stati
     {
         return Err(SYNTAX);
     }
-    let mut magnitude: u128 = 0;
-    for ch in body.chars().filter(|&ch| ch != '_') {
-        let digit = ch.to_digit(base).ok_or(SYNTAX)?;
-        magnitude = magnitude
-            .saturating_mul(u128::from(base))
-            .saturating_add(u128::from(digit));
-    }
+    let magnitude = i128::from(digits_value(body, base)?);
     let bits = match bits {
         0 => 64,
         1..=64 => bits as u32,
@@ -279,16 +263,49 @@ fn parse_int(s: &str, base: i64, bits: i64, signed: bool) -> Result<i64, &'stati
     } else {
         (0, (1i128 << bits) - 1)
     };
-    let value = if negative {
-        -(magnitude.min(u128::from(u64::MAX) + 1) as i128)
-    } else {
-        magnitude.min(u128::from(u64::MAX) + 1) as i128
-    };
+    let value = if negative { -magnitude } else { magnitude };
     if value < low || value > high {
         return Err("value out of range");
     }
     // A uint64 above i64's range is a value this evaluator cannot hold.
     i64::try_from(value).map_err(|_| "value out of range")
+}
+
+/// The radix Go's base 0 reads from lower-case digits, and the digits after its prefix: `0x`,
+/// `0o`, `0b`, a leading `0` (octal), or none (decimal).
+pub(super) fn base_prefix(lower: &str) -> (u32, &str) {
+    if let Some(rest) = lower.strip_prefix("0x") {
+        (16, rest)
+    } else if let Some(rest) = lower.strip_prefix("0o") {
+        (8, rest)
+    } else if let Some(rest) = lower.strip_prefix("0b") {
+        (2, rest)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower)
+    }
+}
+
+/// The value of digits in a radix, underscores skipped.
+pub(super) fn digits_value(digits: &str, radix: u32) -> Result<u64, &'static str> {
+    let mut value: u64 = 0;
+    let mut overflow = false;
+    for ch in digits.chars().filter(|&ch| ch != '_') {
+        let digit = ch.to_digit(radix).ok_or("invalid syntax")?;
+        match value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(digit)))
+        {
+            Some(next) => value = next,
+            None => overflow = true,
+        }
+    }
+    if overflow {
+        Err("value out of range")
+    } else {
+        Ok(value)
+    }
 }
 
 /// Go's `strconv.ParseFloat` for the numbers CUE can hold (no infinities, no NaN).

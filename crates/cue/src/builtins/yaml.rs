@@ -235,15 +235,7 @@ impl Emitter {
         let mut spaces = false;
         for (i, &ch) in chars.iter().enumerate() {
             if ch == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && chars.get(i + 1) != Some(&' ')
-                {
-                    self.write_indent();
-                } else {
-                    self.put(ch);
-                }
+                self.space(self.folds(allow_breaks, spaces) && chars.get(i + 1) != Some(&' '));
                 spaces = true;
             } else {
                 self.put(ch);
@@ -254,23 +246,29 @@ impl Emitter {
         self.indention = false;
     }
 
+    /// Whether a space may end the line here: past the best width, and not after another
+    /// space (libyaml folds only single spaces, so runs of them survive).
+    fn folds(&self, allow_breaks: bool, after_space: bool) -> bool {
+        allow_breaks && !after_space && self.column > BEST_WIDTH
+    }
+
+    /// A space, or a line break and indentation in its place.
+    fn space(&mut self, fold: bool) {
+        if fold {
+            self.write_indent();
+        } else {
+            self.put(' ');
+        }
+    }
+
     fn single_quoted(&mut self, s: &str, allow_breaks: bool) {
         self.indicator("'", true, true, false);
         let chars: Vec<char> = s.chars().collect();
         let (mut spaces, mut breaks) = (false, false);
         for (i, &ch) in chars.iter().enumerate() {
             if ch == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && i != 0
-                    && i + 1 != chars.len()
-                    && chars.get(i + 1) != Some(&' ')
-                {
-                    self.write_indent();
-                } else {
-                    self.put(ch);
-                }
+                let inside = i != 0 && i + 1 != chars.len();
+                self.space(self.folds(allow_breaks, spaces) && inside && chars[i + 1] != ' ');
                 spaces = true;
             } else if is_break(ch) {
                 // Only a line separator or paragraph separator gets here: a string with a
@@ -339,18 +337,11 @@ impl Emitter {
                 }
                 spaces = false;
             } else if ch == ' ' {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && i != 0
-                    && i + 1 != chars.len()
-                {
-                    self.write_indent();
-                    if chars.get(i + 1) == Some(&' ') {
-                        self.put('\\');
-                    }
-                } else {
-                    self.put(ch);
+                let fold = self.folds(allow_breaks, spaces) && i != 0 && i + 1 != chars.len();
+                self.space(fold);
+                // A space that starts the next line is escaped, or reading would drop it.
+                if fold && chars[i + 1] == ' ' {
+                    self.put('\\');
                 }
                 spaces = true;
             } else {
@@ -544,8 +535,7 @@ fn all_digits(s: &str) -> bool {
 }
 
 /// The value of `s` when Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` reads
-/// it: a sign (not for unsigned), then `0x`, `0o`, `0b`, a leading `0` (octal) or decimal
-/// digits, within 64 bits.
+/// it (without underscores): a sign, a base prefix and digits, within 64 bits.
 fn go_int_value(s: &str) -> Option<Json> {
     let (negative, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
@@ -553,31 +543,13 @@ fn go_int_value(s: &str) -> Option<Json> {
         _ => (false, s),
     };
     let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(rest) = lower.strip_prefix("0x") {
-        (16, rest)
-    } else if let Some(rest) = lower.strip_prefix("0o") {
-        (8, rest)
-    } else if let Some(rest) = lower.strip_prefix("0b") {
-        (2, rest)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if digits.is_empty() {
+    let (radix, digits) = super::text::base_prefix(&lower);
+    if digits.is_empty() || digits.contains('_') {
         return None;
     }
-    let mut magnitude: u64 = 0;
-    for ch in digits.chars() {
-        magnitude = magnitude
-            .checked_mul(u64::from(radix))?
-            .checked_add(u64::from(ch.to_digit(radix)?))?;
-    }
+    let magnitude = super::text::digits_value(digits, radix).ok()?;
     if negative {
-        let value = 0i64
-            .checked_sub_unsigned(magnitude)
-            .or((magnitude == 1 << 63).then_some(i64::MIN))?;
-        Some(Json::from(value))
+        i64::try_from(-i128::from(magnitude)).ok().map(Json::from)
     } else {
         Some(Json::from(magnitude))
     }

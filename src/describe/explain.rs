@@ -424,5 +424,17 @@ mod tests {
         let page = explained("labels");
         assert!(page.contains("<any name>  string|null"), "{page}");
         assert!(!page.contains("(none)"), "{page}");
+        // A CUE definition's `parameter: [string]: T` (KubeVela's labels and annotations).
+        let cue = "\"tags\": {\n\ttype: \"trait\"\n}\ntemplate: {\n\tpatch: metadata: labels: parameter\n\tparameter: [string]: string | null\n}\n";
+        let project = Loader::new()
+            .builtins(false)
+            .definitions_source("tags.cue", cue)
+            .load()
+            .expect("the definition loads");
+        let page = project
+            .explain("tags", ExplainFormat::Text)
+            .expect("a definition");
+        assert!(page.contains("<any name>  string | null"), "{page}");
+        assert!(!page.contains("(none)"), "{page}");
     }
 }

@@ -35,6 +35,23 @@ pub(crate) fn parameter_schema(definition: &Definition) -> Option<Value> {
     path.push("parameter");
     let forms = evaluation.describe_forms(&path);
     Some(match forms.as_slice() {
+        // `parameter: [string]: T`: a map, any number of entries.
+        [fields] if fields.is_empty() => match evaluation.describe_map(&path) {
+            Some((label, element)) => json!({
+                "type": "object",
+                "additionalProperties": field_schema(&cue::FieldDoc {
+                    name: String::new(),
+                    kind: element.clone(),
+                    default: None,
+                    optional: true,
+                    tags: Vec::new(),
+                    fields: Vec::new(),
+                    items: Vec::new(),
+                }),
+                "x-cue-type": format!("{{[{label}]: {element}}}"),
+            }),
+            None => object_schema(fields),
+        },
         [fields] => object_schema(fields),
         _ => json!({"oneOf": forms.iter().map(|fields| object_schema(fields)).collect::<Vec<_>>()}),
     })

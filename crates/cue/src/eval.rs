@@ -1919,24 +1919,9 @@ impl Evaluator {
             "struct".clone_into(&mut doc.kind);
             doc.fields = self.describe(resolved, depth - 1);
             if doc.fields.is_empty() {
-                if let Some(pattern) = self.v(resolved).patterns.first() {
-                    // `[string]: T`: a map.
-                    let (label, value, env) = (
-                        pattern.pattern.clone(),
-                        pattern.value.clone(),
-                        pattern.env.clone(),
-                    );
-                    let label = self.concrete_or_constraint(&label, &env);
-                    let element =
-                        self.anonymous(Conjunct::new(ConjunctKind::Expr(value, env), None));
-                    let element_kind = match self.deref(element) {
-                        Ok(e) if self.v(e).is_struct() => "struct".to_owned(),
-                        Ok(e) => self.v(e).scalar.clone().unwrap_or(Val::Top).to_string(),
-                        Err(_) => "_".to_owned(),
-                    };
-                    doc.kind = format!("{{[{label}]: {element_kind}}}");
-                } else {
-                    doc.default = self.export(resolved).ok();
+                match self.describe_map(resolved) {
+                    Some((label, element)) => doc.kind = format!("{{[{label}]: {element}}}"),
+                    None => doc.default = self.export(resolved).ok(),
                 }
             }
         } else {
@@ -1945,6 +1930,26 @@ impl Evaluator {
             doc.kind = scalar.to_string();
         }
         doc
+    }
+
+    /// A map: the label constraint and the value type of the first pattern (`[string]: T`) of a
+    /// struct, as CUE writes them.
+    pub(crate) fn describe_map(&mut self, id: VId) -> Option<(String, String)> {
+        let resolved = self.deref(id).ok()?;
+        let pattern = self.v(resolved).patterns.first()?;
+        let (label, value, env) = (
+            pattern.pattern.clone(),
+            pattern.value.clone(),
+            pattern.env.clone(),
+        );
+        let label = self.concrete_or_constraint(&label, &env);
+        let element = self.anonymous(Conjunct::new(ConjunctKind::Expr(value, env), None));
+        let element_kind = match self.deref(element) {
+            Ok(e) if self.v(e).is_struct() => "struct".to_owned(),
+            Ok(e) => self.v(e).scalar.clone().unwrap_or(Val::Top).to_string(),
+            Err(_) => "_".to_owned(),
+        };
+        Some((label.to_string(), element_kind))
     }
 
     /// The vertex as JSON: every regular field concrete, defaults taken.

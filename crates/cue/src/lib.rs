@@ -152,6 +152,14 @@ impl Evaluation {
         }
     }
 
+    /// For a struct at `path` that is a map (`[string]: string | null`), the label constraint
+    /// and the value type as CUE writes them (`("string", "string | null")`); `None` when it
+    /// has no pattern.
+    pub fn describe_map(&mut self, path: &[&str]) -> Option<(String, String)> {
+        let id = self.evaluator.lookup_path(path).ok()?;
+        self.evaluator.describe_map(id)
+    }
+
     /// Whether the field at `path` is set (whatever its value).
     pub fn has(&mut self, path: &[&str]) -> bool {
         self.evaluator.lookup_path(path).is_ok()

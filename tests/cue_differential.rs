@@ -37,17 +37,30 @@ impl Case {
     }
 }
 
-fn context(component: &str, app: &str, namespace: &str) -> Value {
+/// The context of a component of an app (the Application's `metadata`), as oam gives it.
+fn context(component: &str, app: &str, metadata: &Value) -> Value {
+    let annotation = |key: &str| {
+        metadata["annotations"][key]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
     json!({
         "name": component,
         "appName": app,
-        "namespace": namespace,
+        "namespace": metadata["namespace"].as_str().unwrap_or("default"),
         "appRevision": format!("{app}-v1"),
         "appRevisionNum": 1,
         "revision": "",
         "components": [],
         // KubeVela reads the cluster's version; templates choose API versions by `minor`.
         "clusterVersion": {"major": 1, "minor": 29, "gitVersion": "v1.29.0", "platform": "linux/amd64"},
+        "appLabels": metadata.get("labels").cloned().unwrap_or_else(|| json!({})),
+        "appAnnotations": metadata.get("annotations").cloned().unwrap_or_else(|| json!({})),
+        "workflowName": annotation("app.oam.dev/workflowName"),
+        "publishVersion": annotation("app.oam.dev/publishVersion"),
+        "replicaKey": "",
+        "cluster": "local",
     })
 }
 
@@ -131,7 +144,7 @@ fn application_cases(
         };
         for app in documents.iter().filter(|d| d["kind"] == "Application") {
             let app_name = app["metadata"]["name"].as_str().unwrap_or("app");
-            let namespace = app["metadata"]["namespace"].as_str().unwrap_or("default");
+            let metadata = &app["metadata"];
             for component in app["spec"]["components"].as_array().into_iter().flatten() {
                 let component_name = component["name"].as_str().unwrap_or_default();
                 let component_type = component["type"].as_str().unwrap_or_default();
@@ -141,7 +154,7 @@ fn application_cases(
                         id: component_id.clone(),
                         definition,
                         parameter: component.get("properties").cloned().unwrap_or(json!({})),
-                        context: context(component_name, app_name, namespace),
+                        context: context(component_name, app_name, metadata),
                     });
                 }
                 for (index, t) in component["traits"]
@@ -159,7 +172,7 @@ fn application_cases(
                             id: format!("{component_id}/{index}:{trait_type}"),
                             definition,
                             parameter: t.get("properties").cloned().unwrap_or(json!({})),
-                            context: context(component_name, app_name, namespace),
+                            context: context(component_name, app_name, metadata),
                         },
                         component_id.clone(),
                     ));
@@ -200,7 +213,7 @@ fn generated_cases(corpus: &Path) -> Vec<Case> {
                 .file_stem()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let mut context = context("comp", "app", "default");
+            let mut context = context("comp", "app", &json!({}));
             if kind == "trait" {
                 context["output"] = json!({
                     "apiVersion": "apps/v1",

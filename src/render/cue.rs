@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::template::{Output, TemplateLimits, Use, span_in_file};
+use super::template::{Output, TemplateLimits, Use, UseContext, span_in_file};
 use crate::check::span_at;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
 use crate::load::Sources;
@@ -53,6 +53,38 @@ fn kubevela_context(site: &Use<'_>) -> Value {
             "platform": "linux/amd64",
         },
     });
+    // What KubeVela's context also holds: the app's labels and annotations (keys sorted, as
+    // Go writes a map), the two annotations it reads, and the cluster, `local` when nothing
+    // places the app elsewhere (clusters do not exist offline).
+    if let UseContext::Component {
+        app_labels,
+        app_annotations,
+        ..
+    } = &site.context
+    {
+        let map = |pairs: &[(String, String)]| {
+            let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
+            sorted.sort();
+            Value::Object(
+                sorted
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                    .collect(),
+            )
+        };
+        let annotation = |key: &str| {
+            app_annotations
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        context["appLabels"] = map(app_labels);
+        context["appAnnotations"] = map(app_annotations);
+        context["workflowName"] = Value::from(annotation("app.oam.dev/workflowName"));
+        context["publishVersion"] = Value::from(annotation("app.oam.dev/publishVersion"));
+        context["replicaKey"] = Value::from("");
+        context["cluster"] = Value::from("local");
+    }
     if let Some(workload) = &site.workload {
         context["output"] = Value::clone(workload);
         context["outputs"] = find("outputs").cloned().unwrap_or_else(|| json!({}));

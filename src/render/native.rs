@@ -703,6 +703,8 @@ mod tests {
             revision: "web-v3",
             name: "web",
             outputs: None,
+            app_labels: &[],
+            app_annotations: &[],
         }
     }
 

@@ -137,6 +137,10 @@ pub(super) enum UseContext<'a> {
         /// The workload's name.
         name: &'a str,
         outputs: Option<Value>,
+        /// The app's labels and annotations (a CUE template's `context.appLabels` and
+        /// `context.appAnnotations`).
+        app_labels: &'a [(String, String)],
+        app_annotations: &'a [(String, String)],
     },
     /// Any other use (a scope): the value itself.
     Value(Value),
@@ -154,6 +158,7 @@ impl UseContext<'_> {
                 revision,
                 name,
                 outputs,
+                ..
             } => {
                 let text = |text: &str| Cow::Owned(Value::from(text));
                 let mut entries = vec![

@@ -32,6 +32,8 @@ impl Context<'_, '_> {
             revision: &self.bound.revision,
             name,
             outputs,
+            app_labels: &self.app.labels,
+            app_annotations: &self.app.annotations,
         }
     }
 }

@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use crate::ast::Expr;
 use crate::error::{Error, ErrorKind, Span};
-use crate::eval::VId;
-use crate::eval::{Env, Evaluator, Value};
+use crate::eval::{Env, Evaluator, VId, Value};
 use crate::value::Val;
 
 pub(crate) use encoding::base64;
@@ -56,18 +55,7 @@ struct Call<'a> {
 
 impl Call<'_> {
     fn arity(&self, n: usize) -> Result<(), Error> {
-        if self.args.len() == n {
-            Ok(())
-        } else {
-            Err(Error::new(
-                format!(
-                    "{} takes {n} argument(s), found {}",
-                    self.name,
-                    self.args.len()
-                ),
-                self.span,
-            ))
-        }
+        self.arity_between(n, n)
     }
 
     fn string(&self, ev: &mut Evaluator, i: usize) -> Result<Arc<str>, Error> {
@@ -89,17 +77,17 @@ impl Call<'_> {
     /// Between `min` and `max` arguments (CUE's functions with an optional last one).
     fn arity_between(&self, min: usize, max: usize) -> Result<(), Error> {
         if (min..=max).contains(&self.args.len()) {
-            Ok(())
-        } else {
-            Err(Error::new(
-                format!(
-                    "{} takes {min} to {max} arguments, found {}",
-                    self.name,
-                    self.args.len()
-                ),
-                self.span,
-            ))
+            return Ok(());
         }
+        let expected = if min == max {
+            format!("{min} argument(s)")
+        } else {
+            format!("{min} to {max} arguments")
+        };
+        Err(Error::new(
+            format!("{} takes {expected}, found {}", self.name, self.args.len()),
+            self.span,
+        ))
     }
 
     fn bool(&self, ev: &mut Evaluator, i: usize) -> Result<bool, Error> {

@@ -2,8 +2,9 @@
 //! (as go-yaml ports it) in block style: two-space indentation, a list under a key not
 //! indented, a string quoted only when it would read back as another type or cannot be
 //! plain, multi-line strings as literal blocks, and lines folded at spaces past column 80.
-//! `Unmarshal` reads one document through serde-saphyr's parser and types plain scalars the
-//! way CUE's decoder does.
+//! `Unmarshal` reads the first document through granit-parser (the parser under
+//! serde-saphyr) and types plain scalars as go-yaml v3 does (docs/definitions.md lists the
+//! forms the CUE v0.4 of the tests reads otherwise).
 
 use serde_json::Value as Json;
 

@@ -258,3 +258,27 @@ fn text_referred_to_many_times_is_paid_for() {
         }
     }
 }
+
+#[test]
+fn deep_values_go_through_the_encoders_on_a_small_stack() {
+    // Values nest deeper than any literal can (each level a reference to the one below):
+    // exporting, the encoders and `FlattenN` walk them recursively on a worker's stack.
+    let mut text = String::from(
+        "import (\n\t\"encoding/json\"\n\t\"encoding/yaml\"\n\t\"list\"\n)\ns0: {a: \"x\"}\nl0: [1]\n",
+    );
+    for i in 1..350 {
+        let _ = writeln!(text, "s{i}: {{a: s{}}}\nl{i}: [l{}]", i - 1, i - 1);
+    }
+    text.push_str("y: yaml.Marshal(s349)\nj: json.Marshal(s349)\nf: list.FlattenN(l349, -1)\n");
+    let value = outcome(text, cue::Budget::default()).expect("deep values encode");
+    assert_eq!(value["f"], serde_json::json!([1]));
+    assert_eq!(value["y"].as_str().map(|y| y.lines().count()), Some(350));
+    // Text that nests deeper than the readers allow is an error, not a crash.
+    for call in ["yaml.Unmarshal", "json.Unmarshal"] {
+        let text = format!(
+            "import (\n\t\"encoding/json\"\n\t\"encoding/yaml\"\n)\nx: {call}(\"{}\")\n",
+            "[".repeat(5_000)
+        );
+        assert!(outcome(text, cue::Budget::default()).is_err(), "{call}");
+    }
+}

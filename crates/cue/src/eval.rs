@@ -639,6 +639,52 @@ impl Evaluator {
         Ok(())
     }
 
+    /// A list validator against the list vertex `id` is. Its elements are exported (not the
+    /// list: exporting a list checks its validators, which would come back here).
+    fn check_list_bound(&mut self, id: VId, bound: &Bound) -> Result<(), Error> {
+        let ids = self.list_element_ids(id);
+        let ok = match bound {
+            Bound::MinItems(n) => ids.len() >= *n,
+            Bound::MaxItems(n) => ids.len() <= *n,
+            Bound::UniqueItems => {
+                let mut seen = std::collections::HashSet::new();
+                let mut unique = true;
+                for element in ids.iter().copied() {
+                    // An element not yet concrete cannot be told apart: not a violation.
+                    if let Ok(value) = self.export(element) {
+                        unique &= seen.insert(value.to_string());
+                    }
+                }
+                unique
+            }
+            _ => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        let shown: Vec<String> = ids
+            .iter()
+            .map(|e| {
+                self.export(*e)
+                    .map_or_else(|_| "_".to_owned(), |v| v.to_string())
+            })
+            .collect();
+        Err(Error::bare(format!(
+            "invalid value [{}] (does not satisfy {bound})",
+            shown.join(",")
+        )))
+    }
+
+    /// The element vertices of a list vertex, in order.
+    fn list_element_ids(&self, id: VId) -> Vec<VId> {
+        let vertex = self.v(id);
+        vertex.list.as_ref().map_or_else(Vec::new, |list| {
+            (0..list.len)
+                .filter_map(|i| vertex.arcs.get(&Feature::Index(i)).map(|a| a.id))
+                .collect()
+        })
+    }
+
     /// How many more bytes of text the budget allows.
     pub(crate) fn text_left(&self) -> usize {
         self.budget.bytes.saturating_sub(self.bytes)
@@ -1623,12 +1669,22 @@ impl Evaluator {
         } else {
             None
         };
+        let mut list_bounds = Vec::new();
         if let (Some(bits), Some(scalar)) = (composite, &vertex.scalar) {
             let compatible = match scalar {
                 Val::Top | Val::Bottom(_) => true,
-                Val::Constraint(kinds, bounds) => kinds & bits != 0 && bounds.is_empty(),
+                // `list.MaxItems(16) & [...]`: the list's own bounds, checked below.
+                Val::Constraint(kinds, bounds) => {
+                    kinds & bits != 0
+                        && bounds
+                            .iter()
+                            .all(|b| bits == kind::LIST && b.is_list_bound())
+                }
                 _ => false,
             };
+            if let (true, Val::Constraint(_, bounds)) = (compatible, scalar) {
+                list_bounds.clone_from(bounds);
+            }
             if !compatible {
                 let found = if bits == kind::LIST {
                     "a list"
@@ -1651,6 +1707,12 @@ impl Evaluator {
                 )));
             }
         }
+        for bound in list_bounds {
+            if let Err(error) = self.check_list_bound(id, &bound) {
+                errors.push(error);
+            }
+        }
+        let vertex = self.v(id);
         if !vertex.groups.is_empty() {
             let names: Vec<Arc<str>> = vertex
                 .arcs
@@ -1968,11 +2030,9 @@ impl Evaluator {
 
     fn export_resolved(&mut self, id: VId) -> Result<Json, Error> {
         let vertex = self.v(id);
-        if let Some(list) = &vertex.list {
-            let ids: Vec<VId> = (0..list.len)
-                .filter_map(|i| vertex.arcs.get(&Feature::Index(i)).map(|a| a.id))
-                .collect();
-            return ids
+        if vertex.list.is_some() {
+            return self
+                .list_element_ids(id)
                 .into_iter()
                 .map(|a| self.export(a))
                 .collect::<Result<Vec<_>, _>>()
@@ -2478,17 +2538,15 @@ impl Evaluator {
             return Err(error);
         }
         let vertex = self.v(id);
-        let Some(list) = &vertex.list else {
+        if vertex.list.is_none() {
             let kind = if vertex.is_struct() {
                 ErrorKind::Conflict
             } else {
                 ErrorKind::Incomplete
             };
             return Err(Error::new("expected a list", span).of_kind(kind));
-        };
-        Ok((0..list.len)
-            .filter_map(|i| vertex.arcs.get(&Feature::Index(i)).map(|a| a.id))
-            .collect())
+        }
+        Ok(self.list_element_ids(id))
     }
 
     /// A value of JSON.
@@ -2573,6 +2631,8 @@ impl Evaluator {
             let kinds = match &b {
                 Bound::Match(_) | Bound::NotMatch(_) => kind::STRING | kind::BYTES,
                 Bound::NotEq(_) => kind::ALL,
+                Bound::MinRunes(_) | Bound::MaxRunes(_) => kind::STRING,
+                Bound::MinItems(_) | Bound::MaxItems(_) | Bound::UniqueItems => kind::LIST,
                 Bound::Less(v) | Bound::LessEq(v) | Bound::Greater(v) | Bound::GreaterEq(v) => {
                     match v {
                         Val::Str(_) => kind::STRING,

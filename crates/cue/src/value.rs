@@ -51,6 +51,15 @@ pub(crate) enum Bound {
     NotEq(Val),
     Match(Arc<regex::Regex>),
     NotMatch(Arc<regex::Regex>),
+    /// `strings.MinRunes(n)`, `strings.MaxRunes(n)`: a string of at least, at most n
+    /// characters.
+    MinRunes(usize),
+    MaxRunes(usize),
+    /// `list.MinItems(n)`, `list.MaxItems(n)`, `list.UniqueItems()`: checked against the list
+    /// the value is (a list is a vertex, so the evaluator checks these where it checks lists).
+    MinItems(usize),
+    MaxItems(usize),
+    UniqueItems,
 }
 
 impl Val {
@@ -297,14 +306,42 @@ impl Bound {
             Bound::NotEq(b) => !v.equals(b),
             Bound::Match(re) => matches!(v, Val::Str(s) if re.is_match(s)),
             Bound::NotMatch(re) => matches!(v, Val::Str(s) if !re.is_match(s)),
+            Bound::MinRunes(n) => matches!(v, Val::Str(s) if s.chars().count() >= *n),
+            Bound::MaxRunes(n) => matches!(v, Val::Str(s) if s.chars().count() <= *n),
+            // A scalar is never the list these describe.
+            Bound::MinItems(_) | Bound::MaxItems(_) | Bound::UniqueItems => false,
         };
         if ok {
             Ok(())
+        } else if self.is_validator() {
+            Err(Error::bare(format!(
+                "invalid value {v} (does not satisfy {self})"
+            )))
         } else {
             Err(Error::bare(format!(
                 "invalid value {v} (out of bound {self})"
             )))
         }
+    }
+
+    /// A function of the standard library used as a constraint (`strings.MaxRunes(63)`).
+    fn is_validator(&self) -> bool {
+        matches!(
+            self,
+            Bound::MinRunes(_)
+                | Bound::MaxRunes(_)
+                | Bound::MinItems(_)
+                | Bound::MaxItems(_)
+                | Bound::UniqueItems
+        )
+    }
+
+    /// A bound on a list's elements rather than on a scalar.
+    pub(crate) fn is_list_bound(&self) -> bool {
+        matches!(
+            self,
+            Bound::MinItems(_) | Bound::MaxItems(_) | Bound::UniqueItems
+        )
     }
 }
 
@@ -361,6 +398,11 @@ impl fmt::Display for Bound {
             Bound::NotEq(v) => write!(f, "!={v}"),
             Bound::Match(re) => write!(f, "=~{:?}", re.as_str()),
             Bound::NotMatch(re) => write!(f, "!~{:?}", re.as_str()),
+            Bound::MinRunes(n) => write!(f, "strings.MinRunes({n})"),
+            Bound::MaxRunes(n) => write!(f, "strings.MaxRunes({n})"),
+            Bound::MinItems(n) => write!(f, "list.MinItems({n})"),
+            Bound::MaxItems(n) => write!(f, "list.MaxItems({n})"),
+            Bound::UniqueItems => f.write_str("list.UniqueItems()"),
         }
     }
 }

@@ -7,10 +7,11 @@ use std::cmp::Ordering;
 use super::Call;
 use crate::error::Error;
 use crate::eval::{Evaluator, VId, Value};
-use crate::value::{Val, compare};
+use crate::value::{Bound, Val, compare, kind};
 
 pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
     match c.name {
+        "list.MinItems" | "list.MaxItems" | "list.UniqueItems" => validator(ev, c),
         "list.Slice" | "list.Take" | "list.Drop" => cut(ev, c),
         "list.Max" | "list.Min" | "list.Sum" => reduce(ev, c),
         "list.Sort" | "list.SortStrings" => sort(ev, c),
@@ -203,6 +204,25 @@ fn sort(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
         }
         _ => Err(c.unsupported()),
     }
+}
+
+/// `MinItems(n)`, `MaxItems(n)`, `UniqueItems()`: constraints a list is checked against.
+fn validator(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
+    let bound = match c.name {
+        "list.UniqueItems" => {
+            c.arity(0)?;
+            Bound::UniqueItems
+        }
+        "list.MinItems" => {
+            c.arity(1)?;
+            Bound::MinItems(c.count(ev, 0)?)
+        }
+        _ => {
+            c.arity(1)?;
+            Bound::MaxItems(c.count(ev, 0)?)
+        }
+    };
+    Ok(Value::Val(Val::Constraint(kind::LIST, vec![bound])))
 }
 
 /// The elements of the list argument, each a number.

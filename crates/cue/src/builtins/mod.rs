@@ -74,6 +74,12 @@ impl Call<'_> {
         }
     }
 
+    /// A count (a non-negative int).
+    fn count(&self, ev: &mut Evaluator, i: usize) -> Result<usize, Error> {
+        let n = self.int(ev, i)?;
+        usize::try_from(n).map_err(|_| self.fail(format_args!("negative count {n}")))
+    }
+
     /// Between `min` and `max` arguments (CUE's functions with an optional last one).
     fn arity_between(&self, min: usize, max: usize) -> Result<(), Error> {
         if (min..=max).contains(&self.args.len()) {

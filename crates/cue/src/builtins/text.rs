@@ -4,7 +4,7 @@
 use super::{Call, string_list, string_value};
 use crate::error::Error;
 use crate::eval::{Evaluator, Value};
-use crate::value::Val;
+use crate::value::{Bound, Val, kind};
 
 /// `strconv`
 pub(super) fn strconv(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
@@ -67,6 +67,16 @@ pub(super) fn strconv(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> 
 /// `strings`
 pub(super) fn strings(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
     match c.name {
+        "strings.MinRunes" | "strings.MaxRunes" => {
+            c.arity(1)?;
+            let n = c.count(ev, 0)?;
+            let bound = if c.name == "strings.MinRunes" {
+                Bound::MinRunes(n)
+            } else {
+                Bound::MaxRunes(n)
+            };
+            Ok(Value::Val(Val::Constraint(kind::STRING, vec![bound])))
+        }
         "strings.Contains"
         | "strings.HasPrefix"
         | "strings.HasSuffix"

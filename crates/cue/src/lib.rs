@@ -238,6 +238,16 @@ mod tests {
     }
 
     #[test]
+    fn multi_line_strings_close_on_a_line_of_their_own() {
+        // As the CUE spec says (CUE v0.4 accepts this and removes no indentation).
+        let error = export("a: \"\"\"\n\tx\n\t}\"\"\"\n").expect_err("closed on a content line");
+        assert_eq!(error.kind, ErrorKind::Syntax, "{error}");
+        assert!(error.message.contains("line of their own"), "{error}");
+        let value = export("a: \"\"\"\n\tx\n\t}\n\t\"\"\"\n").expect("closed on its own line");
+        assert_eq!(value, serde_json::json!({"a": "x\n}"}));
+    }
+
+    #[test]
     fn constructs_not_implemented_are_named() {
         let error = export("X=a: 1").expect_err("an alias");
         assert_eq!(error.kind, ErrorKind::Unsupported);

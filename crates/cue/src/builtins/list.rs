@@ -171,10 +171,11 @@ fn sort(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
             let order = match ev.eval(&c.args[1], c.env) {
                 Value::Function(name) if &*name == "list.Ascending" => Ordering::Less,
                 Value::Function(name) if &*name == "list.Descending" => Ordering::Greater,
+                Value::Vertex(comparator) => return sort_by(ev, c, comparator),
                 _ => {
-                    return Err(c
-                        .fail("only list.Ascending and list.Descending are supported as the order")
-                        .of_kind(crate::error::ErrorKind::Unsupported));
+                    return Err(c.fail(
+                        "the order is list.Ascending, list.Descending or {x: _, y: _, less: bool}",
+                    ));
                 }
             };
             let elements = c.elements(ev, 0)?;
@@ -223,6 +224,58 @@ fn validator(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
         }
     };
     Ok(Value::Val(Val::Constraint(kind::LIST, vec![bound])))
+}
+
+/// `list.Sort` with a comparator of CUE's form, `{x: _, y: _, less: x.n < y.n}`: each
+/// comparison unifies it with two elements and reads `less`. A stable merge sort, so that
+/// elements it holds equal keep their order.
+fn sort_by(ev: &mut Evaluator, c: &Call<'_>, comparator: VId) -> Result<Value, Error> {
+    let elements = c.elements(ev, 0)?;
+    let mut values = Vec::with_capacity(elements.len());
+    for element in &elements {
+        values.push(ev.export(*element)?);
+    }
+    let mut less = |a: usize, b: usize| -> Result<bool, Error> {
+        let pair = serde_json::json!({"x": values[a], "y": values[b]});
+        let Value::Vertex(pair) = ev.json_value(&pair) else {
+            return Err(c.fail("the comparator cannot be applied"));
+        };
+        let Value::Vertex(applied) = ev.make_meet(vec![comparator, pair]) else {
+            return Err(c.fail("the comparator cannot be applied"));
+        };
+        let less = ev.select(applied, &crate::eval::Feature::Name("less".into()), c.span)?;
+        match ev.scalar_of(Value::Vertex(less), c.span) {
+            Val::Bool(b) => Ok(b),
+            Val::Bottom(error) => Err(*error),
+            other => Err(c.fail(format_args!("the comparator's less is {other}, not a bool"))),
+        }
+    };
+    // Bottom-up merge sort of the indexes: a run from the right is taken only when strictly
+    // less than the left's head.
+    let mut order: Vec<usize> = (0..elements.len()).collect();
+    let mut width = 1;
+    while width < order.len() {
+        let mut merged = Vec::with_capacity(order.len());
+        for start in (0..order.len()).step_by(2 * width) {
+            let middle = (start + width).min(order.len());
+            let end = (start + 2 * width).min(order.len());
+            let (mut left, mut right) = (start, middle);
+            while left < middle && right < end {
+                if less(order[right], order[left])? {
+                    merged.push(order[right]);
+                    right += 1;
+                } else {
+                    merged.push(order[left]);
+                    left += 1;
+                }
+            }
+            merged.extend_from_slice(&order[left..middle]);
+            merged.extend_from_slice(&order[right..end]);
+        }
+        order = merged;
+        width *= 2;
+    }
+    Ok(ev.make_list(order.into_iter().map(|i| elements[i]).collect()))
 }
 
 /// The elements of the list argument, each a number.

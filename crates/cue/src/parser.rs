@@ -62,6 +62,20 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str, start: usize, end: usize, source: u32) -> Result<Self, Error> {
+        // A byte order mark may open a file (editors write one), and nowhere else, as in CUE.
+        let start = if src[start..end].starts_with('\u{FEFF}') {
+            start + '\u{FEFF}'.len_utf8()
+        } else {
+            start
+        };
+        if let Some(at) = src[start..end].find('\u{FEFF}') {
+            let at = start + at;
+            return Err(Error::new(
+                "illegal byte order mark",
+                Span::new(at, at + '\u{FEFF}'.len_utf8()).in_source(source),
+            )
+            .of_kind(ErrorKind::Syntax));
+        }
         let tokens = Lexer::new(src, start, end).tokens().map_err(|e| Error {
             spans: e.spans.iter().map(|s| s.in_source(source)).collect(),
             ..e

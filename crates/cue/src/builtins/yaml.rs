@@ -375,7 +375,14 @@ impl Emitter {
         let mut breaks = true;
         for ch in s.chars() {
             if is_break(ch) {
-                self.put_break();
+                // A line feed ends the line; a line or paragraph separator (U+2028, U+2029) is
+                // written as itself and counts as a line end.
+                if ch == '\n' {
+                    self.put_break();
+                } else {
+                    self.put(ch);
+                    self.column = 0;
+                }
                 self.indention = true;
                 breaks = true;
             } else {

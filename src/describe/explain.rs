@@ -436,5 +436,18 @@ mod tests {
             .expect("a definition");
         assert!(page.contains("<any name>  string | null"), "{page}");
         assert!(!page.contains("(none)"), "{page}");
+        // `parameter: {...}` takes any fields; `close({})` none.
+        let page = explained("json-merge-patch");
+        assert!(page.contains("<any name>  _"), "{page}");
+        let closed = "\"nothing\": {\n\ttype: \"trait\"\n}\ntemplate: {\n\tparameter: close({})\n\toutputs: x: {apiVersion: \"v1\", kind: \"ConfigMap\", metadata: name: \"x\"}\n}\n";
+        let project = Loader::new()
+            .builtins(false)
+            .definitions_source("nothing.cue", closed)
+            .load()
+            .expect("the definition loads");
+        let page = project
+            .explain("nothing", ExplainFormat::Text)
+            .expect("a definition");
+        assert!(page.contains("(none)"), "{page}");
     }
 }

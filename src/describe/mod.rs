@@ -36,7 +36,12 @@ pub(crate) fn parameter_schema(definition: &Definition) -> Option<Value> {
     let forms = evaluation.describe_forms(&path);
     Some(match forms.as_slice() {
         // `parameter: [string]: T`: a map, any number of entries.
-        [fields] if fields.is_empty() => match evaluation.describe_map(&path) {
+        [fields] if fields.is_empty() => match evaluation.describe_map(&path).or_else(|| {
+            // `parameter: {...}`: any fields (json-merge-patch's are the patch itself).
+            evaluation
+                .is_open_and_empty(&path)
+                .then(|| ("string".to_owned(), "_".to_owned()))
+        }) {
             Some((label, element)) => json!({
                 "type": "object",
                 "additionalProperties": field_schema(&cue::FieldDoc {

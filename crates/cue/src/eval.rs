@@ -2014,6 +2014,19 @@ impl Evaluator {
         Some((label.to_string(), element_kind))
     }
 
+    /// Whether a struct declares no regular field and closes none out: `{...}` or `{}`, not
+    /// `close({})`.
+    pub(crate) fn is_open_and_empty(&mut self, id: VId) -> bool {
+        let Ok(resolved) = self.deref(id) else {
+            return false;
+        };
+        let vertex = self.v(resolved);
+        vertex.is_struct()
+            && !vertex.arcs.keys().any(|f| matches!(f, Feature::Name(_)))
+            && vertex.patterns.is_empty()
+            && vertex.groups.values().all(|g| g.open)
+    }
+
     /// The vertex as JSON: every regular field concrete, defaults taken.
     pub(crate) fn export(&mut self, id: VId) -> Result<Json, Error> {
         let resolved = self.deref(id)?;

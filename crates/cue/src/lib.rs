@@ -160,6 +160,15 @@ impl Evaluation {
         self.evaluator.describe_map(id)
     }
 
+    /// Whether the struct at `path` declares no regular field and closes none out (`{...}`):
+    /// it takes any fields.
+    pub fn is_open_and_empty(&mut self, path: &[&str]) -> bool {
+        match self.evaluator.lookup_path(path) {
+            Ok(id) => self.evaluator.is_open_and_empty(id),
+            Err(_) => false,
+        }
+    }
+
     /// Whether the field at `path` is set (whatever its value).
     pub fn has(&mut self, path: &[&str]) -> bool {
         self.evaluator.lookup_path(path).is_ok()

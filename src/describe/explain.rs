@@ -405,6 +405,18 @@ mod tests {
             .expect("a built-in")
     }
 
+    /// The page of a CUE definition of ours, `NAME.cue`, with no built-ins.
+    fn explained_cue(name: &str, text: &str) -> String {
+        let project = Loader::new()
+            .builtins(false)
+            .definitions_source(format!("{name}.cue"), text)
+            .load()
+            .expect("the definition loads");
+        project
+            .explain(name, ExplainFormat::Text)
+            .expect("a definition")
+    }
+
     #[test]
     fn parameters_of_several_forms_are_shown_form_by_form() {
         let page = explained("container-image");
@@ -426,28 +438,14 @@ mod tests {
         assert!(!page.contains("(none)"), "{page}");
         // A CUE definition's `parameter: [string]: T` (KubeVela's labels and annotations).
         let cue = "\"tags\": {\n\ttype: \"trait\"\n}\ntemplate: {\n\tpatch: metadata: labels: parameter\n\tparameter: [string]: string | null\n}\n";
-        let project = Loader::new()
-            .builtins(false)
-            .definitions_source("tags.cue", cue)
-            .load()
-            .expect("the definition loads");
-        let page = project
-            .explain("tags", ExplainFormat::Text)
-            .expect("a definition");
+        let page = explained_cue("tags", cue);
         assert!(page.contains("<any name>  string | null"), "{page}");
         assert!(!page.contains("(none)"), "{page}");
         // `parameter: {...}` takes any fields; `close({})` none.
         let page = explained("json-merge-patch");
         assert!(page.contains("<any name>  _"), "{page}");
         let closed = "\"nothing\": {\n\ttype: \"trait\"\n}\ntemplate: {\n\tparameter: close({})\n\toutputs: x: {apiVersion: \"v1\", kind: \"ConfigMap\", metadata: name: \"x\"}\n}\n";
-        let project = Loader::new()
-            .builtins(false)
-            .definitions_source("nothing.cue", closed)
-            .load()
-            .expect("the definition loads");
-        let page = project
-            .explain("nothing", ExplainFormat::Text)
-            .expect("a definition");
+        let page = explained_cue("nothing", closed);
         assert!(page.contains("(none)"), "{page}");
     }
 }

@@ -202,6 +202,18 @@ impl Emitter {
         self.column = 0;
     }
 
+    /// libyaml's `write_break`: a line feed ends the line; a line or paragraph separator
+    /// (U+2028, U+2029) is written as itself and counts as a line end.
+    fn write_break(&mut self, ch: char) {
+        if ch == '\n' {
+            self.put_break();
+        } else {
+            self.put(ch);
+            self.column = 0;
+        }
+        self.indention = true;
+    }
+
     fn write_indent(&mut self) {
         self.write_indent_at(usize::try_from(self.indent).unwrap_or(0));
     }
@@ -272,14 +284,9 @@ impl Emitter {
                 self.space(self.folds(allow_breaks, spaces) && inside && chars[i + 1] != ' ');
                 spaces = true;
             } else if is_break(ch) {
-                // Only a line separator or paragraph separator gets here: a string with a
-                // line feed is a literal block or double-quoted.
-                if !breaks && ch == '\n' {
-                    self.put_break();
-                }
-                self.put(ch);
-                self.column = 0;
-                self.indention = true;
+                // Only a line or paragraph separator gets here: a string with a line feed is
+                // a literal block or double-quoted.
+                self.write_break(ch);
                 breaks = true;
             } else {
                 if breaks {
@@ -375,15 +382,7 @@ impl Emitter {
         let mut breaks = true;
         for ch in s.chars() {
             if is_break(ch) {
-                // A line feed ends the line; a line or paragraph separator (U+2028, U+2029) is
-                // written as itself and counts as a line end.
-                if ch == '\n' {
-                    self.put_break();
-                } else {
-                    self.put(ch);
-                    self.column = 0;
-                }
-                self.indention = true;
+                self.write_break(ch);
                 breaks = true;
             } else {
                 if breaks {

@@ -24,7 +24,7 @@ use crate::ast::{
 };
 use crate::builtins;
 use crate::error::{Error, ErrorKind, Span};
-use crate::value::{Bound, Val, compare, disjunction, kind};
+use crate::value::{Bound, Pattern, Val, compare, disjunction, kind};
 
 pub(crate) type VId = u32;
 
@@ -473,7 +473,7 @@ pub(crate) struct Evaluator {
     /// Embeddings being processed: (into, their key, the next literal's number under it).
     embedding_into: Vec<(VId, DeclaredKey, u32)>,
     /// The regular expressions this evaluation has used (and paid for), by pattern.
-    regexes: HashMap<Arc<str>, Arc<regex::Regex>>,
+    regexes: HashMap<Arc<str>, Arc<Pattern>>,
 }
 
 const ROOT: VId = 0;
@@ -2757,7 +2757,7 @@ impl Evaluator {
             (op, &l, &r)
         {
             return Value::Val(match self.regex(pattern, span) {
-                Ok(re) => Val::Bool(re.is_match(text) == (op == BinaryOp::Match)),
+                Ok(re) => Val::Bool(re.regex.is_match(text) == (op == BinaryOp::Match)),
                 Err(bottom) => bottom,
             });
         }
@@ -2856,8 +2856,8 @@ const REGEX_COMPILE_STEPS: u64 = 32_768;
 impl Evaluator {
     /// The compiled `pattern`: used before in this evaluation, or paid for in steps and taken
     /// from the process's cache or compiled; or a bottom saying why not.
-    fn regex(&mut self, pattern: &str, span: Span) -> Result<Arc<regex::Regex>, Val> {
-        static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<regex::Regex>>>> =
+    pub(crate) fn regex(&mut self, pattern: &str, span: Span) -> Result<Arc<Pattern>, Val> {
+        static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<Pattern>>>> =
             std::sync::OnceLock::new();
         if let Some(re) = self.regexes.get(pattern) {
             return Ok(re.clone());
@@ -2870,10 +2870,7 @@ impl Evaluator {
             self.regexes.insert(Arc::from(pattern), re.clone());
             return Ok(re);
         }
-        let re = regex::RegexBuilder::new(pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_DFA_LIMIT)
-            .build()
+        let re = Pattern::new(pattern, REGEX_SIZE_LIMIT, REGEX_DFA_LIMIT)
             .map(Arc::new)
             .map_err(|e| {
                 Val::Bottom(Box::new(Error::new(

@@ -41,6 +41,103 @@ pub(crate) enum Val {
     Disj(Vec<(Val, bool)>),
 }
 
+/// A regular expression as written, and compiled the way Go's RE2 reads it.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    pub(crate) regex: regex::Regex,
+    pub(crate) text: Box<str>,
+}
+
+impl Pattern {
+    /// Compiles `text` within the size limits. Go reads `\d`, `\w`, `\s` and `\b` as ASCII
+    /// classes where Rust's regex reads them as Unicode (`é` is a `\w` to Rust and not to
+    /// CUE): they are rewritten to their ASCII forms first.
+    pub(crate) fn new(
+        text: &str,
+        size_limit: usize,
+        dfa_limit: usize,
+    ) -> Result<Pattern, regex::Error> {
+        let regex = regex::RegexBuilder::new(&ascii_perl_classes(text))
+            .size_limit(size_limit)
+            .dfa_size_limit(dfa_limit)
+            .build()?;
+        Ok(Pattern {
+            regex,
+            text: Box::from(text),
+        })
+    }
+}
+
+/// A pattern with the Perl classes `\d`, `\w`, `\s` (and negations) and the word boundaries
+/// `\b`, `\B` made ASCII, as RE2 defines them, inside and outside bracketed classes.
+fn ascii_perl_classes(pattern: &str) -> std::borrow::Cow<'_, str> {
+    if !pattern.contains('\\') {
+        return std::borrow::Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                let replacement = match (next, in_class) {
+                    ('d', false) => "[0-9]",
+                    ('d', true) => "0-9",
+                    ('w', false) => "[0-9A-Za-z_]",
+                    ('w', true) => "0-9A-Za-z_",
+                    ('s', false) => "[\\t\\n\\f\\r ]",
+                    ('s', true) => "\\t\\n\\f\\r ",
+                    // Inside a class a negation is a class of its own (Rust unites nested ones).
+                    ('D', _) => "[^0-9]",
+                    ('W', _) => "[^0-9A-Za-z_]",
+                    ('S', _) => "[^\\t\\n\\f\\r ]",
+                    ('b', false) => "(?-u:\\b)",
+                    ('B', false) => "(?-u:\\B)",
+                    _ => {
+                        out.push('\\');
+                        out.push(next);
+                        continue;
+                    }
+                };
+                out.push_str(replacement);
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // `[^]...]` and `[]...]`: a `]` first is a member, not the end.
+                if chars.peek() == Some(&'^') {
+                    out.extend(chars.next());
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            // `[:alpha:]` inside a class is copied whole; any other `[` is a member.
+            '[' if chars.peek() == Some(&':') => {
+                out.push('[');
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == ']' {
+                        break;
+                    }
+                }
+            }
+            '[' => out.push_str("\\["),
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            _ => out.push(ch),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A bound on a value.
 #[derive(Clone, Debug)]
 pub(crate) enum Bound {
@@ -49,8 +146,8 @@ pub(crate) enum Bound {
     Greater(Val),
     GreaterEq(Val),
     NotEq(Val),
-    Match(Arc<regex::Regex>),
-    NotMatch(Arc<regex::Regex>),
+    Match(Arc<Pattern>),
+    NotMatch(Arc<Pattern>),
     /// `strings.MinRunes(n)`, `strings.MaxRunes(n)`: a string of at least, at most n
     /// characters.
     MinRunes(usize),
@@ -304,8 +401,8 @@ impl Bound {
             Bound::Greater(b) => compare(v, b).is_some_and(std::cmp::Ordering::is_gt),
             Bound::GreaterEq(b) => compare(v, b).is_some_and(std::cmp::Ordering::is_ge),
             Bound::NotEq(b) => !v.equals(b),
-            Bound::Match(re) => matches!(v, Val::Str(s) if re.is_match(s)),
-            Bound::NotMatch(re) => matches!(v, Val::Str(s) if !re.is_match(s)),
+            Bound::Match(re) => matches!(v, Val::Str(s) if re.regex.is_match(s)),
+            Bound::NotMatch(re) => matches!(v, Val::Str(s) if !re.regex.is_match(s)),
             Bound::MinRunes(n) => matches!(v, Val::Str(s) if s.chars().count() >= *n),
             Bound::MaxRunes(n) => matches!(v, Val::Str(s) if s.chars().count() <= *n),
             // A scalar is never the list these describe.
@@ -396,8 +493,8 @@ impl fmt::Display for Bound {
             Bound::Greater(v) => write!(f, ">{v}"),
             Bound::GreaterEq(v) => write!(f, ">={v}"),
             Bound::NotEq(v) => write!(f, "!={v}"),
-            Bound::Match(re) => write!(f, "=~{:?}", re.as_str()),
-            Bound::NotMatch(re) => write!(f, "!~{:?}", re.as_str()),
+            Bound::Match(re) => write!(f, "=~{:?}", re.text),
+            Bound::NotMatch(re) => write!(f, "!~{:?}", re.text),
             Bound::MinRunes(n) => write!(f, "strings.MinRunes({n})"),
             Bound::MaxRunes(n) => write!(f, "strings.MaxRunes({n})"),
             Bound::MinItems(n) => write!(f, "list.MinItems({n})"),

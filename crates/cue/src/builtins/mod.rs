@@ -6,6 +6,7 @@
 mod encoding;
 mod list;
 mod path;
+mod regexp;
 mod text;
 mod yaml;
 
@@ -26,6 +27,7 @@ pub(crate) const PACKAGES: &[&str] = &[
     "strings",
     "list",
     "path",
+    "regexp",
     "encoding/json",
     "encoding/yaml",
     "encoding/base64",
@@ -212,6 +214,7 @@ fn call_checked(
         "strings" => text::strings(ev, &c),
         "list" => list::call(ev, &c),
         "path" => path::call(ev, &c),
+        "regexp" => regexp::call(ev, &c),
         "encoding/json" | "encoding/base64" => encoding::call(ev, &c),
         "encoding/yaml" => yaml::call(ev, &c),
         _ => Err(c.unsupported()),

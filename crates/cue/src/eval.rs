@@ -2852,6 +2852,9 @@ const REGEX_CACHED: usize = 128;
 /// 1 MiB and a cache of 1,024). Charged whether or not the process has the pattern compiled
 /// already, so where an evaluation stops does not depend on what ran before it.
 const REGEX_COMPILE_STEPS: u64 = 32_768;
+/// Longest pattern text: what compiles within `REGEX_SIZE_LIMIT` is far shorter, and the text
+/// is read (and its Perl classes rewritten, up to 12 times as long) before compiling.
+const REGEX_TEXT_LIMIT: usize = 16 << 10;
 
 impl Evaluator {
     /// The compiled `pattern`: used before in this evaluation, or paid for in steps and taken
@@ -2864,6 +2867,15 @@ impl Evaluator {
         }
         if !self.spend(REGEX_COMPILE_STEPS) {
             return Err(Val::Bottom(Box::new(self.exhausted_error())));
+        }
+        if pattern.len() > REGEX_TEXT_LIMIT {
+            return Err(Val::Bottom(Box::new(Error::new(
+                format!(
+                    "a regular expression of {} bytes is longer than the {REGEX_TEXT_LIMIT} allowed",
+                    pattern.len()
+                ),
+                span,
+            ))));
         }
         let cache = CACHE.get_or_init(Default::default);
         if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {

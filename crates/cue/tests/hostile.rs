@@ -282,3 +282,12 @@ fn deep_values_go_through_the_encoders_on_a_small_stack() {
         assert!(outcome(text, cue::Budget::default()).is_err(), "{call}");
     }
 }
+
+#[test]
+fn long_pattern_text_is_refused_before_it_is_read() {
+    // A pattern's Perl classes are rewritten before it compiles (`\\w` is 12 bytes in its
+    // ASCII form): a long text is refused first.
+    let text = format!("a: \"x\" =~ \"{}\"\n", "\\\\w".repeat(50_000));
+    let error = outcome(text, cue::Budget::default()).expect_err("too long");
+    assert!(error.message.contains("longer than"), "{error}");
+}

@@ -504,27 +504,48 @@ fn printable(ch: char) -> bool {
         && ch != '\u{FEFF}'
 }
 
-/// Whether a plain scalar of this text would read back as something other than a string (null,
-/// a bool, a number, a timestamp), so that it must be quoted: go-yaml v3's `resolve`.
-pub(crate) fn reads_as_other_type(s: &str) -> bool {
-    const SPECIAL: [&str; 23] = [
-        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", ".nan",
-        ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
-        "-.INF",
-    ];
-    if SPECIAL.contains(&s) {
-        return true;
+/// What a plain scalar reads as: go-yaml v3's `resolve`.
+enum Resolved {
+    Null,
+    Bool(bool),
+    /// An integer or a float, written `digits` once underscores are removed.
+    Number(String),
+    /// `.inf`, `.nan` and their spellings: floats CUE cannot hold.
+    NotFinite,
+    Timestamp,
+    Text,
+}
+
+fn resolve(s: &str) -> Resolved {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
+        | "-.inf" | "-.Inf" | "-.INF" => return Resolved::NotFinite,
+        _ => {}
     }
     match s.as_bytes().first() {
-        Some(b'.') => float_after_dot(&s[1..]),
+        Some(b'.') if float_after_dot(&s[1..]) => Resolved::Number(s.to_owned()),
         Some(b'+' | b'-' | b'0'..=b'9') => {
-            timestamp(s) || {
-                let plain = s.replace('_', "");
-                go_int_value(&plain).is_some() || yaml_float(&plain)
+            if timestamp(s) {
+                return Resolved::Timestamp;
+            }
+            let digits = s.replace('_', "");
+            if go_int_value(&digits).is_some() || yaml_float(&digits) {
+                Resolved::Number(digits)
+            } else {
+                Resolved::Text
             }
         }
-        _ => false,
+        _ => Resolved::Text,
     }
+}
+
+/// Whether a plain scalar of this text would read back as something other than a string (null,
+/// a bool, a number, a timestamp), so that it must be quoted.
+fn reads_as_other_type(s: &str) -> bool {
+    !matches!(resolve(s), Resolved::Text)
 }
 
 /// Go's `strconv.ParseFloat` of `.` followed by this: digits and an exponent.
@@ -844,25 +865,23 @@ mod read {
 
     /// The value of a plain scalar.
     fn plain(text: &str) -> Result<Json, String> {
-        match text {
-            "" | "~" | "null" | "Null" | "NULL" => return Ok(Json::Null),
-            "true" | "True" | "TRUE" => return Ok(Json::Bool(true)),
-            "false" | "False" | "FALSE" => return Ok(Json::Bool(false)),
-            _ => {}
-        }
-        if super::reads_as_other_type(text) && !super::timestamp(text) {
-            let digits = text.replace('_', "");
-            if let Some(n) = super::go_int_value(&digits) {
-                return Ok(n);
+        Ok(match super::resolve(text) {
+            super::Resolved::Null => Json::Null,
+            super::Resolved::Bool(b) => Json::Bool(b),
+            super::Resolved::Number(digits) => match super::go_int_value(&digits) {
+                Some(n) => n,
+                None => digits
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Json::Number)
+                    .ok_or_else(|| format!("{text:?} is not a number CUE can hold"))?,
+            },
+            super::Resolved::NotFinite => {
+                return Err(format!("{text:?} is not a number CUE can hold"));
             }
-            return digits
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .and_then(serde_json::Number::from_f64)
-                .map(Json::Number)
-                .ok_or_else(|| format!("{text:?} is not a number CUE can hold"));
-        }
-        Ok(Json::String(text.to_owned()))
+            super::Resolved::Timestamp | super::Resolved::Text => Json::String(text.to_owned()),
+        })
     }
 }

@@ -44,15 +44,7 @@ pub(crate) fn parameter_schema(definition: &Definition) -> Option<Value> {
         }) {
             Some((label, element)) => json!({
                 "type": "object",
-                "additionalProperties": field_schema(&cue::FieldDoc {
-                    name: String::new(),
-                    kind: element.clone(),
-                    default: None,
-                    optional: true,
-                    tags: Vec::new(),
-                    fields: Vec::new(),
-                    items: Vec::new(),
-                }),
+                "additionalProperties": kind_schema(&element),
                 "x-cue-type": format!("{{[{label}]: {element}}}"),
             }),
             None => object_schema(fields),
@@ -81,22 +73,28 @@ fn object_schema(fields: &[cue::FieldDoc]) -> Value {
 }
 
 fn field_schema(field: &cue::FieldDoc) -> Value {
-    let basic = match field.kind.as_str() {
-        "string" => Some("string"),
-        "int" => Some("integer"),
-        "number" | "float" => Some("number"),
-        "bool" => Some("boolean"),
-        _ => None,
-    };
     let mut schema = if !field.fields.is_empty() {
         object_schema(&field.fields)
     } else if !field.items.is_empty() {
         json!({"type": "array", "items": object_schema(&field.items)})
     } else {
-        json!({"type": basic.unwrap_or(if field.kind.starts_with('[') { "array" } else { "any" })})
+        return kind_schema(&field.kind);
     };
     schema["x-cue-type"] = Value::String(field.kind.clone());
     schema
+}
+
+/// The schema of a value known only by its CUE type (`string`, `*80 | int`, `[...string]`).
+fn kind_schema(kind: &str) -> Value {
+    let basic = match kind {
+        "string" => "string",
+        "int" => "integer",
+        "number" | "float" => "number",
+        "bool" => "boolean",
+        _ if kind.starts_with('[') => "array",
+        _ => "any",
+    };
+    json!({"type": basic, "x-cue-type": kind})
 }
 
 fn values(list: &[Text]) -> Vec<String> {

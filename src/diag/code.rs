@@ -104,6 +104,10 @@ pub(crate) enum Code {
     /// A KubeVela Application binds a trait to a workload its appliesToWorkloads does not list
     /// (KubeVela renders it).
     TraitMayNotApply,
+    /// A `+patchStrategy=jsonPatch` or `jsonMergePatch` tag on a field other than `patch`,
+    /// where KubeVela reads no such strategy (often above `patch: a: b:`, whose comments CUE
+    /// gives to the innermost field).
+    PatchStrategyOutOfPlace,
     /// Two rendered objects have the same kind, namespace and name.
     DuplicateObject,
     /// `render --check DIR`: the directory differs from what the inputs render.
@@ -187,6 +191,7 @@ impl Code {
         Code::CueEvaluation,
         Code::CueFileSkipped,
         Code::TraitMayNotApply,
+        Code::PatchStrategyOutOfPlace,
         Code::DuplicateObject,
         Code::OutputError,
         Code::OutputNotOwned,
@@ -255,6 +260,7 @@ impl Code {
             Code::CueEvaluation => "oam::E067",
             Code::CueFileSkipped => "oam::W009",
             Code::TraitMayNotApply => "oam::W010",
+            Code::PatchStrategyOutOfPlace => "oam::W011",
             Code::DuplicateObject => "oam::E050",
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",

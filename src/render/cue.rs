@@ -1,11 +1,12 @@
 //! Definitions whose template is CUE, evaluated by oam's own CUE evaluator (crates/cue) the way
 //! KubeVela evaluates them (`pkg/cue/definition/template.go`): the template unified with
 //! `parameter: <properties>` and `context: {...}`, then `output` and `outputs` are the objects
-//! and, for a trait, `patch` is unified into the workload (`patch::unify`). Every failure is a
+//! and, for a trait, `patch` is applied to the workload (`patch::apply`). Every failure is a
 //! diagnostic at the CUE that caused it, in the definition file.
 
 use serde_json::{Value, json};
 
+use super::patch;
 use super::template::{Output, TemplateLimits, Use, UseContext, span_in_file};
 use crate::check::span_at;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span, printable};
@@ -282,6 +283,50 @@ impl<'a> Run<'a, '_> {
     fn patch(&mut self, output: &mut Output, diags: &mut Diagnostics) {
         output.cue_patch = self.patch_at("patch", diags);
         output.cue_patch_outputs = self.patch_at("patchOutputs", diags);
+        self.strategies_out_of_place(diags);
+    }
+
+    /// A JSON (merge) patch strategy tagged anywhere but on `patch` itself means nothing to
+    /// KubeVela, which then unifies the patch: most often the tag sits above `patch: a: b:`,
+    /// whose comments CUE gives to the innermost field. The same for every use, so reported once.
+    fn strategies_out_of_place(&self, diags: &mut Diagnostics) {
+        let Ok(file) = &self.template.parsed else {
+            return;
+        };
+        let whole = self.at("patch");
+        for field in file.tagged_fields() {
+            if field
+                .path
+                .iter()
+                .map(String::as_str)
+                .eq(whole.iter().copied())
+            {
+                continue;
+            }
+            let Some(strategy) = field
+                .tags
+                .iter()
+                .filter_map(|line| patch::tag(line))
+                .find(|(name, value)| {
+                    *name == "patchStrategy" && patch::is_whole_patch_strategy(value)
+                })
+                .map(|(_, value)| value)
+            else {
+                continue;
+            };
+            let shown = field.path[self.template.prefix.len().min(field.path.len())..].join(".");
+            diags.push(
+                Diagnostic::new(
+                    Code::PatchStrategyOutOfPlace,
+                    file_span(self.template, field.span, self.sources),
+                    format!(
+                        "`+patchStrategy={strategy}` tags `{}`, not `patch`: KubeVela reads that strategy on `patch` alone, so this patch is unified with the workload",
+                        printable(&shown)
+                    ),
+                )
+                .with_help("for a JSON merge patch (or JSON patch) of the whole `patch`, write it with braces under the tag (`patch: {spec: ...}`): CUE gives the comments above `patch: spec: ...` to its innermost field; otherwise remove the tag"),
+            );
+        }
     }
 
     fn patch_at(&mut self, field: &'static str, diags: &mut Diagnostics) -> Option<CuePatch> {

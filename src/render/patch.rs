@@ -92,42 +92,67 @@ type TagMap = HashMap<Vec<String>, HashMap<String, String>>;
 /// What the patch says beyond its value: tags, and the element of each open list.
 struct Rules {
     tags: TagMap,
-    open_lists: HashMap<Vec<String>, Value>,
+    open_lists: HashMap<Vec<String>, Option<Value>>,
 }
 
-/// Applies a CUE trait's `patch` to `target` as KubeVela does; an error names the conflict.
-pub(super) fn unify(
+/// A `// +name=value` comment line as KubeVela reads it (`name`, `value`); a value of several
+/// words is no tag.
+pub(super) fn tag(line: &str) -> Option<(&str, &str)> {
+    let (name, value) = line.strip_prefix('+')?.split_once('=')?;
+    let value = value.trim();
+    (!value.is_empty() && value.split_whitespace().count() == 1).then(|| (name.trim(), value))
+}
+
+/// Whether a `+patchStrategy` applies to a trait's `patch` as a whole (KubeVela reads these
+/// on `patch` itself and nowhere else).
+pub(super) fn is_whole_patch_strategy(strategy: &str) -> bool {
+    matches!(strategy, "jsonMergePatch" | "jsonPatch")
+}
+
+/// Applies a CUE trait's `patch` to `target` as KubeVela does: a JSON merge patch or JSON
+/// patch when `patch` is tagged so, else unified ([`unify`]); an error names the conflict.
+pub(super) fn apply(
     target: &mut Value,
     patch: &Value,
     info: &cue::PatchInfo,
 ) -> Result<(), String> {
-    let tag_lines = &info.tags;
-    let mut tags: TagMap = HashMap::new();
-    for (path, lines) in tag_lines {
-        let entry = tags.entry(path.clone()).or_default();
-        for line in lines {
-            // `+name=value`; a value of several words is no tag (as KubeVela reads them).
-            if let Some((name, value)) = line.trim_start_matches('+').split_once('=') {
-                let value = value.trim();
-                if !value.is_empty() && value.split_whitespace().count() == 1 {
-                    entry.insert(name.trim().to_owned(), value.to_owned());
-                }
-            }
-        }
-    }
-    let root = tags.get(&Vec::new()).cloned().unwrap_or_default();
-    let rules = Rules {
-        tags,
-        open_lists: info.open_lists.iter().cloned().collect(),
-    };
-    match root.get("patchStrategy").map(String::as_str) {
+    let strategy = info
+        .tags
+        .iter()
+        .filter(|(path, _)| path.is_empty())
+        .flat_map(|(_, lines)| lines.iter().filter_map(|line| tag(line)))
+        .filter(|(name, _)| *name == "patchStrategy")
+        .map(|(_, value)| value)
+        .next_back();
+    match strategy {
         Some("jsonMergePatch") => {
             merge(target, patch, &[]);
             Ok(())
         }
         Some("jsonPatch") => json_patch(target, patch.get("operations").unwrap_or(&Value::Null)),
-        _ => unify_at(target, patch, &mut Vec::new(), &HashMap::new(), &rules),
+        _ => unify(target, patch, info),
     }
+}
+
+/// Unifies a CUE patch into `target` with KubeVela's strategies by tag (`+patchKey`,
+/// `+patchStrategy=retainKeys` or `replace`), as KubeVela unifies `patch` and `patchOutputs`.
+pub(super) fn unify(
+    target: &mut Value,
+    patch: &Value,
+    info: &cue::PatchInfo,
+) -> Result<(), String> {
+    let mut tags: TagMap = HashMap::new();
+    for (path, lines) in &info.tags {
+        let entry = tags.entry(path.clone()).or_default();
+        for (name, value) in lines.iter().filter_map(|line| tag(line)) {
+            entry.insert(name.to_owned(), value.to_owned());
+        }
+    }
+    let rules = Rules {
+        tags,
+        open_lists: info.open_lists.iter().cloned().collect(),
+    };
+    unify_at(target, patch, &mut Vec::new(), &HashMap::new(), &rules)
 }
 
 fn unify_at(
@@ -193,8 +218,8 @@ fn unify_at(
     Ok(())
 }
 
-/// Unifies a list: items matched by `key` when the patch's items have it (others dropped, new
-/// ones appended), otherwise item by item.
+/// Unifies a list. With a `+patchKey` the patch's items are first lined up with the
+/// workload's ([`line_up`]); otherwise, or when the key does not apply, item meets item by index.
 fn unify_list(
     existing: &mut Vec<Value>,
     items: &[Value],
@@ -204,75 +229,137 @@ fn unify_list(
     inherited: &HashMap<String, String>,
     rules: &Rules,
 ) -> Result<(), String> {
-    let id_of = |item: &Value, key: &str| -> Option<Value> {
-        key.split('.')
-            .try_fold(item, |v, k| v.get(k))
-            .filter(|v| !v.is_object() && !v.is_array())
-            .cloned()
-    };
-    // A keyed list the patch leaves empty changes nothing (KubeVela opens it).
-    if key.is_some() && items.is_empty() {
-        return Ok(());
-    }
-    let keyed = key.filter(|k| items.iter().any(|item| id_of(item, k).is_some()));
-    let Some(key) = keyed else {
-        // An open list (`[...T]`, `[a, ...T]`) unifies T with every element past its own.
-        if let Some(element) = rules.open_lists.get(at.as_slice()) {
-            for (index, slot) in existing.iter_mut().enumerate().skip(items.len()) {
-                at.push(index.to_string());
-                let result = unify_at(slot, element, at, inherited, rules);
-                at.pop();
-                result?;
-            }
-        } else if items.len() < existing.len() {
-            return Err(format!(
-                "the patch's list has {} items where the workload's has {} at {} (KubeVela refuses this too: without a `+patchKey` its items meet the workload's one by one)",
-                items.len(),
-                existing.len(),
-                shown(at)
-            ));
-        }
-        for (index, item) in items.iter().enumerate() {
-            at.push(index.to_string());
-            let result = match existing.get_mut(index) {
-                Some(slot) => unify_at(slot, item, at, inherited, rules),
-                None => {
-                    existing.push(item.clone());
-                    Ok(())
+    let lined_up = key
+        .map(|key| line_up(existing, items, key, retain))
+        .transpose()?
+        .flatten();
+    let order = if let Some(order) = lined_up {
+        order
+    } else {
+        match rules.open_lists.get(at.as_slice()) {
+            // An open list (`[...T]`, `[a, ...T]`) unifies T with every element past its own.
+            Some(Some(element)) => {
+                for (index, slot) in existing.iter_mut().enumerate().skip(items.len()) {
+                    at.push(index.to_string());
+                    let result = unify_at(slot, element, at, inherited, rules);
+                    at.pop();
+                    result?;
                 }
-            };
-            at.pop();
-            result?;
+            }
+            None if items.len() < existing.len() => {
+                return Err(format!(
+                    "the patch's list has {} items where the workload's has {} at {} (KubeVela refuses this too: without a `+patchKey` its items meet the workload's one by one)",
+                    items.len(),
+                    existing.len(),
+                    shown(at)
+                ));
+            }
+            _ => {}
         }
-        return Ok(());
+        (0..items.len()).map(Some).collect()
     };
-    let mut used = vec![false; items.len()];
-    for slot in existing.iter_mut() {
-        let Some(id) = id_of(slot, key) else { continue };
-        let Some(index) = items
-            .iter()
-            .enumerate()
-            .position(|(i, item)| !used[i] && id_of(item, key) == Some(id.clone()))
-        else {
+    for (index, entry) in order.into_iter().enumerate() {
+        let Some(item) = entry else {
+            // A place held for a workload item the patch leaves alone; past the end of the
+            // list (several keys), KubeVela's empty struct becomes an item of its own.
+            if index >= existing.len() {
+                existing.push(Value::Object(serde_json::Map::new()));
+            }
             continue;
         };
-        used[index] = true;
-        at.push(index.to_string());
-        let result = if retain {
-            *slot = items[index].clone();
-            Ok(())
-        } else {
-            unify_at(slot, &items[index], at, inherited, rules)
+        at.push(item.to_string());
+        let result = match existing.get_mut(index) {
+            Some(slot) => unify_at(slot, &items[item], at, inherited, rules),
+            None => {
+                existing.push(items[item].clone());
+                Ok(())
+            }
         };
         at.pop();
         result?;
     }
-    for (index, item) in items.iter().enumerate() {
-        if !used[index] && id_of(item, key).is_some() {
-            existing.push(item.clone());
+    Ok(())
+}
+
+/// Most fields one `+patchKey` may name (`a,b,c`): each is a pass over both lists.
+const MAX_PATCH_KEYS: usize = 16;
+
+/// Lines the patch's items up with the workload's by `+patchKey` as KubeVela's
+/// `listMergeProcess` (kubevela/workflow `pkg/cue/model/sets`) does, so that unifying by index
+/// merges items of the same key: for each key of the comma-separated list, every workload item
+/// that has the key holds a place — the patch's item of the same value, or none (the item stays
+/// as it is; with `retain` a matched workload item is emptied, so the patch's replaces it) — and
+/// the patch's items left unmatched follow, in their order. Patch items without any key are
+/// dropped. `None` when the key does not apply (a key no patch item has, or whose value is not a
+/// scalar): the lists then meet by index, as in KubeVela, workload items already emptied
+/// included.
+fn line_up(
+    existing: &mut [Value],
+    items: &[Value],
+    key: &str,
+    retain: bool,
+) -> Result<Option<Vec<Option<usize>>>, String> {
+    fn look_up<'v>(item: &'v Value, path: &[&str]) -> Option<&'v Value> {
+        path.iter().try_fold(item, |value, step| match value {
+            Value::Object(map) => map.get(*step),
+            Value::Array(list) => step.parse::<usize>().ok().and_then(|i| list.get(i)),
+            _ => None,
+        })
+    }
+    // A key's value as KubeVela compares it (the literal's text); `None` when not a scalar.
+    fn id(value: &Value) -> Option<String> {
+        (!value.is_object() && !value.is_array()).then(|| value.to_string())
+    }
+    let keys: Vec<&str> = key.split(',').collect();
+    if keys.len() > MAX_PATCH_KEYS {
+        return Err(format!(
+            "`+patchKey={key}` names {} fields; at most {MAX_PATCH_KEYS} are read",
+            keys.len()
+        ));
+    }
+    let mut order = Vec::new();
+    let mut unmatched: HashMap<(&str, String), usize> = HashMap::new();
+    for key in &keys {
+        let path: Vec<&str> = key.split('.').collect();
+        let mut found = false;
+        for (index, item) in items.iter().enumerate() {
+            let Some(value) = look_up(item, &path) else {
+                continue;
+            };
+            found = true;
+            let Some(id) = id(value) else {
+                return Ok(None);
+            };
+            // Of two patch items with one value, the later one is kept.
+            unmatched.insert((key, id), index);
+        }
+        if !found {
+            if items.is_empty() {
+                continue;
+            }
+            return Ok(None);
+        }
+        for slot in existing.iter_mut() {
+            let Some(value) = look_up(slot, &path) else {
+                continue;
+            };
+            let Some(id) = id(value) else {
+                return Ok(None);
+            };
+            match unmatched.remove(&(*key, id)) {
+                Some(index) => {
+                    if retain {
+                        *slot = Value::Object(serde_json::Map::new());
+                    }
+                    order.push(Some(index));
+                }
+                None => order.push(None),
+            }
         }
     }
-    Ok(())
+    let left: std::collections::HashSet<usize> = unmatched.into_values().collect();
+    order.extend((0..items.len()).filter(|i| left.contains(i)).map(Some));
+    Ok(Some(order))
 }
 
 /// RFC 6902 operations (`add`, `remove`, `replace`, `move`, `copy`, `test`) applied in order.
@@ -396,7 +483,7 @@ fn shown(path: &[String]) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::{merge, unify};
+    use super::{apply, merge, unify};
 
     fn tag(path: &[&str], line: &str) -> (Vec<String>, Vec<String>) {
         (
@@ -419,7 +506,7 @@ mod tests {
             tags: Vec::new(),
             open_lists: vec![(
                 vec!["containers".to_owned()],
-                json!({"lifecycle": {"x": 1}}),
+                Some(json!({"lifecycle": {"x": 1}})),
             )],
         };
         unify(&mut workload, &json!({"containers": []}), &info).unwrap();
@@ -462,6 +549,126 @@ mod tests {
         assert_eq!(workload["spec"]["replicas"], 3);
     }
 
+    fn keyed(path: &[&str], key: &str) -> cue::PatchInfo {
+        tags(&[tag(path, &format!("+patchKey={key}"))])
+    }
+
+    // The rules of KubeVela's `listMergeProcess`, case by case (its own tests in
+    // kubevela/workflow `pkg/cue/model/sets` cover the same ground).
+    #[test]
+    fn keyed_items_line_up_as_kubevela_lines_them_up() {
+        let list = |names: &[&str]| json!({"l": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()});
+        // Matched items merge in the workload's order; new ones follow in the patch's.
+        let mut workload = list(&["a", "b"]);
+        unify(
+            &mut workload,
+            &list(&["d", "c", "a"]),
+            &keyed(&["l"], "name"),
+        )
+        .unwrap();
+        assert_eq!(workload, list(&["a", "b", "d", "c"]));
+        // A patch item without the key is dropped when another has it…
+        let patch = json!({"l": [{"other": "x"}, {"name": "a", "v": 1}]});
+        unify(&mut workload, &patch, &keyed(&["l"], "name")).unwrap();
+        assert_eq!(workload["l"][0], json!({"name": "a", "v": 1}));
+        assert_eq!(workload["l"].as_array().map(Vec::len), Some(4));
+        // …and when none has it, the lists meet by index; `...` keeps the workload's rest.
+        let mut workload = list(&["a", "b"]);
+        let info = cue::PatchInfo {
+            open_lists: vec![(vec!["l".to_owned()], None)],
+            ..keyed(&["l"], "name")
+        };
+        unify(&mut workload, &json!({"l": [{"other": "x"}]}), &info).unwrap();
+        assert_eq!(
+            workload,
+            json!({"l": [{"name": "a", "other": "x"}, {"name": "b"}]})
+        );
+        // Two patch items of one key: the later one is kept.
+        let mut workload = list(&["a"]);
+        let patch = json!({"l": [{"name": "a", "v": 1}, {"name": "a", "v": 2}]});
+        unify(&mut workload, &patch, &keyed(&["l"], "name")).unwrap();
+        assert_eq!(workload, json!({"l": [{"name": "a", "v": 2}]}));
+        // A key deeper in the item.
+        let mut workload = json!({"l": [{"ref": {"name": "x"}}]});
+        let patch = json!({"l": [{"ref": {"name": "y"}}, {"ref": {"name": "x"}, "v": 1}]});
+        unify(&mut workload, &patch, &keyed(&["l"], "ref.name")).unwrap();
+        assert_eq!(
+            workload,
+            json!({"l": [{"ref": {"name": "x"}, "v": 1}, {"ref": {"name": "y"}}]})
+        );
+    }
+
+    #[test]
+    fn several_patch_keys_line_up_items_of_each_kind() {
+        let mut workload = json!({"envFrom": [
+            {"secretRef": {"name": "db"}}, {"configMapRef": {"name": "db"}}
+        ]});
+        let patch = json!({"envFrom": [
+            {"configMapRef": {"name": "cache"}}, {"secretRef": {"name": "db", "optional": true}}
+        ]});
+        let key = "secretRef.name,configMapRef.name";
+        unify(&mut workload, &patch, &keyed(&["envFrom"], key)).unwrap();
+        assert_eq!(
+            workload,
+            json!({"envFrom": [
+                {"secretRef": {"name": "db", "optional": true}},
+                {"configMapRef": {"name": "db"}},
+                {"configMapRef": {"name": "cache"}}
+            ]})
+        );
+        // KubeVela holds a place per key for an item that has both, so it is written twice.
+        let mut workload = json!({"c": [{"name": "a", "image": "x"}]});
+        let patch = json!({"c": [{"name": "a", "image": "x", "v": 1}]});
+        unify(&mut workload, &patch, &keyed(&["c"], "name,image")).unwrap();
+        let item = json!({"name": "a", "image": "x", "v": 1});
+        assert_eq!(workload, json!({"c": [item.clone(), item]}));
+        let many = vec!["k"; 17].join(",");
+        let error = unify(&mut workload, &patch, &keyed(&["c"], &many)).unwrap_err();
+        assert!(error.contains("at most 16"), "{error}");
+    }
+
+    #[test]
+    fn retain_keys_replaces_keyed_items_and_fields() {
+        let mut workload = json!({"volumes": [
+            {"name": "scratch", "emptyDir": {}}, {"name": "data", "cinder": {"volumeID": "v"}}
+        ]});
+        let patch = json!({"volumes": [{"name": "data", "configMap": {"name": "conf"}}]});
+        let info = tags(&[
+            tag(&["volumes"], "+patchKey=name"),
+            tag(&["volumes"], "+patchStrategy=retainKeys"),
+        ]);
+        unify(&mut workload, &patch, &info).unwrap();
+        assert_eq!(
+            workload["volumes"],
+            json!([{"name": "scratch", "emptyDir": {}}, {"name": "data", "configMap": {"name": "conf"}}])
+        );
+        let mut workload =
+            json!({"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}});
+        let patch = json!({"strategy": {"type": "Recreate"}});
+        let info = tags(&[tag(&["strategy", "type"], "+patchStrategy=retainKeys")]);
+        unify(&mut workload, &patch, &info).unwrap();
+        assert_eq!(
+            workload,
+            json!({"strategy": {"type": "Recreate", "rollingUpdate": {"maxSurge": 1}}})
+        );
+        let info = tags(&[tag(&["strategy"], "+patchStrategy=retainKeys")]);
+        unify(&mut workload, &patch, &info).unwrap();
+        assert_eq!(workload, json!({"strategy": {"type": "Recreate"}}));
+    }
+
+    // KubeVela reads the JSON patch strategies on a trait's `patch` alone: `patchOutputs`
+    // (and any field below `patch`) is unified whatever its tag says.
+    #[test]
+    fn only_the_whole_patch_may_be_a_json_merge_patch() {
+        let info = tags(&[tag(&[], "+patchStrategy=jsonMergePatch")]);
+        let mut workload = json!({"a": 1, "b": 2});
+        apply(&mut workload, &json!({"a": 3, "b": null}), &info).unwrap();
+        assert_eq!(workload, json!({"a": 3}));
+        let mut workload = json!({"a": 1, "b": 2});
+        let error = unify(&mut workload, &json!({"a": 3}), &info).unwrap_err();
+        assert!(error.contains("conflicting values"), "{error}");
+    }
+
     #[test]
     fn cue_patches_replace_lists_and_run_json_patches() {
         let mut workload = json!({"args": ["a", "b"], "metadata": {"labels": {"x": "1"}}});
@@ -477,7 +684,7 @@ mod tests {
             {"op": "remove", "path": "/metadata/labels/x"},
             {"op": "add", "path": "/args/-", "value": "d"}
         ]});
-        unify(
+        apply(
             &mut workload,
             &operations,
             &tags(&[tag(&[], "+patchStrategy=jsonPatch")]),
@@ -487,7 +694,7 @@ mod tests {
             workload,
             json!({"args": ["c", "d"], "metadata": {"labels": {"y": "2"}}})
         );
-        unify(
+        apply(
             &mut workload,
             &json!({"metadata": {"labels": {"y": null}}}),
             &tags(&[tag(&[], "+patchStrategy=jsonMergePatch")]),

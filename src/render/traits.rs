@@ -148,7 +148,7 @@ fn apply_patches(
         patch::merge(&mut component[0], p, &definition.merge_keys);
     }
     if let Some(cue_patch) = &output.cue_patch {
-        patch::unify(&mut component[0], &cue_patch.value, &cue_patch.info)
+        patch::apply(&mut component[0], &cue_patch.value, &cue_patch.info)
             .map_err(|conflict| Box::new(cue_patch_conflict(definition, used_by, &conflict)))?;
     }
     if let Some(patches) = &output.cue_patch_outputs {

@@ -2138,10 +2138,9 @@ impl Evaluator {
             .and_then(|l| l.ellipses.first().map(|(_, ty)| ty.clone()));
         if let Some(element) = element {
             let element = self.anonymous(element);
-            // `...` alone (any element) patches nothing.
-            if let Ok(value) = self.export(element) {
-                out.open_lists.push((path.clone(), value));
-            }
+            // `...` alone (any element), or one not concrete, patches nothing.
+            out.open_lists
+                .push((path.clone(), self.export(element).ok()));
         }
         let arcs: Vec<(Feature, VId)> = self
             .v(resolved)

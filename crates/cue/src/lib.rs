@@ -54,7 +54,65 @@ impl File {
             })
             .collect()
     }
+
+    /// Every field written with `// +name=value` comment lines (KubeVela's tags), as the file
+    /// is written, before evaluation: reached through struct literals, shorthand fields and
+    /// the structs of comprehensions and embeddings; a label that is an expression reads `()`.
+    /// A shorthand field's lines are its innermost field's, as in CUE.
+    #[must_use]
+    pub fn tagged_fields(&self) -> Vec<TaggedField> {
+        fn walk(decls: &[ast::Decl], path: &mut Vec<String>, out: &mut Vec<TaggedField>) {
+            for decl in decls {
+                let (label, value) = match decl {
+                    ast::Decl::Field(field) => (Some(field), &field.value),
+                    ast::Decl::Comprehension(comprehension) => (None, &comprehension.body),
+                    ast::Decl::Embed(value) => (None, value),
+                    _ => continue,
+                };
+                if let Some(field) = label {
+                    path.push(match &field.label {
+                        ast::Label::Ident(name) | ast::Label::Str(name) => name.clone(),
+                        ast::Label::Dynamic(_) => "()".to_owned(),
+                    });
+                    let tags: Vec<String> = field
+                        .comments
+                        .iter()
+                        .filter(|line| line.starts_with('+'))
+                        .cloned()
+                        .collect();
+                    if !tags.is_empty() {
+                        out.push(TaggedField {
+                            path: path.clone(),
+                            tags,
+                            span: field.span,
+                        });
+                    }
+                }
+                if let ast::ExprKind::Struct(inner) = &value.kind {
+                    walk(&inner.decls, path, out);
+                }
+                if label.is_some() {
+                    path.pop();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.body.decls, &mut Vec::new(), &mut out);
+        out
+    }
 }
+
+/// A field and its `// +name=value` comment lines (see [`File::tagged_fields`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedField {
+    /// The labels from the top of the file.
+    pub path: Vec<String>,
+    /// The comment lines that start with `+`, without `//`.
+    pub tags: Vec<String>,
+    /// The field's label.
+    pub span: Span,
+}
+
 pub use error::{Error, ErrorKind, Span};
 pub use eval::Budget;
 
@@ -93,9 +151,10 @@ pub type Tags = Vec<(Vec<String>, Vec<String>)>;
 pub struct PatchInfo {
     /// The comment tags of its fields.
     pub tags: Tags,
-    /// Open lists (`[...T]`) with a concrete element: (path, the element), which unifies with
-    /// every element of the list the patch meets.
-    pub open_lists: Vec<(Vec<String>, serde_json::Value)>,
+    /// Open lists (`[...T]`): (path, the element `T` where it is concrete), which unifies
+    /// with every element of the list the patch meets past the patch's own; `None` (`...`
+    /// alone) leaves those elements as they are.
+    pub open_lists: Vec<(Vec<String>, Option<serde_json::Value>)>,
 }
 
 /// One evaluation: files and JSON values unified at the root, then fields exported.
@@ -231,6 +290,38 @@ mod tests {
         let mut evaluation = Evaluation::new(Budget::default());
         evaluation.add_file(&file);
         evaluation.export(&[])
+    }
+
+    // CUE gives the doc comments of `a: b: c` to the innermost field with a plain label
+    // (its exporter's `hasShorthandValue`), which is where KubeVela reads patch tags.
+    #[test]
+    fn comments_of_a_shorthand_field_belong_to_its_innermost_field() {
+        let file = parse(
+            "// +a=1\npatch: spec: replicas: 3\n// +b=2\nkeep: {x: 1}\n// +c=3\nd: (\"y\"): 1\n",
+            0,
+        )
+        .expect("valid CUE");
+        let mut evaluation = Evaluation::new(Budget::default());
+        evaluation.add_file(&file);
+        let info = evaluation.patch_info(&[]).expect("evaluates");
+        let path = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let written: Vec<(Vec<String>, Vec<String>)> = file
+            .tagged_fields()
+            .into_iter()
+            .map(|field| (field.path, field.tags))
+            .collect();
+        assert_eq!(written, info.tags);
+        assert_eq!(
+            info.tags,
+            [
+                (
+                    path(&["patch", "spec", "replicas"]),
+                    vec!["+a=1".to_owned()]
+                ),
+                (path(&["keep"]), vec!["+b=2".to_owned()]),
+                (path(&["d"]), vec!["+c=3".to_owned()]),
+            ]
+        );
     }
 
     // Required fields (`x!:`) came after CUE v0.4, so real CUE cannot check these here: the

@@ -58,6 +58,9 @@ struct Parser<'a> {
     at: usize,
     source: u32,
     depth: usize,
+    /// Doc comments of the shorthand fields around the field being read (`a: b: c`), which
+    /// CUE gives to the innermost field.
+    outer_comments: Vec<String>,
 }
 
 impl<'a> Parser<'a> {
@@ -86,6 +89,7 @@ impl<'a> Parser<'a> {
             at: 0,
             source,
             depth: 0,
+            outer_comments: Vec::new(),
         })
     }
 
@@ -335,8 +339,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the next token is a label CUE can name without evaluating (not `(x)`, not an
+    /// interpolation).
+    fn is_plain_label(&self) -> bool {
+        match self.peek() {
+            Tok::Ident(_) => true,
+            Tok::Str(lit) => plain_string(lit).is_some(),
+            _ => false,
+        }
+    }
+
     fn field(&mut self) -> Result<Field, Error> {
-        let comments = self.tokens[self.at].comments.clone();
+        let mut comments = self.tokens[self.at].comments.clone();
+        comments.append(&mut self.outer_comments);
         let span = self.span();
         let label = match self.bump().kind {
             Tok::Ident(name) => Label::Ident(name),
@@ -366,7 +381,15 @@ impl<'a> Parser<'a> {
             let span = self.span();
             let mut levels = 0;
             self.nest(&mut levels, "structs nest too deeply")?;
-            let inner = self.decl()?;
+            // CUE reads the doc comments of `a: b: c` as those of `b` (and on, to the innermost
+            // field with a plain label): KubeVela's `// +patchStrategy=retainKeys` above
+            // `patch: spec: replicas: x` is a tag of `replicas`.
+            if self.is_plain_label() {
+                self.outer_comments = std::mem::take(&mut comments);
+            }
+            let inner = self.decl();
+            self.outer_comments.clear();
+            let inner = inner?;
             self.depth -= levels;
             Arc::new(Expr {
                 kind: ExprKind::Struct(Arc::new(StructLit {

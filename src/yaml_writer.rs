@@ -134,12 +134,67 @@ fn write_scalar(out: &mut String, value: &Value, indent: usize) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Number(n) => match n.as_f64().filter(|_| n.is_f64()) {
+            Some(float) => write_float(out, float),
+            None => {
+                let _ = write!(out, "{n}");
+            }
+        },
         Value::String(s) => write_string(out, s, indent),
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
+    }
+}
+
+/// A float as kubectl and `vela dry-run` write it (Go: JSON, read back by go-yaml and written
+/// again): a whole number within 64 bits as an integer (`3`, not `3.0`, which an integer field
+/// of the API refuses), any other as Go's `strconv.FormatFloat(x, 'g', -1, 64)` (`0.25`,
+/// `1.5e-07`, `1.2345675e+06`).
+fn write_float(out: &mut String, float: f64) {
+    // 2^63 and 2^64: go-yaml reads a whole number below them as an int or a uint.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
+    if float.fract() == 0.0 && (-I64_END..U64_END).contains(&float) {
+        // Exact: whole and within range (`-0.0` is `0`, as Go's JSON `-0` reads back).
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let _ = if float < 0.0 {
+            write!(out, "{}", float as i64)
+        } else {
+            write!(out, "{}", float as u64)
+        };
+        return;
+    }
+    // The shortest digits that read back to the same float, and the decimal exponent of the
+    // first: Rust's `{:e}` and Go's shortest formatting agree on both.
+    let scientific = format!("{:e}", float.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if float < 0.0 {
+        out.push('-');
+    }
+    if !(-4..6).contains(&exponent) {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
+    } else if exponent < 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n(
+            '0',
+            exponent.unsigned_abs() as usize - 1,
+        ));
+        out.push_str(&digits);
+    } else {
+        // 0 <= exponent < 6 and the float is not whole: the point falls inside the digits.
+        let point = exponent.unsigned_abs() as usize + 1;
+        out.push_str(&digits[..point.min(digits.len())]);
+        out.extend(std::iter::repeat_n('0', point.saturating_sub(digits.len())));
+        out.push('.');
+        out.push_str(&digits[point.min(digits.len())..]);
     }
 }
 
@@ -180,7 +235,9 @@ fn write_literal_block(out: &mut String, s: &str, indent: usize) -> bool {
         None => (s, "-"),
     };
     let clean = text.contains('\n')
-        && !text.starts_with([' ', '\t'])
+        // A block's indentation is its first non-empty line's: that line may not start
+        // with a space of its own.
+        && !text.trim_start_matches('\n').starts_with([' ', '\t'])
         && text.lines().all(|l| {
             !l.ends_with([' ', '\t']) && l.chars().all(|c| c == '\t' || !is_unsafe_char(c))
         })
@@ -375,7 +432,11 @@ mod tests {
         match next(if depth > 3 { 4 } else { 6 }) {
             0 => json!(text(next)),
             1 => json!(i64::from(next(2_000_000)) - 1_000_000),
-            2 => json!(f64::from(next(1000)) / 8.0 - 60.0),
+            2 if next(2) == 0 => json!(f64::from(next(1000)) / 8.0 - 60.0),
+            2 => {
+                let scale = 10f64.powi(i32::try_from(next(60)).unwrap_or(0) - 30);
+                json!((f64::from(next(100_000)) - 50_000.0) / 7.0 * scale)
+            }
             3 => {
                 [json!(null), json!(true), json!(false), json!(u64::MAX)][next(4) as usize].clone()
             }
@@ -406,7 +467,66 @@ mod tests {
             let text = to_yaml(&written);
             let read: serde_json::Value = serde_saphyr::from_str(&text)
                 .unwrap_or_else(|e| panic!("{written:?} wrote unreadable YAML:\n{text}\n{e}"));
-            assert_eq!(read, written, "{text}");
+            assert_eq!(read, whole_floats_as_integers(written), "{text}");
+        }
+    }
+
+    /// What reading the YAML gives: a whole float is written as the integer.
+    fn whole_floats_as_integers(value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Number(n) if n.is_f64() => match n.as_f64() {
+                #[allow(clippy::cast_possible_truncation)]
+                Some(f) if f.fract() == 0.0 && f.abs() < 9e18 => json!(f as i64),
+                _ => Value::Number(n),
+            },
+            Value::Array(items) => items.into_iter().map(whole_floats_as_integers).collect(),
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, whole_floats_as_integers(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    // A literal block takes its indentation from its first line with text; one that starts
+    // with spaces after blank lines was read back without them.
+    #[test]
+    fn text_indented_after_blank_lines_is_not_a_literal_block() {
+        for text in ["\n  indented\nx", "\n\n\tx\ny"] {
+            let written = json!({"data": text});
+            let read: serde_json::Value =
+                serde_saphyr::from_str(&to_yaml(&written)).expect("valid YAML");
+            assert_eq!(read, written);
+        }
+    }
+
+    // Go's `strconv.FormatFloat(x, 'g', -1, 64)`, which kubectl and `vela dry-run` write (after
+    // JSON, where a whole float is an integer).
+    #[test]
+    fn floats_are_written_as_go_writes_them() {
+        let cases = [
+            (3.0, "3"),
+            (-0.0, "0"),
+            (-42.0, "-42"),
+            (0.3, "0.3"),
+            (2.5, "2.5"),
+            (-0.5, "-0.5"),
+            (0.0001, "0.0001"),
+            (0.000_012_5, "1.25e-05"),
+            (1.5e-7, "1.5e-07"),
+            (123_456.5, "123456.5"),
+            (1_234_567.5, "1.2345675e+06"),
+            (1e15, "1000000000000000"),
+            (18_446_744_073_709_549_568.0, "18446744073709549568"),
+            (1e20, "1e+20"),
+            (-1e20, "-1e+20"),
+            (1e300, "1e+300"),
+            (0.1 + 0.2, "0.30000000000000004"),
+        ];
+        for (float, text) in cases {
+            assert_eq!(to_yaml(&json!(float)), format!("{text}\n"), "{float:?}");
         }
     }
 

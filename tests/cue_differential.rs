@@ -393,7 +393,11 @@ fn ours(
         .clone()?;
     let mut evaluation = cue::Evaluation::new(cue::Budget::default());
     evaluation.add_file(&file);
-    evaluation.add_json(&["template", "parameter"], &case.parameter);
+    // As KubeVela hands properties over (and as the oracle's JavaScript numbers do).
+    evaluation.add_json(
+        &["template", "parameter"],
+        &cue::as_go_writes_it(&case.parameter),
+    );
     evaluation.add_json(&["context"], &case.context);
     evaluation.export(&["template"]).or_else(|whole| {
         // As the oracle does (`readFields` in eval.cjs): the fields KubeVela reads, unless

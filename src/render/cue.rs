@@ -121,7 +121,7 @@ pub(super) fn render(
     };
     run.evaluation.add_file(file);
     run.evaluation
-        .add_json(&run.at("parameter"), site.parameter);
+        .add_json(&run.at("parameter"), &cue::as_go_writes_it(site.parameter));
     run.evaluation
         .add_json(&["context"], &kubevela_context(site));
     let before = diags.error_count();

@@ -192,7 +192,7 @@ pub enum ExprKind {
     /// An integer literal.
     Int(i64),
     /// A decimal literal.
-    Float(f64),
+    Float(std::sync::Arc<crate::decimal::Decimal>),
     /// A string literal without interpolation.
     Str(String),
     /// A bytes literal.

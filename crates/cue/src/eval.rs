@@ -23,6 +23,7 @@ use crate::ast::{
     ListElem, ListLit, Presence, StructLit, UnaryOp,
 };
 use crate::builtins;
+use crate::decimal::Decimal;
 use crate::error::{Error, ErrorKind, Span};
 use crate::value::{Bound, Pattern, Val, compare, disjunction, kind};
 
@@ -83,7 +84,13 @@ impl JsonNode {
             Json::Bool(b) => JsonNode::Scalar(Val::Bool(*b)),
             Json::Number(n) => JsonNode::Scalar(match n.as_i64() {
                 Some(i) => Val::Int(i),
-                None => Val::Float(n.as_f64().unwrap_or(f64::NAN)),
+                None => match n.as_f64().and_then(Decimal::from_f64) {
+                    Some(x) => Val::Float(Arc::new(x)),
+                    None => Val::Bottom(Box::new(Error::new(
+                        format!("the number {n} is out of range"),
+                        Span::default(),
+                    ))),
+                },
             }),
             Json::String(s) => JsonNode::Scalar(Val::str(s)),
             Json::Array(items) => JsonNode::Array(items.iter().map(JsonNode::from_json).collect()),
@@ -2237,7 +2244,7 @@ impl Evaluator {
             ExprKind::Null => Value::Val(Val::Null),
             ExprKind::Bool(b) => Value::Val(Val::Bool(*b)),
             ExprKind::Int(i) => Value::Val(Val::Int(*i)),
-            ExprKind::Float(x) => Value::Val(Val::Float(*x)),
+            ExprKind::Float(x) => Value::Val(Val::Float(x.clone())),
             ExprKind::Str(s) => Value::Val(Val::str(s)),
             ExprKind::Bytes(b) => Value::Val(Val::Bytes(Arc::from(b.as_slice()))),
             ExprKind::Bottom => Value::error("explicit error (_|_ literal) in source", expr.span),
@@ -2463,7 +2470,7 @@ impl Evaluator {
                 InterpolationPart::Expr(expr) => match self.concrete(expr, env) {
                     Val::Str(s) => text.push_str(&s),
                     Val::Int(i) => text.push_str(&i.to_string()),
-                    Val::Float(x) => text.push_str(&format_float(x)),
+                    Val::Float(x) => text.push_str(&x.to_string()),
                     Val::Bool(b) => text.push_str(if b { "true" } else { "false" }),
                     Val::Bytes(b) => text.push_str(&String::from_utf8_lossy(&b)),
                     Val::Bottom(error) => return Val::Bottom(error),
@@ -2659,7 +2666,7 @@ impl Evaluator {
             (UnaryOp::Neg, Val::Int(i)) => i
                 .checked_neg()
                 .map_or_else(|| Val::error("integer overflow"), Val::Int),
-            (UnaryOp::Neg, Val::Float(x)) => Val::Float(-x),
+            (UnaryOp::Neg, Val::Float(x)) => Val::Float(Arc::new(x.neg())),
             (UnaryOp::Plus, v @ (Val::Int(_) | Val::Float(_))) | (UnaryOp::Default, v) => v,
             (UnaryOp::Not, Val::Bool(b)) => Val::Bool(!b),
             (UnaryOp::Less, v) => bound(Bound::Less(v)),
@@ -2925,18 +2932,10 @@ fn arithmetic(op: BinaryOp, left: Val, right: Val, span: Span) -> Val {
             BinaryOp::Mul => a
                 .checked_mul(b)
                 .map_or_else(|| fail("integer overflow".into()), Val::Int),
-            _ if b == 0 => fail("division by zero".into()),
-            _ => Val::Float(a as f64 / b as f64),
+            _ => decimal_arithmetic(op, &Decimal::from_i64(a), &Decimal::from_i64(b), span),
         },
         (a @ (Val::Int(_) | Val::Float(_)), b @ (Val::Int(_) | Val::Float(_))) => {
-            let (x, y) = (as_f64(&a), as_f64(&b));
-            match op {
-                BinaryOp::Add => Val::Float(x + y),
-                BinaryOp::Sub => Val::Float(x - y),
-                BinaryOp::Mul => Val::Float(x * y),
-                _ if y == 0.0 => fail("division by zero".into()),
-                _ => Val::Float(x / y),
-            }
+            decimal_arithmetic(op, &as_decimal(&a), &as_decimal(&b), span)
         }
         (Val::Str(a), Val::Str(b)) if op == BinaryOp::Add => Val::Str(Arc::from(format!("{a}{b}"))),
         (Val::Bytes(a), Val::Bytes(b)) if op == BinaryOp::Add => {
@@ -2995,20 +2994,26 @@ fn equal_values(a: &Val, b: &Val) -> bool {
     }
 }
 
-fn as_f64(v: &Val) -> f64 {
+/// A number as a decimal (ints are exact).
+pub(crate) fn as_decimal(v: &Val) -> Decimal {
     match v {
-        Val::Int(i) => *i as f64,
-        Val::Float(x) => *x,
-        _ => f64::NAN,
+        Val::Float(x) => (**x).clone(),
+        Val::Int(i) => Decimal::from_i64(*i),
+        _ => Decimal::from_i64(0),
     }
 }
 
-/// A float as CUE writes it in strings.
-pub(crate) fn format_float(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e21 {
-        format!("{x:.1}")
-    } else {
-        format!("{x}")
+/// `+ - * /` where either side is a float, or `/` of two ints: a float, as CUE computes it.
+fn decimal_arithmetic(op: BinaryOp, a: &Decimal, b: &Decimal, span: Span) -> Val {
+    let result = match op {
+        BinaryOp::Add => a.add(b),
+        BinaryOp::Sub => a.sub(b),
+        BinaryOp::Mul => a.mul(b),
+        _ => a.div(b),
+    };
+    match result {
+        Ok(x) => Val::Float(Arc::new(x)),
+        Err(error) => Val::Bottom(Box::new(Error::new(error.to_string(), span))),
     }
 }
 
@@ -3023,11 +3028,12 @@ fn sized_number(name: &str) -> Option<(u8, Vec<Bound>)> {
         Some((kind::INT, bounds))
     };
     let float = |limit: f64| {
+        let limit = Decimal::from_f64(limit)?;
         Some((
             kind::NUMBER,
             vec![
-                Bound::GreaterEq(Val::Float(-limit)),
-                Bound::LessEq(Val::Float(limit)),
+                Bound::GreaterEq(Val::Float(Arc::new(limit.neg()))),
+                Bound::LessEq(Val::Float(Arc::new(limit))),
             ],
         ))
     };
@@ -3052,7 +3058,7 @@ pub(crate) fn to_json(val: &Val) -> Option<Json> {
         Val::Null => Json::Null,
         Val::Bool(b) => Json::Bool(*b),
         Val::Int(i) => Json::from(*i),
-        Val::Float(x) => serde_json::Number::from_f64(*x).map(Json::Number)?,
+        Val::Float(x) => serde_json::Number::from_f64(x.to_f64()?).map(Json::Number)?,
         Val::Str(s) => Json::String(s.to_string()),
         Val::Bytes(b) => Json::String(builtins::base64(b)),
         _ => return None,

@@ -24,6 +24,7 @@
 
 mod ast;
 mod builtins;
+mod decimal;
 mod error;
 mod eval;
 mod lexer;
@@ -102,6 +103,47 @@ impl File {
     }
 }
 
+/// JSON as Go writes it from `float64` numbers, where a whole number has no point: `2.0`
+/// becomes the int `2` (within 64 bits). KubeVela hands an Application's properties to
+/// templates that way, so `replicas: 2.0` meets `int` there. Borrowed unless there is such a
+/// number.
+#[must_use]
+pub fn as_go_writes_it(value: &serde_json::Value) -> std::borrow::Cow<'_, serde_json::Value> {
+    use serde_json::Value;
+    fn whole(n: &serde_json::Number) -> Option<i64> {
+        let float = n.as_f64().filter(|_| n.is_f64())?;
+        // Below 2^63 in magnitude, so the conversion is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        (float.fract() == 0.0 && float.abs() < 9.2e18).then_some(float as i64)
+    }
+    fn has_whole(value: &Value) -> bool {
+        match value {
+            Value::Number(n) => whole(n).is_some(),
+            Value::Array(items) => items.iter().any(has_whole),
+            Value::Object(map) => map.values().any(has_whole),
+            _ => false,
+        }
+    }
+    fn convert(value: &mut Value) {
+        match value {
+            Value::Number(n) => {
+                if let Some(int) = whole(n) {
+                    *value = Value::from(int);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(convert),
+            Value::Object(map) => map.values_mut().for_each(convert),
+            _ => {}
+        }
+    }
+    if !has_whole(value) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut converted = value.clone();
+    convert(&mut converted);
+    std::borrow::Cow::Owned(converted)
+}
+
 /// A field and its `// +name=value` comment lines (see [`File::tagged_fields`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaggedField {
@@ -113,6 +155,7 @@ pub struct TaggedField {
     pub span: Span,
 }
 
+pub use decimal::Decimal;
 pub use error::{Error, ErrorKind, Span};
 pub use eval::Budget;
 
@@ -322,6 +365,20 @@ mod tests {
                 (path(&["d"]), vec!["+c=3".to_owned()]),
             ]
         );
+    }
+
+    #[test]
+    fn whole_floats_are_ints_as_go_writes_them() {
+        let given = serde_json::json!({"a": 2.0, "b": [1.5, -0.0, 3], "c": {"d": 1e20}});
+        assert_eq!(
+            *super::as_go_writes_it(&given),
+            serde_json::json!({"a": 2, "b": [1.5, 0, 3], "c": {"d": 1e20}})
+        );
+        let unchanged = serde_json::json!({"a": 1.5, "b": "2.0"});
+        assert!(matches!(
+            super::as_go_writes_it(&unchanged),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     // Required fields (`x!:`) came after CUE v0.4, so real CUE cannot check these here: the

@@ -7,6 +7,7 @@ use crate::ast::{
     BinaryOp, Clause, Comprehension, Decl, Expr, ExprKind, Field, File, Import, InterpolationPart,
     Label, LetDecl, ListElem, ListLit, Pattern, Presence, StructLit, UnaryOp,
 };
+use crate::decimal::Decimal;
 use crate::error::{Error, ErrorKind, Span};
 use crate::lexer::{Lexer, StrLit, StrPart, Tok, Token};
 
@@ -895,11 +896,7 @@ fn number(text: &str) -> Option<ExprKind> {
         }
     }
     if clean.contains(['.', 'e', 'E']) {
-        return clean
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(ExprKind::Float);
+        return Decimal::parse(&clean).map(|d| ExprKind::Float(Arc::new(d)));
     }
     if clean.len() > 1 && clean.starts_with('0') {
         // Leading zeros are not allowed in decimal integers.

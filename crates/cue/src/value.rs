@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::decimal::Decimal;
 use crate::error::Error;
 
 /// Kinds of values, as bits, so a basic type is a set of kinds.
@@ -32,7 +33,7 @@ pub(crate) enum Val {
     Null,
     Bool(bool),
     Int(i64),
-    Float(f64),
+    Float(Arc<Decimal>),
     Str(Arc<str>),
     Bytes(Arc<[u8]>),
     /// A basic type (a set of kinds) narrowed by bounds: `int`, `>=0`, `=~"^a"`, `string & !=""`.
@@ -281,8 +282,8 @@ impl Val {
             (Val::Null, Val::Null) => true,
             (Val::Bool(a), Val::Bool(b)) => a == b,
             (Val::Int(a), Val::Int(b)) => a == b,
-            // Decimals written alike are equal; CUE's are exact, these are their nearest f64.
-            (Val::Float(a), Val::Float(b)) => a.partial_cmp(b) == Some(std::cmp::Ordering::Equal),
+            // `2.50` and `2.5` are equal.
+            (Val::Float(a), Val::Float(b)) => a == b,
             (Val::Str(a), Val::Str(b)) => a == b,
             (Val::Bytes(a), Val::Bytes(b)) => a == b,
             _ => false,
@@ -302,7 +303,7 @@ enum ScalarKey {
     Null,
     Bool(bool),
     Int(i64),
-    Float(u64),
+    Float(bool, Vec<u8>, i64),
     Str(Arc<str>),
     Bytes(Arc<[u8]>),
 }
@@ -313,9 +314,10 @@ impl ScalarKey {
             Val::Null => ScalarKey::Null,
             Val::Bool(b) => ScalarKey::Bool(*b),
             Val::Int(i) => ScalarKey::Int(*i),
-            Val::Float(x) if x.is_nan() => return None,
-            // 0.0 and -0.0 are equal.
-            Val::Float(x) => ScalarKey::Float(if *x == 0.0 { 0 } else { x.to_bits() }),
+            Val::Float(x) => {
+                let (negative, digits, exponent) = x.key();
+                ScalarKey::Float(negative, digits, exponent)
+            }
             Val::Str(s) => ScalarKey::Str(s.clone()),
             Val::Bytes(b) => ScalarKey::Bytes(b.clone()),
             _ => return None,
@@ -446,9 +448,9 @@ impl Bound {
 pub(crate) fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
-        (Val::Int(x), Val::Float(y)) => (*x as f64).partial_cmp(y),
-        (Val::Float(x), Val::Int(y)) => x.partial_cmp(&(*y as f64)),
-        (Val::Float(x), Val::Float(y)) => x.partial_cmp(y),
+        (Val::Int(x), Val::Float(y)) => Some(Decimal::from_i64(*x).cmp(y)),
+        (Val::Float(x), Val::Int(y)) => Some((**x).cmp(&Decimal::from_i64(*y))),
+        (Val::Float(x), Val::Float(y)) => Some(x.cmp(y)),
         (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
         (Val::Bytes(x), Val::Bytes(y)) => Some(x.cmp(y)),
         _ => None,
@@ -463,7 +465,7 @@ impl fmt::Display for Val {
             Val::Null => f.write_str("null"),
             Val::Bool(b) => write!(f, "{b}"),
             Val::Int(i) => write!(f, "{i}"),
-            Val::Float(x) => write!(f, "{x:?}"),
+            Val::Float(x) => write!(f, "{x}"),
             Val::Str(s) => write!(f, "{:?}", &**s),
             Val::Bytes(b) => write!(f, "'{}'", String::from_utf8_lossy(b)),
             Val::Constraint(kinds, bounds) => {

@@ -5,6 +5,9 @@
 use std::cmp::Ordering;
 
 use super::Call;
+use std::sync::Arc;
+
+use crate::decimal::Decimal;
 use crate::error::Error;
 use crate::eval::{Evaluator, VId, Value};
 use crate::value::{Bound, Val, compare, kind};
@@ -133,22 +136,30 @@ fn reduce(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
         }
         "list.Sum" => {
             c.arity(1)?;
+            // Ints add up as an int; from the first float on, the sum is a decimal.
             let mut int: i64 = 0;
-            let mut float: Option<f64> = None;
+            let mut float: Option<Decimal> = None;
             for value in numbers(ev, c)? {
-                match (value, &mut float) {
+                match (&value, &mut float) {
                     (Val::Int(n), None) => {
                         int = int
-                            .checked_add(n)
+                            .checked_add(*n)
                             .ok_or_else(|| c.fail("integer overflow"))?;
                     }
-                    (Val::Int(n), Some(sum)) => *sum += n as f64,
-                    (Val::Float(x), Some(sum)) => *sum += x,
-                    (Val::Float(x), None) => float = Some(int as f64 + x),
+                    (Val::Float(_) | Val::Int(_), sum) => {
+                        let so_far = sum.take().unwrap_or_else(|| Decimal::from_i64(int));
+                        *sum = Some(
+                            so_far
+                                .add(&crate::eval::as_decimal(&value))
+                                .map_err(|e| c.fail(e))?,
+                        );
+                    }
                     _ => {}
                 }
             }
-            Ok(Value::Val(float.map_or(Val::Int(int), Val::Float)))
+            Ok(Value::Val(
+                float.map_or(Val::Int(int), |x| Val::Float(Arc::new(x))),
+            ))
         }
         _ => Err(c.unsupported()),
     }

@@ -53,7 +53,8 @@ pub(super) fn strconv(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> 
             c.arity(2)?;
             let s = c.string(ev, 0)?;
             parse_float(&s)
-                .map(|x| Value::Val(Val::Float(x)))
+                .and_then(crate::decimal::Decimal::from_f64)
+                .map(|x| Value::Val(Val::Float(std::sync::Arc::new(x))))
                 .ok_or_else(|| c.fail(format_args!("parsing {s:?}: invalid syntax")))
         }
         "strconv.Quote" => {

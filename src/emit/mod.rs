@@ -56,7 +56,14 @@ pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) ->
             let list = List {
                 api_version: "v1",
                 kind: "List",
-                items: objects.iter().map(|o| o.value()).collect(),
+                // Numbers as the YAML writes them: a whole float is an integer, as in Go.
+                items: objects
+                    .iter()
+                    .map(|o| match o.value() {
+                        Cow::Borrowed(value) => cue::as_go_writes_it(value),
+                        Cow::Owned(value) => Cow::Owned(cue::as_go_writes_it(&value).into_owned()),
+                    })
+                    .collect(),
             };
             serde_json::to_writer_pretty(&mut *out, &list)?;
             out.write_all(b"\n")?;

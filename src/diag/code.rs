@@ -108,6 +108,9 @@ pub(crate) enum Code {
     /// where KubeVela reads no such strategy (often above `patch: a: b:`, whose comments CUE
     /// gives to the innermost field).
     PatchStrategyOutOfPlace,
+    /// A `+patchKey` or `+patchStrategy` tag KubeVela ignores: a name in another case, an
+    /// unknown strategy, a value of several words.
+    PatchTagIgnored,
     /// Two rendered objects have the same kind, namespace and name.
     DuplicateObject,
     /// `render --check DIR`: the directory differs from what the inputs render.
@@ -192,6 +195,7 @@ impl Code {
         Code::CueFileSkipped,
         Code::TraitMayNotApply,
         Code::PatchStrategyOutOfPlace,
+        Code::PatchTagIgnored,
         Code::DuplicateObject,
         Code::OutputError,
         Code::OutputNotOwned,
@@ -261,6 +265,7 @@ impl Code {
             Code::CueFileSkipped => "oam::W009",
             Code::TraitMayNotApply => "oam::W010",
             Code::PatchStrategyOutOfPlace => "oam::W011",
+            Code::PatchTagIgnored => "oam::W012",
             Code::DuplicateObject => "oam::E050",
             Code::OutputError => "oam::E051",
             Code::OutputNotOwned => "oam::E052",

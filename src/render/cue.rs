@@ -283,18 +283,38 @@ impl<'a> Run<'a, '_> {
     fn patch(&mut self, output: &mut Output, diags: &mut Diagnostics) {
         output.cue_patch = self.patch_at("patch", diags);
         output.cue_patch_outputs = self.patch_at("patchOutputs", diags);
-        self.strategies_out_of_place(diags);
+        self.patch_tag_problems(diags);
     }
 
-    /// A JSON (merge) patch strategy tagged anywhere but on `patch` itself means nothing to
-    /// KubeVela, which then unifies the patch: most often the tag sits above `patch: a: b:`,
-    /// whose comments CUE gives to the innermost field. The same for every use, so reported once.
-    fn strategies_out_of_place(&self, diags: &mut Diagnostics) {
+    /// Patch tags KubeVela would ignore without a word (a misspelt tag, an unknown strategy),
+    /// and a JSON (merge) patch strategy tagged anywhere but on `patch` itself, which means
+    /// nothing to KubeVela (it then unifies the patch): most often that tag sits above
+    /// `patch: a: b:`, whose comments CUE gives to the innermost field. The same for every
+    /// use, so reported once.
+    fn patch_tag_problems(&self, diags: &mut Diagnostics) {
         let Ok(file) = &self.template.parsed else {
             return;
         };
         let whole = self.at("patch");
+        let outputs = self.at("patchOutputs");
         for field in file.tagged_fields() {
+            let at = file_span(self.template, field.span, self.sources);
+            // Where KubeVela reads patch tags (Kubernetes' own `+patchStrategy=merge` markers
+            // are copied into schemas elsewhere).
+            let in_patch = [&whole, &outputs].iter().any(|root| {
+                field.path.len() >= root.len()
+                    && field.path.iter().zip(root.iter()).all(|(a, b)| a == b)
+            });
+            let ignored = field
+                .tags
+                .iter()
+                .filter_map(|line| patch::ignored_tag(line));
+            for (what, fix) in ignored.filter(|_| in_patch) {
+                diags.push(
+                    Diagnostic::new(Code::PatchTagIgnored, at, printable(&what))
+                        .with_help(printable(&fix)),
+                );
+            }
             if field
                 .path
                 .iter()
@@ -318,7 +338,7 @@ impl<'a> Run<'a, '_> {
             diags.push(
                 Diagnostic::new(
                     Code::PatchStrategyOutOfPlace,
-                    file_span(self.template, field.span, self.sources),
+                    at,
                     format!(
                         "`+patchStrategy={strategy}` tags `{}`, not `patch`: KubeVela reads that strategy on `patch` alone, so this patch is unified with the workload",
                         printable(&shown)

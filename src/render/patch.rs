@@ -103,6 +103,48 @@ pub(super) fn tag(line: &str) -> Option<(&str, &str)> {
     (!value.is_empty() && value.split_whitespace().count() == 1).then(|| (name.trim(), value))
 }
 
+/// The strategies KubeVela knows.
+const STRATEGIES: [&str; 4] = ["retainKeys", "replace", "jsonMergePatch", "jsonPatch"];
+
+/// Why KubeVela would ignore, without a word, a `// +patchKey` or `// +patchStrategy` line:
+/// a name spelt in another case, an empty value or one of several words, a strategy spelt in
+/// another case. (what, the fix); `None` for a good tag or a line that is no patch tag.
+pub(super) fn ignored_tag(line: &str) -> Option<(String, String)> {
+    let (name, value) = line.strip_prefix('+')?.split_once('=')?;
+    let (name, value) = (name.trim(), value.trim());
+    let known = ["patchKey", "patchStrategy"]
+        .into_iter()
+        .find(|known| known.eq_ignore_ascii_case(name))?;
+    if name != known {
+        return Some((
+            format!("`+{name}` is no tag KubeVela reads: tag names are case-sensitive"),
+            format!("write `+{known}={value}`"),
+        ));
+    }
+    let words = value.split_whitespace().count();
+    if words != 1 {
+        return Some((
+            format!(
+                "KubeVela reads `+{name}` only with a value of one word, and this one has {words}"
+            ),
+            format!("write one value: `+{name}=<value>` (several keys as `a,b`)"),
+        ));
+    }
+    // A strategy in another case is a slip; other words (`merge` from Kubernetes' own
+    // markers, `open` in KubeVela's command trait) are not meant for KubeVela, which ignores
+    // them, and are left alone.
+    let known = STRATEGIES
+        .into_iter()
+        .find(|known| *known != value && known.eq_ignore_ascii_case(value))
+        .filter(|_| name == "patchStrategy")?;
+    Some((
+        format!(
+            "`{value}` is no patch strategy KubeVela knows (they are case-sensitive), so the field is unified as if untagged"
+        ),
+        format!("write `+patchStrategy={known}`"),
+    ))
+}
+
 /// Whether a `+patchStrategy` applies to a trait's `patch` as a whole (KubeVela reads these
 /// on `patch` itself and nowhere else).
 pub(super) fn is_whole_patch_strategy(strategy: &str) -> bool {
@@ -667,6 +709,33 @@ mod tests {
         let mut workload = json!({"a": 1, "b": 2});
         let error = unify(&mut workload, &json!({"a": 3}), &info).unwrap_err();
         assert!(error.contains("conflicting values"), "{error}");
+    }
+
+    #[test]
+    fn tags_kubevela_would_ignore_are_named() {
+        for line in [
+            "+patchstrategy=retainKeys",
+            "+PatchKey=name",
+            "+patchKey=",
+            "+patchKey=name image",
+            "+patchStrategy=retainkeys",
+            "+patchStrategy=JSONPatch",
+        ] {
+            assert!(super::ignored_tag(line).is_some(), "{line}");
+        }
+        for line in [
+            "+patchKey=name",
+            "+patchKey=secretRef.name,configMapRef.name",
+            "+patchStrategy=jsonPatch",
+            "+usage=The image",
+            "+patchKeys",
+            "+patchStrategy=merge",
+            "+patchStrategy=open",
+        ] {
+            assert_eq!(super::ignored_tag(line), None, "{line}");
+        }
+        let (_, fix) = super::ignored_tag("+patchStrategy=retainkeys").unwrap_or_default();
+        assert_eq!(fix, "write `+patchStrategy=retainKeys`");
     }
 
     #[test]

@@ -151,17 +151,8 @@ fn write_scalar(out: &mut String, value: &Value, indent: usize) {
 /// of the API refuses), any other as Go's `strconv.FormatFloat(x, 'g', -1, 64)` (`0.25`,
 /// `1.5e-07`, `1.2345675e+06`).
 fn write_float(out: &mut String, float: f64) {
-    // 2^63 and 2^64: go-yaml reads a whole number below them as an int or a uint.
-    const I64_END: f64 = 9_223_372_036_854_775_808.0;
-    const U64_END: f64 = 18_446_744_073_709_551_616.0;
-    if float.fract() == 0.0 && (-I64_END..U64_END).contains(&float) {
-        // Exact: whole and within range (`-0.0` is `0`, as Go's JSON `-0` reads back).
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let _ = if float < 0.0 {
-            write!(out, "{}", float as i64)
-        } else {
-            write!(out, "{}", float as u64)
-        };
+    if let Some(whole) = cue::go_whole_number(float) {
+        let _ = write!(out, "{whole}");
         return;
     }
     // The shortest digits that read back to the same float, and the decimal exponent of the

@@ -61,7 +61,10 @@ pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) ->
                     .iter()
                     .map(|o| match o.value() {
                         Cow::Borrowed(value) => cue::as_go_writes_it(value),
-                        Cow::Owned(value) => Cow::Owned(cue::as_go_writes_it(&value).into_owned()),
+                        Cow::Owned(mut value) => {
+                            cue::make_as_go_writes_it(&mut value);
+                            Cow::Owned(value)
+                        }
                     })
                     .collect(),
             };

@@ -83,6 +83,7 @@ pub(super) fn lower(
                 span: at,
             },
             whole_file: true,
+            patch_tag_warnings: std::sync::OnceLock::new(),
         });
     }
 }

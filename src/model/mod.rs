@@ -122,6 +122,9 @@ pub(crate) struct CueTemplate {
     pub(crate) text: Template,
     /// The text is the whole file (a `vela def` file): offsets map one to one.
     pub(crate) whole_file: bool,
+    /// What its patch tags warn of, found by `render` on its first use as a trait (they are
+    /// the definition's, whatever the use).
+    pub(crate) patch_tag_warnings: std::sync::OnceLock<Vec<crate::diag::Diagnostic>>,
 }
 
 /// KubeVela's `schematic.kube`: an object, and where each parameter's value goes.

@@ -109,6 +109,7 @@ fn cue_template(node: &Node) -> Option<CueTemplate> {
             span: node.span,
         },
         whole_file: false,
+        patch_tag_warnings: std::sync::OnceLock::new(),
     })
 }
 

@@ -283,17 +283,24 @@ impl<'a> Run<'a, '_> {
     fn patch(&mut self, output: &mut Output, diags: &mut Diagnostics) {
         output.cue_patch = self.patch_at("patch", diags);
         output.cue_patch_outputs = self.patch_at("patchOutputs", diags);
-        self.patch_tag_problems(diags);
+        let warnings = self
+            .template
+            .patch_tag_warnings
+            .get_or_init(|| self.patch_tag_problems());
+        for warning in warnings {
+            diags.push(warning.clone());
+        }
     }
 
     /// Patch tags KubeVela would ignore without a word (a misspelt tag, an unknown strategy),
     /// and a JSON (merge) patch strategy tagged anywhere but on `patch` itself, which means
     /// nothing to KubeVela (it then unifies the patch): most often that tag sits above
-    /// `patch: a: b:`, whose comments CUE gives to the innermost field. The same for every
-    /// use, so reported once.
-    fn patch_tag_problems(&self, diags: &mut Diagnostics) {
+    /// `patch: a: b:`, whose comments CUE gives to the innermost field. They are the
+    /// definition's, so found once (`CueTemplate::patch_tag_warnings`).
+    fn patch_tag_problems(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
         let Ok(file) = &self.template.parsed else {
-            return;
+            return diags;
         };
         let whole = self.at("patch");
         let outputs = self.at("patchOutputs");
@@ -347,6 +354,7 @@ impl<'a> Run<'a, '_> {
                 .with_help("for a JSON merge patch (or JSON patch) of the whole `patch`, write it with braces under the tag (`patch: {spec: ...}`): CUE gives the comments above `patch: spec: ...` to its innermost field; otherwise remove the tag"),
             );
         }
+        diags
     }
 
     fn patch_at(&mut self, field: &'static str, diags: &mut Diagnostics) -> Option<CuePatch> {

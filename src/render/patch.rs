@@ -95,12 +95,16 @@ struct Rules {
     open_lists: HashMap<Vec<String>, Option<Value>>,
 }
 
+/// A `// +name=value` comment line split as KubeVela splits it, both sides trimmed.
+fn tag_parts(line: &str) -> Option<(&str, &str)> {
+    let (name, value) = line.strip_prefix('+')?.split_once('=')?;
+    Some((name.trim(), value.trim()))
+}
+
 /// A `// +name=value` comment line as KubeVela reads it (`name`, `value`); a value of several
 /// words is no tag.
 pub(super) fn tag(line: &str) -> Option<(&str, &str)> {
-    let (name, value) = line.strip_prefix('+')?.split_once('=')?;
-    let value = value.trim();
-    (!value.is_empty() && value.split_whitespace().count() == 1).then(|| (name.trim(), value))
+    tag_parts(line).filter(|(_, value)| value.split_whitespace().count() == 1)
 }
 
 /// The strategies KubeVela knows.
@@ -110,8 +114,7 @@ const STRATEGIES: [&str; 4] = ["retainKeys", "replace", "jsonMergePatch", "jsonP
 /// a name spelt in another case, an empty value or one of several words, a strategy spelt in
 /// another case. (what, the fix); `None` for a good tag or a line that is no patch tag.
 pub(super) fn ignored_tag(line: &str) -> Option<(String, String)> {
-    let (name, value) = line.strip_prefix('+')?.split_once('=')?;
-    let (name, value) = (name.trim(), value.trim());
+    let (name, value) = tag_parts(line)?;
     let known = ["patchKey", "patchStrategy"]
         .into_iter()
         .find(|known| known.eq_ignore_ascii_case(name))?;

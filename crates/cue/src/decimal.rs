@@ -60,8 +60,8 @@ impl Decimal {
         })
     }
 
-    /// A number literal's value (`2.50`, `1e3`, `.5`, `1_000.5`); `None` if it is not one, or
-    /// has more than [`MAX_DIGITS`] significant digits.
+    /// A number literal's value (`2.50`, `1e3`, `.5`, `-1.5`; the parser drops `_` separators
+    /// first); `None` if it is not one, or has more than [`MAX_DIGITS`] significant digits.
     pub(crate) fn parse(text: &str) -> Option<Decimal> {
         let (negative, text) = match text.as_bytes().first() {
             Some(b'-') => (true, &text[1..]),
@@ -76,14 +76,12 @@ impl Decimal {
         let digits: Vec<u8> = whole
             .bytes()
             .chain(fraction.bytes())
-            .filter(|b| *b != b'_')
             .map(|b| b.is_ascii_digit().then(|| b - b'0'))
             .collect::<Option<_>>()?;
         if digits.is_empty() {
             return None;
         }
-        let fraction_digits = fraction.bytes().filter(|b| *b != b'_').count();
-        let exponent = exponent.checked_sub(i64::try_from(fraction_digits).ok()?)?;
+        let exponent = exponent.checked_sub(i64::try_from(fraction.len()).ok()?)?;
         let decimal = Decimal::new(negative, digits, exponent).ok()?;
         (decimal.digits.len() <= MAX_DIGITS).then_some(decimal)
     }

@@ -103,45 +103,61 @@ impl File {
     }
 }
 
-/// JSON as Go writes it from `float64` numbers, where a whole number has no point: `2.0`
-/// becomes the int `2` (within 64 bits). KubeVela hands an Application's properties to
-/// templates that way, so `replicas: 2.0` meets `int` there. Borrowed unless there is such a
-/// number.
+/// A float as Go's JSON writes it when it is a whole number within 64 bits (an int, or a
+/// uint from 2^63): no point, so read back it is an integer (`2.0` is `2`; `-0.0` is `0`).
+/// `None` for any other float.
+#[must_use]
+pub fn go_whole_number(float: f64) -> Option<serde_json::Number> {
+    // 2^63 and 2^64: the ends of Go's int64 and uint64.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
+    if float.fract() != 0.0 || !(-I64_END..U64_END).contains(&float) {
+        return None;
+    }
+    // Exact: whole and within range.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some(if float < I64_END {
+        serde_json::Number::from(float as i64)
+    } else {
+        serde_json::Number::from(float as u64)
+    })
+}
+
+/// JSON as Go writes it from `float64` numbers ([`go_whole_number`]): `2.0` becomes the int
+/// `2`. KubeVela hands an Application's properties to templates that way, so `replicas: 2.0`
+/// meets `int` there. Borrowed unless there is such a number.
 #[must_use]
 pub fn as_go_writes_it(value: &serde_json::Value) -> std::borrow::Cow<'_, serde_json::Value> {
     use serde_json::Value;
-    fn whole(n: &serde_json::Number) -> Option<i64> {
-        let float = n.as_f64().filter(|_| n.is_f64())?;
-        // Below 2^63 in magnitude, so the conversion is exact.
-        #[allow(clippy::cast_possible_truncation)]
-        (float.fract() == 0.0 && float.abs() < 9.2e18).then_some(float as i64)
-    }
     fn has_whole(value: &Value) -> bool {
         match value {
-            Value::Number(n) => whole(n).is_some(),
+            Value::Number(n) => n.is_f64() && n.as_f64().and_then(go_whole_number).is_some(),
             Value::Array(items) => items.iter().any(has_whole),
             Value::Object(map) => map.values().any(has_whole),
             _ => false,
-        }
-    }
-    fn convert(value: &mut Value) {
-        match value {
-            Value::Number(n) => {
-                if let Some(int) = whole(n) {
-                    *value = Value::from(int);
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(convert),
-            Value::Object(map) => map.values_mut().for_each(convert),
-            _ => {}
         }
     }
     if !has_whole(value) {
         return std::borrow::Cow::Borrowed(value);
     }
     let mut converted = value.clone();
-    convert(&mut converted);
+    make_as_go_writes_it(&mut converted);
     std::borrow::Cow::Owned(converted)
+}
+
+/// [`as_go_writes_it`] in place.
+pub fn make_as_go_writes_it(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(whole) = n.as_f64().filter(|_| n.is_f64()).and_then(go_whole_number) {
+                *n = whole;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(make_as_go_writes_it),
+        Value::Object(map) => map.values_mut().for_each(make_as_go_writes_it),
+        _ => {}
+    }
 }
 
 /// A field and its `// +name=value` comment lines (see [`File::tagged_fields`]).

@@ -77,6 +77,61 @@ pub(crate) enum JsonNode {
     Array(Vec<Arc<JsonNode>>),
 }
 
+/// What an export builds: JSON for the crate's callers, or [`JsonNode`]s for the encoders,
+/// which keep a float's decimal and so write it as CUE does (`2.50`, `1E+3`).
+pub(crate) trait Exported: Sized {
+    /// A struct's fields while they are exported.
+    type Fields;
+    /// A concrete scalar; `None` for one that is not.
+    fn scalar(val: &Val) -> Option<Self>;
+    fn list(items: Vec<Self>) -> Self;
+    fn fields(capacity: usize) -> Self::Fields;
+    fn field(fields: &mut Self::Fields, name: Arc<str>, value: Self);
+    fn object(fields: Self::Fields) -> Self;
+}
+
+impl Exported for Json {
+    type Fields = serde_json::Map<String, Json>;
+    fn scalar(val: &Val) -> Option<Json> {
+        to_json(val)
+    }
+    fn list(items: Vec<Json>) -> Json {
+        Json::Array(items)
+    }
+    fn fields(capacity: usize) -> Self::Fields {
+        serde_json::Map::with_capacity(capacity)
+    }
+    fn field(fields: &mut Self::Fields, name: Arc<str>, value: Json) {
+        fields.insert(name.to_string(), value);
+    }
+    fn object(fields: Self::Fields) -> Json {
+        Json::Object(fields)
+    }
+}
+
+impl Exported for Arc<JsonNode> {
+    type Fields = Vec<(Arc<str>, Arc<JsonNode>)>;
+    fn scalar(val: &Val) -> Option<Arc<JsonNode>> {
+        matches!(
+            val,
+            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bytes(_)
+        )
+        .then(|| Arc::new(JsonNode::Scalar(val.clone())))
+    }
+    fn list(items: Vec<Arc<JsonNode>>) -> Arc<JsonNode> {
+        Arc::new(JsonNode::Array(items))
+    }
+    fn fields(capacity: usize) -> Self::Fields {
+        Vec::with_capacity(capacity)
+    }
+    fn field(fields: &mut Self::Fields, name: Arc<str>, value: Arc<JsonNode>) {
+        fields.push((name, value));
+    }
+    fn object(fields: Self::Fields) -> Arc<JsonNode> {
+        Arc::new(JsonNode::Object(fields))
+    }
+}
+
 impl JsonNode {
     pub(crate) fn from_json(value: &Json) -> Arc<JsonNode> {
         Arc::new(match value {
@@ -2036,6 +2091,11 @@ impl Evaluator {
 
     /// The vertex as JSON: every regular field concrete, defaults taken.
     pub(crate) fn export(&mut self, id: VId) -> Result<Json, Error> {
+        self.export_as(id)
+    }
+
+    /// The vertex exported as `T`: JSON, or JSON nodes that keep CUE's scalars.
+    pub(crate) fn export_as<T: Exported>(&mut self, id: VId) -> Result<T, Error> {
         let resolved = self.deref(id)?;
         if let Some(error) = self.own_errors(resolved).into_iter().next() {
             return Err(error);
@@ -2048,15 +2108,15 @@ impl Evaluator {
         result
     }
 
-    fn export_resolved(&mut self, id: VId) -> Result<Json, Error> {
+    fn export_resolved<T: Exported>(&mut self, id: VId) -> Result<T, Error> {
         let vertex = self.v(id);
         if vertex.list.is_some() {
             return self
                 .list_element_ids(id)
                 .into_iter()
-                .map(|a| self.export(a))
+                .map(|a| self.export_as(a))
                 .collect::<Result<Vec<_>, _>>()
-                .map(Json::Array);
+                .map(T::list);
         }
         if vertex.is_struct() {
             let fields = export_order(vertex);
@@ -2071,12 +2131,13 @@ impl Evaluator {
                     ..Error::incomplete(format!("the required field `{name}` is not set"))
                 });
             }
-            let mut map = serde_json::Map::new();
+            let mut object = T::fields(fields.len());
             for (name, arc) in fields {
                 self.spend_text(name.len())?;
-                map.insert(name.to_string(), self.export(arc)?);
+                let value = self.export_as(arc)?;
+                T::field(&mut object, name, value);
             }
-            return Ok(Json::Object(map));
+            return Ok(T::object(object));
         }
         let scalar = vertex.scalar.clone().unwrap_or(Val::Top).resolve_default();
         // Text is copied out for every place that refers to it, which the budget pays for: a
@@ -2086,7 +2147,7 @@ impl Evaluator {
             Val::Bytes(b) => self.spend_text(b.len().div_ceil(3) * 4)?,
             _ => {}
         }
-        to_json(&scalar).ok_or_else(|| Error {
+        T::scalar(&scalar).ok_or_else(|| Error {
             path: self.path(id),
             ..Error::incomplete(format!("incomplete value {scalar}"))
         })
@@ -2570,10 +2631,12 @@ impl Evaluator {
 
     /// A value of JSON.
     pub(crate) fn json_value(&mut self, json: &Json) -> Value {
-        Value::Vertex(self.anonymous(Conjunct::new(
-            ConjunctKind::Json(JsonNode::from_json(json)),
-            None,
-        )))
+        self.node_value(JsonNode::from_json(json))
+    }
+
+    /// A value of JSON nodes (read from text, or exported).
+    pub(crate) fn node_value(&mut self, node: Arc<JsonNode>) -> Value {
+        Value::Vertex(self.anonymous(Conjunct::new(ConjunctKind::Json(node), None)))
     }
 
     /// A new list of the given element vertices.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Call, string_value};
+use super::{Call, json, string_value};
 use crate::error::Error;
 use crate::eval::{Evaluator, Value};
 use crate::value::Val;
@@ -11,37 +11,37 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
     match c.name {
         "encoding/json.Marshal" => {
             c.arity(1)?;
-            let json = c.json(ev, 0)?;
-            string_value(go_json(&serde_json::to_string(&json).unwrap_or_default()))
+            let node = c.node(ev, 0)?;
+            let mut text = String::new();
+            json::write(&node, &mut text);
+            string_value(text)
         }
         "encoding/json.Unmarshal" => {
             c.arity(1)?;
             let data = c.json_text(ev, 0)?;
-            match serde_json::from_slice::<serde_json::Value>(&data) {
-                Ok(json) => Ok(ev.json_value(&json)),
-                Err(error) => Err(c.fail(format_args!("json: invalid JSON: {error}"))),
+            match json::read(&data) {
+                Ok(parsed) => Ok(ev.node_value(parsed.into_node())),
+                Err(why) => Err(c.fail(format_args!("json: invalid JSON: {why}"))),
             }
         }
         "encoding/json.Valid" => {
             c.arity(1)?;
             let data = c.json_text(ev, 0)?;
-            let valid = serde_json::from_slice::<serde_json::Value>(&data).is_ok();
-            Ok(Value::Val(Val::Bool(valid)))
+            Ok(Value::Val(Val::Bool(json::valid(&data))))
         }
         "encoding/json.Indent" => {
             c.arity(3)?;
             let (data, prefix, indent) = (c.json_text(ev, 0)?, c.string(ev, 1)?, c.string(ev, 2)?);
             let text = std::str::from_utf8(&data)
                 .ok()
-                .filter(|t| serde_json::from_str::<serde_json::Value>(t).is_ok())
+                .filter(|_| json::valid(&data))
                 .ok_or_else(|| c.fail("json: invalid JSON"))?;
             // Each line costs at most the prefix and the deepest indent (bounded by the depth
-            // serde_json accepts) more than the compact text.
+            // the reader accepts) more than the compact text.
             let lines = text.bytes().filter(|b| b",[{".contains(b)).count() * 2 + 1;
-            ev.room_for_text(
-                text.len()
-                    .saturating_add(lines.saturating_mul(prefix.len() + 128 * indent.len())),
-            )?;
+            ev.room_for_text(text.len().saturating_add(
+                lines.saturating_mul(prefix.len() + json::MAX_DEPTH * indent.len()),
+            ))?;
             string_value(indent_json(text, &prefix, &indent))
         }
         "encoding/base64.Encode" => {
@@ -71,14 +71,6 @@ impl Call<'_> {
         ev.room_for_values(values)?;
         Ok(data)
     }
-}
-
-/// JSON as Go's encoding/json writes it (what CUE's json.Marshal returns): compact, with
-/// `<`, `>` and `&` escaped (they occur in JSON text only inside strings).
-fn go_json(text: &str) -> String {
-    text.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 /// Valid JSON text laid out as Go's `json.Indent` does: an element per line, each line after

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::decimal::Decimal;
 use crate::error::Error;
-use crate::eval::{Evaluator, VId, Value};
+use crate::eval::{Evaluator, JsonNode, VId, Value};
 use crate::value::{Bound, Val, compare, kind};
 
 pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
@@ -242,13 +242,16 @@ fn validator(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
 /// elements it holds equal keep their order.
 fn sort_by(ev: &mut Evaluator, c: &Call<'_>, comparator: VId) -> Result<Value, Error> {
     let elements = c.elements(ev, 0)?;
-    let mut values = Vec::with_capacity(elements.len());
+    let mut values: Vec<Arc<JsonNode>> = Vec::with_capacity(elements.len());
     for element in &elements {
-        values.push(ev.export(*element)?);
+        values.push(ev.export_as(*element)?);
     }
     let mut less = |a: usize, b: usize| -> Result<bool, Error> {
-        let pair = serde_json::json!({"x": values[a], "y": values[b]});
-        let Value::Vertex(pair) = ev.json_value(&pair) else {
+        let pair = JsonNode::Object(vec![
+            (Arc::from("x"), values[a].clone()),
+            (Arc::from("y"), values[b].clone()),
+        ]);
+        let Value::Vertex(pair) = ev.node_value(Arc::new(pair)) else {
             return Err(c.fail("the comparator cannot be applied"));
         };
         let Value::Vertex(applied) = ev.make_meet(vec![comparator, pair]) else {

@@ -4,6 +4,7 @@
 //! (`tests/spec/std-*.cue`) hold them to real CUE's answers.
 
 mod encoding;
+mod json;
 mod list;
 mod path;
 mod regexp;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 use crate::ast::Expr;
 use crate::error::{Error, ErrorKind, Span};
-use crate::eval::{Env, Evaluator, VId, Value};
+use crate::eval::{Env, Evaluator, Exported, JsonNode, VId, Value};
 use crate::value::Val;
 
 pub(crate) use encoding::base64;
@@ -160,11 +161,11 @@ impl Call<'_> {
             .collect()
     }
 
-    /// A concrete argument as JSON (what the encoders write).
-    fn json(&self, ev: &mut Evaluator, i: usize) -> Result<serde_json::Value, Error> {
+    /// A concrete argument as the encoders write it: JSON's shapes with CUE's scalars.
+    fn node(&self, ev: &mut Evaluator, i: usize) -> Result<Arc<JsonNode>, Error> {
         match ev.eval(&self.args[i], self.env) {
-            Value::Vertex(id) => ev.export(id),
-            Value::Val(val) => crate::eval::to_json(&val.resolve_default())
+            Value::Vertex(id) => ev.export_as(id),
+            Value::Val(val) => Exported::scalar(&val.resolve_default())
                 .ok_or_else(|| self.fail("the value is not concrete")),
             _ => Err(self.fail("not a value")),
         }

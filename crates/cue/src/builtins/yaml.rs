@@ -6,25 +6,24 @@
 //! serde-saphyr) and types plain scalars as go-yaml v3 does (docs/definitions.md lists the
 //! forms the CUE v0.4 of the tests reads otherwise).
 
-use serde_json::Value as Json;
-
 use super::{Call, string_value};
 use crate::error::Error;
-use crate::eval::{Evaluator, Value};
+use crate::eval::{Evaluator, JsonNode, Value};
+use crate::value::Val;
 
 pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
     match c.name {
         "encoding/yaml.Marshal" => {
             c.arity(1)?;
-            let json = c.json(ev, 0)?;
-            string_value(marshal(ev, &json)?)
+            let node = c.node(ev, 0)?;
+            string_value(marshal(ev, &node)?)
         }
         "encoding/yaml.MarshalStream" => {
             c.arity(1)?;
             let mut documents = Vec::new();
             for element in c.elements(ev, 0)? {
-                let json = ev.export(element)?;
-                documents.push(marshal(ev, &json)?);
+                let node: std::sync::Arc<JsonNode> = ev.export_as(element)?;
+                documents.push(marshal(ev, &node)?);
             }
             string_value(documents.join("---\n"))
         }
@@ -32,8 +31,8 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
             c.arity(1)?;
             let data = c.data(ev, 0)?;
             let text = std::str::from_utf8(&data).map_err(|_| c.fail("invalid UTF-8"))?;
-            let json = match read::document(text, ev.values_left()) {
-                Ok(json) => json,
+            let parsed = match read::document(text, ev.values_left()) {
+                Ok(parsed) => parsed,
                 Err(read::Failure::Budget) => {
                     // More values than the budget has left: the budget's own error.
                     ev.room_for_values(usize::MAX)?;
@@ -41,7 +40,7 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
                 }
                 Err(read::Failure::Invalid(why)) => return Err(c.fail(why)),
             };
-            Ok(ev.json_value(&json))
+            Ok(ev.node_value(parsed.into_node()))
         }
         _ => Err(c.unsupported()),
     }
@@ -49,7 +48,7 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
 
 /// One YAML document of a value, ending in a line break; refused when it would be longer
 /// than the text the budget has left (indentation repeats on every line of a deep value).
-fn marshal(ev: &mut Evaluator, value: &Json) -> Result<String, Error> {
+fn marshal(ev: &mut Evaluator, value: &JsonNode) -> Result<String, Error> {
     let limit = ev.text_left();
     let mut emitter = Emitter {
         out: String::new(),
@@ -99,13 +98,13 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn node(&mut self, value: &Json, context: Context) {
+    fn node(&mut self, value: &JsonNode, context: Context) {
         match value {
-            Json::Array(items) if items.is_empty() => self.indicator("[]", true, false, false),
-            Json::Object(entries) if entries.is_empty() => {
+            JsonNode::Array(items) if items.is_empty() => self.indicator("[]", true, false, false),
+            JsonNode::Object(entries) if entries.is_empty() => {
                 self.indicator("{}", true, false, false);
             }
-            Json::Array(items) => {
+            JsonNode::Array(items) => {
                 let saved = self.indent;
                 // A list that is a mapping's value starts at the key's column.
                 let indentless = context == Context::MappingValue && !self.indention;
@@ -117,7 +116,7 @@ impl Emitter {
                 }
                 self.indent = saved;
             }
-            Json::Object(entries) => {
+            JsonNode::Object(entries) => {
                 let saved = self.indent;
                 self.increase_indent(false, false);
                 for (key, item) in entries {
@@ -136,10 +135,23 @@ impl Emitter {
                 }
                 self.indent = saved;
             }
-            Json::String(s) => self.string(s, context),
-            Json::Null => self.scalar("null"),
-            Json::Bool(b) => self.scalar(if *b { "true" } else { "false" }),
-            Json::Number(n) => self.scalar(&n.to_string()),
+            JsonNode::Scalar(val) => match val {
+                Val::Str(s) => self.string(s, context),
+                Val::Bytes(b) => self.string(&super::encoding::base64(b), context),
+                Val::Bool(b) => self.scalar(if *b { "true" } else { "false" }),
+                Val::Int(i) => self.scalar(&i.to_string()),
+                // A float with the digits CUE holds (`2.50`, `1E+3`), and a point where they
+                // would read back as an integer (`2.`), as CUE's exporter writes it.
+                Val::Float(x) => {
+                    let mut text = x.to_string();
+                    if !text.contains(['.', 'e', 'E']) {
+                        text.push('.');
+                    }
+                    self.scalar(&text);
+                }
+                // Exports hold nothing else: null stands for it.
+                _ => self.scalar("null"),
+            },
         }
     }
 
@@ -532,7 +544,7 @@ fn resolve(s: &str) -> Resolved {
                 return Resolved::Timestamp;
             }
             let digits = s.replace('_', "");
-            if go_int_value(&digits).is_some() || yaml_float(&digits) {
+            if go_int(&digits).is_some() || yaml_float(&digits) {
                 Resolved::Number(digits)
             } else {
                 Resolved::Text
@@ -564,7 +576,7 @@ fn all_digits(s: &str) -> bool {
 
 /// The value of `s` when Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` reads
 /// it (without underscores): a sign, a base prefix and digits, within 64 bits.
-fn go_int_value(s: &str) -> Option<Json> {
+fn go_int(s: &str) -> Option<i128> {
     let (negative, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -577,9 +589,9 @@ fn go_int_value(s: &str) -> Option<Json> {
     }
     let magnitude = super::text::digits_value(digits, radix).ok()?;
     if negative {
-        i64::try_from(-i128::from(magnitude)).ok().map(Json::from)
+        i64::try_from(-i128::from(magnitude)).ok().map(i128::from)
     } else {
-        Some(Json::from(magnitude))
+        Some(i128::from(magnitude))
     }
 }
 
@@ -677,18 +689,18 @@ fn timestamp(s: &str) -> bool {
 /// `yaml.Unmarshal`'s reader.
 mod read {
     use std::collections::HashMap;
+    use std::sync::Arc;
 
     use granit_parser::{Event, Options, Parser, ScalarStyle, Tag};
-    use serde_json::{Map, Value as Json};
+    use indexmap::IndexMap;
 
-    /// Deepest nesting read (as serde_json's reader allows), so that a document of brackets
-    /// cannot exhaust the stack of whatever walks the value later.
-    const MAX_DEPTH: usize = 128;
+    use super::super::json::{self, MAX_DEPTH, Parsed};
+    use crate::value::Val;
 
     /// A collection whose end has not been read yet.
     enum Open {
-        List(Vec<Json>, usize),
-        Map(Map<String, Json>, Option<String>, usize),
+        List(Vec<Parsed>, usize),
+        Map(IndexMap<Arc<str>, Parsed>, Option<Arc<str>>, usize),
     }
 
     /// Why a document was not read.
@@ -705,14 +717,14 @@ mod read {
         }
     }
 
-    /// The first document of `text` as JSON (`null` for none), holding at most `max_values`
-    /// values (aliases count as many as they copy).
-    pub(super) fn document(text: &str, max_values: usize) -> Result<Json, Failure> {
+    /// The first document of `text` (`null` for none), holding at most `max_values` values
+    /// (aliases count as many as they copy).
+    pub(super) fn document(text: &str, max_values: usize) -> Result<Parsed, Failure> {
         let mut options = Options::default();
         options.flow_nesting_limit = MAX_DEPTH;
         options.block_nesting_limit = MAX_DEPTH;
         let mut open: Vec<Open> = Vec::new();
-        let mut anchors: HashMap<usize, Json> = HashMap::new();
+        let mut anchors: HashMap<usize, Parsed> = HashMap::new();
         let mut values = 0usize;
         for item in Parser::new_from_str_with_options(text, options) {
             let (event, span) = item.map_err(|e| e.to_string())?;
@@ -732,13 +744,13 @@ mod read {
                     open.push(if matches!(event, Event::SequenceStart(..)) {
                         Open::List(Vec::new(), anchor)
                     } else {
-                        Open::Map(Map::new(), None, anchor)
+                        Open::Map(IndexMap::new(), None, anchor)
                     });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => match open.pop() {
-                    Some(Open::List(items, anchor)) => (Json::Array(items), anchor),
-                    Some(Open::Map(entries, None, anchor)) => (Json::Object(entries), anchor),
+                    Some(Open::List(items, anchor)) => (Parsed::List(items), anchor),
+                    Some(Open::Map(entries, None, anchor)) => (Parsed::Map(entries), anchor),
                     _ => {
                         return Err(Failure::Invalid(
                             "a mapping ends without a value".to_owned(),
@@ -754,7 +766,7 @@ mod read {
                         .get(&id)
                         .cloned()
                         .ok_or_else(|| format!("unknown anchor at byte {}", span.start.index()))?;
-                    values = values.saturating_add(count(&value));
+                    values = values.saturating_add(value.count());
                     (value, 0)
                 }
                 // The stream's and the document's start, and what else says nothing of data.
@@ -770,10 +782,8 @@ mod read {
                 None => return Ok(value),
                 Some(Open::List(items, _)) => items.push(value),
                 Some(Open::Map(_, key @ None, _)) => match value {
-                    Json::String(text) => *key = Some(text),
-                    Json::Null => *key = Some("null".to_owned()),
-                    Json::Bool(b) => *key = Some(b.to_string()),
-                    Json::Number(n) => *key = Some(n.to_string()),
+                    Parsed::Scalar(Val::Str(text)) => *key = Some(text),
+                    Parsed::Scalar(scalar) => *key = Some(Arc::from(scalar.to_string())),
                     _ => {
                         return Err(Failure::Invalid(
                             "a mapping key must be a scalar".to_owned(),
@@ -781,47 +791,12 @@ mod read {
                     }
                 },
                 Some(Open::Map(entries, key @ Some(_), _)) => {
-                    let name = key.take().unwrap_or_default();
-                    match entries.get_mut(&name) {
-                        Some(existing) => unify(existing, value, &name)?,
-                        None => {
-                            entries.insert(name, value);
-                        }
-                    }
+                    let name = key.take().unwrap_or_else(|| Arc::from(""));
+                    Parsed::insert(entries, name, value)?;
                 }
             }
         }
-        Ok(Json::Null)
-    }
-
-    /// A key given twice: equal values, or maps whose keys unify (as CUE unifies them).
-    fn unify(existing: &mut Json, value: Json, key: &str) -> Result<(), String> {
-        match (existing, value) {
-            (Json::Object(into), Json::Object(from)) => {
-                for (name, value) in from {
-                    match into.get_mut(&name) {
-                        Some(existing) => unify(existing, value, &name)?,
-                        None => {
-                            into.insert(name, value);
-                        }
-                    }
-                }
-                Ok(())
-            }
-            (existing, value) if *existing == value => Ok(()),
-            (existing, value) => Err(format!(
-                "conflicting values {value} and {existing} for the key {key:?}"
-            )),
-        }
-    }
-
-    /// The values in a value (itself included).
-    fn count(value: &Json) -> usize {
-        match value {
-            Json::Array(items) => 1 + items.iter().map(count).sum::<usize>(),
-            Json::Object(entries) => 1 + entries.values().map(count).sum::<usize>(),
-            _ => 1,
-        }
+        Ok(Parsed::Scalar(Val::Null))
     }
 
     fn unsupported_tag(tag: &Tag) -> String {
@@ -830,10 +805,11 @@ mod read {
 
     /// A scalar typed as go-yaml v3 types it: plain text may be null, a bool, an integer or a
     /// float; quoted and block text is a string; a core-schema tag decides.
-    fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Json, String> {
+    fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Parsed, String> {
+        let string = || Ok(Parsed::Scalar(Val::str(text)));
         let wanted = match tag {
             None if style == ScalarStyle::Plain => None,
-            None => return Ok(Json::String(text.to_owned())),
+            None => return string(),
             Some(tag) => {
                 let known = ["str", "int", "float", "bool", "null"]
                     .into_iter()
@@ -842,19 +818,19 @@ mod read {
             }
         };
         if wanted == Some("str") {
-            return Ok(Json::String(text.to_owned()));
+            return string();
         }
         let typed = plain(text)?;
-        let matches = match (wanted, &typed) {
-            (Some("int"), Json::Number(n)) => n.is_i64() || n.is_u64(),
+        let matches = matches!(
+            (wanted, &typed),
             (None, _)
-            | (Some("null"), Json::Null)
-            | (Some("bool"), Json::Bool(_))
-            | (Some("float"), Json::Number(_)) => true,
-            _ => false,
-        };
+                | (Some("int"), Val::Int(_))
+                | (Some("null"), Val::Null)
+                | (Some("bool"), Val::Bool(_))
+                | (Some("float"), Val::Int(_) | Val::Float(_))
+        );
         if matches {
-            Ok(typed)
+            Ok(Parsed::Scalar(typed))
         } else {
             Err(format!(
                 "cannot read {text:?} as !!{}",
@@ -863,25 +839,20 @@ mod read {
         }
     }
 
-    /// The value of a plain scalar.
-    fn plain(text: &str) -> Result<Json, String> {
+    /// The value of a plain scalar; a number keeps the digits it was written with.
+    fn plain(text: &str) -> Result<Val, String> {
         Ok(match super::resolve(text) {
-            super::Resolved::Null => Json::Null,
-            super::Resolved::Bool(b) => Json::Bool(b),
-            super::Resolved::Number(digits) => match super::go_int_value(&digits) {
-                Some(n) => n,
-                None => digits
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Json::Number)
+            super::Resolved::Null => Val::Null,
+            super::Resolved::Bool(b) => Val::Bool(b),
+            super::Resolved::Number(digits) => match super::go_int(&digits) {
+                Some(n) => json::int(n, text)?,
+                None => json::float(&digits)
                     .ok_or_else(|| format!("{text:?} is not a number CUE can hold"))?,
             },
             super::Resolved::NotFinite => {
                 return Err(format!("{text:?} is not a number CUE can hold"));
             }
-            super::Resolved::Timestamp | super::Resolved::Text => Json::String(text.to_owned()),
+            super::Resolved::Timestamp | super::Resolved::Text => Val::str(text),
         })
     }
 }

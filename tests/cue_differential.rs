@@ -391,7 +391,9 @@ fn ours(
             cue::parse(&text, 0).map_err(|e| format!("parse: {e}"))
         })
         .clone()?;
-    let mut evaluation = cue::Evaluation::new(cue::Budget::default());
+    // The oracle is CUE v0.4, whose encoders write text as KubeVela's CUE no longer does.
+    let mut evaluation =
+        cue::Evaluation::new(cue::Budget::default()).with_encoders(cue::Encoders::CueV04);
     evaluation.add_file(&file);
     // As KubeVela hands properties over (and as the oracle's JavaScript numbers do).
     evaluation.add_json(

@@ -28,7 +28,13 @@ fuzz_target!(|data: &[u8]| {
             let Ok(file) = cue::parse(&text, 0) else {
                 return;
             };
-            let mut evaluation = cue::Evaluation::new(BUDGET);
+            // Both encoders' text, chosen by something the input already varies.
+            let encoders = if text.len() % 2 == 0 {
+                cue::Encoders::KubeVela
+            } else {
+                cue::Encoders::CueV04
+            };
+            let mut evaluation = cue::Evaluation::new(BUDGET).with_encoders(encoders);
             evaluation.add_file(&file);
             let _ = evaluation.export(&[]);
             let _ = evaluation.patch_info(&[]);

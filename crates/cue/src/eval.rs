@@ -515,9 +515,26 @@ impl Default for Budget {
     }
 }
 
+/// Which CUE release's encoders `json.Marshal` and `yaml.Marshal` write text as. Values are
+/// the same; the text differs between the CUE v0.4 that the tests' oracle runs (the only
+/// real CUE this project can run) and the release KubeVela builds with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoders {
+    /// As the CUE KubeVela builds with (v0.14; KubeVela 1.9 and later have these encoders):
+    /// JSON without HTML escaping (CUE v0.6 and later) and with Go 1.22's `\b` and `\f`; YAML
+    /// from go-yaml v3.0.1, a list under a key indented and no line folded.
+    #[default]
+    KubeVela,
+    /// As CUE v0.4.0: JSON with `<`, `>` and `&` escaped and `\u0008`, `\u000c`; YAML from
+    /// go-yaml's v3 of January 2020, a list under a key not indented and lines folded at
+    /// spaces past column 80.
+    CueV04,
+}
+
 pub(crate) struct Evaluator {
     vertices: Vec<Vertex>,
     budget: Budget,
+    pub(crate) encoders: Encoders,
     steps: u64,
     depth: usize,
     /// Bytes of strings built so far (`Budget::bytes`).
@@ -554,6 +571,7 @@ impl Evaluator {
         Evaluator {
             vertices: vec![Vertex::default()],
             budget,
+            encoders: Encoders::default(),
             steps: 0,
             conjuncts: 0,
             depth: 0,

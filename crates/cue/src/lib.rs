@@ -173,7 +173,7 @@ pub struct TaggedField {
 
 pub use decimal::Decimal;
 pub use error::{Error, ErrorKind, Span};
-pub use eval::Budget;
+pub use eval::{Budget, Encoders};
 
 /// Parses a CUE file. `source` numbers the file's spans (see [`Span::source`]).
 ///
@@ -227,6 +227,14 @@ impl Evaluation {
         Evaluation {
             evaluator: eval::Evaluator::new(budget),
         }
+    }
+
+    /// The same, with `json.Marshal` and `yaml.Marshal` writing as `encoders` say (by
+    /// default as the CUE KubeVela builds with).
+    #[must_use]
+    pub fn with_encoders(mut self, encoders: Encoders) -> Self {
+        self.evaluator.encoders = encoders;
+        self
     }
 
     /// Unifies a parsed file with the root; files share one package scope.

@@ -4,6 +4,9 @@
 //! compared with `tests/spec/<case>.json`: `{"value": ...}`, or `{"error": true}` when the file
 //! must not evaluate.
 //!
+//! Cases run with CUE v0.4's encoders (`cue::Encoders::CueV04`), as the oracle does; the text
+//! the encoders of KubeVela's CUE write differently is held by unit tests beside them.
+//!
 //! The expected files are real CUE's answers: `expectations_are_real_cue` evaluates every case
 //! with CUE itself (the npm package the workspace's KubeVela oracle installs,
 //! `../../tests/kubevela-oracle`), and `OAM_BLESS=1` writes them from it. Without node and that
@@ -41,7 +44,8 @@ fn cases() -> BTreeMap<String, PathBuf> {
 fn ours(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).expect("a case");
     let result = cue::parse(&text, 0).and_then(|file| {
-        let mut evaluation = cue::Evaluation::new(cue::Budget::default());
+        let mut evaluation =
+            cue::Evaluation::new(cue::Budget::default()).with_encoders(cue::Encoders::CueV04);
         evaluation.add_file(&file);
         evaluation.export(&[])
     });

@@ -13,7 +13,7 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
             c.arity(1)?;
             let node = c.node(ev, 0)?;
             let mut text = String::new();
-            json::write(&node, &mut text);
+            json::write(&node, ev.encoders, &mut text);
             string_value(text)
         }
         "encoding/json.Unmarshal" => {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::decimal::Decimal;
-use crate::eval::JsonNode;
+use crate::eval::{Encoders, JsonNode};
 use crate::value::Val;
 
 /// Deepest nesting read, so that a document of brackets cannot exhaust the stack of whatever
@@ -428,7 +428,7 @@ impl Number<'_> {
 
 /// `node` as CUE's `json.Marshal` writes it (Go's encoding/json): compact, a float with the
 /// digits CUE holds, bytes in base64, strings escaped as Go escapes them.
-pub(super) fn write(node: &JsonNode, out: &mut String) {
+pub(super) fn write(node: &JsonNode, encoders: Encoders, out: &mut String) {
     match node {
         JsonNode::Scalar(val) => match val {
             Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -438,8 +438,8 @@ pub(super) fn write(node: &JsonNode, out: &mut String) {
             Val::Float(x) => {
                 let _ = write!(out, "{x}");
             }
-            Val::Str(s) => write_string(s, out),
-            Val::Bytes(b) => write_string(&super::encoding::base64(b), out),
+            Val::Str(s) => write_string(s, encoders, out),
+            Val::Bytes(b) => write_string(&super::encoding::base64(b), encoders, out),
             // Exports hold nothing else: null stands for it.
             _ => out.push_str("null"),
         },
@@ -449,7 +449,7 @@ pub(super) fn write(node: &JsonNode, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write(item, out);
+                write(item, encoders, out);
             }
             out.push(']');
         }
@@ -459,19 +459,21 @@ pub(super) fn write(node: &JsonNode, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_string(name, out);
+                write_string(name, encoders, out);
                 out.push(':');
-                write(value, out);
+                write(value, encoders, out);
             }
             out.push('}');
         }
     }
 }
 
-/// A JSON string as Go's encoder writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped (HTML
-/// safety), the other control characters as `\u00XX` but for the five of short form
-/// (`\b` and `\f` as Go writes them since 1.22, which KubeVela builds with).
-fn write_string(s: &str, out: &mut String) {
+/// A JSON string as Go's encoder writes it: U+2028 and U+2029 escaped (always), control
+/// characters as `\u00XX` but for those of short form; for the CUE KubeVela builds with
+/// (v0.6 and later) without HTML escaping, and `\b` and `\f` short as Go writes them since
+/// 1.22; for CUE v0.4, `<`, `>` and `&` escaped and `\b`, `\f` as `\u0008`, `\u000c`.
+fn write_string(s: &str, encoders: Encoders, out: &mut String) {
+    let v04 = encoders == Encoders::CueV04;
     out.push('"');
     for ch in s.chars() {
         match ch {
@@ -480,8 +482,9 @@ fn write_string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
+            '\u{8}' if !v04 => out.push_str("\\b"),
+            '\u{c}' if !v04 => out.push_str("\\f"),
+            '<' | '>' | '&' if !v04 => out.push(ch),
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' | '\u{0}'..='\u{1f}' => {
                 let _ = write!(out, "\\u{:04x}", u32::from(ch));
             }
@@ -489,4 +492,32 @@ fn write_string(s: &str, out: &mut String) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::string_of;
+
+    // CUE's own expectation since v0.6 (pkg/encoding/json/testdata/gen.txtar at v0.14.1, the
+    // CUE KubeVela builds with): `marshal: t2: {a: #"\ " & < >"#}` is `{"a":"\\ \" & < >"}`.
+    // The CUE v0.4 of the tests' oracle escapes the three, as `Encoders::CueV04` does (the
+    // spec cases hold that).
+    #[test]
+    fn html_characters_are_written_as_they_are() {
+        assert_eq!(
+            string_of("encoding/json", r##"json.Marshal({a: #"\ " & < >"#})"##),
+            r#"{"a":"\\ \" & < >"}"#
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_as_go_escapes_them() {
+        assert_eq!(
+            string_of(
+                "encoding/json",
+                r#"json.Marshal("\b\f\n\r\t\u0001\u001f\u007f\u2028\u2029é")"#
+            ),
+            "\"\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f}\\u2028\\u2029é\""
+        );
+    }
 }

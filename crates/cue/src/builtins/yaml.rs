@@ -1,14 +1,16 @@
 //! `encoding/yaml`. `Marshal` writes what CUE's encoder writes, which is libyaml's emitter
-//! (as go-yaml ports it) in block style: two-space indentation, a list under a key not
-//! indented, a string quoted only when it would read back as another type or cannot be
-//! plain, multi-line strings as literal blocks, and lines folded at spaces past column 80.
+//! (as go-yaml ports it) in block style: two-space indentation, a string quoted only when it
+//! would read back as another type or cannot be plain, multi-line strings as literal blocks;
+//! as go-yaml v3.0.1 (the CUE KubeVela builds with) a list under a key indented and no line
+//! folded, or as the go-yaml of CUE v0.4 a list under a key not indented and lines folded at
+//! spaces past column 80 ([`Encoders`]).
 //! `Unmarshal` reads the first document through granit-parser (the parser under
 //! serde-saphyr) and types plain scalars as go-yaml v3 does (docs/definitions.md lists the
 //! forms the CUE v0.4 of the tests reads otherwise).
 
 use super::{Call, string_value};
 use crate::error::Error;
-use crate::eval::{Evaluator, JsonNode, Value};
+use crate::eval::{Encoders, Evaluator, JsonNode, Value};
 use crate::value::Val;
 
 pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
@@ -53,6 +55,7 @@ fn marshal(ev: &mut Evaluator, value: &JsonNode) -> Result<String, Error> {
     let mut emitter = Emitter {
         out: String::new(),
         limit,
+        encoders: ev.encoders,
         column: 0,
         indent: -1,
         whitespace: true,
@@ -78,8 +81,9 @@ enum Context {
     ComplexKey,
 }
 
-/// The column a line may reach before a space folds it (libyaml's `best_width`).
-const BEST_WIDTH: usize = 80;
+/// The column a line may reach before a space folds it (libyaml's `best_width`) in CUE v0.4's
+/// go-yaml.
+const FOLD_WIDTH_V04: usize = 80;
 /// Spaces per level (libyaml's `best_indent`).
 const BEST_INDENT: i64 = 2;
 /// The longest key written as `key: value`; a longer one is written as `? key`.
@@ -91,6 +95,8 @@ struct Emitter {
     out: String,
     /// Past this length the output is not written on (the caller refuses it).
     limit: usize,
+    /// Whose encoder's text: CUE v0.4's or that of the CUE KubeVela builds with.
+    encoders: Encoders,
     column: usize,
     indent: i64,
     whitespace: bool,
@@ -106,8 +112,11 @@ impl Emitter {
             }
             JsonNode::Array(items) => {
                 let saved = self.indent;
-                // A list that is a mapping's value starts at the key's column.
-                let indentless = context == Context::MappingValue && !self.indention;
+                // A list that is a mapping's value starts at the key's column in CUE v0.4's
+                // go-yaml; go-yaml v3.0.1 indents it.
+                let indentless = self.encoders == Encoders::CueV04
+                    && context == Context::MappingValue
+                    && !self.indention;
                 self.increase_indent(false, indentless);
                 for item in items {
                     self.write_indent();
@@ -137,7 +146,12 @@ impl Emitter {
             }
             JsonNode::Scalar(val) => match val {
                 Val::Str(s) => self.string(s, context),
-                Val::Bytes(b) => self.string(&super::encoding::base64(b), context),
+                // CUE v0.4 wrote bytes as the string they hold (go-yaml's `SetString`: base64
+                // under `!!binary` when they are not UTF-8); later CUE writes `!!binary` always.
+                Val::Bytes(b) => match std::str::from_utf8(b) {
+                    Ok(text) if self.encoders == Encoders::CueV04 => self.string(text, context),
+                    _ => self.binary(b),
+                },
                 Val::Bool(b) => self.scalar(if *b { "true" } else { "false" }),
                 Val::Int(i) => self.scalar(&i.to_string()),
                 // A float with the digits CUE holds (`2.50`, `1E+3`), and a point where they
@@ -153,6 +167,12 @@ impl Emitter {
                 _ => self.scalar("null"),
             },
         }
+    }
+
+    /// Bytes as base64 under the `!!binary` tag.
+    fn binary(&mut self, bytes: &[u8]) {
+        self.indicator("!!binary", true, false, false);
+        self.scalar(&super::encoding::base64(bytes));
     }
 
     /// A scalar that is plain by nature (a number, a bool, null).
@@ -174,7 +194,9 @@ impl Emitter {
             } else {
                 Style::Double
             }
-        } else if reads_as_other_type(s) {
+        } else if reads_as_other_type(s)
+            || (self.encoders == Encoders::KubeVela && yaml_11_special(s))
+        {
             Style::Double
         } else if analysis.block_plain_allowed && !(s.is_empty() && key) {
             Style::Plain
@@ -274,7 +296,11 @@ impl Emitter {
     /// Whether a space may end the line here: past the best width, and not after another
     /// space (libyaml folds only single spaces, so runs of them survive).
     fn folds(&self, allow_breaks: bool, after_space: bool) -> bool {
-        allow_breaks && !after_space && self.column > BEST_WIDTH
+        // go-yaml v3.0.1 folds no line.
+        allow_breaks
+            && !after_space
+            && self.encoders == Encoders::CueV04
+            && self.column > FOLD_WIDTH_V04
     }
 
     /// A space, or a line break and indentation in its place.
@@ -552,6 +578,26 @@ fn resolve(s: &str) -> Resolved {
         }
         _ => Resolved::Text,
     }
+}
+
+/// A string YAML 1.1 reads as another type, which the CUE KubeVela builds with double-quotes
+/// (its encoder's `shouldQuote`; CUE v0.4 did not): the bools of YAML 1.1 (`yes`, `on`, `n`,
+/// ...), `.Nan`, times and sexagesimal numbers (`12:30`), and hexadecimal integers.
+fn yaml_11_special(s: &str) -> bool {
+    const WORDS: [&str; 27] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "t", "T", "f", "F", "no", "No", "NO", "true",
+        "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", ".Nan",
+    ];
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    WORDS.contains(&s)
+        || PATTERN
+            .get_or_init(|| {
+                regex::Regex::new(
+                    r"^[\-+0-9:\. \t]+([-:]|[tT])[\-+0-9:\. \t]+[zZ]?$|^0x[a-fA-F0-9]+$",
+                )
+                .expect("a valid pattern")
+            })
+            .is_match(s)
 }
 
 /// Whether a plain scalar of this text would read back as something other than a string (null,
@@ -854,5 +900,54 @@ mod read {
             }
             super::Resolved::Timestamp | super::Resolved::Text => Val::str(text),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::string_of;
+
+    // As `cue export --out yaml` of CUE v0.14.1 (the CUE KubeVela builds with; its encoder is
+    // yaml.Marshal's) writes a struct and a list in its test encoding_comments.txtar.
+    #[test]
+    fn a_list_under_a_key_is_indented() {
+        assert_eq!(
+            string_of(
+                "encoding/yaml",
+                r#"yaml.Marshal({struct: {field1: "message1", field2: "message2"}, list: [1, 2, 3]})"#
+            ),
+            "struct:\n  field1: message1\n  field2: message2\nlist:\n  - 1\n  - 2\n  - 3\n"
+        );
+    }
+
+    // The encoder of CUE v0.6 and later (`shouldQuote`, `!info.IsDouble()` in
+    // internal/encoding/yaml/encode.go at v0.14.1) double-quotes what YAML 1.1 reads as
+    // another type, keys too (a key `f` is a bool of YAML 1.1), and writes bytes as `!!binary`.
+    #[test]
+    fn yaml_11_values_are_quoted_and_bytes_tagged() {
+        assert_eq!(
+            string_of(
+                "encoding/yaml",
+                r#"yaml.Marshal({c: "on", d: "12:30", "on": 1, e: "0x1F", f: "yes", g: "2001-12-14", h: "offset", b: 'abc'})"#
+            ),
+            "c: \"on\"\nd: \"12:30\"\n\"on\": 1\ne: \"0x1F\"\n\"f\": \"yes\"\ng: \"2001-12-14\"\nh: offset\nb: !!binary YWJj\n"
+        );
+    }
+
+    // go-yaml v3.0.1 (2ff61e1, "Set the default line length to infinity") folds no line;
+    // a list item's map is indented past its `- ` (ae27a74).
+    #[test]
+    fn long_lines_stay_whole_and_items_nest() {
+        let long = "word ".repeat(30);
+        assert_eq!(
+            string_of(
+                "encoding/yaml",
+                &format!(
+                    r#"yaml.Marshal({{d: [{{e: 1, g: [3]}}], s: "{}"}})"#,
+                    long.trim_end()
+                )
+            ),
+            format!("d:\n  - e: 1\n    g:\n      - 3\ns: {}\n", long.trim_end())
+        );
     }
 }

@@ -496,6 +496,8 @@ fn write_string(s: &str, encoders: Encoders, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::super::string_of;
 
     // CUE's own expectation since v0.6 (pkg/encoding/json/testdata/gen.txtar at v0.14.1, the
@@ -519,5 +521,179 @@ mod tests {
             ),
             "\"\\b\\f\\n\\r\\t\\u0001\\u001f\u{7f}\\u2028\\u2029é\""
         );
+    }
+
+    /// A small deterministic generator (xorshift), enough to vary inputs.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len() as u64) as usize]
+        }
+
+        fn space(&mut self) -> &'static str {
+            self.pick(&["", "", " ", "\n", "\t ", "\r\n"])
+        }
+
+        fn value(&mut self, depth: u32, out: &mut String) {
+            let kind = if depth > 4 {
+                self.below(4)
+            } else {
+                self.below(7)
+            };
+            match kind {
+                0 => out.push_str(self.pick(&["true", "false", "null"])),
+                1 => {
+                    let number = [
+                        self.pick(&["", "-"]),
+                        self.pick(&["0", "7", "12", "9007199254740993", "1234567890123"]),
+                        self.pick(&["", "", ".5", ".250", ".0"]),
+                        self.pick(&["", "", "e3", "E+2", "e-7", "E0"]),
+                    ];
+                    out.push_str(&number.concat());
+                }
+                2 | 3 => {
+                    out.push('"');
+                    for _ in 0..self.below(4) {
+                        out.push_str(self.pick(&[
+                            "a",
+                            "é",
+                            "\\n",
+                            "\\\"",
+                            "\\\\",
+                            "\\/",
+                            "\\u00e9",
+                            "\\ud83d\\ude00",
+                            " ",
+                            "<&>",
+                        ]));
+                    }
+                    out.push('"');
+                }
+                4 | 5 => {
+                    out.push('[');
+                    for i in 0..self.below(4) {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(self.space());
+                        self.value(depth + 1, out);
+                        out.push_str(self.space());
+                    }
+                    out.push(']');
+                }
+                _ => {
+                    out.push('{');
+                    for i in 0..self.below(4) {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        let (before, after) = (self.space(), self.space());
+                        let _ = write!(out, "{before}\"k{i}\"{after}:");
+                        self.value(depth + 1, out);
+                    }
+                    out.push('}');
+                }
+            }
+        }
+    }
+
+    // The reader against serde_json on generated JSON and on mutations of it: the same texts
+    // are JSON, and where the text was generated whole the values agree (numbers within f64's
+    // precision).
+    #[test]
+    fn reads_json_as_serde_json_does() {
+        let mut random = Random(0x9E37_79B9_7F4A_7C15);
+        let (mut mutated_valid, mut mutated_invalid) = (0, 0);
+        for round in 0..4000 {
+            let whole = round % 2 == 0;
+            let mut text = String::new();
+            text.push_str(random.space());
+            random.value(0, &mut text);
+            text.push_str(random.space());
+            if !whole {
+                // A surrogate a mutation leaves unpaired is an error of meaning to serde_json
+                // and syntax to Go's json.Valid: mutate texts without them.
+                text = text.replace("\\ud83d\\ude00", "\\u00e9");
+                // Replace, insert or delete one byte (kept at a character boundary).
+                let at = random.below(text.len() as u64 + 1) as usize;
+                let at = (at..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                let byte = random.pick(&[
+                    "", ",", "]", "}", "\"", ":", "0", "-", ".", "e", "\\", " ", "x",
+                ]);
+                let end = (at + 1..=text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(text.len());
+                if random.below(2) == 0 {
+                    text.replace_range(at..end, byte);
+                } else {
+                    text.insert_str(at, byte);
+                }
+            }
+            let serde_valid = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            assert_eq!(super::valid(text.as_bytes()), serde_valid, "{text:?}");
+            mutated_valid += usize::from(!whole && serde_valid);
+            mutated_invalid += usize::from(!whole && !serde_valid);
+            if whole {
+                let ours = super::read(text.as_bytes()).map(|parsed| as_json(&parsed));
+                let theirs = serde_json::from_str::<serde_json::Value>(&text);
+                match (ours, theirs) {
+                    (Ok(ours), Ok(theirs)) => assert!(same(&ours, &theirs), "{text:?}"),
+                    (ours, theirs) => panic!("{text:?}: {ours:?} and {theirs:?}"),
+                }
+            }
+        }
+        // The mutations reach both answers.
+        assert!(
+            mutated_valid > 100 && mutated_invalid > 100,
+            "{mutated_valid} {mutated_invalid}"
+        );
+    }
+
+    /// Equal, numbers within a few units in the last place (serde_json's float reading is not
+    /// always correctly rounded; `-0` is the int 0 to CUE).
+    fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
+                (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs())
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|((k, v), (l, w))| k == l && same(v, w))
+            }
+            _ => a == b,
+        }
+    }
+
+    fn as_json(parsed: &super::Parsed) -> serde_json::Value {
+        use crate::value::Val;
+        match parsed {
+            super::Parsed::Scalar(Val::Int(i)) => serde_json::Value::from(*i),
+            super::Parsed::Scalar(Val::Float(x)) => {
+                serde_json::Value::from(x.to_f64().unwrap_or(f64::NAN))
+            }
+            super::Parsed::Scalar(val) => crate::eval::to_json(val).unwrap_or_default(),
+            super::Parsed::List(items) => items.iter().map(as_json).collect(),
+            super::Parsed::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), as_json(v)))
+                .collect(),
+        }
     }
 }

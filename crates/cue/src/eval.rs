@@ -515,19 +515,21 @@ impl Default for Budget {
     }
 }
 
-/// Which CUE release's encoders `json.Marshal` and `yaml.Marshal` write text as. Values are
-/// the same; the text differs between the CUE v0.4 that the tests' oracle runs (the only
-/// real CUE this project can run) and the release KubeVela builds with.
+/// Which CUE release `encoding/json` and `encoding/yaml` behave as: the text `json.Marshal`
+/// and `yaml.Marshal` write (the values are the same) and whether `yaml.Unmarshal` takes a
+/// stream of documents differ between the CUE v0.4 that the tests' oracle runs (the only real
+/// CUE this project can run) and the release KubeVela builds with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Encoders {
-    /// As the CUE KubeVela builds with (v0.14; KubeVela 1.9 and later have these encoders):
+    /// As the CUE KubeVela builds with (v0.14.1 at its head; all of this since KubeVela 1.10):
     /// JSON without HTML escaping (CUE v0.6 and later) and with Go 1.22's `\b` and `\f`; YAML
-    /// from go-yaml v3.0.1, a list under a key indented and no line folded.
+    /// from go-yaml v3.0.1, a list under a key indented, no line folded, YAML 1.1's words
+    /// quoted and bytes as `!!binary`; `yaml.Unmarshal` refuses a second document (CUE v0.9).
     #[default]
     KubeVela,
     /// As CUE v0.4.0: JSON with `<`, `>` and `&` escaped and `\u0008`, `\u000c`; YAML from
     /// go-yaml's v3 of January 2020, a list under a key not indented and lines folded at
-    /// spaces past column 80.
+    /// spaces past column 80; `yaml.Unmarshal` reads the first document.
     CueV04,
 }
 

@@ -229,8 +229,8 @@ impl Evaluation {
         }
     }
 
-    /// The same, with `json.Marshal` and `yaml.Marshal` writing as `encoders` say (by
-    /// default as the CUE KubeVela builds with).
+    /// The same, with `encoding/json` and `encoding/yaml` behaving as `encoders` say (by
+    /// default as in the CUE KubeVela builds with).
     #[must_use]
     pub fn with_encoders(mut self, encoders: Encoders) -> Self {
         self.evaluator.encoders = encoders;

@@ -4,7 +4,8 @@
 //! as go-yaml v3.0.1 (the CUE KubeVela builds with) a list under a key indented and no line
 //! folded, or as the go-yaml of CUE v0.4 a list under a key not indented and lines folded at
 //! spaces past column 80 ([`Encoders`]).
-//! `Unmarshal` reads the first document through granit-parser (the parser under
+//! `Unmarshal` reads one document (a second is refused, but for CUE v0.4, which read the first)
+//! through granit-parser (the parser under
 //! serde-saphyr) and types plain scalars as go-yaml v3 does (docs/definitions.md lists the
 //! forms the CUE v0.4 of the tests reads otherwise).
 
@@ -33,7 +34,9 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
             c.arity(1)?;
             let data = c.data(ev, 0)?;
             let text = std::str::from_utf8(&data).map_err(|_| c.fail("invalid UTF-8"))?;
-            let parsed = match read::document(text, ev.values_left()) {
+            // CUE v0.4 reads the first document; later CUE refuses a second.
+            let single = ev.encoders == Encoders::KubeVela;
+            let parsed = match read::document(text, ev.values_left(), single) {
                 Ok(parsed) => parsed,
                 Err(read::Failure::Budget) => {
                     // More values than the budget has left: the budget's own error.
@@ -764,15 +767,18 @@ mod read {
     }
 
     /// The first document of `text` (`null` for none), holding at most `max_values` values
-    /// (aliases count as many as they copy).
-    pub(super) fn document(text: &str, max_values: usize) -> Result<Parsed, Failure> {
+    /// (aliases count as many as they copy); when `single`, a text of more documents is
+    /// refused, as CUE v0.9 and later refuse it.
+    pub(super) fn document(text: &str, max_values: usize, single: bool) -> Result<Parsed, Failure> {
         let mut options = Options::default();
         options.flow_nesting_limit = MAX_DEPTH;
         options.block_nesting_limit = MAX_DEPTH;
         let mut open: Vec<Open> = Vec::new();
         let mut anchors: HashMap<usize, Parsed> = HashMap::new();
         let mut values = 0usize;
-        for item in Parser::new_from_str_with_options(text, options) {
+        let mut events = Parser::new_from_str_with_options(text, options);
+        let mut root = None;
+        for item in events.by_ref() {
             let (event, span) = item.map_err(|e| e.to_string())?;
             let (value, anchor) = match event {
                 Event::StreamEnd | Event::DocumentEnd => break,
@@ -825,7 +831,10 @@ mod read {
                 anchors.insert(anchor, value.clone());
             }
             match open.last_mut() {
-                None => return Ok(value),
+                None => {
+                    root = Some(value);
+                    break;
+                }
                 Some(Open::List(items, _)) => items.push(value),
                 Some(Open::Map(_, key @ None, _)) => match value {
                     Parsed::Scalar(Val::Str(text)) => *key = Some(text),
@@ -842,7 +851,18 @@ mod read {
                 }
             }
         }
-        Ok(Parsed::Scalar(Val::Null))
+        if single {
+            for item in events {
+                match item {
+                    Ok((Event::DocumentEnd | Event::StreamEnd, _)) => {}
+                    Ok(_) => return Err("expected a single YAML document".to_owned().into()),
+                    Err(error) => {
+                        return Err(format!("expected a single YAML document: {error}").into());
+                    }
+                }
+            }
+        }
+        Ok(root.unwrap_or(Parsed::Scalar(Val::Null)))
     }
 
     fn unsupported_tag(tag: &Tag) -> String {
@@ -932,6 +952,34 @@ mod tests {
             ),
             "c: \"on\"\nd: \"12:30\"\n\"on\": 1\ne: \"0x1F\"\n\"f\": \"yes\"\ng: \"2001-12-14\"\nh: offset\nb: !!binary YWJj\n"
         );
+    }
+
+    // CUE v0.9 and later refuse a second document (internal/encoding/yaml/decode.go at
+    // v0.14.1: "expected a single YAML document"); CUE v0.4 read the first.
+    #[test]
+    fn a_second_document_is_refused() {
+        let file = crate::parse(
+            "import \"encoding/yaml\"\none: yaml.Unmarshal(\"a: 1\\n...\\n\")\ntwo: yaml.Unmarshal(\"1\\n---\\n2\")\n",
+            0,
+        )
+        .expect("the case parses");
+        let run = |encoders| {
+            let mut evaluation =
+                crate::Evaluation::new(crate::Budget::default()).with_encoders(encoders);
+            evaluation.add_file(&file);
+            (evaluation.export(&["one"]), evaluation.export(&["two"]))
+        };
+        let (one, two) = run(crate::Encoders::KubeVela);
+        assert_eq!(one.ok(), Some(serde_json::json!({"a": 1})));
+        let error = two.expect_err("a second document");
+        assert!(
+            error
+                .to_string()
+                .contains("expected a single YAML document"),
+            "{error}"
+        );
+        let (_, two) = run(crate::Encoders::CueV04);
+        assert_eq!(two.ok(), Some(serde_json::json!(1)));
     }
 
     // go-yaml v3.0.1 (2ff61e1, "Set the default line length to infinity") folds no line;

@@ -14,6 +14,8 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
             let node = c.node(ev, 0)?;
             let mut text = String::new();
             json::write(&node, ev.encoders, &mut text);
+            // Escapes make the text longer than the exported strings that paid for it.
+            ev.room_for_text(text.len())?;
             string_value(text)
         }
         "encoding/json.Unmarshal" => {

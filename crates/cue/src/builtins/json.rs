@@ -208,6 +208,32 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The elements of an object or array after its opening bracket, each read by `element`,
+    /// separated by commas, through the `close` bracket.
+    fn elements(
+        &mut self,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.space();
+        if self.peek() == Some(close) {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            element(self)?;
+            self.space();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b) if b == close => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(format!("expected `,` or `{}`", char::from(close))),
+            }
+        }
+    }
+
     fn value(&mut self, depth: usize) -> Result<Parsed, String> {
         self.space();
         match self.peek() {
@@ -215,50 +241,26 @@ impl<'a> Reader<'a> {
             Some(b'{') => {
                 self.at += 1;
                 let mut entries = IndexMap::new();
-                self.space();
-                if self.peek() == Some(b'}') {
-                    self.at += 1;
-                    return Ok(Parsed::Map(entries));
-                }
-                loop {
-                    self.expect(b'"', "a key in quotes")?;
-                    let key = self.string()?;
-                    self.expect(b':', "`:` after a key")?;
-                    let value = self.value(depth + 1)?;
-                    if self.strict {
+                self.elements(b'}', |reader| {
+                    reader.expect(b'"', "a key in quotes")?;
+                    let key = reader.string()?;
+                    reader.expect(b':', "`:` after a key")?;
+                    let value = reader.value(depth + 1)?;
+                    if reader.strict {
                         Parsed::insert(&mut entries, Arc::from(key), value)?;
                     }
-                    self.space();
-                    match self.peek() {
-                        Some(b',') => self.at += 1,
-                        Some(b'}') => {
-                            self.at += 1;
-                            return Ok(Parsed::Map(entries));
-                        }
-                        _ => return Err("expected `,` or `}`".to_owned()),
-                    }
-                }
+                    Ok(())
+                })?;
+                Ok(Parsed::Map(entries))
             }
             Some(b'[') => {
                 self.at += 1;
                 let mut items = Vec::new();
-                self.space();
-                if self.peek() == Some(b']') {
-                    self.at += 1;
-                    return Ok(Parsed::List(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.space();
-                    match self.peek() {
-                        Some(b',') => self.at += 1,
-                        Some(b']') => {
-                            self.at += 1;
-                            return Ok(Parsed::List(items));
-                        }
-                        _ => return Err("expected `,` or `]`".to_owned()),
-                    }
-                }
+                self.elements(b']', |reader| {
+                    items.push(reader.value(depth + 1)?);
+                    Ok(())
+                })?;
+                Ok(Parsed::List(items))
             }
             Some(b'"') => {
                 self.at += 1;

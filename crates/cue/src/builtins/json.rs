@@ -64,6 +64,15 @@ impl Parsed {
         }
     }
 
+    /// How many collections deep it nests (a scalar: none).
+    pub(super) fn depth(&self) -> usize {
+        match self {
+            Parsed::Scalar(_) => 0,
+            Parsed::List(items) => 1 + items.iter().map(Parsed::depth).max().unwrap_or(0),
+            Parsed::Map(entries) => 1 + entries.values().map(Parsed::depth).max().unwrap_or(0),
+        }
+    }
+
     /// The values in it, itself included.
     pub(super) fn count(&self) -> usize {
         match self {

@@ -774,7 +774,8 @@ mod read {
         options.flow_nesting_limit = MAX_DEPTH;
         options.block_nesting_limit = MAX_DEPTH;
         let mut open: Vec<Open> = Vec::new();
-        let mut anchors: HashMap<usize, Parsed> = HashMap::new();
+        // Each anchor's value, and how deeply it nests.
+        let mut anchors: HashMap<usize, (Parsed, usize)> = HashMap::new();
         let mut values = 0usize;
         let mut events = Parser::new_from_str_with_options(text, options);
         let mut root = None;
@@ -814,10 +815,15 @@ mod read {
                     (scalar(&text, style, tag.as_deref())?, anchor)
                 }
                 Event::Alias(id) => {
-                    let value = anchors
+                    let (value, depth) = anchors
                         .get(&id)
-                        .cloned()
                         .ok_or_else(|| format!("unknown anchor at byte {}", span.start.index()))?;
+                    // A copy nests where the alias stands: the limit holds for copies too
+                    // (anchors of aliases of anchors would nest a level a line).
+                    if open.len() + depth > MAX_DEPTH {
+                        return Err(Failure::Invalid("the document nests too deeply".to_owned()));
+                    }
+                    let value = value.clone();
                     values = values.saturating_add(value.count());
                     (value, 0)
                 }
@@ -828,7 +834,7 @@ mod read {
                 return Err(Failure::Budget);
             }
             if anchor != 0 {
-                anchors.insert(anchor, value.clone());
+                anchors.insert(anchor, (value.clone(), value.depth()));
             }
             match open.last_mut() {
                 None => {
@@ -952,6 +958,24 @@ mod tests {
             ),
             "c: \"on\"\nd: \"12:30\"\n\"on\": 1\ne: \"0x1F\"\n\"f\": \"yes\"\ng: \"2001-12-14\"\nh: offset\nb: !!binary YWJj\n"
         );
+    }
+
+    // A chain of anchors, each an alias of the one before in a list, nests a level a line:
+    // the nesting limit holds for what aliases copy (500 levels overflowed a 2 MiB stack in a
+    // debug build before the evaluation's own depth budget stopped them).
+    #[test]
+    fn aliases_nest_within_the_limit() {
+        let chain = |n: usize| {
+            let links = (1..n).map(|i| format!("a{i}: &a{i} [*a{}]\n", i - 1));
+            std::iter::once("a0: &a0 [1]\n".to_owned())
+                .chain(links)
+                .collect::<String>()
+        };
+        assert!(super::read::document(&chain(100), 1 << 20, true).is_ok());
+        assert!(matches!(
+            super::read::document(&chain(500), 1 << 20, true),
+            Err(super::read::Failure::Invalid(why)) if why.contains("nests too deeply")
+        ));
     }
 
     // CUE v0.9 and later refuse a second document (internal/encoding/yaml/decode.go at

@@ -165,8 +165,11 @@ impl Call<'_> {
     fn node(&self, ev: &mut Evaluator, i: usize) -> Result<Arc<JsonNode>, Error> {
         match ev.eval(&self.args[i], self.env) {
             Value::Vertex(id) => ev.export_as(id),
-            Value::Val(val) => Exported::scalar(&val.resolve_default())
-                .ok_or_else(|| self.fail("the value is not concrete")),
+            // An argument that failed fails the call with its own error.
+            Value::Val(val) => match val.resolve_default() {
+                Val::Bottom(error) => Err(*error),
+                val => Exported::scalar(&val).ok_or_else(|| self.fail("the value is not concrete")),
+            },
             _ => Err(self.fail("not a value")),
         }
     }

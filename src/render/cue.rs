@@ -462,6 +462,10 @@ fn diagnostic(
             Code::CueEvaluation,
             "the evaluation passed a budget oam sets for one use (steps: 4 × --max-template-fuel; values, nesting and built text: fixed): look for a structural cycle, a comprehension that grows without end or hundreds of different regular expressions",
         ),
+        cue::ErrorKind::Function => (
+            Code::CueEvaluation,
+            "a standard-library function of the template refused what it was given, as the message says: fix that value (a property, or the template)",
+        ),
         cue::ErrorKind::Conflict => (
             Code::CueEvaluation,
             "the parameters or context conflict with the template's constraints: `oam explain` lists the parameters",

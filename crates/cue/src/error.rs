@@ -93,6 +93,9 @@ pub enum ErrorKind {
     Conflict,
     /// A value is not known: a field is not set, a choice is left open.
     Incomplete,
+    /// A function of the standard library refused its argument (text that is not JSON, a
+    /// pattern that does not compile, an argument of another type).
+    Function,
     /// A construct or function this evaluator does not implement.
     Unsupported,
     /// The evaluation went past its budget.

@@ -179,11 +179,12 @@ impl Call<'_> {
             format!("{}: expected {what}, found {found}", self.name),
             self.args.get(i).map_or(self.span, |a| a.span),
         )
+        .of_kind(ErrorKind::Function)
     }
 
     /// An error of this call with CUE's wording (`strconv.ParseInt: parsing "x": ...`).
     fn fail(&self, message: impl std::fmt::Display) -> Error {
-        Error::new(format!("{}: {message}", self.name), self.span)
+        Error::new(format!("{}: {message}", self.name), self.span).of_kind(ErrorKind::Function)
     }
 
     fn unsupported(&self) -> Error {

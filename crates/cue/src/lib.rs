@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Nothing here knows of OAM or Kubernetes. Unsupported constructs and functions are errors
-//! that name them, never guesses. Every evaluation runs under a [`Budget`].
+//! that name them, never guesses. Every evaluation runs under a [`Budget`]. `encoding/json`
+//! and `encoding/yaml` write and read as in the CUE release KubeVela builds with, or as in
+//! CUE v0.4 ([`Encoders`]).
 
 // CUE's integers are i64 here and lists are indexed by usize: every conversion between them
 // is checked for sign and range where the value comes from input.

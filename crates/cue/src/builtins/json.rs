@@ -507,9 +507,7 @@ fn write_string(s: &str, encoders: Encoders, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Write as _;
-
-    use super::super::string_of;
+    use super::super::testing::{Random, string_of};
 
     // CUE's own expectation since v0.6 (pkg/encoding/json/testdata/gen.txtar at v0.14.1, the
     // CUE KubeVela builds with): `marshal: t2: {a: #"\ " & < >"#}` is `{"a":"\\ \" & < >"}`.
@@ -534,88 +532,6 @@ mod tests {
         );
     }
 
-    /// A small deterministic generator (xorshift), enough to vary inputs.
-    struct Random(u64);
-
-    impl Random {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len() as u64) as usize]
-        }
-
-        fn space(&mut self) -> &'static str {
-            self.pick(&["", "", " ", "\n", "\t ", "\r\n"])
-        }
-
-        fn value(&mut self, depth: u32, out: &mut String) {
-            let kind = if depth > 4 {
-                self.below(4)
-            } else {
-                self.below(7)
-            };
-            match kind {
-                0 => out.push_str(self.pick(&["true", "false", "null"])),
-                1 => {
-                    let number = [
-                        self.pick(&["", "-"]),
-                        self.pick(&["0", "7", "12", "9007199254740993", "1234567890123"]),
-                        self.pick(&["", "", ".5", ".250", ".0"]),
-                        self.pick(&["", "", "e3", "E+2", "e-7", "E0"]),
-                    ];
-                    out.push_str(&number.concat());
-                }
-                2 | 3 => {
-                    out.push('"');
-                    for _ in 0..self.below(4) {
-                        out.push_str(self.pick(&[
-                            "a",
-                            "é",
-                            "\\n",
-                            "\\\"",
-                            "\\\\",
-                            "\\/",
-                            "\\u00e9",
-                            "\\ud83d\\ude00",
-                            " ",
-                            "<&>",
-                        ]));
-                    }
-                    out.push('"');
-                }
-                4 | 5 => {
-                    out.push('[');
-                    for i in 0..self.below(4) {
-                        if i > 0 {
-                            out.push(',');
-                        }
-                        out.push_str(self.space());
-                        self.value(depth + 1, out);
-                        out.push_str(self.space());
-                    }
-                    out.push(']');
-                }
-                _ => {
-                    out.push('{');
-                    for i in 0..self.below(4) {
-                        if i > 0 {
-                            out.push(',');
-                        }
-                        let (before, after) = (self.space(), self.space());
-                        let _ = write!(out, "{before}\"k{i}\"{after}:");
-                        self.value(depth + 1, out);
-                    }
-                    out.push('}');
-                }
-            }
-        }
-    }
-
     // The reader against serde_json on generated JSON and on mutations of it: the same texts
     // are JSON, and where the text was generated whole the values agree (numbers within f64's
     // precision).
@@ -626,9 +542,9 @@ mod tests {
         for round in 0..4000 {
             let whole = round % 2 == 0;
             let mut text = String::new();
-            text.push_str(random.space());
-            random.value(0, &mut text);
-            text.push_str(random.space());
+            text.push_str(random.json_space());
+            random.json_value(0, &mut text);
+            text.push_str(random.json_space());
             if !whole {
                 // A surrogate a mutation leaves unpaired is an error of meaning to serde_json
                 // and syntax to Go's json.Valid: mutate texts without them.

@@ -8,6 +8,8 @@ mod json;
 mod list;
 mod path;
 mod regexp;
+#[cfg(test)]
+mod testing;
 mod text;
 mod yaml;
 
@@ -273,17 +275,4 @@ fn string_value(s: String) -> Result<Value, Error> {
 fn string_list(ev: &mut Evaluator, parts: Vec<String>) -> Value {
     let json = serde_json::Value::Array(parts.into_iter().map(serde_json::Value::String).collect());
     ev.json_value(&json)
-}
-
-/// The string `expr` evaluates to in a file importing `package`, with KubeVela's encoders.
-#[cfg(test)]
-fn string_of(package: &str, expr: &str) -> String {
-    let file =
-        crate::parse(&format!("import \"{package}\"\nout: {expr}\n"), 0).expect("the case parses");
-    let mut evaluation = crate::Evaluation::new(crate::Budget::default());
-    evaluation.add_file(&file);
-    match evaluation.export(&["out"]) {
-        Ok(serde_json::Value::String(text)) => text,
-        other => panic!("{expr} gave {other:?}"),
-    }
 }

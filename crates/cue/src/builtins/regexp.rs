@@ -177,7 +177,7 @@ fn expand(
 
 #[cfg(test)]
 mod tests {
-    use super::super::string_of;
+    use super::super::testing::string_of;
 
     fn replace(function: &str, pattern: &str, text: &str, template: &str) -> String {
         string_of(

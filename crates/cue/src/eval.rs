@@ -112,11 +112,8 @@ impl Exported for Json {
 impl Exported for Arc<JsonNode> {
     type Fields = Vec<(Arc<str>, Arc<JsonNode>)>;
     fn scalar(val: &Val) -> Option<Arc<JsonNode>> {
-        matches!(
-            val,
-            Val::Null | Val::Bool(_) | Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bytes(_)
-        )
-        .then(|| Arc::new(JsonNode::Scalar(val.clone())))
+        val.is_concrete()
+            .then(|| Arc::new(JsonNode::Scalar(val.clone())))
     }
     fn list(items: Vec<Arc<JsonNode>>) -> Arc<JsonNode> {
         Arc::new(JsonNode::Array(items))

@@ -103,7 +103,7 @@ fn replace_all(
         if literal {
             out.push_str(template);
         } else {
-            expand(&mut out, template, regex, &captures, limit);
+            expand(&mut out, template, &captures, limit);
         }
         last = whole.end;
         if out.len() > limit {
@@ -121,13 +121,7 @@ fn replace_all(
 /// long as possible: `$1x` is `${1x}`), a number without leading zeros for a group by index,
 /// else the group of that name; an unknown or unmatched group gives nothing; `$$` is `$`; a `$`
 /// without a name is itself. Stops writing past `limit` bytes.
-fn expand(
-    out: &mut String,
-    template: &str,
-    regex: &regex::Regex,
-    captures: &regex::Captures<'_>,
-    limit: usize,
-) {
+fn expand(out: &mut String, template: &str, captures: &regex::Captures<'_>, limit: usize) {
     let mut rest = template;
     while let Some(at) = rest.find('$') {
         if out.len() > limit {
@@ -165,10 +159,7 @@ fn expand(
         };
         let group = match index {
             Some(index) => captures.get(index),
-            None => regex
-                .capture_names()
-                .position(|n| n == Some(name))
-                .and_then(|i| captures.get(i)),
+            None => captures.name(name),
         };
         out.push_str(group.map_or("", |m| m.as_str()));
     }

@@ -246,6 +246,7 @@ struct Size {
     floors: Vec<Duration>,
     stdouts: Vec<Run>,
     dirs: Vec<Run>,
+    checks: Vec<Run>,
 }
 
 impl Size {
@@ -262,6 +263,7 @@ impl Size {
             floors: Vec::new(),
             stdouts: Vec::new(),
             dirs: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -269,7 +271,9 @@ impl Size {
         ["render", self.input.as_str()]
     }
 
-    /// One round: the floor, the CLI to stdout, the CLI with `-o`, one after the other.
+    /// One round: the floor, the CLI to stdout, the CLI with `-o`, then `--check` against
+    /// what `-o` wrote (a CI job's check of committed output, with no drift), one after the
+    /// other.
     fn round(&mut self, binary: &Path) {
         let out = self.out.to_string_lossy().into_owned();
         self.floors.push(floor(&self.texts, &self.objects));
@@ -278,12 +282,21 @@ impl Size {
         let _ = std::fs::remove_dir_all(&self.out);
         let dir = timed(binary, &["render", self.input.as_str(), "-o", out.as_str()]);
         self.dirs.push(dir.expect("oam render -o"));
+        let check = timed(
+            binary,
+            &["render", self.input.as_str(), "--check", out.as_str()],
+        );
+        self.checks.push(check.expect("oam render --check"));
     }
 
     fn print_row(&self, layout: &str) {
-        let (stdout, dir) = (summary(&self.stdouts), summary(&self.dirs));
+        let (stdout, dir, check) = (
+            summary(&self.stdouts),
+            summary(&self.dirs),
+            summary(&self.checks),
+        );
         println!(
-            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} |",
+            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} | {} | {:.0} | {:.2} |",
             self.apps,
             mib(stdout.output),
             secs(stdout.wall),
@@ -294,6 +307,9 @@ impl Size {
             secs(dir.wall),
             mib(dir.peak),
             ratio_of_rounds(&walls(&self.dirs), &walls(&self.stdouts)),
+            secs(check.wall),
+            mib(check.peak),
+            ratio_of_rounds(&walls(&self.checks), &walls(&self.stdouts)),
         );
     }
 }
@@ -311,7 +327,7 @@ fn print_growth(layout: &str, small: &Size, large: &Size) {
     #[allow(clippy::cast_precision_loss)]
     let grow = |a: &[Run], b: &[Run]| summary(b).peak as f64 / summary(a).peak as f64;
     println!(
-        "\n{layout}, {} → {} apps: stdout time × {:.2} (CPU × {:.2}), memory × {:.2}; -o time × {:.2} (CPU × {:.2}), memory × {:.2}",
+        "\n{layout}, {} → {} apps: stdout time × {:.2} (CPU × {:.2}), memory × {:.2}; -o time × {:.2} (CPU × {:.2}), memory × {:.2}; --check time × {:.2} (CPU × {:.2}), memory × {:.2}",
         small.apps,
         large.apps,
         ratio_of_rounds(&walls(&large.stdouts), &walls(&small.stdouts)),
@@ -320,6 +336,9 @@ fn print_growth(layout: &str, small: &Size, large: &Size) {
         ratio_of_rounds(&walls(&large.dirs), &walls(&small.dirs)),
         ratio_of_rounds(&cpus(&large.dirs), &cpus(&small.dirs)),
         grow(&small.dirs, &large.dirs),
+        ratio_of_rounds(&walls(&large.checks), &walls(&small.checks)),
+        ratio_of_rounds(&cpus(&large.checks), &cpus(&small.checks)),
+        grow(&small.checks, &large.checks),
     );
 }
 
@@ -340,12 +359,12 @@ fn main() {
     );
     let scratch = std::env::temp_dir().join(format!("oam-bench-{}", std::process::id()));
     println!(
-        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds; a round runs every size, each the floor, stdout and -o in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
+        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds; a round runs every size, each the floor, stdout, -o and --check in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
     );
     println!(
-        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout |"
+        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout | --check s | --check peak | --check ÷ stdout |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (layout, per_file) in [("1 a file", 1), ("100 a file", MANY)] {
         let mut measured: Vec<Size> = sizes
             .iter()

@@ -857,9 +857,13 @@ impl Rendered {
     /// Compares with the tree written into `dir` before (`render --check`). The diagnostics
     /// hold the warnings so far and, when the tree is out of date, `oam::E053`.
     pub fn check_dir(&self, dir: &str, headers: bool) -> (Drift, Diagnostics) {
-        let files = self.to_files(headers);
-        let written = emit::read_written(&self.base_dir.join(dir));
-        let drift = emit::compare(&written, &files, (dir.trim_end_matches('/'), "rendered"));
+        let drift = with_threads(self.threads, || {
+            emit::compare_with_dir(
+                &self.base_dir.join(dir),
+                &self.tree(headers),
+                (dir.trim_end_matches('/'), "rendered"),
+            )
+        });
         let drift = Drift {
             diff: drift.diff,
             changed_files: drift.files,
@@ -880,7 +884,9 @@ impl Rendered {
     /// How `other` differs from this rendering, file by file as [`Rendered::to_files`] lays
     /// them out (without headers); `labels` name the two sides in the diff.
     pub fn compare(&self, other: &Rendered, labels: (&str, &str)) -> Drift {
-        let drift = emit::compare(&self.to_files(false), &other.to_files(false), labels);
+        let drift = with_threads(self.threads, || {
+            emit::compare(&self.tree(false), &other.tree(false), labels)
+        });
         Drift {
             diff: drift.diff,
             changed_files: drift.files,

@@ -1,15 +1,23 @@
 //! Rendered trees compared as a reviewer reads them: a unified diff per file that was added,
 //! removed or changed. `render --check DIR` compares with what oam wrote into DIR last time;
 //! `oam diff A B` compares the renderings of two input trees.
+//!
+//! Files are compared on every core, each read from disk by the worker that compares it and
+//! dropped at once, and compared in their pieces (header and body) without joining them: only a
+//! file that differs is copied, for its diff. So a check costs about what writing the tree
+//! costs, in time and memory, whatever its size.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use similar::TextDiff;
 
 use super::dir::{MARKER, read_marker};
+use super::layout::{FileText, Tree};
 
 /// What differs between two trees, as unified diffs (empty when equal), and how many files.
 pub(crate) struct Drift {
@@ -20,97 +28,182 @@ pub(crate) struct Drift {
 /// Largest file `--check` reads; oam never writes one this large.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The files oam wrote into `dir` (per its marker; every file when there is none). Only regular
-/// files are read (a link or a pipe in the directory is not followed), each within a bound.
-pub(crate) fn read_written(dir: &Path) -> BTreeMap<String, String> {
-    let listed = read_marker(dir);
-    let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
+/// How `new` differs from the files oam wrote into `dir` before (per its marker; every file
+/// when there is none). Only regular files are read (a link or a pipe in the directory is not
+/// followed), each within a bound; a file that cannot be read as text counts as absent.
+pub(crate) fn compare_with_dir(dir: &Path, new: &Tree<'_>, labels: (&str, &str)) -> Drift {
+    let written = written_paths(dir);
+    let mut pairs: BTreeMap<&str, (bool, Option<&FileText<'_>>)> = written
+        .iter()
+        .map(|path| (path.as_str(), (true, None)))
+        .collect();
+    for (path, text) in new {
+        pairs.entry(path.as_str()).or_default().1 = Some(text);
+    }
+    let pairs: Vec<_> = pairs.into_iter().collect();
+    let unheaded: Arc<str> = Arc::from("");
+    drift(&pairs, labels, |path, &(on_disk, _)| {
+        let body = on_disk.then(|| read_bounded(&dir.join(path))).flatten()?;
+        Some(Cow::Owned(FileText {
+            head: Arc::clone(&unheaded),
+            body: Cow::Owned(body),
+        }))
+    })
+}
+
+/// How `new` differs from `old`, file by file in path order.
+pub(crate) fn compare(old: &Tree<'_>, new: &Tree<'_>, labels: (&str, &str)) -> Drift {
+    let mut pairs: BTreeMap<&str, (Option<&FileText<'_>>, Option<&FileText<'_>>)> = old
+        .iter()
+        .map(|(path, text)| (path.as_str(), (Some(text), None)))
+        .collect();
+    for (path, text) in new {
+        pairs.entry(path.as_str()).or_default().1 = Some(text);
+    }
+    let pairs: Vec<_> = pairs.into_iter().collect();
+    drift(&pairs, labels, |_, &(old, _)| old.map(Cow::Borrowed))
+}
+
+/// The relative paths (`/`-separated) of the regular files below `dir` that oam wrote.
+fn written_paths(dir: &Path) -> Vec<String> {
+    let listed: Option<HashSet<String>> = read_marker(dir).map(|paths| paths.into_iter().collect());
+    walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-    {
-        let Ok(relative) = entry.path().strip_prefix(dir) else {
-            continue;
-        };
-        let relative = relative.to_string_lossy().replace('\\', "/");
-        let wanted = match &listed {
-            Some(listed) => listed.contains(&relative),
-            None => relative != MARKER,
-        };
-        if wanted {
-            let mut text = String::new();
-            let read = fs::File::open(entry.path())
-                .and_then(|f| f.take(MAX_FILE_BYTES).read_to_string(&mut text));
-            if read.is_ok() {
-                files.insert(relative, text);
-            }
-        }
-    }
-    files
+        .filter_map(|entry| {
+            let relative = entry.path().strip_prefix(dir).ok()?;
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            let wanted = match &listed {
+                Some(listed) => listed.contains(&relative),
+                None => relative != MARKER,
+            };
+            wanted.then_some(relative)
+        })
+        .collect()
 }
 
-/// Unified diffs from `old` to `new`, file by file in path order; `a/` and `b/` name the sides.
-pub(crate) fn compare(
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
+fn read_bounded(path: &Path) -> Option<String> {
+    let mut text = String::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES).read_to_string(&mut text))
+        .ok()?;
+    Some(text)
+}
+
+/// The diffs of `pairs` (path, then what `old` reads of the old side and the new side's file),
+/// worked out on every core and joined in path order.
+fn drift<'t, 'a: 't, P: Sync>(
+    pairs: &[(&str, (P, Option<&'t FileText<'a>>))],
     (a, b): (&str, &str),
+    old: impl Fn(&str, &(P, Option<&'t FileText<'a>>)) -> Option<Cow<'t, FileText<'a>>> + Sync,
 ) -> Drift {
-    let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
-    paths.sort();
-    paths.dedup();
+    let parts = crate::parallel::map_slices(pairs, |slice| {
+        let mut part = Drift {
+            diff: String::new(),
+            files: 0,
+        };
+        for (path, sides) in slice {
+            let before = old(path, sides);
+            if let Some(diff) = file_diff(path, before.as_deref(), sides.1, (a, b)) {
+                part.diff.push_str(&diff);
+                part.files += 1;
+            }
+        }
+        part
+    });
     let mut drift = Drift {
-        diff: String::new(),
+        diff: String::with_capacity(parts.iter().map(|p| p.diff.len()).sum()),
         files: 0,
     };
-    for path in paths {
-        let before = old.get(path).map_or("", String::as_str);
-        let after = new.get(path).map_or("", String::as_str);
-        if old.contains_key(path) == new.contains_key(path) && before == after {
-            continue;
-        }
-        drift.files += 1;
-        let from = if old.contains_key(path) {
-            format!("{a}/{path}")
-        } else {
-            "/dev/null".to_owned()
-        };
-        let to = if new.contains_key(path) {
-            format!("{b}/{path}")
-        } else {
-            "/dev/null".to_owned()
-        };
-        let text = TextDiff::from_lines(before, after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&from, &to)
-            .to_string();
-        drift.diff.push_str(&text);
-        if !text.ends_with('\n') {
-            drift.diff.push('\n');
-        }
+    for part in parts {
+        drift.diff.push_str(&part.diff);
+        drift.files += part.files;
     }
     drift
 }
 
+/// The unified diff of one path (`None` when both sides hold the same text); a missing side
+/// is `/dev/null`.
+fn file_diff(
+    path: &str,
+    before: Option<&FileText<'_>>,
+    after: Option<&FileText<'_>>,
+    (a, b): (&str, &str),
+) -> Option<String> {
+    if let (Some(before), Some(after)) = (before, after) {
+        if same_text(before, after) {
+            return None;
+        }
+    }
+    let side = |label: &str, file: Option<&FileText<'_>>| {
+        file.map_or_else(|| "/dev/null".to_owned(), |_| format!("{label}/{path}"))
+    };
+    let (from, to) = (side(a, before), side(b, after));
+    let (before, after) = (
+        before.map(FileText::joined).unwrap_or_default(),
+        after.map(FileText::joined).unwrap_or_default(),
+    );
+    let mut text = TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&from, &to)
+        .to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Some(text)
+}
+
+/// Whether two files hold the same text, header and body joined, without joining them.
+fn same_text(x: &FileText<'_>, y: &FileText<'_>) -> bool {
+    let (x, y) = if x.head.len() <= y.head.len() {
+        (x, y)
+    } else {
+        (y, x)
+    };
+    let (x_head, x_body) = (x.head.as_bytes(), x.body.as_bytes());
+    let (y_head, y_body) = (y.head.as_bytes(), y.body.as_bytes());
+    // x's header is the shorter: it starts y's, and x's body holds the rest of y's header,
+    // then y's body.
+    x_head.len() + x_body.len() == y_head.len() + y_body.len()
+        && y_head.starts_with(x_head)
+        && x_body.starts_with(&y_head[x_head.len()..])
+        && x_body[y_head.len() - x_head.len()..] == *y_body
+}
+
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::borrow::Cow;
+    use std::sync::Arc;
 
-    use super::compare;
+    use super::{FileText, Tree, compare, same_text};
+
+    fn file(head: &str, body: &str) -> FileText<'static> {
+        FileText {
+            head: Arc::from(head),
+            body: Cow::Owned(body.to_owned()),
+        }
+    }
+
+    fn tree(files: &[(&str, &str)]) -> Tree<'static> {
+        files
+            .iter()
+            .map(|(path, text)| ((*path).to_owned(), file("", text)))
+            .collect()
+    }
 
     #[test]
     fn added_removed_and_changed_files_each_get_a_diff() {
-        let old = BTreeMap::from([
-            ("a.yaml".to_owned(), "x: 1\n".to_owned()),
-            ("gone.yaml".to_owned(), "y: 2\n".to_owned()),
-            ("same.yaml".to_owned(), "z: 3\n".to_owned()),
+        let old = tree(&[
+            ("a.yaml", "x: 1\n"),
+            ("gone.yaml", "y: 2\n"),
+            ("same.yaml", "z: 3\n"),
         ]);
-        let new = BTreeMap::from([
-            ("a.yaml".to_owned(), "x: 2\n".to_owned()),
-            ("new.yaml".to_owned(), "w: 4\n".to_owned()),
-            ("same.yaml".to_owned(), "z: 3\n".to_owned()),
+        let new = tree(&[
+            ("a.yaml", "x: 2\n"),
+            ("new.yaml", "w: 4\n"),
+            ("same.yaml", "z: 3\n"),
         ]);
         let drift = compare(&old, &new, ("out", "rendered"));
         assert_eq!(drift.files, 3);
@@ -123,5 +216,38 @@ mod tests {
                 .contains("--- /dev/null\n+++ rendered/new.yaml\n")
         );
         assert!(!drift.diff.contains("same.yaml"));
+        // An empty file and a missing one differ.
+        let drift = compare(
+            &tree(&[]),
+            &tree(&[("empty.yaml", "")]),
+            ("out", "rendered"),
+        );
+        assert_eq!(drift.files, 1);
+    }
+
+    #[test]
+    fn files_are_the_same_when_their_joined_texts_are() {
+        let texts = [
+            "",
+            "#",
+            "# a\n",
+            "# a\nx: 1\n",
+            "# a\nx: 2\n",
+            "x: 1\n",
+            "# a\nx: 1\n\n",
+        ];
+        for x in texts {
+            for y in texts {
+                for x_cut in 0..=x.len() {
+                    for y_cut in 0..=y.len() {
+                        let (a, b) = (
+                            file(&x[..x_cut], &x[x_cut..]),
+                            file(&y[..y_cut], &y[y_cut..]),
+                        );
+                        assert_eq!(same_text(&a, &b), x == y, "{a:?} and {b:?}");
+                    }
+                }
+            }
+        }
     }
 }

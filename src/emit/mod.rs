@@ -7,7 +7,7 @@ mod dir;
 mod layout;
 mod order;
 
-pub(crate) use compare::{compare, read_written};
+pub(crate) use compare::{compare, compare_with_dir};
 pub(crate) use dir::{DirOptions, MARKER, write_dir};
 #[cfg(test)]
 pub(crate) use dir::{FAULT, Fault};

@@ -314,6 +314,55 @@ fn leftovers_of_a_killed_run_are_cleaned() {
     let _ = fs::remove_dir_all(&work);
 }
 
+/// `--check` finds every kind of drift (an edited, a removed, an unreadable and a listed but
+/// unexpected file) and reports it the same, byte for byte, on one thread and on two; a file
+/// the marker does not list is the user's and is not compared.
+#[test]
+fn check_reports_drift_the_same_on_any_thread_count() {
+    let work = scratch("check-threads");
+    rendered_quickstart(&work, "out");
+    let out = work.join("out");
+    let mut files: Vec<String> = read_tree(&out).into_keys().collect();
+    files.retain(|f| f.ends_with(".yaml"));
+    assert!(files.len() >= 4, "{files:?}");
+    fs::write(out.join(&files[0]), "edited\n").expect("edit a file");
+    fs::remove_file(out.join(&files[1])).expect("remove a file");
+    fs::write(out.join(&files[2]), b"\xff\xfe").expect("write bytes that are not UTF-8");
+    fs::write(out.join("mine.yaml"), "a user's file\n").expect("write a user file");
+    let mut marker = fs::read_to_string(out.join(".oam-rendered")).expect("read the marker");
+    marker.push_str("extra.yaml\n");
+    fs::write(out.join(".oam-rendered"), marker).expect("list one more file");
+    fs::write(out.join("extra.yaml"), "left over\n").expect("write a listed file");
+    let quickstart = root().join("examples/quickstart");
+    let args = strings(&["render", &quickstart.to_string_lossy(), "--check", "out"]);
+    let with = |threads: usize| {
+        crate::parallel::pin(Some(threads));
+        let outcome = run_case(&work, &args);
+        crate::parallel::pin(None);
+        (outcome.code, outcome.stdout, outcome.stderr)
+    };
+    let (code, diff, stderr) = with(1);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("4 files changed"), "{stderr}");
+    assert!(diff.contains("-edited\n"), "{diff}");
+    assert!(
+        diff.contains(&format!("--- /dev/null\n+++ rendered/{}\n", files[1])),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!("--- /dev/null\n+++ rendered/{}\n", files[2])),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("--- out/extra.yaml\n+++ /dev/null\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("\n-left over\n"), "{diff}");
+    assert!(!diff.contains("mine.yaml"), "{diff}");
+    assert_eq!(with(2), (code, diff, stderr));
+    let _ = fs::remove_dir_all(&work);
+}
+
 /// A marker that is a link (to `/dev/zero`, say) is not read: `--check` ends at once, and `-o`
 /// treats the directory as not written by oam.
 #[cfg(unix)]

@@ -460,7 +460,7 @@ fn diagnostic(
         ),
         cue::ErrorKind::Budget => (
             Code::CueEvaluation,
-            "the evaluation passed a budget oam sets for one use (steps: 4 × --max-template-fuel; values, nesting and built text: fixed): look for a structural cycle, a comprehension that grows without end or hundreds of different regular expressions",
+            "the evaluation passed a budget oam sets for one use (steps: 4 × --max-template-fuel; values, nesting and built text: fixed): look for a structural cycle, a comprehension that grows without end, hundreds of different regular expressions, or searches of long text",
         ),
         cue::ErrorKind::Function => (
             Code::CueEvaluation,

@@ -47,6 +47,9 @@ pub(crate) enum Val {
 pub(crate) struct Pattern {
     pub(crate) regex: regex::Regex,
     pub(crate) text: Box<str>,
+    /// The states of its automaton: a search costs up to this much work for each byte of
+    /// text it reads (the slowest of the regex crate's engines steps every live state a byte).
+    pub(crate) states: usize,
 }
 
 impl Pattern {
@@ -62,9 +65,18 @@ impl Pattern {
             .size_limit(size_limit)
             .dfa_size_limit(dfa_limit)
             .build()?;
+        // The same pattern within the same limit compiles for the regex crate too; should it
+        // not, the largest automaton the limit allows is the bound.
+        let states = regex_automata::nfa::thompson::Compiler::new()
+            .configure(
+                regex_automata::nfa::thompson::Config::new().nfa_size_limit(Some(size_limit)),
+            )
+            .build(&ascii_perl_classes(text))
+            .map_or(size_limit, |nfa| nfa.states().len());
         Ok(Pattern {
             regex,
             text: Box::from(text),
+            states,
         })
     }
 }
@@ -268,6 +280,30 @@ impl Val {
         }
     }
 
+    /// The regular-expression work `self.unify(other)` may do, in bytes read times the states
+    /// of the pattern reading them (see [`Pattern::states`]): a string meeting `=~` or `!~`
+    /// bounds, over every pair of alternatives.
+    pub(crate) fn search_work(&self, other: &Val) -> u64 {
+        match (self, other) {
+            (Val::Disj(alternatives), other) => alternatives
+                .iter()
+                .fold(0, |sum, (a, _)| sum.saturating_add(a.search_work(other))),
+            (one, Val::Disj(alternatives)) => alternatives
+                .iter()
+                .fold(0, |sum, (b, _)| sum.saturating_add(one.search_work(b))),
+            (Val::Constraint(_, bounds), Val::Str(text))
+            | (Val::Str(text), Val::Constraint(_, bounds)) => {
+                bounds.iter().fold(0, |sum, bound| match bound {
+                    Bound::Match(re) | Bound::NotMatch(re) => {
+                        sum.saturating_add(search_work(re, text.len()))
+                    }
+                    _ => sum,
+                })
+            }
+            _ => 0,
+        }
+    }
+
     /// How many alternatives a value has: a disjunction's, else one.
     pub(crate) fn alternatives(&self) -> u64 {
         match self {
@@ -389,6 +425,11 @@ pub(crate) fn disjunction(alts: Vec<(Val, bool)>) -> Val {
         1 => kept.pop().map_or(Val::Top, |(v, _)| v),
         _ => Val::Disj(kept),
     }
+}
+
+/// The most work a search of `bytes` bytes with `pattern` does (see [`Val::search_work`]).
+pub(crate) fn search_work(pattern: &Pattern, bytes: usize) -> u64 {
+    (bytes as u64).saturating_mul(pattern.states as u64)
 }
 
 fn conflict(a: &Val, b: &Val) -> Val {

@@ -176,6 +176,36 @@ fn many_large_patterns_are_paid_for_in_steps() {
 }
 
 #[test]
+fn searches_are_paid_for_before_they_run() {
+    // A pattern of 430 states (a literal of NUL bytes, too many for the regex crate's lazy
+    // automaton, so its slowest engine searches) over 100 KB of text, a thousand times: about
+    // 30 s of searching when a search cost one step (a 1.5 KB file the fuzzer found took
+    // 2.4 s under a budget of 200,000 steps). Each search is now paid for, before it runs, by
+    // the bytes it may read times the pattern's states.
+    let pattern = format!("{}t4 - 5", "\\u0000".repeat(424));
+    let mut text = "import \"strings\"\ntext: strings.Repeat(\"\\u0000\", 100000)\n".to_owned();
+    for i in 0..1_000 {
+        let _ = writeln!(text, "m{i}: text =~ \"{pattern}\"");
+    }
+    let error = outcome(text, cue::Budget::default()).expect_err("over the budget");
+    assert_eq!(error.kind, cue::ErrorKind::Budget, "{error}");
+    // Every match found reads up to the rest of the text: here each search reads to the end
+    // to rule out the longer alternative, 100,000 searches of 50 KB on average.
+    let replace = "import \"regexp\"\nimport \"strings\"\nx: regexp.ReplaceAll(\"[a-z]+X|[a-z]\", strings.Repeat(\"a\", 100000), \"b\")\n";
+    let error = outcome(replace.to_owned(), cue::Budget::default()).expect_err("over the budget");
+    assert_eq!(error.kind, cue::ErrorKind::Budget, "{error}");
+    // KubeVela's patterns over real values cost a few dozen steps a search.
+    let mut names = String::new();
+    for i in 0..10_000 {
+        let _ = writeln!(
+            names,
+            "n{i}: \"name-{i}\" & =~\"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$\""
+        );
+    }
+    assert!(outcome(names, cue::Budget::default()).is_ok());
+}
+
+#[test]
 fn long_chains_are_nesting() {
     // `a + a + ...` parses to a tree as deep as the chain, which evaluation walks
     // recursively: 3,000 additions in a 12 KB definition overflowed `oam render`'s stack, and

@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 use super::Call;
 use crate::error::Error;
 use crate::eval::{Evaluator, Value};
-use crate::value::Val;
+use crate::value::{Pattern, Val};
 
 pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
     let all = c.name.starts_with("regexp.FindAll");
@@ -30,12 +30,13 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
     }
     let text = c.string(ev, 1)?;
     if c.name == "regexp.Match" {
+        ev.spend_search(&re, text.len())?;
         return Ok(Value::Val(Val::Bool(re.regex.is_match(&text))));
     }
     if replace {
         let template = c.string(ev, 2)?;
         let literal = c.name == "regexp.ReplaceAllLiteral";
-        return replace_all(ev, &re.regex, &text, &template, literal);
+        return replace_all(ev, &re, &text, &template, literal);
     }
     // At most this many matches; all of them when negative.
     let limit = if all {
@@ -44,7 +45,11 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
         1
     };
     let mut found = Vec::new();
-    for captures in re.regex.captures_iter(&text).take(limit) {
+    let mut searches = Searches::new(&re, &text);
+    while found.len() < limit {
+        let Some(captures) = searches.next(ev)? else {
+            break;
+        };
         ev.room_for_values(captures.len() + 1)?;
         found.push(match c.name {
             "regexp.Find" | "regexp.FindAll" => {
@@ -88,7 +93,7 @@ pub(super) fn call(ev: &mut Evaluator, c: &Call<'_>) -> Result<Value, Error> {
 /// `ReplaceAllLiteralString`; refused once the text grows past what the budget has left.
 fn replace_all(
     ev: &mut Evaluator,
-    regex: &regex::Regex,
+    pattern: &Pattern,
     text: &str,
     template: &str,
     literal: bool,
@@ -96,8 +101,8 @@ fn replace_all(
     let limit = ev.text_left();
     let mut out = String::new();
     let mut last = 0;
-    // The regex crate skips an empty match that abuts the one before, as Go does.
-    for captures in regex.captures_iter(text) {
+    let mut searches = Searches::new(pattern, text);
+    while let Some(captures) = searches.next(ev)? {
         let whole = captures.get(0).map_or(0..0, |m| m.range());
         out.push_str(&text[last..whole.start]);
         if literal {
@@ -115,6 +120,38 @@ fn replace_all(
         ev.room_for_text(out.len())?;
     }
     super::string_value(out)
+}
+
+/// The matches of a pattern in a text, left to right, each search paid for before it runs: as
+/// much as reading the rest of the text (a search may read to the end to rule out a longer
+/// match, so finding every match can read the text once per match).
+struct Searches<'t> {
+    pattern: &'t Pattern,
+    matches: regex::CaptureMatches<'t, 't>,
+    /// Where the next search starts.
+    at: usize,
+    len: usize,
+}
+
+impl<'t> Searches<'t> {
+    fn new(pattern: &'t Pattern, text: &'t str) -> Self {
+        Searches {
+            pattern,
+            // The regex crate skips an empty match that abuts the one before, as Go does.
+            matches: pattern.regex.captures_iter(text),
+            at: 0,
+            len: text.len(),
+        }
+    }
+
+    fn next(&mut self, ev: &mut Evaluator) -> Result<Option<regex::Captures<'t>>, Error> {
+        ev.spend_search(self.pattern, self.len - self.at)?;
+        let captures = self.matches.next();
+        if let Some(whole) = captures.as_ref().and_then(|c| c.get(0)) {
+            self.at = whole.end();
+        }
+        Ok(captures)
+    }
 }
 
 /// Go's `Regexp.Expand`: `$name` or `${name}`, the name a run of letters, digits and `_` (as

@@ -48,6 +48,7 @@ mod cli;
 mod describe;
 mod diag;
 mod emit;
+mod json_writer;
 mod load;
 mod model;
 mod parallel;

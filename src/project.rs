@@ -800,7 +800,7 @@ impl Rendered {
         format: Format,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        emit::stream(&self.objects, format, out)
+        with_threads(self.threads, || emit::stream(&self.objects, format, out))
     }
 
     /// The tree [`Rendered::write_dir`] writes, relative path → content: `<app>/<kind>-<name>.yaml`

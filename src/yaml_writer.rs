@@ -443,7 +443,7 @@ mod tests {
     }
 
     /// Random values read back from the text as exactly the value written (serde-saphyr, YAML
-    /// 1.2; the quoting covers 1.1 too).
+    /// 1.2; the quoting covers 1.1 too), and as the same JSON.
     #[test]
     fn random_values_read_back_as_written() {
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -458,6 +458,11 @@ mod tests {
             let text = to_yaml(&written);
             let read: serde_json::Value = serde_saphyr::from_str(&text)
                 .unwrap_or_else(|e| panic!("{written:?} wrote unreadable YAML:\n{text}\n{e}"));
+            // The JSON stream, written from a value read back, is the one written from the value.
+            let (mut from_read, mut from_written) = (Vec::new(), Vec::new());
+            crate::json_writer::list_item(&read, &mut from_read);
+            crate::json_writer::list_item(&written, &mut from_written);
+            assert_eq!(from_read, from_written, "{text}");
             assert_eq!(read, whole_floats_as_integers(written), "{text}");
         }
     }

@@ -190,6 +190,11 @@ fn objects_kept_as_text_read_back_as_the_same_values() -> Result<(), Diagnostics
     let checked = project.check()?;
     let kept = checked.render(&RenderOptions::default())?;
     let text_only = checked.render(&RenderOptions::default().keep_values(false))?;
+    let json_prepared = checked.render(
+        &RenderOptions::default()
+            .keep_values(false)
+            .prepare_json(true),
+    )?;
     assert_eq!(
         kept.to_stream(Format::Yaml),
         text_only.to_stream(Format::Yaml)
@@ -197,6 +202,14 @@ fn objects_kept_as_text_read_back_as_the_same_values() -> Result<(), Diagnostics
     assert_eq!(
         kept.to_stream(Format::Json),
         text_only.to_stream(Format::Json)
+    );
+    assert_eq!(
+        kept.to_stream(Format::Json),
+        json_prepared.to_stream(Format::Json)
+    );
+    assert_eq!(
+        kept.to_stream(Format::Yaml),
+        json_prepared.to_stream(Format::Yaml)
     );
     for (a, b) in kept.objects().zip(text_only.objects()) {
         assert_eq!(a.value(), b.value());

@@ -202,9 +202,13 @@ fn explain_command(args: &ExplainArgs, out: &mut Out<'_, '_>) -> u8 {
 
 fn render_command(args: &RenderArgs, out: &mut Out<'_, '_>) -> u8 {
     let flags = &args.flags;
-    // Only the JSON stream needs the objects as values; the rest is written from their text.
-    let keep_values = args.format == Format::Json && args.output.is_none() && args.check.is_none();
-    let options = flags.options().keep_values(keep_values);
+    // Every output is written from the objects' text, JSON's written as they are rendered:
+    // values kept to the end would take about nine times the memory.
+    let to_stdout = args.output.is_none() && args.check.is_none();
+    let options = flags
+        .options()
+        .keep_values(false)
+        .prepare_json(to_stdout && args.format == Format::Json);
     let rendered = out
         .load(&args.input, &flags.apps)
         .and_then(|project| project.render(&options));

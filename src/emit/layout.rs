@@ -408,7 +408,7 @@ mod tests {
             sources: std::sync::Arc::from([]),
         };
         let value = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
-        Object::new(value, placement, false)
+        Object::new(value, placement, crate::render::Keep::Nothing)
     }
 
     /// Every object gets a file of its own, on a file system that ignores case and normalises

@@ -14,11 +14,9 @@ pub(crate) use dir::{FAULT, Fault};
 pub(crate) use layout::{FileText, Tree, layout};
 pub(crate) use order::sort;
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
-use serde_json::Value;
-
+use crate::json_writer;
 use crate::render::Object;
 
 /// How the objects are written as one stream.
@@ -33,7 +31,7 @@ pub enum Format {
 }
 
 /// The whole output as one stream into `out`: `---`-separated YAML documents, or a `v1` `List`
-/// in JSON. YAML goes out object by object, so the stream is never held whole beside the
+/// in JSON. Both go out object by object, so the stream is never held whole beside the
 /// objects.
 pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -45,32 +43,37 @@ pub(crate) fn stream(objects: &[Object], format: Format, out: &mut dyn Write) ->
             }
         }
         Format::Json => {
-            /// Serialised as it is written: the objects are not copied into one value.
-            #[derive(serde::Serialize)]
-            #[serde(rename_all = "camelCase")]
-            struct List<'a> {
-                api_version: &'static str,
-                kind: &'static str,
-                items: Vec<Cow<'a, Value>>,
-            }
-            let list = List {
-                api_version: "v1",
-                kind: "List",
-                // Numbers as the YAML writes them: a whole float is an integer, as in Go.
-                items: objects
-                    .iter()
-                    .map(|o| match o.value() {
-                        Cow::Borrowed(value) => cue::as_go_writes_it(value),
-                        Cow::Owned(mut value) => {
-                            cue::make_as_go_writes_it(&mut value);
-                            Cow::Owned(value)
+            // A window of objects at a time, each window's items written on every core: only
+            // a window's objects are ever values at once (read back from their YAML unless
+            // kept), and none is when the render wrote their JSON.
+            out.write_all(json_writer::LIST_HEAD)?;
+            for (index, window) in objects.chunks(JSON_WINDOW).enumerate() {
+                let texts = crate::parallel::map_slices(window, |slice| {
+                    let mut text = Vec::new();
+                    for object in slice {
+                        match &object.json {
+                            Some(item) => text.extend_from_slice(item.as_bytes()),
+                            None => json_writer::list_item(&object.value(), &mut text),
                         }
-                    })
-                    .collect(),
-            };
-            serde_json::to_writer_pretty(&mut *out, &list)?;
-            out.write_all(b"\n")?;
+                    }
+                    text
+                });
+                for (part, text) in texts.iter().enumerate() {
+                    // The first item goes without the `,` that every item begins with.
+                    let first = index == 0 && part == 0;
+                    out.write_all(if first {
+                        text.get(1..).unwrap_or_default()
+                    } else {
+                        text
+                    })?;
+                }
+            }
+            out.write_all(json_writer::list_tail(objects.is_empty()))?;
         }
     }
     out.flush()
 }
+
+/// Objects written into JSON text at a time: enough to keep both cores busy, few enough that
+/// their values and text stay small next to the output.
+const JSON_WINDOW: usize = 4096;

@@ -105,7 +105,7 @@ mod tests {
             sources: Arc::from([]),
         };
         let value = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}});
-        Object::new(value, placement, false)
+        Object::new(value, placement, crate::render::Keep::Nothing)
     }
 
     /// The sort by ranks and a permutation gives what a plain stable sort on the whole key

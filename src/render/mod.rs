@@ -62,6 +62,9 @@ pub(crate) struct ObjectData {
     /// The YAML document, without its `---` separator.
     pub(crate) yaml: String,
     pub(crate) value: Option<Value>,
+    /// The object as an item of the JSON stream, written when it was rendered if asked
+    /// ([`RenderOptions::prepare_json`]).
+    pub(crate) json: Option<Box<str>>,
     /// `apiVersion`, `kind`, `metadata.namespace` and `metadata.name`, one after the other;
     /// `ends` says where each but the last ends.
     identity: Box<str>,
@@ -70,7 +73,7 @@ pub(crate) struct ObjectData {
 }
 
 impl Object {
-    pub(crate) fn new(mut value: Value, placement: Placement, keep_value: bool) -> Object {
+    pub(crate) fn new(mut value: Value, placement: Placement, keep: Keep) -> Object {
         crate::yaml_writer::order_top_keys(&mut value);
         let top = |key: &str| field(&value, key);
         let mut identity = String::new();
@@ -92,9 +95,15 @@ impl Object {
         let mut yaml = crate::yaml_writer::to_yaml(&value);
         // The text is kept to the end of the run: its growth slack would be up to half of it.
         yaml.shrink_to_fit();
+        let json = (keep == Keep::Json).then(|| {
+            let mut item = Vec::new();
+            crate::json_writer::list_item(&value, &mut item);
+            String::from_utf8(item).unwrap_or_default().into_boxed_str()
+        });
         Object(Box::new(ObjectData {
             yaml,
-            value: keep_value.then_some(value),
+            value: (keep == Keep::Value).then_some(value),
+            json,
             identity: identity.into_boxed_str(),
             ends,
             placement,
@@ -171,6 +180,15 @@ impl ObjectData {
     }
 }
 
+/// What a rendered object keeps beside its YAML.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    Nothing,
+    Value,
+    /// Its item of the JSON stream.
+    Json,
+}
+
 /// How apps are rendered (the CLI's `render` and `diff` flags).
 #[derive(Clone, Debug, Default)]
 #[allow(clippy::struct_excessive_bools)] // independent switches, each set by its own builder method
@@ -188,6 +206,8 @@ pub struct RenderOptions {
     /// Keep every object as a value beside its YAML (the default of the API; the CLI keeps
     /// only the text).
     pub(crate) drop_values: bool,
+    /// Without values, write each object's item of the JSON stream as it is rendered.
+    pub(crate) prepare_json: bool,
 }
 
 impl RenderOptions {
@@ -212,6 +232,25 @@ impl RenderOptions {
     pub fn keep_values(mut self, keep: bool) -> Self {
         self.drop_values = !keep;
         self
+    }
+
+    /// Write each object's JSON as it is rendered, by the worker that renders it, when values
+    /// are not kept (see [`RenderOptions::keep_values`]): [`crate::Rendered::write_stream`] in
+    /// [`crate::Format::Json`] (the CLI's `--format json`) then needs neither values nor their
+    /// YAML read back (default: no; the text costs about 1.7 times the YAML's memory).
+    #[must_use]
+    pub fn prepare_json(mut self, prepare: bool) -> Self {
+        self.prepare_json = prepare;
+        self
+    }
+
+    /// What each rendered object keeps beside its YAML.
+    pub(crate) fn keep(&self) -> Keep {
+        match (self.drop_values, self.prepare_json) {
+            (false, _) => Keep::Value,
+            (true, true) => Keep::Json,
+            (true, false) => Keep::Nothing,
+        }
     }
 
     /// Render the built-in types that oam also renders natively (`webservice`, `statefulset`,
@@ -352,7 +391,7 @@ pub(crate) fn render_apps<A: Send>(
                 depth: usize::MAX,
                 sources: Arc::from([raw.span.file]),
             };
-            Object::new(raw.object.clone(), placement, !options.drop_values)
+            Object::new(raw.object.clone(), placement, options.keep())
         }));
     }
     names::check(&objects, diags);
@@ -462,7 +501,7 @@ fn render_app(
                 depth,
                 sources: Arc::clone(&files),
             };
-            Object::new(value, placement, !options.drop_values)
+            Object::new(value, placement, options.keep())
         }));
     }
     AppOutput {
@@ -551,7 +590,7 @@ fn render_scopes(
                     .chain([scope.name.span.file])
                     .collect(),
             };
-            out.push(Object::new(object, placement, !options.drop_values));
+            out.push(Object::new(object, placement, options.keep()));
         }
     }
     out

@@ -129,7 +129,7 @@ mod tests {
         };
         let value = json!({"apiVersion": api_version, "kind": kind,
             "metadata": {"name": name, "namespace": namespace}});
-        Object::new(value, placement, false)
+        Object::new(value, placement, crate::render::Keep::Nothing)
     }
 
     /// Every object after the first of its identity (group, kind, namespace, name) is a

@@ -1,7 +1,8 @@
 //! Writes the benchmark's inputs, to look at or to time other tools on:
 //! `cargo run --release --example generate -- DIR DIALECT N [APPS_PER_FILE]` (DIALECT: v1beta1,
 //! v1alpha2, v1alpha1, or kustomize for the equivalent Kustomize tree; one app a file unless
-//! APPS_PER_FILE says more).
+//! APPS_PER_FILE says more; or `dependent` for one app of N components each depending on the
+//! 50 before it, `failing` for one file of N apps with an error each, written to DIR/app.yaml).
 
 #[path = "workload.rs"]
 mod workload;
@@ -16,7 +17,7 @@ fn main() -> ExitCode {
         [dir, dialect, n, per_file] => (dir, dialect, n, per_file.as_str()),
         _ => {
             eprintln!(
-                "usage: generate DIR DIALECT N [APPS_PER_FILE]   (DIALECT: v1beta1, v1alpha2, v1alpha1, kustomize)"
+                "usage: generate DIR DIALECT N [APPS_PER_FILE]   (DIALECT: v1beta1, v1alpha2, v1alpha1, kustomize, dependent, failing)"
             );
             return ExitCode::from(2);
         }
@@ -30,8 +31,15 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let dir = PathBuf::from(dir);
+    let one_file = |write: fn(&std::path::Path, usize) -> std::io::Result<()>| {
+        std::fs::create_dir_all(&dir).and_then(|()| write(&dir.join("app.yaml"), n))
+    };
     let written = if dialect == "kustomize" {
         workload::write_kustomize(&dir, n)
+    } else if dialect == "dependent" {
+        one_file(workload::write_dependent_components)
+    } else if dialect == "failing" {
+        one_file(workload::write_failing_apps)
     } else if workload::DIALECTS.contains(&dialect.as_str()) {
         workload::write_apps(&dir, dialect, n, per_file)
     } else {

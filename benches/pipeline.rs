@@ -77,8 +77,20 @@ struct Run {
     output: u64,
 }
 
-/// Runs `oam` under GNU time; stdout is counted, not kept.
+/// Runs `oam` under GNU time; stdout is counted, not kept. `None` when it fails.
 fn timed(binary: &Path, args: &[&str]) -> Option<Run> {
+    let (run, stderr) = timed_run(binary, args)?;
+    match stderr {
+        None => Some(run),
+        Some(stderr) => {
+            eprintln!("{} {args:?} failed: {stderr}", binary.display());
+            None
+        }
+    }
+}
+
+/// Runs `oam` under GNU time, whether or not it succeeds; the failure's stderr beside the run.
+fn timed_run(binary: &Path, args: &[&str]) -> Option<(Run, Option<String>)> {
     let started = Instant::now();
     let mut child = Command::new("/usr/bin/time")
         .args(["-f", "%M %U %S"])
@@ -94,21 +106,18 @@ fn timed(binary: &Path, args: &[&str]) -> Option<Run> {
     let done = child.wait_with_output().ok()?;
     let wall = started.elapsed();
     let stderr = String::from_utf8_lossy(&done.stderr);
-    if !done.status.success() {
-        eprintln!("{} {args:?} failed: {stderr}", binary.display());
-        return None;
-    }
     let mut fields = stderr.lines().last()?.split_whitespace();
     let peak_kib: u64 = fields.next()?.parse().ok()?;
     let cpu = fields
         .map(|f| f.parse::<f64>().ok().map(Duration::from_secs_f64))
         .sum::<Option<Duration>>()?;
-    Some(Run {
+    let run = Run {
         wall,
         cpu,
         peak: peak_kib * 1024,
         output,
-    })
+    };
+    Some((run, (!done.status.success()).then(|| stderr.into_owned())))
 }
 
 fn walls(runs: &[Run]) -> Vec<Duration> {
@@ -409,9 +418,71 @@ fn main() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+    large_inputs(&scratch, &binary);
     cue_templates(&scratch, &binary);
     kustomize(&scratch, &binary);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Writes a generated input of a size into a file.
+type WriteInput = fn(&Path, usize) -> std::io::Result<()>;
+
+/// Growth for ten times the size within one app and within one file: an app of N components
+/// each depending on the 50 before it (with sync waves), and one file of N apps that each fail
+/// (every error reported, all pointing into that file). The rounds alternate the sizes.
+fn large_inputs(scratch: &Path, binary: &Path) {
+    println!(
+        "\nOne app of N components, each depending on the 50 before it (--sync-waves); one file of N apps with an error each (all reported):\n"
+    );
+    println!("| input | N | s | peak MiB | N × 10: s | peak MiB | time × | memory × |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let _ = std::fs::create_dir_all(scratch);
+    let inputs: [(&str, WriteInput, &[&str], usize); 2] = [
+        (
+            "dependent components",
+            workload::write_dependent_components,
+            &["--sync-waves"],
+            1_000,
+        ),
+        (
+            "failing apps",
+            workload::write_failing_apps,
+            &["--max-documents", "100000"],
+            2_000,
+        ),
+    ];
+    for (name, write, flags, n) in inputs {
+        let files: Vec<String> = [n, n * 10]
+            .iter()
+            .map(|&size| {
+                let file = scratch.join(format!("large-{size}.yaml"));
+                write(&file, size).expect("write the input");
+                file.to_string_lossy().into_owned()
+            })
+            .collect();
+        let mut runs: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..RUNS {
+            for (file, runs) in files.iter().zip(&mut runs) {
+                let mut args = vec!["render", file.as_str()];
+                args.extend_from_slice(flags);
+                runs.push(timed_run(binary, &args).expect("oam render").0);
+            }
+        }
+        let (small, large) = (summary(&runs[0]), summary(&runs[1]));
+        #[allow(clippy::cast_precision_loss)]
+        let memory = large.peak as f64 / small.peak as f64;
+        println!(
+            "| {name} | {n} | {} | {:.0} | {} | {:.0} | {:.2} | {memory:.2} |",
+            secs(small.wall),
+            mib(small.peak),
+            secs(large.wall),
+            mib(large.peak),
+            ratio_of_rounds(&walls(&runs[1]), &walls(&runs[0])),
+        );
+        for file in files {
+            let _ = std::fs::remove_file(file);
+        }
+    }
 }
 
 /// 10,000 apps one a file with KubeVela's own CUE `webservice` and `worker` (from

@@ -278,3 +278,33 @@ pub(crate) fn write_kustomize(dir: &Path, n: usize) -> io::Result<()> {
     }
     fs::write(dir.join("kustomization.yaml"), root)
 }
+
+/// One Application of `n` components, each depending on the 50 before it: one app as large as
+/// its dependency graph can get.
+pub(crate) fn write_dependent_components(file: &Path, n: usize) -> io::Result<()> {
+    let mut text = String::from(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: large}\nspec:\n  components:\n",
+    );
+    for i in 0..n {
+        let depends_on: Vec<String> = (i.saturating_sub(50)..i).map(|j| format!("c{j}")).collect();
+        let _ = writeln!(
+            text,
+            "    - {{name: c{i}, type: worker, properties: {{image: busybox}}, dependsOn: [{}]}}",
+            depends_on.join(", ")
+        );
+    }
+    fs::write(file, text)
+}
+
+/// One file of `n` Applications, each with a trait no definition declares: a run that reports
+/// `n` errors, all pointing into the one file.
+pub(crate) fn write_failing_apps(file: &Path, n: usize) -> io::Result<()> {
+    let mut text = String::new();
+    for i in 0..n {
+        let _ = write!(
+            text,
+            "---\napiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: a{i}}}\nspec:\n  components:\n    - {{name: c, type: worker, properties: {{image: busybox}}, traits: [{{type: undeclared}}]}}\n"
+        );
+    }
+    fs::write(file, text)
+}

@@ -3,12 +3,12 @@
 //! cycle (the runtime deadlocked on one silently). Components are ordered by depth: a component
 //! comes after everything it depends on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::model::{App, AppComponent, DataOutput};
+use crate::model::{App, DataOutput};
 
 /// One wire of the graph: `to` takes output `output` of `from` (indices of app entries), or
 /// (no output) names `from` in its `dependsOn`.
@@ -32,15 +32,15 @@ pub(crate) struct Dependencies {
 }
 
 impl Dependencies {
-    /// The entries `entry` depends on, in input order, without repeats.
-    pub(crate) fn dependencies_of(&self, entry: usize) -> Vec<usize> {
-        let set: BTreeSet<usize> = self
-            .edges
-            .iter()
-            .filter(|e| e.to == entry)
-            .map(|e| e.from)
-            .collect();
-        set.into_iter().collect()
+    /// The entries each entry depends on, in input order, without repeats.
+    pub(crate) fn dependencies(&self, entries: usize) -> Vec<Vec<usize>> {
+        let mut dependencies = vec![Vec::new(); entries];
+        for (from, to) in distinct(&self.edges) {
+            if let Some(list) = dependencies.get_mut(to) {
+                list.push(from);
+            }
+        }
+        dependencies
     }
 }
 
@@ -55,9 +55,17 @@ pub(crate) fn find_output<'a>(app: &'a App, name: &str) -> Option<(usize, &'a Da
 }
 
 pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
+    // Every lookup below is by name, once per input or `dependsOn` item: an app of thousands
+    // of components and dependencies is checked in time linear in them.
     let mut seen: Vec<&DataOutput> = Vec::new();
-    for output in app.components.iter().flat_map(AppComponent::all_outputs) {
-        if let Some(first) = seen.iter().find(|o| o.name.value == output.name.value) {
+    let mut producers: HashMap<&str, (usize, &DataOutput)> = HashMap::new();
+    let outputs = app
+        .components
+        .iter()
+        .enumerate()
+        .flat_map(|(index, entry)| entry.all_outputs().map(move |output| (index, output)));
+    for (index, output) in outputs {
+        if let Some((_, first)) = producers.get(output.name.value.as_str()) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateDataOutput,
@@ -74,14 +82,16 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
             );
         } else {
             seen.push(output);
+            producers.insert(&output.name.value, (index, output));
         }
     }
-    let edges = edges(app, &seen, diags);
+    let edges = edges(app, &seen, &producers, diags);
+    let distinct = distinct(&edges);
     let count = app.components.len();
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(count, edges.len());
+    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(count, distinct.len());
     let nodes: Vec<NodeIndex> = (0..count).map(|i| graph.add_node(i)).collect();
-    for edge in &edges {
-        graph.update_edge(nodes[edge.from], nodes[edge.to], ());
+    for &(from, to) in &distinct {
+        graph.add_edge(nodes[from], nodes[to], ());
     }
     let mut cyclic = false;
     for scc in petgraph::algo::tarjan_scc(&graph) {
@@ -103,21 +113,21 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
     }
     // Kahn's algorithm, always taking the earliest ready entry: deterministic, input order kept.
     let mut waiting: Vec<usize> = vec![0; count];
-    for edge in dedup(&edges) {
-        waiting[edge.1] += 1;
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for &(from, to) in &distinct {
+        waiting[to] += 1;
+        dependents[from].push(to);
     }
     let mut ready: BTreeSet<usize> = (0..count).filter(|i| waiting[*i] == 0).collect();
     let mut order = Vec::with_capacity(count);
     let mut depth = vec![0; count];
     while let Some(next) = ready.pop_first() {
         order.push(next);
-        for (from, to) in dedup(&edges) {
-            if from == next {
-                depth[to] = depth[to].max(depth[next] + 1);
-                waiting[to] -= 1;
-                if waiting[to] == 0 {
-                    ready.insert(to);
-                }
+        for &to in &dependents[next] {
+            depth[to] = depth[to].max(depth[next] + 1);
+            waiting[to] -= 1;
+            if waiting[to] == 0 {
+                ready.insert(to);
             }
         }
     }
@@ -130,11 +140,21 @@ pub(super) fn check(app: &App, diags: &mut Diagnostics) -> Dependencies {
 
 /// The edges of the graph: one per data input (to the output it names) and per `dependsOn`
 /// entry; names that resolve to nothing are reported.
-fn edges(app: &App, outputs: &[&DataOutput], diags: &mut Diagnostics) -> Vec<Edge> {
+fn edges(
+    app: &App,
+    outputs: &[&DataOutput],
+    producers: &HashMap<&str, (usize, &DataOutput)>,
+    diags: &mut Diagnostics,
+) -> Vec<Edge> {
+    // The first component of each name, as a search in input order finds it.
+    let mut components: HashMap<&str, usize> = HashMap::new();
+    for (index, entry) in app.components.iter().enumerate() {
+        components.entry(&entry.name().value).or_insert(index);
+    }
     let mut edges = Vec::new();
     for (to, entry) in app.components.iter().enumerate() {
         for input in entry.all_inputs() {
-            let Some((from, _)) = find_output(app, &input.from.value) else {
+            let Some(&(from, _)) = producers.get(input.from.value.as_str()) else {
                 let names = outputs.iter().map(|o| o.name.value.as_str());
                 let d = Diagnostic::new(
                     Code::UnknownDataOutput,
@@ -156,11 +176,7 @@ fn edges(app: &App, outputs: &[&DataOutput], diags: &mut Diagnostics) -> Vec<Edg
             });
         }
         for name in &entry.depends_on {
-            let Some(from) = app
-                .components
-                .iter()
-                .position(|c| c.name().value == name.value)
-            else {
+            let Some(&from) = components.get(name.value.as_str()) else {
                 let names = app.components.iter().map(|c| c.name().value.as_str());
                 let d = Diagnostic::new(
                     Code::UnknownComponent,
@@ -188,7 +204,7 @@ fn edges(app: &App, outputs: &[&DataOutput], diags: &mut Diagnostics) -> Vec<Edg
 }
 
 /// Distinct (from, to) pairs: two outputs passed between the same components are one ordering.
-fn dedup(edges: &[Edge]) -> BTreeSet<(usize, usize)> {
+fn distinct(edges: &[Edge]) -> BTreeSet<(usize, usize)> {
     edges.iter().map(|e| (e.from, e.to)).collect()
 }
 
@@ -201,7 +217,7 @@ fn cycle(app: &App, members: &[usize], edges: &[Edge]) -> Diagnostic {
         .collect();
     let reasons: Vec<Span> = edges
         .iter()
-        .filter(|e| members.contains(&e.from) && members.contains(&e.to))
+        .filter(|e| members.binary_search(&e.from).is_ok() && members.binary_search(&e.to).is_ok())
         .map(|e| e.span)
         .collect();
     let first = app.components[members[0]].name();

@@ -10,9 +10,10 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::lines::LineIndex;
 use super::report::{ReportStyle, render_all};
 use super::{Severity, Span, printable};
-use crate::load::{FileId, Sources};
+use crate::load::Sources;
 
 /// A problem oam found, as data: what the CLI prints, field by field.
 ///
@@ -199,32 +200,6 @@ impl fmt::Debug for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
-
-/// The start of every line of the files resolved so far, computed once per file: a hostile file
-/// with many diagnostics must not be scanned once per diagnostic.
-#[derive(Default)]
-struct LineIndex {
-    starts: HashMap<FileId, Vec<usize>>,
-}
-
-impl LineIndex {
-    /// 1-based line and character column of byte `offset` of `file`.
-    fn position(&mut self, sources: &Sources, file: FileId, offset: usize) -> (usize, usize) {
-        let text = sources.get(file).text.as_str();
-        let starts = self.starts.entry(file).or_insert_with(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
-        let mut offset = offset.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = starts.partition_point(|&start| start <= offset);
-        let line_start = starts[line - 1];
-        (line, text[line_start..offset].chars().count() + 1)
-    }
-}
 
 /// The place `span` is, as a primary label without text.
 pub(crate) fn place(span: Span, sources: &Sources) -> Label {

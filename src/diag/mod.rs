@@ -4,6 +4,7 @@
 
 mod code;
 pub(crate) mod export;
+mod lines;
 mod report;
 
 pub(crate) use code::Code;

@@ -433,6 +433,7 @@ fn render_app(
     let app_name: Arc<str> = Arc::from(app.name.value.as_str());
     let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
     let dependencies = &checked_app.dependencies;
+    let dependencies_of = dependencies.dependencies(app.components.len());
     // Output name → its value in the producer's rendered workload (None: run time only).
     let mut outputs: HashMap<&str, Option<Value>> = HashMap::new();
     for &index in &dependencies.order {
@@ -474,10 +475,11 @@ fn render_app(
                 data::record_outputs(&bound_trait.binding.data_outputs, object, &mut outputs);
             }
         }
-        let depends_on: Vec<&str> = dependencies
-            .dependencies_of(index)
+        let depends_on: Vec<&str> = dependencies_of
+            .get(index)
             .into_iter()
-            .filter_map(|i| app.components.get(i))
+            .flatten()
+            .filter_map(|&i| app.components.get(i))
             .map(|e| e.name().value.as_str())
             .collect();
         let depth = dependencies.depth.get(index).copied().unwrap_or(0);

@@ -4,7 +4,8 @@
 //! - the output directory exists and holds either the first tree or the second, whole;
 //! - every user entry is still there, unchanged, unless the run refused (E054) or was forced;
 //! - a refused run changes nothing; no staging or old tree is left beside the output;
-//! - every rendered object has a file of its own (no two objects share one, ignoring case).
+//! - every rendered object has a file of its own (no two objects share one, ignoring case);
+//! - `--check` finds the tree just written current, and a file edited since as drift.
 #![no_main]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -224,7 +225,19 @@ fuzz_target!(|input: Input| {
     );
     let folded: BTreeSet<String> = written.iter().map(|p| p.to_lowercase()).collect();
     assert_eq!(folded.len(), written.len(), "two files differ only by case");
-    for path in written {
+    for path in &written {
         assert!(out.join(path).is_file(), "{path} is listed but missing");
+    }
+    // `--check` finds the tree just written current, whatever the user keeps beside it, and a
+    // file edited since as the one that drifted.
+    let check = || common::run_in(&work, &["render", "-", "--check", "out"], second.as_bytes());
+    let (code, diff, stderr) = check();
+    assert_eq!(code, 0, "the tree just written drifts:\n{diff}{stderr}");
+    if let Some(edited) = written.first() {
+        fs::write(out.join(edited), "edited\n").unwrap();
+        let (code, diff, stderr) = check();
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("1 file changed"), "{stderr}");
+        assert!(diff.contains(&format!("--- out/{edited}\n")), "{diff}");
     }
 });

@@ -50,6 +50,8 @@ pub(crate) struct CheckedScope<'m> {
 pub(crate) struct CheckedApp<'m> {
     pub(crate) app: &'m App,
     pub(crate) components: Vec<Bound<'m>>,
+    /// The entry of the app each bound component is, in increasing order.
+    entries: Vec<usize>,
     pub(crate) dependencies: Dependencies,
 }
 
@@ -61,10 +63,7 @@ impl<'m> CheckedApp<'m> {
 
     /// Where in `components` the bound component of entry `index` is.
     pub(crate) fn position(&self, index: usize) -> Option<usize> {
-        let entry = self.app.components.get(index)?;
-        self.components
-            .iter()
-            .position(|b| std::ptr::eq(b.entry, entry))
+        self.entries.binary_search(&index).ok()
     }
 }
 
@@ -180,11 +179,13 @@ pub(crate) fn check_app<'m>(
         schemas: &context.schemas,
     };
     let mut components = Vec::new();
-    for entry in &app.components {
+    let mut entries = Vec::new();
+    for (index, entry) in app.components.iter().enumerate() {
         if let Some(bound) = resolve::resolve(app, entry, &scope, diags) {
             applies_to::check(&bound, &context.definitions, app.is_kubevela(), diags);
             conflicts::check(&bound, &context.definitions, diags);
             components.push(bound);
+            entries.push(index);
         }
     }
     resolve::check_scope_overlap(&components, diags);
@@ -192,6 +193,7 @@ pub(crate) fn check_app<'m>(
     CheckedApp {
         app,
         components,
+        entries,
         dependencies,
     }
 }

@@ -172,7 +172,14 @@ impl Excerpt {
         for span in spans {
             let start = (span.start as usize).min(text.len());
             let first = lines.line(sources, file_id, start).0;
-            let end = clip_end(text, lines, sources, file_id, start, span.end as usize);
+            let end = clip_end(
+                text,
+                lines,
+                sources,
+                file_id,
+                (start, first),
+                span.end as usize,
+            );
             boundaries.extend([start as u32, end as u32]);
             ends.push((span, start as u32, end as u32));
             kept.push((
@@ -328,19 +335,18 @@ impl SourceCode for ExcerptSource {
     }
 }
 
-/// A label's end, moved back to the end of its first line when it spans too many lines.
+/// A label's end, moved back to the end of its first line (`first`, where `start` is) when it
+/// spans too many lines.
 fn clip_end(
     text: &str,
     lines: &mut LineIndex,
     sources: &Sources,
     file: FileId,
-    start: usize,
+    (start, first): (usize, usize),
     end: usize,
 ) -> usize {
     let end = end.min(text.len());
-    let start = start.min(end);
-    let first = lines.line(sources, file, start).0;
-    if lines.line(sources, file, end).0 - first <= MAX_LABEL_LINES {
+    if end <= start || lines.line(sources, file, end).0 - first <= MAX_LABEL_LINES {
         return end;
     }
     text[start..end].find('\n').map_or(end, |n| start + n)

@@ -33,14 +33,7 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// followed), each within a bound; a file that cannot be read as text counts as absent.
 pub(crate) fn compare_with_dir(dir: &Path, new: &Tree<'_>, labels: (&str, &str)) -> Drift {
     let written = written_paths(dir);
-    let mut pairs: BTreeMap<&str, (bool, Option<&FileText<'_>>)> = written
-        .iter()
-        .map(|path| (path.as_str(), (true, None)))
-        .collect();
-    for (path, text) in new {
-        pairs.entry(path.as_str()).or_default().1 = Some(text);
-    }
-    let pairs: Vec<_> = pairs.into_iter().collect();
+    let pairs = pair_up(written.iter().map(|path| (path.as_str(), true)), new);
     let unheaded: Arc<str> = Arc::from("");
     drift(&pairs, labels, |path, &(on_disk, _)| {
         let body = on_disk.then(|| read_bounded(&dir.join(path))).flatten()?;
@@ -53,15 +46,25 @@ pub(crate) fn compare_with_dir(dir: &Path, new: &Tree<'_>, labels: (&str, &str))
 
 /// How `new` differs from `old`, file by file in path order.
 pub(crate) fn compare(old: &Tree<'_>, new: &Tree<'_>, labels: (&str, &str)) -> Drift {
-    let mut pairs: BTreeMap<&str, (Option<&FileText<'_>>, Option<&FileText<'_>>)> = old
-        .iter()
-        .map(|(path, text)| (path.as_str(), (Some(text), None)))
-        .collect();
+    let pairs = pair_up(
+        old.iter().map(|(path, text)| (path.as_str(), Some(text))),
+        new,
+    );
+    drift(&pairs, labels, |_, &(old, _)| old.map(Cow::Borrowed))
+}
+
+/// Every path of either side, in path order, with what the old side has of it (`P`'s default
+/// where it has nothing) and the new side's file.
+fn pair_up<'t, 'a, P: Default>(
+    old: impl Iterator<Item = (&'t str, P)>,
+    new: &'t Tree<'a>,
+) -> Vec<(&'t str, (P, Option<&'t FileText<'a>>))> {
+    let mut pairs: BTreeMap<&str, (P, Option<&FileText<'_>>)> =
+        old.map(|(path, side)| (path, (side, None))).collect();
     for (path, text) in new {
         pairs.entry(path.as_str()).or_default().1 = Some(text);
     }
-    let pairs: Vec<_> = pairs.into_iter().collect();
-    drift(&pairs, labels, |_, &(old, _)| old.map(Cow::Borrowed))
+    pairs.into_iter().collect()
 }
 
 /// The relative paths (`/`-separated) of the regular files below `dir` that oam wrote.

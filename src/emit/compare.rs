@@ -18,6 +18,7 @@ use similar::TextDiff;
 
 use super::dir::{MARKER, read_marker};
 use super::layout::{FileText, Tree};
+use crate::diag::{is_unsafe_char, printable};
 
 /// What differs between two trees, as unified diffs (empty when equal), and how many files.
 pub(crate) struct Drift {
@@ -140,13 +141,13 @@ fn file_diff(
         }
     }
     let side = |label: &str, file: Option<&FileText<'_>>| {
-        file.map_or_else(|| "/dev/null".to_owned(), |_| format!("{label}/{path}"))
+        file.map_or_else(
+            || "/dev/null".to_owned(),
+            |_| format!("{label}/{}", printable(path)),
+        )
     };
     let (from, to) = (side(a, before), side(b, after));
-    let (before, after) = (
-        before.map(FileText::joined).unwrap_or_default(),
-        after.map(FileText::joined).unwrap_or_default(),
-    );
+    let (before, after) = (shown(before), shown(after));
     let mut text = TextDiff::from_lines(&before, &after)
         .unified_diff()
         .context_radius(3)
@@ -156,6 +157,21 @@ fn file_diff(
         text.push('\n');
     }
     Some(text)
+}
+
+/// A file's text as its diff shows it, each line's unsafe characters escaped: a file in the
+/// directory may come from a pull request, and the diff goes to a terminal or a CI log.
+fn shown(file: Option<&FileText<'_>>) -> String {
+    let text = file.map(FileText::joined).unwrap_or_default();
+    if !text.chars().any(|c| c != '\n' && is_unsafe_char(c)) {
+        return text;
+    }
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(body) => format!("{}\n", printable(body)),
+            None => printable(line).into_owned(),
+        })
+        .collect()
 }
 
 /// Whether two files hold the same text, header and body joined, without joining them.

@@ -363,6 +363,44 @@ fn check_reports_drift_the_same_on_any_thread_count() {
     let _ = fs::remove_dir_all(&work);
 }
 
+/// `--check` shows a hostile file in the directory (a name and text holding terminal escapes)
+/// with every unsafe character escaped, in the diff's headers and lines alike.
+#[cfg(unix)]
+#[test]
+fn check_escapes_what_the_directory_holds() {
+    let work = scratch("check-escapes");
+    rendered_quickstart(&work, "out");
+    let out = work.join("out");
+    let name = "evil\u{1b}[2J.yaml";
+    let mut marker = fs::read_to_string(out.join(".oam-rendered")).expect("read the marker");
+    marker.push_str(name);
+    marker.push('\n');
+    fs::write(out.join(".oam-rendered"), marker).expect("list the file");
+    fs::write(out.join(name), "a: \u{1b}]8;;x\u{7}\r\n").expect("write a hostile file");
+    let quickstart = root().join("examples/quickstart");
+    let check = run_case(
+        &work,
+        &strings(&["render", &quickstart.to_string_lossy(), "--check", "out"]),
+    );
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        !check.stdout.contains(['\u{1b}', '\u{7}', '\r']),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("--- out/evil\\u{1b}[2J.yaml\n"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("-a: \\u{1b}]8;;x\\u{7}\\u{d}\n"),
+        "{}",
+        check.stdout
+    );
+    let _ = fs::remove_dir_all(&work);
+}
+
 /// A marker that is a link (to `/dev/zero`, say) is not read: `--check` ends at once, and `-o`
 /// treats the directory as not written by oam.
 #[cfg(unix)]

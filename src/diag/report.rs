@@ -199,20 +199,20 @@ impl Excerpt {
                 _ => merged.push((from, to)),
             }
         }
-        let starts = lines.starts(sources, file_id);
-        // Lines with text: a final line break starts no line.
-        let count = starts.partition_point(|&start| start < text.len());
+        let count = lines.count(sources, file_id);
         let mut shown = String::new();
         let mut offsets = Vec::with_capacity(boundaries.len());
         let mut runs = Vec::with_capacity(merged.len());
         let mut pending = 0;
         for (from, to) in merged {
             runs.push((shown.len(), from));
-            for line in from..=to.min(count.saturating_sub(1)).max(from) {
-                let Some(&line_start) = starts.get(line).filter(|_| line < count) else {
-                    break;
-                };
-                let line_end = starts.get(line + 1).copied().unwrap_or(text.len());
+            let Some(mut line_start) = lines.line_start(sources, file_id, from) else {
+                continue;
+            };
+            for _ in from..=to.min(count - 1) {
+                let line_end = text[line_start..]
+                    .find('\n')
+                    .map_or(text.len(), |n| line_start + n + 1);
                 let first = pending;
                 while boundaries
                     .get(pending)
@@ -228,6 +228,7 @@ impl Excerpt {
                     &mut shown,
                     &mut offsets,
                 );
+                line_start = line_end;
             }
         }
         for &b in &boundaries[pending..] {

@@ -63,6 +63,13 @@ impl Budgets {
         self
     }
 
+    /// Most YAML values (scalars, lists and mappings) in one file (default 2,000,000).
+    #[must_use]
+    pub fn max_nodes(mut self, nodes: usize) -> Self {
+        self.load.max_nodes = nodes;
+        self
+    }
+
     /// Most events YAML aliases may replay in one file (default 100,000).
     #[must_use]
     pub fn max_alias_events(mut self, events: usize) -> Self {

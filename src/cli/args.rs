@@ -149,6 +149,9 @@ pub(crate) struct BudgetArgs {
     /// Deepest nesting of lists and mappings
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub(crate) max_depth: usize,
+    /// Most YAML values (scalars, lists and mappings) in one file
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub(crate) max_nodes: usize,
     /// Most events that YAML aliases may replay in one file
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub(crate) max_alias_events: usize,
@@ -170,6 +173,7 @@ impl BudgetArgs {
             .max_input_bytes(self.max_input_bytes)
             .max_documents(self.max_documents)
             .max_depth(self.max_depth)
+            .max_nodes(self.max_nodes)
             .max_alias_events(self.max_alias_events)
             .max_template_fuel(self.max_template_fuel)
             .max_template_output(self.max_template_output)

@@ -66,7 +66,7 @@ impl Limits {
             .max(budgets.max_depth.saturating_add(1));
         parser.emit_comments = false;
         Limits {
-            events: defaults.max_events / 2,
+            events: budgets.max_events() / 2,
             scalar_bytes: defaults.max_total_scalar_bytes / 2,
             nodes: budgets.max_nodes / 2,
             documents: budgets.max_documents / 2,

@@ -40,6 +40,18 @@ impl Budgets {
         self.max_file_bytes
             .min(self.max_input_bytes.saturating_sub(used))
     }
+
+    /// The YAML reader's own limit on events, set as high as the nodes, documents and aliases
+    /// within their budgets can make (a list or mapping is two events, its start and end), so
+    /// that a file is stopped by a budget with a flag, never by the event count.
+    pub(crate) fn max_events(&self) -> usize {
+        let aliases = serde_saphyr::Budget::default().max_aliases;
+        self.max_nodes
+            .saturating_add(self.max_documents)
+            .saturating_add(1)
+            .saturating_mul(2)
+            .saturating_add(aliases)
+    }
 }
 
 impl Default for Budgets {

@@ -3,12 +3,16 @@
 //! terms (`DuplicateKeyPolicy`, "block collection"). Here the common cases are named for what
 //! the user wrote, pointing at the cause, with a fix that applies to it.
 
-use super::FileId;
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::granit_parser::ErrorKind;
+use serde_saphyr::{Error, ExternalMessageSource};
+
 use super::source::offset_of;
+use super::{Budgets, FileId};
 use crate::diag::{Code, Diagnostic, Span};
 
 /// The diagnostic for a parse error `error` at `span` of `text`.
-pub(super) fn diagnostic(file: FileId, text: &str, error: &serde_saphyr::Error) -> Diagnostic {
+pub(super) fn diagnostic(file: FileId, text: &str, error: &Error, budgets: &Budgets) -> Diagnostic {
     let raw = error.to_string();
     let message = strip_position(raw.trim());
     let span = error.location().map_or(Span::new(file, 0, 0), |l| {
@@ -19,9 +23,13 @@ pub(super) fn diagnostic(file: FileId, text: &str, error: &serde_saphyr::Error) 
             .map_or(start, |c| start + c.len_utf8() as u32);
         Span::new(file, start, end)
     });
-    if raw.contains("budget") || raw.contains("limit") {
-        return Diagnostic::new(Code::InputBudget, span, format!("input exceeds a budget: {message}"))
-            .with_help("oam limits nesting depth, documents per file and alias expansion against hostile input; raise the limits with --max-depth, --max-documents or --max-alias-events if the file is genuine");
+    if let Some((what, help)) = budget_breach(error, budgets) {
+        return Diagnostic::new(
+            Code::InputBudget,
+            span,
+            format!("input exceeds a budget: {what}"),
+        )
+        .with_help(help);
     }
     if let Some(open) = unclosed_bracket(text, span.start as usize) {
         let (bracket, closer, what) = if text[open..].starts_with('[') {
@@ -37,6 +45,101 @@ pub(super) fn diagnostic(file: FileId, text: &str, error: &serde_saphyr::Error) 
     }
     let (what, help) = explain(&message);
     Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {what}")).with_help(help)
+}
+
+/// The budget the YAML reader stopped at, if it did, in oam's words, and the fix: the flag that
+/// raises it, or for the reader's fixed limits on anchors and aliases, what to write instead.
+fn budget_breach(error: &Error, budgets: &Budgets) -> Option<(String, String)> {
+    let mut error = error;
+    while let Error::WithSnippet { error: inner, .. } | Error::AliasError { error: inner, .. } =
+        error
+    {
+        error = inner;
+    }
+    let raise =
+        |flag: &str| format!("split the file, or raise the limit with {flag} if it is genuine");
+    let aliases = || {
+        "write the values out instead of through anchors and aliases, or split the file: the \
+         YAML reader's limits on them guard against alias bombs"
+            .to_owned()
+    };
+    Some(match error {
+        Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Depth { .. } => depth(budgets),
+            BudgetBreach::Documents { .. } => (
+                format!(
+                    "more than {} YAML documents in one file",
+                    budgets.max_documents
+                ),
+                raise("--max-documents"),
+            ),
+            BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => (
+                format!(
+                    "more than {} YAML values (scalars, lists and mappings) in one file",
+                    budgets.max_nodes
+                ),
+                raise("--max-nodes"),
+            ),
+            BudgetBreach::ScalarBytes { total_scalar_bytes } => (
+                format!("the values of one file hold more than {total_scalar_bytes} bytes of text"),
+                "split the file".to_owned(),
+            ),
+            BudgetBreach::Aliases { .. } => {
+                ("too many YAML aliases in one file".to_owned(), aliases())
+            }
+            BudgetBreach::Anchors { .. } => {
+                ("too many YAML anchors in one file".to_owned(), aliases())
+            }
+            BudgetBreach::MergeKeys { .. } => (
+                "too many YAML merge keys (`<<`) in one file".to_owned(),
+                aliases(),
+            ),
+            BudgetBreach::AliasAnchorRatio {
+                aliases: used,
+                anchors,
+            } => (
+                format!("{used} YAML aliases of only {anchors} anchors"),
+                aliases(),
+            ),
+            BudgetBreach::RecordedAnchorEvents { .. }
+            | BudgetBreach::RecordedAnchorBytes { .. } => (
+                "YAML anchors that hold too much to be copied by their aliases".to_owned(),
+                aliases(),
+            ),
+            other => (format!("the YAML reader's limit: {other:?}"), aliases()),
+        },
+        Error::AliasReplayLimitExceeded { .. } => (
+            format!(
+                "YAML aliases replay more than {} events in one file (an alias bomb multiplies them)",
+                budgets.max_alias_events
+            ),
+            raise("--max-alias-events"),
+        ),
+        Error::AliasExpansionLimitExceeded { .. }
+        | Error::AliasReplayStackDepthExceeded { .. }
+        | Error::AliasReplayCounterOverflow { .. } => (
+            "YAML aliases nested or repeated beyond the YAML reader's limits".to_owned(),
+            aliases(),
+        ),
+        Error::ExternalMessage { source, .. }
+            if matches!(&**source, ExternalMessageSource::Parser(scan)
+                if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded)) =>
+        {
+            depth(budgets)
+        }
+        _ => return None,
+    })
+}
+
+/// Nesting beyond `--max-depth`.
+fn depth(budgets: &Budgets) -> (String, String) {
+    (
+        format!(
+            "lists and mappings nested more than {} levels deep",
+            budgets.max_depth
+        ),
+        "flatten the value, or raise the limit with --max-depth if the file is genuine".to_owned(),
+    )
 }
 
 /// The parser's message in oam's words, and the fix.

@@ -124,13 +124,14 @@ pub(super) fn read_with_serde_saphyr(
         budget.flow_nesting_limit = budgets.max_depth;
         budget.max_documents = budgets.max_documents;
         budget.max_nodes = budgets.max_nodes;
+        budget.max_events = budgets.max_events();
     }
     match serde_saphyr::from_multiple_with_options::<Spanned<RawNode>>(text, options) {
         Ok(raw) => raw.into_iter().map(|doc| converter.convert(doc)).collect(),
         Err(error) => {
             converter
                 .diags
-                .push(super::syntax::diagnostic(file, text, &error));
+                .push(super::syntax::diagnostic(file, text, &error, budgets));
             Vec::new()
         }
     }
@@ -574,6 +575,60 @@ mod tests {
         let mut diags = Diagnostics::default();
         assert!(parse(FileId(0), &deep, &Budgets::default(), &mut diags).is_empty());
         assert!(diags.has_errors());
+    }
+
+    /// Each budget the YAML reader stops at is named with its value, and the help names the
+    /// flag that raises it.
+    #[test]
+    fn a_budget_names_its_limit_and_flag() {
+        let cases = [
+            (
+                format!("x: [{}]\n", "1, ".repeat(30)),
+                Budgets {
+                    max_nodes: 20,
+                    ..Budgets::default()
+                },
+                "more than 20 YAML values",
+                "--max-nodes",
+            ),
+            (
+                "a: 1\n---\nb: 2\n---\nc: 3\n".to_owned(),
+                Budgets {
+                    max_documents: 2,
+                    ..Budgets::default()
+                },
+                "more than 2 YAML documents",
+                "--max-documents",
+            ),
+            (
+                format!("x: {}1{}\n", "[".repeat(10), "]".repeat(10)),
+                Budgets {
+                    max_depth: 5,
+                    ..Budgets::default()
+                },
+                "nested more than 5 levels deep",
+                "--max-depth",
+            ),
+            (
+                "a: &a [1, 2, 3, 4]\nb: &b [*a, *a, *a, *a]\nc: [*b, *b, *b, *b]\n".to_owned(),
+                Budgets {
+                    max_alias_events: 30,
+                    ..Budgets::default()
+                },
+                "replay more than 30 events",
+                "--max-alias-events",
+            ),
+        ];
+        for (text, budgets, message, flag) in cases {
+            let mut diags = Diagnostics::default();
+            parse(FileId(0), &text, &budgets, &mut diags);
+            let found = diags.into_sorted();
+            assert_eq!(found.len(), 1, "{text}");
+            assert_eq!(found[0].code, crate::diag::Code::InputBudget);
+            assert!(found[0].message.contains(message), "{}", found[0].message);
+            let help = found[0].help.as_deref().unwrap_or_default();
+            assert!(help.contains(flag), "{help}");
+        }
     }
 
     #[test]

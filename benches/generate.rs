@@ -2,7 +2,8 @@
 //! `cargo run --release --example generate -- DIR DIALECT N [APPS_PER_FILE]` (DIALECT: v1beta1,
 //! v1alpha2, v1alpha1, or kustomize for the equivalent Kustomize tree; one app a file unless
 //! APPS_PER_FILE says more; or `dependent` for one app of N components each depending on the
-//! 50 before it, `failing` for one file of N apps with an error each, written to DIR/app.yaml).
+//! 50 before it, `failing` for one file of N apps with an error each, `one-line` for one app of
+//! N failing components written on one line, each to DIR/app.yaml).
 
 #[path = "workload.rs"]
 mod workload;
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
         [dir, dialect, n, per_file] => (dir, dialect, n, per_file.as_str()),
         _ => {
             eprintln!(
-                "usage: generate DIR DIALECT N [APPS_PER_FILE]   (DIALECT: v1beta1, v1alpha2, v1alpha1, kustomize, dependent, failing)"
+                "usage: generate DIR DIALECT N [APPS_PER_FILE]   (DIALECT: v1beta1, v1alpha2, v1alpha1, kustomize, dependent, failing, one-line)"
             );
             return ExitCode::from(2);
         }
@@ -40,6 +41,8 @@ fn main() -> ExitCode {
         one_file(workload::write_dependent_components)
     } else if dialect == "failing" {
         one_file(workload::write_failing_apps)
+    } else if dialect == "one-line" {
+        one_file(workload::write_one_line_errors)
     } else if workload::DIALECTS.contains(&dialect.as_str()) {
         workload::write_apps(&dir, dialect, n, per_file)
     } else {

@@ -438,18 +438,19 @@ fn main() {
 type WriteInput = fn(&Path, usize) -> std::io::Result<()>;
 
 /// Growth for ten times the size within one app and within one file: an app of N components
-/// each depending on the 50 before it (with sync waves), and one file of N apps that each fail
-/// (every error reported, all pointing into that file). The rounds alternate the sizes. The
-/// larger inputs stay under half the YAML reader's event budget (500,000 events): past it a
-/// file is read a second time, by serde-saphyr, which would show here as growth.
+/// each depending on the 50 before it (with sync waves), one file of N apps that each fail
+/// (every error reported, all pointing into that file), and one app of N failing components
+/// written on one line (every error shown with a window of it). The rounds alternate the sizes.
+/// The larger inputs stay under half the node budget (1,000,000 YAML values): past it a file is
+/// read a second time, by serde-saphyr, which would show here as growth.
 fn large_inputs(scratch: &Path, binary: &Path) {
     println!(
-        "\nOne app of N components, each depending on the 50 before it (--sync-waves); one file of N apps with an error each (all reported):\n"
+        "\nOne app of N components, each depending on the 50 before it (--sync-waves); one file of N apps with an error each (all reported); one line of N failing components:\n"
     );
     println!("| input | N | s | peak MiB | N × 10: s | peak MiB | time × | memory × |");
     println!("|---|---|---|---|---|---|---|---|");
     let _ = std::fs::create_dir_all(scratch);
-    let inputs: [(&str, WriteInput, &[&str], usize); 2] = [
+    let inputs: [(&str, WriteInput, &[&str], usize); 3] = [
         (
             "dependent components",
             workload::write_dependent_components,
@@ -461,6 +462,12 @@ fn large_inputs(scratch: &Path, binary: &Path) {
             workload::write_failing_apps,
             &["--max-documents", "100000"],
             1_000,
+        ),
+        (
+            "errors on one line",
+            workload::write_one_line_errors,
+            &[],
+            2_000,
         ),
     ];
     for (name, write, flags, n) in inputs {

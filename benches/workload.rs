@@ -308,3 +308,17 @@ pub(crate) fn write_failing_apps(file: &Path, n: usize) -> io::Result<()> {
     }
     fs::write(file, text)
 }
+
+/// One Application whose `n` components, each of a type no definition declares, are written on
+/// one line: `n` errors, each shown with a window of that line.
+pub(crate) fn write_one_line_errors(file: &Path, n: usize) -> io::Result<()> {
+    let mut text = String::from(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: long-line}\nspec: {components: [",
+    );
+    for i in 0..n {
+        let comma = if i == 0 { "" } else { ", " };
+        let _ = write!(text, "{comma}{{name: c{i}, type: undeclared-{i}}}");
+    }
+    text.push_str("]}\n");
+    fs::write(file, text)
+}

@@ -155,8 +155,10 @@ impl Out<'_, '_> {
     fn report(&mut self, diagnostics: &Diagnostics) {
         // A SARIF log is written even when empty: code scanning then clears old findings.
         if !diagnostics.is_empty() || self.format == DiagnosticFormat::Sarif {
-            let text = diagnostics.report(self.format, self.env.colour);
-            let _ = self.env.stderr.write_all(text.as_bytes());
+            let mut stderr = std::io::BufWriter::new(&mut *self.env.stderr);
+            let _ = diagnostics
+                .write_report(self.format, self.env.colour, &mut stderr)
+                .and_then(|()| stderr.flush());
         }
     }
 }

@@ -6,12 +6,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
+use std::io;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::lines::LineIndex;
-use super::report::{ReportStyle, render_all};
+use super::report::{ReportStyle, write_all};
 use super::{Severity, Span, printable};
 use crate::load::Sources;
 
@@ -155,6 +156,25 @@ impl Diagnostics {
     /// The diagnostics written in `format`. `colour` colours the human format with ANSI
     /// escapes; the other formats never are.
     pub fn report(&self, format: DiagnosticFormat, colour: bool) -> String {
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail, and every piece written is a whole `str`.
+        let _ = self.write_report(format, colour, &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes [`Diagnostics::report`] to `out` as it goes: each diagnostic is written once
+    /// formed (a SARIF log, one JSON document, once whole), so that thousands of diagnostics
+    /// are never held as one text.
+    ///
+    /// # Errors
+    ///
+    /// What writing to `out` returns.
+    pub fn write_report(
+        &self,
+        format: DiagnosticFormat,
+        colour: bool,
+        out: &mut dyn io::Write,
+    ) -> io::Result<()> {
         match format {
             DiagnosticFormat::Human => {
                 let style = if colour {
@@ -162,14 +182,21 @@ impl Diagnostics {
                 } else {
                     ReportStyle::Plain
                 };
-                render_all(&self.items, &self.sources, style)
+                write_all(&self.items, &self.sources, style, out)
             }
-            DiagnosticFormat::Json => self.to_vec().iter().fold(String::new(), |mut out, d| {
-                // A struct of strings and numbers always serialises.
-                out.push_str(&serde_json::to_string(d).unwrap_or_default());
-                out.push('\n');
-                out
-            }),
+            DiagnosticFormat::Json | DiagnosticFormat::Github => {
+                let mut lines = LineIndex::default();
+                for d in &self.items {
+                    let d = resolve(d, &self.sources, &mut lines);
+                    if format == DiagnosticFormat::Json {
+                        // A struct of strings and numbers always serialises.
+                        writeln!(out, "{}", serde_json::to_string(&d).unwrap_or_default())?;
+                    } else {
+                        out.write_all(github(&d).as_bytes())?;
+                    }
+                }
+                Ok(())
+            }
             DiagnosticFormat::Sarif => {
                 // Rules are named after the codes' names in oam (`TraitConflict`).
                 let names: BTreeMap<&str, String> = self
@@ -178,11 +205,9 @@ impl Diagnostics {
                     .map(|d| (d.code.as_str(), format!("{:?}", d.code)))
                     .collect();
                 let log = sarif(&self.to_vec(), &names);
-                let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-                text.push('\n');
-                text
+                serde_json::to_writer_pretty(&mut *out, &log)?;
+                writeln!(out)
             }
-            DiagnosticFormat::Github => self.to_vec().iter().map(github).collect(),
         }
     }
 }

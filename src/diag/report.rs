@@ -3,6 +3,7 @@
 //! trait conflicts with, say) becomes a related diagnostic with its own snippet.
 
 use std::fmt;
+use std::io;
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -32,12 +33,14 @@ pub(crate) enum ReportStyle {
     Colour,
 }
 
-/// Renders every diagnostic, in order, then a one-line summary.
-pub(crate) fn render_all(
+/// Writes the human report of `diagnostics` to `out`, one diagnostic at a time, so that a run
+/// with many diagnostics never holds its whole report.
+pub(crate) fn write_all(
     diagnostics: &[Diagnostic],
     sources: &Sources,
     style: ReportStyle,
-) -> String {
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     let theme = match style {
         ReportStyle::Plain => GraphicalTheme::unicode_nocolor(),
         ReportStyle::Colour => GraphicalTheme {
@@ -48,12 +51,14 @@ pub(crate) fn render_all(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(80)
         .with_links(false);
-    let mut out = String::new();
+    let mut text = String::new();
     let mut lines = LineIndex::default();
     for diagnostic in diagnostics {
         let report = Report::new(diagnostic, sources, &mut lines);
+        text.clear();
         // Writing into a String cannot fail.
-        let _ = handler.render_report(&mut out, &report);
+        let _ = handler.render_report(&mut text, &report);
+        out.write_all(text.as_bytes())?;
     }
     let errors = diagnostics
         .iter()
@@ -61,10 +66,9 @@ pub(crate) fn render_all(
         .count();
     let warnings = diagnostics.len() - errors;
     if !diagnostics.is_empty() {
-        out.push_str(&summary(errors, warnings));
-        out.push('\n');
+        writeln!(out, "{}", summary(errors, warnings))?;
     }
-    out
+    Ok(())
 }
 
 fn summary(errors: usize, warnings: usize) -> String {
@@ -171,7 +175,7 @@ impl Excerpt {
         let mut ends = Vec::new();
         for span in spans {
             let start = (span.start as usize).min(text.len());
-            let first = lines.line(sources, file_id, start).0;
+            let first = lines.line(sources, file_id, start);
             let end = clip_end(
                 text,
                 lines,
@@ -184,7 +188,7 @@ impl Excerpt {
             ends.push((span, start as u32, end as u32));
             kept.push((
                 first.saturating_sub(CONTEXT_LINES),
-                lines.line(sources, file_id, end).0 + CONTEXT_LINES,
+                lines.line(sources, file_id, end) + CONTEXT_LINES,
             ));
         }
         boundaries.sort_unstable();
@@ -209,10 +213,10 @@ impl Excerpt {
             let Some(mut line_start) = lines.line_start(sources, file_id, from) else {
                 continue;
             };
-            for _ in from..=to.min(count - 1) {
-                let line_end = text[line_start..]
-                    .find('\n')
-                    .map_or(text.len(), |n| line_start + n + 1);
+            for line in from..=to.min(count - 1) {
+                let line_end = lines
+                    .line_start(sources, file_id, line + 1)
+                    .unwrap_or(text.len());
                 let first = pending;
                 while boundaries
                     .get(pending)
@@ -347,10 +351,13 @@ fn clip_end(
     end: usize,
 ) -> usize {
     let end = end.min(text.len());
-    if end <= start || lines.line(sources, file, end).0 - first <= MAX_LABEL_LINES {
+    if end <= start || lines.line(sources, file, end) - first <= MAX_LABEL_LINES {
         return end;
     }
-    text[start..end].find('\n').map_or(end, |n| start + n)
+    // The line break that ends the first line.
+    lines
+        .line_start(sources, file, first + 1)
+        .map_or(end, |next| next - 1)
 }
 
 /// Appends one line as shown (escaped, clipped to a window around its first boundary) and
@@ -366,19 +373,11 @@ fn show_line(
         Some(body) => (body.strip_suffix('\r').unwrap_or(body), "\n"),
         None => (line, ""),
     };
-    let chars: Vec<(usize, char)> = body.char_indices().collect();
-    let (from, to) = if chars.len() <= MAX_LINE_CHARS {
-        (0, chars.len())
-    } else {
-        let anchor = boundaries.first().map_or(0, |&b| {
-            chars.partition_point(|&(i, _)| i + line_start < b as usize)
-        });
-        let from = anchor.saturating_sub(WINDOW_BEFORE);
-        let to = (from + MAX_LINE_CHARS).min(chars.len());
-        (to.saturating_sub(MAX_LINE_CHARS), to)
-    };
-    let byte = |index: usize| chars.get(index).map_or(body.len(), |&(i, _)| i) + line_start;
-    let window_start = byte(from);
+    let anchor = boundaries
+        .first()
+        .map_or(0, |&b| (b as usize).saturating_sub(line_start));
+    let (from, to) = window(body, anchor);
+    let window_start = from + line_start;
     if from > 0 {
         shown.push('…');
     }
@@ -390,9 +389,10 @@ fn show_line(
         offsets.push((b, shown.len() as u32));
         pending.next();
     }
-    for &(i, c) in &chars[from..to] {
+    for (i, c) in body[from..to].char_indices() {
+        let at = from + i + line_start;
         while let Some(&b) = pending.peek() {
-            if b as usize > i + line_start {
+            if b as usize > at {
                 break;
             }
             offsets.push((b, shown.len() as u32));
@@ -407,10 +407,40 @@ fn show_line(
     for b in pending {
         offsets.push((b, shown.len() as u32));
     }
-    if to < chars.len() {
+    if to < body.len() {
         shown.push('…');
     }
     shown.push_str(newline);
+}
+
+/// The bytes of `body` shown: all of it if it holds at most `MAX_LINE_CHARS` characters, else
+/// that many from `WINDOW_BEFORE` characters before the one at byte `anchor` (moved back where
+/// they would run past the end). Only the window is walked, so that each of many labels on a
+/// long line costs its window, not the line.
+fn window(body: &str, anchor: usize) -> (usize, usize) {
+    if body.len() <= MAX_LINE_CHARS {
+        return (0, body.len());
+    }
+    let mut anchor = anchor.min(body.len());
+    while !body.is_char_boundary(anchor) {
+        anchor += 1;
+    }
+    let from = body[..anchor]
+        .char_indices()
+        .rev()
+        .nth(WINDOW_BEFORE - 1)
+        .map_or(0, |(i, _)| i);
+    match body[from..].char_indices().nth(MAX_LINE_CHARS) {
+        Some((i, _)) => (from, from + i),
+        // Fewer than `MAX_LINE_CHARS` characters from `from` on: the last ones, or all.
+        None => (
+            body.char_indices()
+                .rev()
+                .nth(MAX_LINE_CHARS - 1)
+                .map_or(0, |(i, _)| i),
+            body.len(),
+        ),
+    }
 }
 
 impl fmt::Debug for Report {
@@ -460,7 +490,9 @@ impl miette::Diagnostic for Report {
 mod tests {
     use std::fmt::Write as _;
 
-    use super::{Excerpt, LineIndex, ReportStyle, render_all};
+    use super::{
+        Excerpt, LineIndex, MAX_LINE_CHARS, ReportStyle, WINDOW_BEFORE, window, write_all,
+    };
     use crate::diag::{Code, Diagnostic, Span};
     use crate::load::Sources;
 
@@ -491,9 +523,40 @@ mod tests {
         assert!(excerpt.source.text.len() < 300, "{}", excerpt.source.text);
         let diagnostic = Diagnostic::new(Code::DuplicateName, label, "a second one")
             .with_label(far, "first here");
-        let report = render_all(&[diagnostic], &sources, ReportStyle::Plain);
+        let mut report = Vec::new();
+        write_all(&[diagnostic], &sources, ReportStyle::Plain, &mut report).expect("written");
+        let report = String::from_utf8(report).expect("UTF-8");
         assert!(report.contains("[big.yaml:99991:1]"), "{report}");
         assert!(report.contains("99991 │ line99990: x"), "{report}");
         assert!(report.contains("6 │ line5: x"), "{report}");
+    }
+
+    /// The window of a long line, found by walking only the window, is the window counted over
+    /// all of the line's characters: lines of one, two, three and four-byte characters, of
+    /// about the window's length and far longer, with the anchor at every kind of place.
+    #[test]
+    fn a_window_is_found_without_reading_the_line() {
+        let counted = |body: &str, anchor: usize| {
+            let chars: Vec<usize> = body.char_indices().map(|(i, _)| i).collect();
+            if chars.len() <= MAX_LINE_CHARS {
+                return (0, body.len());
+            }
+            let at = chars.partition_point(|&i| i < anchor);
+            let to = (at.saturating_sub(WINDOW_BEFORE) + MAX_LINE_CHARS).min(chars.len());
+            let byte = |index: usize| chars.get(index).copied().unwrap_or(body.len());
+            (byte(to - MAX_LINE_CHARS), byte(to))
+        };
+        for unit in ["x", "é", "€", "𝄞", "aé€𝄞"] {
+            for count in [1, 59, 60, 61, 239, 240, 241, 300, 5_000] {
+                let body = unit.repeat(count);
+                for anchor in (0..=body.len() + 2).step_by(7).chain([body.len()]) {
+                    assert_eq!(
+                        window(&body, anchor),
+                        counted(&body, anchor),
+                        "{unit} × {count} at {anchor}"
+                    );
+                }
+            }
+        }
     }
 }

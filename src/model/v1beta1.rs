@@ -3,6 +3,8 @@
 //! differ per environment. One environment is applied here, so nothing later sees policies: the
 //! app is lowered as that environment's deploy step would deploy it.
 
+use std::collections::HashMap;
+
 use super::definition::{self, metadata_and_spec};
 use super::fields::{Fields, wrong_type};
 use super::{
@@ -132,8 +134,13 @@ fn lower_application(
         let environments = environments(&policies, steps);
         if let Some(chosen) = choose(&environments, &policies, wanted) {
             model.environment_seen = true;
+            // The first policy of each name, as a search in declaration order would find it.
+            let mut by_name: HashMap<&str, &Policy> = HashMap::new();
+            for policy in &policies {
+                by_name.entry(policy.name.value.as_str()).or_insert(policy);
+            }
             for name in &chosen {
-                let Some(policy) = policies.iter().find(|p| p.name.value == name.value) else {
+                let Some(&policy) = by_name.get(name.value.as_str()) else {
                     diags.push(unknown_policy(name, &policies));
                     continue;
                 };

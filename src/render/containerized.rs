@@ -5,6 +5,8 @@
 //! rudr's core workload types (v1alpha1 `Server`, `Worker`, `Task` and their singletons) share
 //! the container format and are expanded here too, each into its controller (oam-spec.md §5.2).
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value, json};
 
 use crate::model::{fnv1a32, metadata_field};
@@ -79,7 +81,7 @@ pub(super) fn expand(workload: &Value) -> Option<Result<Vec<Value>, String>> {
         .get("containers")
         .and_then(Value::as_array)
         .unwrap_or(&empty);
-    let mut ports = Vec::new();
+    let mut ports = ByName::default();
     for container in containers {
         let translated = translate_container(
             container,
@@ -108,15 +110,16 @@ pub(super) fn expand(workload: &Value) -> Option<Result<Vec<Value>, String>> {
     if !node_selector.is_empty() {
         pod_spec.insert("nodeSelector".to_owned(), Value::Object(node_selector));
     }
-    if !pod.image_pull_secrets.is_empty() {
+    if !pod.image_pull_secrets.items.is_empty() {
         pod_spec.insert(
             "imagePullSecrets".to_owned(),
-            Value::Array(pod.image_pull_secrets),
+            Value::Array(pod.image_pull_secrets.items),
         );
     }
-    if !pod.volumes.is_empty() {
-        pod_spec.insert("volumes".to_owned(), Value::Array(pod.volumes));
+    if !pod.volumes.items.is_empty() {
+        pod_spec.insert("volumes".to_owned(), Value::Array(pod.volumes.items));
     }
+    let ports = ports.items;
     if !shape.serves() {
         if let Some(port) = ports.first() {
             return Some(Err(format!(
@@ -178,18 +181,22 @@ fn controller(shape: Shape, name: &str, metadata: &Map<String, Value>, template:
 #[derive(Default)]
 struct Pod {
     containers: Vec<Value>,
-    volumes: Vec<Value>,
-    image_pull_secrets: Vec<Value>,
+    volumes: ByName,
+    image_pull_secrets: ByName,
 }
 
-impl Pod {
-    fn add_volume(&mut self, volume: Value) {
-        if !self
-            .volumes
-            .iter()
-            .any(|v| v.get("name") == volume.get("name"))
-        {
-            self.volumes.push(volume);
+/// Items of which the first of each `name` is kept, in the order they came; a name is found in
+/// a step, so that a workload of thousands of ports or volumes is not searched per item.
+#[derive(Default)]
+struct ByName {
+    items: Vec<Value>,
+    names: HashSet<Option<String>>,
+}
+
+impl ByName {
+    fn add(&mut self, item: Value) {
+        if self.names.insert(item.get("name").map(Value::to_string)) {
+            self.items.push(item);
         }
     }
 }
@@ -200,7 +207,7 @@ fn translate_container(
     metadata: &Map<String, Value>,
     pod: &mut Pod,
     config_maps: &mut Vec<Value>,
-    service_ports: &mut Vec<Value>,
+    service_ports: &mut ByName,
 ) -> Value {
     let container_name = container
         .get("name")
@@ -254,7 +261,8 @@ fn translate_container(
             if let Some(size) = volume.pointer("/disk/required") {
                 empty_dir["sizeLimit"] = quantity(size);
             }
-            pod.add_volume(json!({"name": volume_name, "emptyDir": empty_dir}));
+            pod.volumes
+                .add(json!({"name": volume_name, "emptyDir": empty_dir}));
         }
     }
     for config in array(container, "config") {
@@ -275,15 +283,15 @@ fn translate_container(
                 "metadata": cm_metadata,
                 "data": {file_name: value.as_str().map_or_else(|| value.to_string(), str::to_owned)},
             }));
-            pod.add_volume(
-                json!({"name": config_map_name, "configMap": {"name": config_map_name}}),
-            );
+            pod.volumes
+                .add(json!({"name": config_map_name, "configMap": {"name": config_map_name}}));
             mounts.push(json!({"name": config_map_name, "mountPath": path, "subPath": file_name}));
         } else if let Some(secret) = config.get("fromSecret") {
             let (Some(secret_name), Some(key)) = (secret.get("name"), secret.get("key")) else {
                 continue;
             };
-            pod.add_volume(json!({"name": secret_name, "secret": {"secretName": secret_name}}));
+            pod.volumes
+                .add(json!({"name": secret_name, "secret": {"secretName": secret_name}}));
             mounts.push(json!({"name": secret_name, "mountPath": path, "subPath": key}));
         }
     }
@@ -296,27 +304,22 @@ fn translate_container(
         }
     }
     if let Some(secret) = container.get("imagePullSecret") {
-        let entry = json!({"name": secret});
-        if !pod.image_pull_secrets.contains(&entry) {
-            pod.image_pull_secrets.push(entry);
-        }
+        pod.image_pull_secrets.add(json!({"name": secret}));
     }
     Value::Object(out)
 }
 
 /// Container ports (protocol TCP unless given), and the Service ports that expose them.
-fn translate_ports(container: &Value, service_ports: &mut Vec<Value>) -> Vec<Value> {
+fn translate_ports(container: &Value, service_ports: &mut ByName) -> Vec<Value> {
     array(container, "ports")
         .iter()
         .map(|p| {
             let protocol = p.get("protocol").cloned().unwrap_or_else(|| json!("TCP"));
             let number = p.get("containerPort").cloned().unwrap_or(Value::Null);
-            let port_name = p.get("name").and_then(Value::as_str).map_or_else(|| format!("port-{}", service_ports.len() + 1), str::to_owned);
+            let port_name = p.get("name").and_then(Value::as_str).map_or_else(|| format!("port-{}", service_ports.items.len() + 1), str::to_owned);
             let port = json!({"name": port_name, "containerPort": number, "protocol": protocol});
             let service_port = json!({"name": port_name, "port": number, "targetPort": number, "protocol": protocol});
-            if !service_ports.iter().any(|s| s["name"] == service_port["name"]) {
-                service_ports.push(service_port);
-            }
+            service_ports.add(service_port);
             port
         })
         .collect()

@@ -2,6 +2,7 @@
 //! its objects and may patch the workload (ManualScalerTrait's built-in template sets replicas,
 //! as its controller would).
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -21,6 +22,43 @@ pub(super) struct TraitObjects<'m> {
     pub(super) declaring_outputs: Vec<Option<Value>>,
 }
 
+/// The names a component's trait objects have taken, for the default name of the next.
+#[derive(Default)]
+struct TraitNames {
+    taken: HashSet<String>,
+    /// Per default name, the suffix to try next: every one before it is taken, so a component
+    /// of many traits of one short name finds each name in a step, not a search of all.
+    next_suffix: HashMap<String, usize>,
+}
+
+impl TraitNames {
+    /// The runtime's GenTraitName without its unportable hash: `<component>-<type>`, then
+    /// `-2`, `-3`, ... while taken.
+    fn default_name(&mut self, component: &str, type_name: &str) -> String {
+        let short = type_name
+            .split('.')
+            .next()
+            .unwrap_or("trait")
+            .to_ascii_lowercase();
+        let base = format!("{component}-{short}");
+        if !self.taken.contains(&base) {
+            return base;
+        }
+        let n = self.next_suffix.entry(base.clone()).or_insert(2);
+        loop {
+            let name = format!("{base}-{n}");
+            if !self.taken.contains(&name) {
+                return name;
+            }
+            *n += 1;
+        }
+    }
+
+    fn take(&mut self, name: &str) {
+        self.taken.insert(name.to_owned());
+    }
+}
+
 /// Renders the component's traits in order; each sees the component's objects (the workload
 /// first; `component_names` are a CUE template's names for them) as the traits before it left them.
 pub(super) fn render<'m>(
@@ -38,26 +76,11 @@ pub(super) fn render<'m>(
         plain: Vec::new(),
         declaring_outputs: Vec::new(),
     };
-    let mut used_names: Vec<String> = Vec::new();
+    let mut names_taken = TraitNames::default();
     let mut ok = true;
     for (index, (bound_trait, mut object)) in bound.traits.iter().zip(trait_objects).enumerate() {
-        // The runtime's GenTraitName without its unportable hash: `<component>-<type>`.
-        let default_name = {
-            let short = bound_trait
-                .type_name
-                .split('.')
-                .next()
-                .unwrap_or("trait")
-                .to_ascii_lowercase();
-            let base = format!("{}-{short}", bound.component.name.value);
-            let mut name = base.clone();
-            let mut n = 2;
-            while used_names.contains(&name) {
-                name = format!("{base}-{n}");
-                n += 1;
-            }
-            name
-        };
+        let default_name =
+            names_taken.default_name(&bound.component.name.value, &bound_trait.type_name);
         let trait_inputs = inputs.get(index).map_or(&[][..], Vec::as_slice);
         let mut names = Vec::new();
         let mut objects = match bound_trait.definition.filter(|d| d.renders()) {
@@ -116,7 +139,7 @@ pub(super) fn render<'m>(
             if name_of(&object).is_none() {
                 set_metadata(&mut object, "name", Value::String(default_name.clone()));
             }
-            used_names.push(name_of(&object).unwrap_or_default().to_owned());
+            names_taken.take(name_of(&object).unwrap_or_default());
             let resource = match names.get(i).and_then(Option::as_deref) {
                 Some(output) => labels::Resource::TraitOutput(&bound_trait.type_name, output),
                 None => labels::Resource::Trait(&bound_trait.type_name),

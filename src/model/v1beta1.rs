@@ -3,7 +3,7 @@
 //! differ per environment. One environment is applied here, so nothing later sees policies: the
 //! app is lowered as that environment's deploy step would deploy it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::definition::{self, metadata_and_spec};
 use super::fields::{Fields, wrong_type};
@@ -592,8 +592,27 @@ fn unknown_policy(name: &Text, policies: &[Policy]) -> Diagnostic {
 /// Applies an override policy: matching components get their properties merged (maps deep,
 /// lists replaced, as KubeVela's mergo) and their traits merged, added or disabled.
 fn apply_override(entries: &mut Vec<Entry<'_>>, policy: &Override) {
+    // Rules that name one component exactly are found by that name; the others (a pattern, or
+    // no name) are weighed for every component. Thousands of rules, one per component, are
+    // then not weighed for every component.
+    let mut exact: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut every = Vec::new();
+    for (i, rule) in policy.rules.iter().enumerate() {
+        match rule.name.as_ref().filter(|n| !n.value.contains('*')) {
+            Some(name) => exact.entry(name.value.as_str()).or_default().push(i),
+            None => every.push(i),
+        }
+    }
     for entry in entries.iter_mut() {
-        for rule in &policy.rules {
+        let mut weighed: Vec<usize> = exact
+            .get(entry.name.value.as_str())
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .chain(&every)
+            .copied()
+            .collect();
+        weighed.sort_unstable();
+        for rule in weighed.into_iter().map(|i| &policy.rules[i]) {
             let name_matches = rule
                 .name
                 .as_ref()
@@ -631,7 +650,8 @@ fn apply_override(entries: &mut Vec<Entry<'_>>, policy: &Override) {
         }
     }
     if let Some(selector) = &policy.selector {
-        entries.retain(|e| selector.iter().any(|s| s.value == e.name.value));
+        let selected: HashSet<&str> = selector.iter().map(|s| s.value.as_str()).collect();
+        entries.retain(|e| selected.contains(e.name.value.as_str()));
     }
 }
 
@@ -664,15 +684,26 @@ fn merge(base: Option<Node>, patch: &Node) -> Node {
     match (&mut base.value, &patch.value) {
         (NodeValue::Map(entries), NodeValue::Map(changes)) => {
             let mut merged = std::mem::take(entries).into_vec();
+            // Where each key is: a patch of many keys is not a search of the base per key.
+            let mut at: HashMap<String, usize> = merged
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.text.to_string(), i))
+                .rev()
+                .collect();
             for (key, value) in changes {
                 if value.value == NodeValue::Null {
                     continue;
                 }
-                match merged.iter_mut().find(|(k, _)| k.text == key.text) {
-                    Some((_, existing)) => {
+                match at.get(&*key.text) {
+                    Some(&i) => {
+                        let existing = &mut merged[i].1;
                         *existing = merge(Some(existing.clone()), value);
                     }
-                    None => merged.push((key.clone(), value.clone())),
+                    None => {
+                        at.insert(key.text.to_string(), merged.len());
+                        merged.push((key.clone(), value.clone()));
+                    }
                 }
             }
             *entries = merged.into_boxed_slice();

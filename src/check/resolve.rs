@@ -1,6 +1,8 @@
 //! Resolving one app component: its Component (by name or pinned revision), the workload's
 //! definition, parameter values against declared parameters, traits and scopes.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value};
 
 use super::definitions::Definitions;
@@ -324,12 +326,21 @@ fn resolve_parameters<'m>(
     &'m crate::model::ParameterValue,
 )> {
     let mut resolved = Vec::new();
+    // The first parameter of each name, and the names given values: thousands of parameters
+    // are not a search of all per value.
+    let mut declared: HashMap<&str, &Parameter> = HashMap::new();
+    for parameter in &component.parameters {
+        declared
+            .entry(parameter.name.value.as_str())
+            .or_insert(parameter);
+    }
+    let given_names: HashSet<&str> = entry
+        .parameter_values
+        .iter()
+        .map(|v| v.name.value.as_str())
+        .collect();
     for value in &entry.parameter_values {
-        if let Some(parameter) = component
-            .parameters
-            .iter()
-            .find(|p| p.name.value == value.name.value)
-        {
+        if let Some(&parameter) = declared.get(value.name.value.as_str()) {
             resolved.push((parameter, value));
         } else {
             let declared = component.parameters.iter().map(|p| p.name.value.as_str());
@@ -359,10 +370,7 @@ fn resolve_parameters<'m>(
         }
     }
     for parameter in &component.parameters {
-        let given = entry
-            .parameter_values
-            .iter()
-            .any(|v| v.name.value == parameter.name.value);
+        let given = given_names.contains(parameter.name.value.as_str());
         if let (false, Some(default)) = (given, &parameter.default) {
             resolved.push((parameter, default));
             continue;
@@ -498,6 +506,8 @@ fn resolve_traits<'m>(
         schemas,
     } = *scope;
     let mut traits = Vec::new();
+    // Where the first trait of each type is among `traits`.
+    let mut bound_types: HashMap<String, usize> = HashMap::new();
     for binding in &entry.traits {
         let mut object = binding.object().into_owned();
         let definition = if let Some(name) = &binding.named {
@@ -557,11 +567,8 @@ fn resolve_traits<'m>(
             definition.map_or_else(|| definitions.crd_name(&object), |d| d.name.value.clone());
         // The spec binds one trait of a type; KubeVela's Applications may bind several (two
         // gateways, two env traits), each rendered in order.
-        if let Some(first) = traits
-            .iter()
-            .find(|t: &&BoundTrait<'_>| t.type_name == type_name)
-            .filter(|_| !kubevela)
-        {
+        if let Some(&first) = bound_types.get(type_name.as_str()).filter(|_| !kubevela) {
+            let first: &BoundTrait<'_> = &traits[first];
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateTrait,
@@ -585,6 +592,7 @@ fn resolve_traits<'m>(
                 continue;
             }
         }
+        bound_types.entry(type_name.clone()).or_insert(traits.len());
         traits.push(BoundTrait {
             binding,
             object,
@@ -622,11 +630,11 @@ fn resolve_scopes<'m>(
             Err(None) => true,
             Ok(crd) => crd_name_of(group_kind, &model.crds) == *crd,
         };
-        let Some((index, scope)) = model
-            .scopes
+        let Some((index, scope)) = definitions
+            .scopes_named(&scope_ref.name.value)
             .iter()
-            .enumerate()
-            .find(|(_, s)| is_of_kind(&s.group_kind) && s.name.value == scope_ref.name.value)
+            .map(|&i| (i, &model.scopes[i]))
+            .find(|(_, s)| is_of_kind(&s.group_kind))
         else {
             diags.push(
                 Diagnostic::new(Code::UnknownScope, scope_ref.name.span, format!("no {kind} named `{}`", scope_ref.name.value))

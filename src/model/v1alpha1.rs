@@ -5,6 +5,8 @@
 //! is its JSON Schema. An app entry becomes its own copy of the component, named after its
 //! `instanceName`, as rudr named everything it rendered (oam-spec.md §5).
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Map, Value, json};
 
 use super::definition::{metadata_and_spec, metadata_name};
@@ -188,9 +190,16 @@ fn lower_schematic(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         out.insert("workloadSettings".to_owned(), Value::Object(settings));
     }
     spec.finish(diags);
+    let mut parameter_at: HashMap<&str, usize> = HashMap::with_capacity(parameters.len());
+    for (i, parameter) in parameters.iter().enumerate() {
+        parameter_at
+            .entry(parameter.name.value.as_str())
+            .or_insert(i);
+    }
+    let mut field_paths: Vec<Vec<Text>> = vec![Vec::new(); parameters.len()];
     for (from, path) in references {
-        match parameters.iter_mut().find(|p| p.name.value == from.value) {
-            Some(parameter) => parameter.field_paths.push(Text {
+        match parameter_at.get(from.value.as_str()) {
+            Some(&i) => field_paths[i].push(Text {
                 value: path,
                 span: from.span,
             }),
@@ -210,6 +219,9 @@ fn lower_schematic(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
                 );
             }
         }
+    }
+    for (parameter, paths) in parameters.iter_mut().zip(field_paths) {
+        parameter.field_paths.extend(paths);
     }
     let workload_type = workload_type?;
     let workload_node = root_spec_node(root);
@@ -360,13 +372,13 @@ fn lower_app(
     let Some((metadata, mut spec)) = metadata_and_spec(root, diags) else {
         return false;
     };
-    let variables = spec.list_of("variables", diags, |node, diags| {
+    let variables = Variables::new(spec.list_of("variables", diags, |node, diags| {
         let mut fields = Fields::of(node, "spec.variables[]", diags)?;
         let name = fields.required_string("name", diags);
         let value = fields.node("value").cloned();
         fields.finish(diags);
         Some((name?, value?))
-    });
+    }));
     for scope in spec.list("scopes", diags) {
         if let Some(scope) = lower_scope_instance(scope, &variables, diags) {
             model.scopes.push(scope);
@@ -398,8 +410,28 @@ fn lower_app(
     true
 }
 
+/// An ApplicationConfiguration's variables, found by name (the first of a name) in a step.
+struct Variables {
+    declared: Vec<(Text, Node)>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Variables {
+    fn new(declared: Vec<(Text, Node)>) -> Variables {
+        let mut by_name = HashMap::with_capacity(declared.len());
+        for (i, (name, _)) in declared.iter().enumerate() {
+            by_name.entry(name.value.clone()).or_insert(i);
+        }
+        Variables { declared, by_name }
+    }
+
+    fn get(&self, name: &str) -> Option<&Node> {
+        self.by_name.get(name).map(|&i| &self.declared[i].1)
+    }
+}
+
 /// `[fromVariable(NAME)]`, the whole string, is replaced by the variable's value.
-fn substitute(node: &Node, variables: &[(Text, Node)], diags: &mut Diagnostics) -> Node {
+fn substitute(node: &Node, variables: &Variables, diags: &mut Diagnostics) -> Node {
     match &node.value {
         NodeValue::String(text) => {
             let Some(name) = text
@@ -408,7 +440,7 @@ fn substitute(node: &Node, variables: &[(Text, Node)], diags: &mut Diagnostics) 
             else {
                 return node.clone();
             };
-            if let Some((_, value)) = variables.iter().find(|(n, _)| n.value == name) {
+            if let Some(value) = variables.get(name) {
                 return value.clone();
             }
             let d = Diagnostic::new(
@@ -419,7 +451,7 @@ fn substitute(node: &Node, variables: &[(Text, Node)], diags: &mut Diagnostics) 
             diags.push(
                 d.with_suggestion(
                     name,
-                    variables.iter().map(|(n, _)| n.value.as_str()),
+                    variables.declared.iter().map(|(n, _)| n.value.as_str()),
                     "spec.variables declares none of that name",
                 )
                 .with_help(
@@ -452,7 +484,7 @@ fn substitute(node: &Node, variables: &[(Text, Node)], diags: &mut Diagnostics) 
 
 fn lower_entry(
     node: &Node,
-    variables: &[(Text, Node)],
+    variables: &Variables,
     diags: &mut Diagnostics,
 ) -> Option<(AppComponent, Text)> {
     let mut fields = Fields::of(node, "spec.components[]", diags)?;
@@ -552,7 +584,7 @@ fn as_mapping(node: Node) -> Node {
 /// `spec.scopes[]: {name, type, properties}`: a scope instance, as an object of its type.
 fn lower_scope_instance(
     node: &Node,
-    variables: &[(Text, Node)],
+    variables: &Variables,
     diags: &mut Diagnostics,
 ) -> Option<ScopeObject> {
     let node = substitute(node, variables, diags);
@@ -858,11 +890,13 @@ pub(super) fn finish(model: &mut Model, pending: Pending, diags: &mut Diagnostic
             continue; // check reports the unknown component, with the names it knows
         };
         let component = &model.components[index];
+        let declared_names: HashSet<&str> = component
+            .parameters
+            .iter()
+            .map(|p| p.name.value.as_str())
+            .collect();
         entry.parameter_values.retain(|value| {
-            let declared = component
-                .parameters
-                .iter()
-                .any(|p| p.name.value == value.name.value);
+            let declared = declared_names.contains(value.name.value.as_str());
             if !declared {
                 diags.push(
                     Diagnostic::new(

@@ -27,16 +27,15 @@ pub(super) struct CuePatch {
     pub(super) info: cue::PatchInfo,
 }
 
-/// KubeVela's `context` for a use: the component's name, the app, and for a trait the
-/// workload as rendered so far (`output`).
+/// KubeVela's `context` for a use: the component's name and the app. (For a trait, `output`
+/// and `outputs`, the workload as rendered so far, are added after it: see `render`.)
 fn kubevela_context(site: &Use<'_>) -> Value {
     let ours = site.context.entries();
-    let find = |key: &str| {
+    let field = |key: &str| {
         ours.iter()
             .find(|(k, _)| *k == key)
-            .map(|(_, value)| value.as_ref())
+            .map_or(&Value::Null, |(_, value)| value.as_ref())
     };
-    let field = |key: &str| find(key).unwrap_or(&Value::Null);
     let app = field("appName").as_str().unwrap_or_default();
     let (major, minor) = CLUSTER_VERSION;
     let mut context = json!({
@@ -86,10 +85,6 @@ fn kubevela_context(site: &Use<'_>) -> Value {
         context["replicaKey"] = Value::from("");
         context["cluster"] = Value::from("local");
     }
-    if let Some(workload) = &site.workload {
-        context["output"] = Value::clone(workload);
-        context["outputs"] = find("outputs").cloned().unwrap_or_else(|| json!({}));
-    }
     context
 }
 
@@ -124,6 +119,17 @@ pub(super) fn render(
         .add_json(&run.at("parameter"), &cue::as_go_writes_it(site.parameter));
     run.evaluation
         .add_json(&["context"], &kubevela_context(site));
+    // The workload so far, read where it is rather than copied into the context first: a
+    // component of many traits copied its growing workload twice more per trait.
+    if let Some(workload) = &site.workload {
+        run.evaluation.add_json(&["context", "output"], workload);
+        let entries = site.context.entries();
+        let outputs = entries.iter().find(|(k, _)| *k == "outputs");
+        match outputs {
+            Some((_, outputs)) => run.evaluation.add_json(&["context", "outputs"], outputs),
+            None => run.evaluation.add_json(&["context", "outputs"], &json!({})),
+        }
+    }
     let before = diags.error_count();
     let mark = diags.len();
     // A parameter that breaks the template's schema is the error to show: what the outputs

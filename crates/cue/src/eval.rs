@@ -615,16 +615,11 @@ impl Evaluator {
     }
 
     pub(crate) fn add_json(&mut self, path: &[&str], value: &Json) {
-        let mut wrapped = value.clone();
+        let mut node = JsonNode::from_json(value);
         for name in path.iter().rev() {
-            let mut map = serde_json::Map::new();
-            map.insert((*name).to_owned(), wrapped);
-            wrapped = Json::Object(map);
+            node = Arc::new(JsonNode::Object(vec![(Arc::from(*name), node)]));
         }
-        self.push(
-            ROOT,
-            Conjunct::new(ConjunctKind::Json(JsonNode::from_json(&wrapped)), None),
-        );
+        self.push(ROOT, Conjunct::new(ConjunctKind::Json(node), None));
     }
 
     fn v(&self, id: VId) -> &Vertex {

@@ -91,7 +91,8 @@ impl Budgets {
         self
     }
 
-    /// Most bytes all uses of templates may render in one render, together (default 1 GiB).
+    /// Most bytes all uses of templates may render in one render, together; and, counted
+    /// apart, most bytes of YAML its objects may come to (default 1 GiB each).
     #[must_use]
     pub fn max_output_bytes(mut self, bytes: usize) -> Self {
         self.templates.run_bytes = bytes;

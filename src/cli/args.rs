@@ -161,7 +161,8 @@ pub(crate) struct BudgetArgs {
     /// Largest text one use of a definition's template may render, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
     pub(crate) max_template_output: usize,
-    /// Most bytes all uses of templates may render in one run, together
+    /// Most bytes all uses of templates may render in one run, together; and most bytes of
+    /// YAML the objects of a run may come to
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub(crate) max_output_bytes: usize,
 }

@@ -351,7 +351,10 @@ pub(crate) fn render_apps<A: Send>(
         let mut own_diags = Diagnostics::default();
         let mut out = AppOutput::default();
         checked(app, &mut own_checks, &mut |app| {
-            out = render_app(app, options, &templates, &mut own_sources, &mut own_diags);
+            // Once the run's output is spent its report is replaced by the budget's.
+            if !templates.written_out() {
+                out = render_app(app, options, &templates, &mut own_sources, &mut own_diags);
+            }
         });
         (out, own_sources, own_checks, own_diags)
     });
@@ -495,7 +498,7 @@ fn render_app(
         }
         let span = bound.entry.span;
         let files: Arc<[FileId]> = bound.source_files().into();
-        objects.extend(rendered.objects.into_iter().map(|value| {
+        for value in rendered.objects {
             let placement = Placement {
                 app: Some(Arc::clone(&app_name)),
                 span,
@@ -503,8 +506,13 @@ fn render_app(
                 depth,
                 sources: Arc::clone(&files),
             };
-            Object::new(value, placement, options.keep())
-        }));
+            let object = Object::new(value, placement, options.keep());
+            // Once the run's output is spent the whole report is replaced: stop here.
+            if !templates.write(object.yaml.len()) {
+                return AppOutput::default();
+            }
+            objects.push(object);
+        }
     }
     AppOutput {
         objects,

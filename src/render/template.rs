@@ -42,6 +42,11 @@ pub(crate) struct Templates {
     run_bytes: usize,
     /// Set once the run's budget is spent; every later use renders nothing.
     spent_out: AtomicBool,
+    /// The YAML of the objects written so far, counted against the same budget: what a run
+    /// writes is not bounded by what its templates render (an app's labels and annotations
+    /// fill every object of the app: 300 KB of input made 1.3 GB).
+    written: AtomicUsize,
+    written_out: AtomicBool,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
 }
@@ -256,6 +261,8 @@ impl Templates {
             spent: AtomicUsize::new(0),
             run_bytes: limits.run_bytes,
             spent_out: AtomicBool::new(false),
+            written: AtomicUsize::new(0),
+            written_out: AtomicBool::new(false),
             native: !options.builtin_templates,
         }
     }
@@ -263,16 +270,31 @@ impl Templates {
     /// The run's budget, when the templates spent it: the diagnostic that replaces everything
     /// rendering found (which apps ran before it was spent depends on the thread count).
     pub(crate) fn over_budget(&self) -> Option<Diagnostic> {
-        self.spent_out.load(Ordering::Relaxed).then(|| {
+        // One text for either count: which one ran out first can depend on the thread count.
+        (self.spent_out.load(Ordering::Relaxed) || self.written_out.load(Ordering::Relaxed)).then(|| {
             Diagnostic::unlocated(
                 Code::OutputBudget,
                 format!(
-                    "the templates of this run rendered more than {} bytes in all, so the render stopped",
+                    "this run's output came to more than {} bytes (what its templates render, or the YAML of its objects), so the render stopped",
                     self.run_bytes
                 ),
             )
-            .with_help("raise the limit with --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should")
+            .with_help("raise the limit with --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should, or for what repeats in every object (an app's labels and annotations fill each object of the app)")
         })
+    }
+
+    /// Whether the objects written so far have spent the run's budget.
+    pub(crate) fn written_out(&self) -> bool {
+        self.written_out.load(Ordering::Relaxed)
+    }
+
+    /// Counts `bytes` of an object's YAML against the run's budget; false once it is spent.
+    pub(crate) fn write(&self, bytes: usize) -> bool {
+        let written = self.written.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if written > self.run_bytes {
+            self.written_out.store(true, Ordering::Relaxed);
+        }
+        written <= self.run_bytes
     }
 
     /// A built-in rendered natively, when its template would have rendered the same within the

@@ -39,6 +39,11 @@ struct Conflict<'m> {
 }
 
 pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mut Diagnostics) {
+    // A conflict needs a rule on one side: most components have none to weigh.
+    let has_rules = |t: &BoundTrait<'_>| t.definition.is_some_and(|d| !d.conflicts_with.is_empty());
+    if !bound.traits.iter().any(has_rules) {
+        return;
+    }
     let mut kinds: Vec<Kind<'_, '_>> = Vec::new();
     let mut ruled: Vec<usize> = Vec::new();
     let mut kind_of: HashMap<(Option<*const Definition>, &str, String), usize> = HashMap::new();

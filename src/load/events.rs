@@ -202,6 +202,21 @@ fn byte_len(start: &Marker, end: &Marker) -> u64 {
 
 /// What an untagged scalar is, as serde-saphyr reads it for a value of any type (YAML 1.1
 /// booleans, YAML 1.2 numbers, legacy octal), or `None` when that is not certain here.
+/// Whether `text` is one of `words` (of at most five letters), ignoring ASCII case: a call per
+/// scalar of every input.
+#[inline]
+fn is_one_of(text: &str, words: &[&str]) -> bool {
+    if text.len() > 5 {
+        return false;
+    }
+    for word in words {
+        if word.eq_ignore_ascii_case(text) {
+            return true;
+        }
+    }
+    false
+}
+
 fn resolve(text: String, style: ScalarStyle) -> Option<Scalar> {
     if style != ScalarStyle::Plain {
         return Some(Scalar::String(text));
@@ -214,11 +229,10 @@ fn resolve(text: String, style: ScalarStyle) -> Option<Scalar> {
     if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
         return Some(Scalar::Null);
     }
-    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(&text));
-    if is(&["true", "yes", "y", "on"]) {
+    if is_one_of(&text, &["true", "yes", "y", "on"]) {
         return Some(Scalar::Bool(true));
     }
-    if is(&["false", "no", "n", "off"]) {
+    if is_one_of(&text, &["false", "no", "n", "off"]) {
         return Some(Scalar::Bool(false));
     }
     // Only a sign, a dot or a digit can begin a number (`inf` and `nan` stay text).

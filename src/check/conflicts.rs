@@ -65,9 +65,7 @@ pub(super) fn check(bound: &Bound<'_>, definitions: &Definitions<'_>, diags: &mu
             kinds.push(Kind {
                 first: second,
                 crd: key.2.clone(),
-                rules: second
-                    .definition
-                    .is_some_and(|d| !d.conflicts_with.is_empty()),
+                rules: has_rules(second),
                 weighed: 0,
                 conflict: None,
             });

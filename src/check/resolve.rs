@@ -12,7 +12,8 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{Node, NodeValue};
 use crate::model::{
     App, AppComponent, Component, ComponentRef, DefinitionKind, GroupKind, Model, Parameter,
-    ParameterValue, ScopeKind, Text, crd_name_of, fieldpath, metadata_field, type_of_crd_name,
+    ParameterValue, ScopeKind, Text, crd_name_of, fieldpath, first_of_each, metadata_field,
+    type_of_crd_name,
 };
 
 /// What resolving needs besides the app: the model, its definitions and compiled schemas.
@@ -328,20 +329,15 @@ fn resolve_parameters<'m>(
     let mut resolved = Vec::new();
     // The first parameter of each name, and the names given values: thousands of parameters
     // are not a search of all per value.
-    let mut declared: HashMap<&str, &Parameter> = HashMap::new();
-    for parameter in &component.parameters {
-        declared
-            .entry(parameter.name.value.as_str())
-            .or_insert(parameter);
-    }
+    let declared = first_of_each(&component.parameters, |p| p.name.value.as_str());
     let given_names: HashSet<&str> = entry
         .parameter_values
         .iter()
         .map(|v| v.name.value.as_str())
         .collect();
     for value in &entry.parameter_values {
-        if let Some(&parameter) = declared.get(value.name.value.as_str()) {
-            resolved.push((parameter, value));
+        if let Some(&at) = declared.get(value.name.value.as_str()) {
+            resolved.push((&component.parameters[at], value));
         } else {
             let declared = component.parameters.iter().map(|p| p.name.value.as_str());
             let d = Diagnostic::new(

@@ -16,6 +16,8 @@ use crate::load::{FileId, Sources};
 const MARK_LINES: usize = 128;
 /// Bytes between two kept places, at most (and up to three more, to reach a character's start).
 const MARK_BYTES: usize = 4096;
+/// Bytes after a line's start searched for its end before asking the kept places.
+const NEAR_END: usize = 1024;
 
 #[derive(Default)]
 pub(super) struct LineIndex {
@@ -147,6 +149,25 @@ impl LineIndex {
                 .nth(line - mark.line - 1)
                 .unwrap_or(bytes.len())
         })
+    }
+
+    /// The offset just past 0-based `line` of `file` (its line break included), which starts at
+    /// `start`: a short line's end is found nearby, a long one's from the kept places.
+    pub(super) fn line_end(
+        &mut self,
+        sources: &Sources,
+        file: FileId,
+        line: usize,
+        start: usize,
+    ) -> usize {
+        let bytes = sources.get(file).text.as_bytes();
+        let near = bytes.len().min(start + NEAR_END);
+        match bytes[start..near].iter().position(|&b| b == b'\n') {
+            Some(at) => start + at + 1,
+            None => self
+                .line_start(sources, file, line + 1)
+                .unwrap_or(bytes.len()),
+        }
     }
 
     /// 0-based line of byte `offset` of `file`.

@@ -25,8 +25,6 @@ const CONTEXT_LINES: usize = 3;
 const MAX_GAP_LINES: usize = 200;
 /// A label spanning more lines than this is shown on its first line only.
 const MAX_LABEL_LINES: usize = 40;
-/// Bytes after a shown line's start searched for its end before asking the line index.
-const NEAR_END: usize = 1024;
 
 /// How reports look: plain for files and tests, coloured for a terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,17 +214,7 @@ impl Excerpt {
                 continue;
             };
             for line in from..=to.min(count - 1) {
-                // A short line's end is near; a long one's is found from the index.
-                let near = text.len().min(line_start + NEAR_END);
-                let line_end = match text.as_bytes()[line_start..near]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                {
-                    Some(at) => line_start + at + 1,
-                    None => lines
-                        .line_start(sources, file_id, line + 1)
-                        .unwrap_or(text.len()),
-                };
+                let line_end = lines.line_end(sources, file_id, line, line_start);
                 let first = pending;
                 while boundaries
                     .get(pending)

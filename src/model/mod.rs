@@ -655,6 +655,19 @@ fn check_duplicates(model: &Model, diags: &mut Diagnostics) {
     }
 }
 
+/// Where the first item of each name is in `items`, as a search in their order would find it:
+/// a list searched by name once per use becomes a map built once.
+pub(crate) fn first_of_each<'a, T>(
+    items: &'a [T],
+    name: impl Fn(&'a T) -> &'a str,
+) -> HashMap<&'a str, usize> {
+    let mut at = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        at.entry(name(item)).or_insert(i);
+    }
+    at
+}
+
 /// The model of the built-in definitions alone, and their sources, for tests of the built-ins.
 #[cfg(test)]
 pub(crate) fn builtin_model() -> (Model, crate::load::Sources) {

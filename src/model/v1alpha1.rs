@@ -190,12 +190,7 @@ fn lower_schematic(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Com
         out.insert("workloadSettings".to_owned(), Value::Object(settings));
     }
     spec.finish(diags);
-    let mut parameter_at: HashMap<&str, usize> = HashMap::with_capacity(parameters.len());
-    for (i, parameter) in parameters.iter().enumerate() {
-        parameter_at
-            .entry(parameter.name.value.as_str())
-            .or_insert(i);
-    }
+    let parameter_at = super::first_of_each(&parameters, |p| p.name.value.as_str());
     let mut field_paths: Vec<Vec<Text>> = vec![Vec::new(); parameters.len()];
     for (from, path) in references {
         match parameter_at.get(from.value.as_str()) {

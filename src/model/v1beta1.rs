@@ -135,12 +135,9 @@ fn lower_application(
         if let Some(chosen) = choose(&environments, &policies, wanted) {
             model.environment_seen = true;
             // The first policy of each name, as a search in declaration order would find it.
-            let mut by_name: HashMap<&str, &Policy> = HashMap::new();
-            for policy in &policies {
-                by_name.entry(policy.name.value.as_str()).or_insert(policy);
-            }
+            let by_name = super::first_of_each(&policies, |p| p.name.value.as_str());
             for name in &chosen {
-                let Some(&policy) = by_name.get(name.value.as_str()) else {
+                let Some(policy) = by_name.get(name.value.as_str()).map(|&at| &policies[at]) else {
                     diags.push(unknown_policy(name, &policies));
                     continue;
                 };

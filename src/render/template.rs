@@ -46,7 +46,6 @@ pub(crate) struct Templates {
     /// writes is not bounded by what its templates render (an app's labels and annotations
     /// fill every object of the app: 300 KB of input made 1.3 GB).
     written: AtomicUsize,
-    written_out: AtomicBool,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
 }
@@ -262,7 +261,6 @@ impl Templates {
             run_bytes: limits.run_bytes,
             spent_out: AtomicBool::new(false),
             written: AtomicUsize::new(0),
-            written_out: AtomicBool::new(false),
             native: !options.builtin_templates,
         }
     }
@@ -271,7 +269,7 @@ impl Templates {
     /// rendering found (which apps ran before it was spent depends on the thread count).
     pub(crate) fn over_budget(&self) -> Option<Diagnostic> {
         // One text for either count: which one ran out first can depend on the thread count.
-        (self.spent_out.load(Ordering::Relaxed) || self.written_out.load(Ordering::Relaxed)).then(|| {
+        (self.spent_out.load(Ordering::Relaxed) || self.written_out()).then(|| {
             Diagnostic::unlocated(
                 Code::OutputBudget,
                 format!(
@@ -285,16 +283,12 @@ impl Templates {
 
     /// Whether the objects written so far have spent the run's budget.
     pub(crate) fn written_out(&self) -> bool {
-        self.written_out.load(Ordering::Relaxed)
+        self.written.load(Ordering::Relaxed) > self.run_bytes
     }
 
     /// Counts `bytes` of an object's YAML against the run's budget; false once it is spent.
     pub(crate) fn write(&self, bytes: usize) -> bool {
-        let written = self.written.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        if written > self.run_bytes {
-            self.written_out.store(true, Ordering::Relaxed);
-        }
-        written <= self.run_bytes
+        self.written.fetch_add(bytes, Ordering::Relaxed) + bytes <= self.run_bytes
     }
 
     /// A built-in rendered natively, when its template would have rendered the same within the

@@ -44,7 +44,7 @@ pub(crate) struct Templates {
     spent_out: AtomicBool,
     /// The YAML of the objects written so far, counted against the same budget: what a run
     /// writes is not bounded by what its templates render (an app's labels and annotations
-    /// fill every object of the app: 300 KB of input made 1.3 GB).
+    /// fill every object of the app: 718 KB of input made 1.3 GB).
     written: AtomicUsize,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,

@@ -98,6 +98,17 @@ impl Budgets {
         self.templates.run_bytes = bytes;
         self
     }
+
+    /// Most fuel all uses of templates may spend in one render, together, where four CUE
+    /// evaluation steps are one and each byte a template renders is one too (`None`, the
+    /// default: 200 per byte of input, at least 50,000,000). A use's own limit is
+    /// [`Budgets::max_template_fuel`]; a use that fails is counted at that limit, since what it
+    /// spent is not known.
+    #[must_use]
+    pub fn max_run_fuel(mut self, fuel: Option<u64>) -> Self {
+        self.templates.run_fuel = fuel;
+        self
+    }
 }
 
 /// What to read and how: files and folders on disk, texts in memory, definitions, limits.

@@ -165,6 +165,10 @@ pub(crate) struct BudgetArgs {
     /// YAML the objects of a run may come to
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub(crate) max_output_bytes: usize,
+    /// Most fuel all uses of templates may spend in one run, together (four CUE evaluation
+    /// steps are one) [default: 200 per byte of input, at least 50,000,000]
+    #[arg(long, value_name = "N")]
+    pub(crate) max_run_fuel: Option<u64>,
 }
 
 impl BudgetArgs {
@@ -179,6 +183,7 @@ impl BudgetArgs {
             .max_template_fuel(self.max_template_fuel)
             .max_template_output(self.max_template_output)
             .max_output_bytes(self.max_output_bytes)
+            .max_run_fuel(self.max_run_fuel)
     }
 }
 

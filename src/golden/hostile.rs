@@ -1,5 +1,6 @@
 //! Hostile input beyond what a golden case can hold: file names with control characters.
 
+use std::fmt::Write;
 use std::fs;
 
 use super::{run_case, scratch, strings};
@@ -181,4 +182,50 @@ fn special_files_are_never_opened() {
         );
     }
     let _ = fs::remove_dir_all(&work);
+}
+
+/// The run's budgets stop a render at the same app, with the same report, on any thread count:
+/// 300 apps whose templates spend different amounts of fuel, the budget passed about halfway,
+/// rendered with 1 to 8 workers (the golden cases `run-fuel*` hold one such report).
+#[test]
+fn run_budgets_report_the_same_on_any_thread_count() {
+    let work = scratch("run-budget-threads");
+    let mut text = String::from(
+        "apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata: {name: spin}\nspec:\n  schematic:\n    jinja:\n      template: |\n        {% for i in range(parameter.rounds) %}{% endfor %}\n        {% if parameter.rounds % 7 == 0 %}{{ fail(\"seven\") }}{% endif %}\n        apiVersion: v1\n        kind: ConfigMap\n        metadata: {name: {{ context.name }}}\n",
+    );
+    for app in 0..300 {
+        let rounds = 50 + (app * 37) % 400;
+        let _ = write!(
+            text,
+            "---\napiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: app-{app}}}\nspec:\n  components: [{{name: c, type: spin, properties: {{rounds: {rounds}}}}}]\n"
+        );
+    }
+    fs::write(work.join("apps.yaml"), text).expect("write the apps");
+    let args = strings(&[
+        "render",
+        ".",
+        "--max-template-fuel",
+        "5000",
+        "--max-run-fuel",
+        "150000",
+    ]);
+    let with = |threads: usize| {
+        crate::parallel::pin(Some(threads));
+        let outcome = run_case(&work, &args);
+        crate::parallel::pin(None);
+        outcome
+    };
+    let one = with(1);
+    assert_eq!(one.code, 1);
+    assert!(one.stderr.contains("oam::E055"), "{}", one.stderr);
+    assert!(
+        one.stderr.contains("oam::E060"),
+        "apps before the one named report: {}",
+        one.stderr
+    );
+    for threads in [2, 3, 4, 8] {
+        for _ in 0..3 {
+            assert_eq!(with(threads).stderr, one.stderr, "{threads} threads");
+        }
+    }
 }

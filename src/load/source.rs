@@ -92,6 +92,15 @@ impl Sources {
     pub(crate) fn len(&self) -> usize {
         self.shared.len() + self.own.len()
     }
+
+    /// The bytes of every file's text: a run's input, built-in definitions included.
+    pub(crate) fn text_bytes(&self) -> usize {
+        self.shared
+            .iter()
+            .chain(&self.own)
+            .map(|file| file.text.len())
+            .sum()
+    }
 }
 
 /// The byte offset of a 1-based line and character column in `text`.

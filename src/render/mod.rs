@@ -5,6 +5,7 @@
 //! filled with workload references. Components render in dependency order, so data outputs are
 //! passed to the components that take them. No I/O; nothing here knows the input dialect.
 
+mod budget;
 mod containerized;
 mod cue;
 mod data;
@@ -26,6 +27,7 @@ use crate::check::{Checked, CheckedApp, CheckedScope};
 use crate::diag::{Diagnostics, Span};
 use crate::load::{FileId, Sources};
 use crate::model::{Model, field, metadata_field};
+use budget::Meter;
 
 pub(crate) use template::{TemplateLimits, Templates};
 
@@ -338,53 +340,85 @@ pub(crate) fn render_apps<A: Send>(
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
     let options = run.options;
-    let found_before = diags.len();
     let templates = Templates::compile(run.model, options, sources, diags);
     // Apps render independently, on every core; each worker has its own diagnostics and a
     // fork of the sources (a broken template output becomes a file of its own), merged back in
     // app order so that nothing depends on the thread count.
     sources.freeze();
     let forked: &Sources = sources;
-    let rendered = crate::parallel::map_owned(apps, crate::parallel::threads(), |app| {
+    let prefix = budget::Prefix::default();
+    let apps: Vec<(usize, A)> = apps.into_iter().enumerate().collect();
+    let rendered = crate::parallel::map_owned(apps, crate::parallel::threads(), |(index, app)| {
         let mut own_sources = forked.fork();
         let mut own_checks = Diagnostics::default();
         let mut own_diags = Diagnostics::default();
         let mut out = AppOutput::default();
         checked(app, &mut own_checks, &mut |app| {
-            // Once the run's output is spent its report is replaced by the budget's.
-            if !templates.written_out() {
+            // Once apps before it spent a budget no app starts (`budget` says why the report
+            // is the same on any machine).
+            if !prefix.passed() {
                 out = render_app(app, options, &templates, &mut own_sources, &mut own_diags);
             }
         });
+        let spent = out.spent.as_ref().map(|(_, _, spent)| *spent);
+        prefix.finished(index, spent.unwrap_or_default(), templates.run_limits());
         (out, own_sources, own_checks, own_diags)
     });
+    let spent: Vec<budget::Spent> = rendered
+        .iter()
+        .filter_map(|(out, ..)| out.spent.as_ref().map(|(_, _, spent)| *spent))
+        .collect();
+    let over = budget::first_over(
+        rendered
+            .iter()
+            .filter_map(|(out, ..)| out.spent.as_ref())
+            .map(|(name, span, spent)| (name.as_ref(), *span, *spent)),
+        templates.run_limits(),
+    );
     // Sized once: a growing vector of every object would hold two copies at each doubling.
     let count: usize = rendered.iter().map(|(out, ..)| out.objects.len()).sum();
     let mut objects = Vec::with_capacity(count + run.scopes.len() + run.model.raw.len());
     // (scope index, app, workload reference), in app order.
     let mut scope_members: Vec<(usize, String, Value)> = Vec::new();
+    let mut rendered_apps = 0;
+    let mut cut = false;
     for (out, own_sources, own_checks, mut own_diags) in rendered {
         checks.extend(own_checks);
         own_diags.move_files(&sources.adopt(own_sources));
+        if out.spent.is_some() {
+            // From the app that went past a budget on, what apps found depends on the thread
+            // count: it is dropped.
+            cut |= over
+                .as_ref()
+                .is_some_and(|(first, _)| rendered_apps == *first);
+            rendered_apps += 1;
+        }
+        if cut {
+            continue;
+        }
         diags.extend(own_diags);
         objects.extend(out.objects);
         scope_members.extend(out.scope_members);
     }
-    if let Some(over) = templates.over_budget() {
-        // Which apps rendered before the budget ran out depends on the thread count: what
-        // they found is dropped, so the report is the same on any machine.
-        diags.truncate(found_before);
-        diags.push(over);
+    if let Some((_, diagnostic)) = over {
+        diags.push(diagnostic);
         return Vec::new();
     }
+    let meter = Meter::default();
     objects.extend(render_scopes(
         run.scopes,
         &scope_members,
         options,
         &templates,
+        &meter,
         sources,
         diags,
     ));
+    let total = spent.into_iter().fold(meter.spent(), budget::Spent::add);
+    if let Some(over) = budget::over_after_apps(total, templates.run_limits()) {
+        diags.push(over);
+        return Vec::new();
+    }
     if !options.skip_raw && !options.selected_apps {
         objects.extend(run.model.raw.iter().map(|raw| {
             let placement = Placement {
@@ -407,6 +441,9 @@ pub(crate) fn render_apps<A: Send>(
 struct AppOutput {
     objects: Vec<Object>,
     scope_members: Vec<(usize, String, Value)>,
+    /// The app's name, where it is named and what it spent of the run's budgets; `None` when
+    /// it did not render.
+    spent: Option<(Arc<str>, Span, budget::Spent)>,
 }
 
 fn render_app(
@@ -416,30 +453,23 @@ fn render_app(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> AppOutput {
-    // The objects each component starts from move into its render, rather than being copied.
-    let mut taken: Vec<workload::Taken> = checked_app
-        .components
-        .iter_mut()
-        .map(|bound| workload::Taken {
-            workload: std::mem::take(&mut bound.workload),
-            traits: bound
-                .traits
-                .iter_mut()
-                .map(|t| std::mem::take(&mut t.object))
-                .collect(),
-        })
-        .collect();
+    let mut taken = take_objects(checked_app);
     let checked_app = &*checked_app;
     let mut objects = Vec::new();
     let mut scope_members = Vec::new();
     let app = checked_app.app;
     let app_name: Arc<str> = Arc::from(app.name.value.as_str());
+    let meter = Meter::default();
     let namespace = app.namespace.clone().or_else(|| options.namespace.clone());
     let dependencies = &checked_app.dependencies;
     let dependencies_of = dependencies.dependencies(app.components.len());
     // Output name → its value in the producer's rendered workload (None: run time only).
     let mut outputs: HashMap<&str, Option<Value>> = HashMap::new();
     for &index in &dependencies.order {
+        // Past a budget, the app renders nothing more (its report is the budget's).
+        if meter.over(templates.run_limits()) {
+            break;
+        }
         let Some(position) = checked_app.position(index) else {
             continue;
         };
@@ -450,6 +480,7 @@ fn render_app(
             bound,
             namespace: namespace.as_deref(),
             templates,
+            meter: &meter,
         };
         let inputs = data::inputs(
             checked_app,
@@ -496,27 +527,61 @@ fn render_app(
                 rendered.primary_reference.clone(),
             ));
         }
-        let span = bound.entry.span;
-        let files: Arc<[FileId]> = bound.source_files().into();
-        for value in rendered.objects {
-            let placement = Placement {
-                app: Some(Arc::clone(&app_name)),
-                span,
-                passthrough: false,
-                depth,
-                sources: Arc::clone(&files),
-            };
-            let object = Object::new(value, placement, options.keep());
-            // Once the run's output is spent the whole report is replaced: stop here.
-            if !templates.write(object.yaml.len()) {
-                return AppOutput::default();
-            }
-            objects.push(object);
-        }
+        let placement = Placement {
+            app: Some(Arc::clone(&app_name)),
+            span: bound.entry.span,
+            passthrough: false,
+            depth,
+            sources: bound.source_files().into(),
+        };
+        write_objects(
+            rendered.objects,
+            &placement,
+            options.keep(),
+            templates,
+            &meter,
+            &mut objects,
+        );
     }
     AppOutput {
         objects,
         scope_members,
+        spent: Some((app_name, app.name.span, meter.spent())),
+    }
+}
+
+/// The objects each component starts from, moved out to its render rather than copied.
+fn take_objects(checked_app: &mut CheckedApp<'_>) -> Vec<workload::Taken> {
+    checked_app
+        .components
+        .iter_mut()
+        .map(|bound| workload::Taken {
+            workload: std::mem::take(&mut bound.workload),
+            traits: bound
+                .traits
+                .iter_mut()
+                .map(|t| std::mem::take(&mut t.object))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Each of `values` as an object at `placement`, into `objects`, until the app passes a budget
+/// (its report is then the budget's).
+fn write_objects(
+    values: Vec<Value>,
+    placement: &Placement,
+    keep: Keep,
+    templates: &Templates,
+    meter: &Meter,
+    objects: &mut Vec<Object>,
+) {
+    for value in values {
+        let object = Object::new(value, placement.clone(), keep);
+        if !templates.write(meter, object.yaml.len()) {
+            break;
+        }
+        objects.push(object);
     }
 }
 
@@ -528,6 +593,7 @@ fn render_scopes(
     members: &[(usize, String, Value)],
     options: &RenderOptions,
     templates: &Templates,
+    meter: &Meter,
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Vec<Object> {
@@ -563,7 +629,7 @@ fn render_scopes(
                     workload: None,
                     used_by: format!("scope `{}`", scope.name.value),
                 };
-                let Some(output) = templates.render(&site, false, sources, diags) else {
+                let Some(output) = templates.render(&site, false, meter, sources, diags) else {
                     continue;
                 };
                 output.objects

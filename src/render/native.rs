@@ -648,6 +648,7 @@ mod tests {
                     .render(
                         &site,
                         kind == DefinitionKind::Trait,
+                        &crate::render::budget::Meter::default(),
                         &mut sources,
                         &mut Diagnostics::default(),
                     )

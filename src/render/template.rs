@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Kwargs;
@@ -20,6 +19,8 @@ use sha2::{Digest, Sha256};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{self, Budgets, FileId, NodeValue, Origin, Sources};
 use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
+
+use super::budget::{self, Meter, Spent};
 
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
 const RECURSION_LIMIT: usize = 64;
@@ -37,15 +38,10 @@ pub(crate) struct Templates {
     /// The limits of one use, for CUE templates (minijinja has its own copy).
     limits: TemplateLimits,
     output_bytes: usize,
-    /// What all uses rendered so far, and the run's budget (`--max-output-bytes`).
-    spent: AtomicUsize,
-    run_bytes: usize,
-    /// Set once the run's budget is spent; every later use renders nothing.
-    spent_out: AtomicBool,
-    /// The YAML of the objects written so far, counted against the same budget: what a run
-    /// writes is not bounded by what its templates render (an app's labels and annotations
-    /// fill every object of the app: 718 KB of input made 1.3 GB).
-    written: AtomicUsize,
+    /// The run's budgets (`super::budget`): what its templates render and spend, and the YAML
+    /// of its objects (what a run writes is not bounded by what its templates render: an app's
+    /// labels and annotations fill every object of the app, and 718 KB of input made 1.3 GB).
+    run: budget::Limits,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
 }
@@ -58,8 +54,10 @@ pub(crate) struct TemplateLimits {
     pub(crate) fuel: u64,
     /// One use's output, and any value a filter serialises.
     pub(crate) output_bytes: usize,
-    /// Every use of a run together.
+    /// Every use of a run together, and apart, the YAML of every object.
     pub(crate) run_bytes: usize,
+    /// The fuel of every use of a run together; by default some per byte of input.
+    pub(crate) run_fuel: Option<u64>,
 }
 
 impl Default for TemplateLimits {
@@ -68,6 +66,7 @@ impl Default for TemplateLimits {
             fuel: 2_000_000,
             output_bytes: 4 * 1024 * 1024,
             run_bytes: 1024 * 1024 * 1024,
+            run_fuel: None,
         }
     }
 }
@@ -257,45 +256,44 @@ impl Templates {
             env,
             limits,
             output_bytes: limits.output_bytes,
-            spent: AtomicUsize::new(0),
-            run_bytes: limits.run_bytes,
-            spent_out: AtomicBool::new(false),
-            written: AtomicUsize::new(0),
+            run: budget::Limits::of(limits.run_bytes, limits.run_fuel, sources.text_bytes()),
             native: !options.builtin_templates,
         }
     }
 
-    /// The run's budget, when the templates spent it: the diagnostic that replaces everything
-    /// rendering found (which apps ran before it was spent depends on the thread count).
-    pub(crate) fn over_budget(&self) -> Option<Diagnostic> {
-        // One text for either count: which one ran out first can depend on the thread count.
-        (self.spent_out.load(Ordering::Relaxed) || self.written_out()).then(|| {
-            Diagnostic::unlocated(
-                Code::OutputBudget,
-                format!(
-                    "this run's output came to more than {} bytes (what its templates render, or the YAML of its objects), so the render stopped",
-                    self.run_bytes
-                ),
-            )
-            .with_help("raise the limit with --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should, or for what repeats in every object (an app's labels and annotations fill each object of the app)")
-        })
+    /// The run's budgets.
+    pub(crate) fn run_limits(&self) -> budget::Limits {
+        self.run
     }
 
-    /// Whether the objects written so far have spent the run's budget.
-    pub(crate) fn written_out(&self) -> bool {
-        self.written.load(Ordering::Relaxed) > self.run_bytes
+    /// Counts `bytes` of an object's YAML; false once the app has passed a budget.
+    pub(crate) fn write(&self, meter: &Meter, bytes: usize) -> bool {
+        let written = Spent {
+            written: bytes as u64,
+            ..Spent::default()
+        };
+        meter.charge(written, self.run)
     }
 
-    /// Counts `bytes` of an object's YAML against the run's budget; false once it is spent.
-    pub(crate) fn write(&self, bytes: usize) -> bool {
-        self.written.fetch_add(bytes, Ordering::Relaxed) + bytes <= self.run_bytes
+    /// Counts what one use rendered and spent; false once the app has passed a budget. Each
+    /// byte rendered is a unit of fuel too: reading a template's output back and patching it
+    /// in costs per byte about what an instruction does, and a template's instructions need
+    /// not grow with its output (a trait that rewrites the workload's whole environment).
+    fn charge(&self, meter: &Meter, rendered: usize, fuel: u64) -> bool {
+        let rendered = rendered as u64;
+        let spent = Spent {
+            rendered,
+            fuel: fuel.saturating_add(rendered),
+            ..Spent::default()
+        };
+        meter.charge(spent, self.run)
     }
 
     /// A built-in rendered natively, when its template would have rendered the same within the
     /// limits of a use: its text is at most about six times the size `json_size` counts
     /// (`\u003c` for `<`), and its fuel as `native` bounds it. Counted against the run's budget
     /// as a CUE template's objects are. `None`: the template renders it.
-    fn native_render(&self, site: &Use<'_>) -> Option<Output> {
+    fn native_render(&self, site: &Use<'_>, meter: &Meter) -> Option<Output> {
         if !self.native {
             return None;
         }
@@ -309,16 +307,7 @@ impl Templates {
             objects: rendered.objects,
             ..Output::default()
         })
-        .filter(|_| self.spend(rendered_bytes))
-    }
-
-    /// Counts `bytes` of rendered output against the run's budget; false once it is spent.
-    fn spend(&self, bytes: usize) -> bool {
-        let spent = self.spent.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        if spent > self.run_bytes {
-            self.spent_out.store(true, Ordering::Relaxed);
-        }
-        spent <= self.run_bytes
+        .filter(|_| self.charge(meter, rendered_bytes, rendered.fuel))
     }
 
     /// Renders a definition's template. `None` if it fails (diagnostics say why), or if the
@@ -327,6 +316,7 @@ impl Templates {
         &self,
         site: &Use<'_>,
         allow_patch: bool,
+        meter: &Meter,
         sources: &mut Sources,
         diags: &mut Diagnostics,
     ) -> Option<Output> {
@@ -337,18 +327,20 @@ impl Templates {
                 ..Output::default()
             });
         }
-        if self.spent_out.load(Ordering::Relaxed) {
+        // Past a budget, an app renders nothing more (the report is the budget's).
+        if meter.over(self.run) {
             return None;
         }
-        if let Some(output) = self.native_render(site) {
+        if let Some(output) = self.native_render(site, meter) {
             return Some(output);
         }
         if let Some(template) = &definition.cue {
-            let output =
-                super::cue::render(site, template, allow_patch, self.limits, sources, diags)?;
-            // What a CUE template rendered counts against the run's budget like any text.
-            let rendered_bytes = output.objects.iter().map(json_size).sum();
-            return self.spend(rendered_bytes).then_some(output);
+            let (output, fuel) =
+                super::cue::render(site, template, allow_patch, self.limits, sources, diags);
+            // What a CUE template rendered counts like any text; a failed use, what it spent.
+            let rendered_bytes = output.iter().flat_map(|o| &o.objects).map(json_size).sum();
+            let within = self.charge(meter, rendered_bytes, fuel);
+            return output.filter(|_| within);
         }
         let template = definition.template.as_ref()?;
         let compiled = match self.env.get_template(&key(definition)) {
@@ -369,7 +361,13 @@ impl Templates {
             limit: self.output_bytes,
             exceeded: false,
         };
-        if let Err(e) = compiled.render_captured_to(context, &mut out) {
+        let rendered = compiled.render_captured_to(context, &mut out);
+        // A use that failed is charged its whole fuel: minijinja does not say what it spent.
+        let fuel = rendered.as_ref().map_or(self.limits.fuel, |captured| {
+            captured.state().fuel_levels().map_or(0, |(spent, _)| spent)
+        });
+        if let Err(e) = rendered {
+            self.charge(meter, 0, fuel);
             let d = if out.exceeded {
                 Diagnostic::new(
                     Code::TemplateOutput,
@@ -388,7 +386,7 @@ impl Templates {
             diags.push(d.with_label_text(format!("while rendering {}", site.used_by)));
             return None;
         }
-        if !self.spend(out.text.len()) {
+        if !self.charge(meter, out.text.len(), fuel) {
             return None;
         }
         let text = into_text(out.text);

@@ -101,7 +101,9 @@ pub(super) fn render<'m>(
                         bound_trait.type_name, bound.component.name.value
                     ),
                 };
-                let rendered = context.templates.render(&site, true, sources, diags);
+                let rendered = context
+                    .templates
+                    .render(&site, true, context.meter, sources, diags);
                 site.workload = None;
                 component[0] = Arc::try_unwrap(workload).unwrap_or_else(|shared| (*shared).clone());
                 let Some(output) = rendered else {

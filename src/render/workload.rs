@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::budget::Meter;
 use super::template::{self, Templates};
 use super::{containerized, labels, reference_to, traits};
 use crate::check::Bound;
@@ -15,6 +16,8 @@ pub(super) struct Context<'a, 'm> {
     pub(super) bound: &'a Bound<'m>,
     pub(super) namespace: Option<&'a str>,
     pub(super) templates: &'a Templates,
+    /// What the app has spent of the run's budgets.
+    pub(super) meter: &'a Meter,
 }
 
 impl Context<'_, '_> {
@@ -115,7 +118,9 @@ pub(super) fn render_component(
                 workload: None,
                 used_by: format!("component `{}`", bound.component.name.value),
             };
-            let output = context.templates.render(&site, false, sources, diags)?;
+            let output = context
+                .templates
+                .render(&site, false, context.meter, sources, diags)?;
             if output.objects.is_empty() {
                 diags.push(
                     Diagnostic::new(Code::TemplateOutput, bound.entry.span, format!("the template of WorkloadDefinition `{}` rendered no object", definition.name.value))

@@ -130,7 +130,9 @@ impl Exported for Arc<JsonNode> {
 }
 
 impl JsonNode {
-    pub(crate) fn from_json(value: &Json) -> Arc<JsonNode> {
+    /// The value as nodes, counting them into `nodes`.
+    pub(crate) fn from_json(value: &Json, nodes: &mut u64) -> Arc<JsonNode> {
+        *nodes += 1;
         Arc::new(match value {
             Json::Null => JsonNode::Scalar(Val::Null),
             Json::Bool(b) => JsonNode::Scalar(Val::Bool(*b)),
@@ -145,10 +147,15 @@ impl JsonNode {
                 },
             }),
             Json::String(s) => JsonNode::Scalar(Val::str(s)),
-            Json::Array(items) => JsonNode::Array(items.iter().map(JsonNode::from_json).collect()),
+            Json::Array(items) => JsonNode::Array(
+                items
+                    .iter()
+                    .map(|item| JsonNode::from_json(item, nodes))
+                    .collect(),
+            ),
             Json::Object(map) => JsonNode::Object(
                 map.iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), JsonNode::from_json(v)))
+                    .map(|(k, v)| (Arc::from(k.as_str()), JsonNode::from_json(v, nodes)))
                     .collect(),
             ),
         })
@@ -614,8 +621,14 @@ impl Evaluator {
         self.push(ROOT, Conjunct::new(ConjunctKind::Expr(expr, env), None));
     }
 
+    /// Unifies `value` at `path`, a step per value read in: a caller that adds a large value
+    /// to many evaluations (a workload to each of its traits) pays for each copy.
     pub(crate) fn add_json(&mut self, path: &[&str], value: &Json) {
-        let mut node = JsonNode::from_json(value);
+        let mut nodes = 0;
+        let mut node = JsonNode::from_json(value, &mut nodes);
+        if !self.spend(nodes) {
+            return;
+        }
         for name in path.iter().rev() {
             node = Arc::new(JsonNode::Object(vec![(Arc::from(*name), node)]));
         }
@@ -674,6 +687,14 @@ impl Evaluator {
     /// Takes one step of the budget; false once the budget is spent.
     fn step(&mut self) -> bool {
         self.spend(1)
+    }
+
+    pub(crate) fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub(crate) fn values(&self) -> usize {
+        self.vertices.len()
     }
 
     /// Takes `steps` of the budget at once (work that costs as much as that many steps);
@@ -2185,6 +2206,11 @@ impl Evaluator {
 
     /// Follows a path from the root: field names, and list indices where the value is a list.
     pub(crate) fn lookup_path(&mut self, path: &[&str]) -> Result<VId, Error> {
+        // A spent budget is the answer to every question after it (what it stopped may be
+        // the field asked for).
+        if self.exhausted.is_some() {
+            return Err(self.exhausted_error());
+        }
         let mut at = ROOT;
         for name in path {
             let resolved = self.deref(at)?;
@@ -2661,7 +2687,11 @@ impl Evaluator {
 
     /// A value of JSON.
     pub(crate) fn json_value(&mut self, json: &Json) -> Value {
-        self.node_value(JsonNode::from_json(json))
+        let mut nodes = 0;
+        let node = JsonNode::from_json(json, &mut nodes);
+        // Spent, the budget stops the evaluation at its next step.
+        self.spend(nodes);
+        self.node_value(node)
     }
 
     /// A value of JSON nodes (read from text, or exported).

@@ -19,9 +19,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = text.to_owned();
-    // On a thread with a worker's stack (2 MiB), as oam evaluates: a stack overflow there
-    // aborts the process, which libFuzzer catches and keeps the input of (on its own main
-    // thread the overflow left no input behind).
+    // On a thread with a worker's stack (2 MiB), as oam evaluates. A libFuzzer target never
+    // runs Rust's runtime set-up, so an overflow there dies of SIGSEGV in libFuzzer's handler
+    // with no input kept: run with `-fork=1` (docs/reliability.md) to keep it.
     std::thread::Builder::new()
         .stack_size(2 * 1024 * 1024)
         .spawn(move || {

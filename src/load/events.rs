@@ -200,8 +200,6 @@ fn byte_len(start: &Marker, end: &Marker) -> u64 {
     }
 }
 
-/// What an untagged scalar is, as serde-saphyr reads it for a value of any type (YAML 1.1
-/// booleans, YAML 1.2 numbers, legacy octal), or `None` when that is not certain here.
 /// Whether `text` is one of `words` (of at most five letters), ignoring ASCII case: a call per
 /// scalar of every input.
 #[inline]
@@ -217,6 +215,8 @@ fn is_one_of(text: &str, words: &[&str]) -> bool {
     false
 }
 
+/// What an untagged scalar is, as serde-saphyr reads it for a value of any type (YAML 1.1
+/// booleans, YAML 1.2 numbers, legacy octal), or `None` when that is not certain here.
 fn resolve(text: String, style: ScalarStyle) -> Option<Scalar> {
     if style != ScalarStyle::Plain {
         return Some(Scalar::String(text));

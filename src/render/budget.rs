@@ -66,25 +66,27 @@ impl Spent {
         }
     }
 
-    /// The budgets this passes, as the words of a diagnostic.
-    fn over(self, limits: Limits) -> Vec<String> {
-        let mut over = Vec::new();
-        if self.rendered > limits.bytes {
-            over.push(format!(
-                "more than {} bytes rendered by its templates",
-                limits.bytes
-            ));
+    /// The budgets this passes.
+    fn over(self, limits: Limits) -> Over {
+        Over {
+            rendered: self.rendered > limits.bytes,
+            written: self.written > limits.bytes,
+            fuel: self.fuel > limits.fuel,
         }
-        if self.written > limits.bytes {
-            over.push(format!(
-                "more than {} bytes of YAML in its objects",
-                limits.bytes
-            ));
-        }
-        if self.fuel > limits.fuel {
-            over.push(format!("more than {} units of template fuel", limits.fuel));
-        }
-        over
+    }
+}
+
+/// Which budgets a count passes.
+#[derive(Clone, Copy, Debug)]
+struct Over {
+    rendered: bool,
+    written: bool,
+    fuel: bool,
+}
+
+impl Over {
+    fn any(self) -> bool {
+        self.rendered || self.written || self.fuel
     }
 }
 
@@ -103,6 +105,8 @@ struct PrefixSum {
     /// Finished apps after `next`, by index.
     waiting: BTreeMap<usize, Spent>,
     total: Spent,
+    /// The first app with which the sum passed a budget, and the sum with it.
+    passed_at: Option<(usize, Spent)>,
 }
 
 impl Prefix {
@@ -125,11 +129,22 @@ impl Prefix {
                 break;
             };
             sum.total = sum.total.add(spent);
+            if sum.passed_at.is_none() && sum.total.over(limits).any() {
+                sum.passed_at = Some((next, sum.total));
+                self.passed.store(true, Ordering::Relaxed);
+            }
             sum.next += 1;
         }
-        if !sum.total.over(limits).is_empty() {
-            self.passed.store(true, Ordering::Relaxed);
-        }
+    }
+
+    /// Once every app is finished: what they spent together, and the first app with which
+    /// the sum passed a budget (its index in app order) and the sum with it.
+    pub(crate) fn into_sums(self) -> (Spent, Option<(usize, Spent)>) {
+        let sum = self
+            .sum
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (sum.total, sum.passed_at)
     }
 }
 
@@ -146,7 +161,7 @@ impl Meter {
 
     /// Whether this app alone has passed a budget: it renders nothing more.
     pub(crate) fn over(&self, limits: Limits) -> bool {
-        !self.spent.get().over(limits).is_empty()
+        self.spent.get().over(limits).any()
     }
 
     /// Counts `spent` for this app; false once it passed a budget.
@@ -156,41 +171,33 @@ impl Meter {
     }
 }
 
-/// The first of `apps` (each its name, where it is named and what it spent, in app order) whose
-/// count takes the run past a budget, and the diagnostic that says so.
-pub(crate) fn first_over<'a>(
-    apps: impl IntoIterator<Item = (&'a str, Span, Spent)>,
-    limits: Limits,
-) -> Option<(usize, Diagnostic)> {
-    let mut total = Spent::default();
-    apps.into_iter()
-        .enumerate()
-        .find_map(|(index, (name, span, spent))| {
-            total = total.add(spent);
-            let over = total.over(limits);
-            (!over.is_empty()).then(|| (index, over_budget(Some((name, span)), &over)))
-        })
-}
-
-/// The diagnostic of a run that went past a budget after its apps (in the scopes' templates).
-pub(crate) fn over_after_apps(total: Spent, limits: Limits) -> Option<Diagnostic> {
+/// The diagnostic of a run whose budgets `total` passes: with app `app` (its name and where it
+/// is named), or with the scopes rendered after every app.
+pub(crate) fn over_budget(app: Option<(&str, Span)>, total: Spent, limits: Limits) -> Diagnostic {
     let over = total.over(limits);
-    (!over.is_empty()).then(|| over_budget(None, &over))
-}
-
-fn over_budget(app: Option<(&str, Span)>, over: &[String]) -> Diagnostic {
-    let what = over.join(" and ");
-    let fuel = over.iter().any(|o| o.ends_with("fuel"));
-    let bytes = over.iter().any(|o| o.contains("bytes"));
-    let mut help = String::new();
-    if bytes {
-        help.push_str("raise --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should, or for what repeats in every object (an app's labels and annotations fill each object of the app)");
+    let mut passed = Vec::new();
+    if over.rendered {
+        passed.push(format!(
+            "more than {} bytes rendered by its templates",
+            limits.bytes
+        ));
     }
-    if fuel {
-        if !help.is_empty() {
-            help.push_str("; ");
-        }
-        help.push_str("raise --max-run-fuel if the work is genuine; otherwise look for a template that runs far longer than it should, or for a component with very many traits (each use of a template reads the workload so far)");
+    if over.written {
+        passed.push(format!(
+            "more than {} bytes of YAML in its objects",
+            limits.bytes
+        ));
+    }
+    if over.fuel {
+        passed.push(format!("more than {} units of template fuel", limits.fuel));
+    }
+    let what = passed.join(" and ");
+    let mut help = Vec::new();
+    if over.rendered || over.written {
+        help.push("raise --max-output-bytes if the output is genuine; otherwise look for a template that renders far more than it should, or for what repeats in every object (an app's labels and annotations fill each object of the app)");
+    }
+    if over.fuel {
+        help.push("raise --max-run-fuel if the work is genuine; otherwise look for a template that runs far longer than it should, or for a component with very many traits (each use of a template reads the workload so far)");
     }
     let diagnostic = match app {
         Some((name, span)) => Diagnostic::new(
@@ -207,12 +214,17 @@ fn over_budget(app: Option<(&str, Span)>, over: &[String]) -> Diagnostic {
             format!("with its scopes this run came to {what}, so the render stopped"),
         ),
     };
-    diagnostic.with_help(help)
+    diagnostic.with_help(help.join("; "))
+}
+
+/// Whether `total`, with the scopes rendered after every app, passes a budget.
+pub(crate) fn passes(total: Spent, limits: Limits) -> bool {
+    total.over(limits).any()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Limits, Meter, Prefix, Spent, first_over};
+    use super::{Limits, Meter, Prefix, Spent, over_budget};
     use crate::diag::Span;
     use crate::load::FileId;
 
@@ -269,10 +281,15 @@ mod tests {
 
     #[test]
     fn the_app_named_is_the_first_that_takes_the_total_past_a_budget() {
-        let apps = [("a", 400), ("b", 500), ("c", 200), ("d", 5_000)];
-        let (index, diagnostic) =
-            first_over(apps.iter().map(|&(n, f)| (n, here(), fuel(f))), LIMITS).expect("over");
+        let prefix = Prefix::default();
+        for (index, spent) in [400, 500, 200, 5_000].into_iter().enumerate() {
+            prefix.finished(index, fuel(spent), LIMITS);
+        }
+        let (total, passed_at) = prefix.into_sums();
+        assert_eq!(total, fuel(6_100));
+        let (index, with_it) = passed_at.expect("over");
         assert_eq!(index, 2);
+        let diagnostic = over_budget(Some(("c", here())), with_it, LIMITS);
         assert!(
             diagnostic.message.contains("app `c`"),
             "{}",
@@ -283,13 +300,15 @@ mod tests {
                 .message
                 .contains("more than 1000 units of template fuel")
         );
-        assert!(first_over([("a", here(), fuel(1_000))], LIMITS).is_none());
+        let within = Prefix::default();
+        within.finished(0, fuel(1_000), LIMITS);
+        assert!(within.into_sums().1.is_none());
         let both = Spent {
             rendered: 101,
             fuel: 1_001,
             ..Spent::default()
         };
-        let (_, diagnostic) = first_over([("a", here(), both)], LIMITS).expect("over");
+        let diagnostic = over_budget(Some(("a", here())), both, LIMITS);
         let help = diagnostic.help.as_deref().unwrap_or_default();
         assert!(
             help.contains("--max-output-bytes") && help.contains("--max-run-fuel"),

@@ -139,7 +139,11 @@ pub(super) fn render(
     }
     let output = run.outputs(allow_patch, diags);
     let values = run.evaluation.values() as u64;
-    let fuel = (run.evaluation.steps().div_ceil(4)).saturating_add(values * FUEL_PER_VALUE);
+    let fuel = run
+        .evaluation
+        .steps()
+        .div_ceil(4)
+        .saturating_add(values.saturating_mul(FUEL_PER_VALUE));
     (output, fuel)
 }
 

@@ -364,36 +364,24 @@ pub(crate) fn render_apps<A: Send>(
         prefix.finished(index, spent.unwrap_or_default(), templates.run_limits());
         (out, own_sources, own_checks, own_diags)
     });
-    let spent: Vec<budget::Spent> = rendered
-        .iter()
-        .filter_map(|(out, ..)| out.spent.as_ref().map(|(_, _, spent)| *spent))
-        .collect();
-    let over = budget::first_over(
-        rendered
-            .iter()
-            .filter_map(|(out, ..)| out.spent.as_ref())
-            .map(|(name, span, spent)| (name.as_ref(), *span, *spent)),
-        templates.run_limits(),
-    );
+    let limits = templates.run_limits();
+    let (total, passed_at) = prefix.into_sums();
+    // The app the sum passed a budget with: from it on, what apps found depends on the thread
+    // count, and is dropped.
+    let over = passed_at.map(|(first, with_it)| {
+        let named = rendered[first].0.spent.as_ref();
+        let app = named.map(|(name, span, _)| (name.as_ref(), *span));
+        (first, budget::over_budget(app, with_it, limits))
+    });
     // Sized once: a growing vector of every object would hold two copies at each doubling.
     let count: usize = rendered.iter().map(|(out, ..)| out.objects.len()).sum();
     let mut objects = Vec::with_capacity(count + run.scopes.len() + run.model.raw.len());
     // (scope index, app, workload reference), in app order.
     let mut scope_members: Vec<(usize, String, Value)> = Vec::new();
-    let mut rendered_apps = 0;
-    let mut cut = false;
-    for (out, own_sources, own_checks, mut own_diags) in rendered {
+    for (index, (out, own_sources, own_checks, mut own_diags)) in rendered.into_iter().enumerate() {
         checks.extend(own_checks);
         own_diags.move_files(&sources.adopt(own_sources));
-        if out.spent.is_some() {
-            // From the app that went past a budget on, what apps found depends on the thread
-            // count: it is dropped.
-            cut |= over
-                .as_ref()
-                .is_some_and(|(first, _)| rendered_apps == *first);
-            rendered_apps += 1;
-        }
-        if cut {
+        if over.as_ref().is_some_and(|(first, _)| index >= *first) {
             continue;
         }
         diags.extend(own_diags);
@@ -414,9 +402,9 @@ pub(crate) fn render_apps<A: Send>(
         sources,
         diags,
     ));
-    let total = spent.into_iter().fold(meter.spent(), budget::Spent::add);
-    if let Some(over) = budget::over_after_apps(total, templates.run_limits()) {
-        diags.push(over);
+    let total = total.add(meter.spent());
+    if budget::passes(total, limits) {
+        diags.push(budget::over_budget(None, total, limits));
         return Vec::new();
     }
     if !options.skip_raw && !options.selected_apps {

@@ -66,7 +66,6 @@ fn hostile_file_names_are_refused() {
     let explicit = run_case(&work, &strings(&["render", &format!("apps/{}", names[1])]));
     assert_eq!(explicit.code, 1);
     assert!(explicit.stderr.contains("oam::E009"), "{}", explicit.stderr);
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// A control character inside a file (a name with ESC and OSC sequences, a bidi override) is
@@ -83,7 +82,6 @@ fn control_characters_in_input_are_escaped_in_diagnostics() {
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
     assert_printable(&outcome.stderr);
     assert!(outcome.stderr.contains("\\u{1b}"), "{}", outcome.stderr);
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// Sizes are checked before reading, and a read never goes past the budget: a 64 GiB sparse
@@ -101,7 +99,7 @@ fn budgets_bound_input_before_it_is_read() {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut endless = std::io::repeat(b'a');
     let mut env = crate::Env {
-        cwd: work.clone(),
+        cwd: work.to_path_buf(),
         stdin: &mut endless,
         stdout: &mut stdout,
         stderr: &mut stderr,
@@ -154,7 +152,6 @@ fn budgets_bound_input_before_it_is_read() {
         .collect();
     let expected: Vec<String> = (15..40).map(|i| format!("apps/c{i:02}.yaml")).collect();
     assert_eq!(refused, expected, "{}", two.stderr);
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// A named pipe is never opened (it would block the run until a writer came): named as an
@@ -181,7 +178,6 @@ fn special_files_are_never_opened() {
             outcome.stderr
         );
     }
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// The run's budgets stop a render at the same app, with the same report, on any thread count:

@@ -496,11 +496,35 @@ fn parity_section(page: &str) -> Option<&str> {
     Some(&page[start..end])
 }
 
-fn scratch(name: &str) -> PathBuf {
+/// A test's own empty folder under the system's temporary folder, removed when the test ends,
+/// whether it passes or fails (a test that forgot to remove its folder left one per run).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("oam-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).expect("create a scratch folder");
-    dir
+    Scratch(dir)
 }
 
 fn strings(list: &[&str]) -> Vec<String> {

@@ -154,7 +154,6 @@ fn mutated_inputs_fail_clearly() {
             )),
         }
     }
-    let _ = fs::remove_dir_all(&work);
     assert!(count >= 80, "{count} cases");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     report.compare(&root().join("golden/mutations.txt"), &golden);

@@ -18,9 +18,7 @@ fn with_fault(fault: Fault, run: impl FnOnce() -> Outcome) -> Outcome {
 /// files stay, an input error changes nothing, and `--check` sees the directory as current.
 #[test]
 fn output_directory_lifecycle() {
-    let work = std::env::temp_dir().join(format!("oam-lifecycle-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&work);
-    fs::create_dir_all(&work).expect("create scratch folder");
+    let work = scratch("lifecycle");
     let app = |component: &str| {
         format!(
             "apiVersion: core.oam.dev/v1alpha2\nkind: Component\nmetadata:\n  name: {component}\nspec:\n  workload:\n    apiVersion: v1\n    kind: ConfigMap\n    data: {{a: b}}\n---\napiVersion: core.oam.dev/v1alpha2\nkind: ApplicationConfiguration\nmetadata:\n  name: site\nspec:\n  components:\n    - componentName: {component}\n"
@@ -56,7 +54,6 @@ fn output_directory_lifecycle() {
         tree,
         "an input error changes nothing"
     );
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// A write that fails halfway (the third file, here) leaves the previous output exactly as it
@@ -95,7 +92,6 @@ fn interrupted_write_keeps_the_old_output() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert_eq!(run_case(&work, &prod).code, 0, "the next write succeeds");
     assert_ne!(read_tree(&out), before);
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// No name, namespace, kind or link can make `-o` write outside its directory: hostile names
@@ -158,7 +154,6 @@ metadata: {name: "../../../passthrough"}
             .as_deref(),
         Some("keep\n")
     );
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// The quickstart rendered into `work/out`, and the arguments that did it.
@@ -262,7 +257,6 @@ fn user_files_are_never_overwritten() {
         assert!(meta.file_type().is_fifo());
     }
     assert!(siblings(&work).is_empty(), "{:?}", siblings(&work));
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// A run stopped before its swap leaves the old output whole and a staging tree beside it; a
@@ -311,7 +305,6 @@ fn leftovers_of_a_killed_run_are_cleaned() {
     fs::write(work.join(".out.oam-new-1/keep"), "mine\n").expect("a user's file");
     assert_eq!(run_case(&work, &args).code, 0);
     assert_eq!(siblings(&work), [".out.oam-new-1"]);
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// `--check` finds every kind of drift (an edited, a removed, an unreadable and a listed but
@@ -360,7 +353,6 @@ fn check_reports_drift_the_same_on_any_thread_count() {
     assert!(diff.contains("\n-left over\n"), "{diff}");
     assert!(!diff.contains("mine.yaml"), "{diff}");
     assert_eq!(with(2), (code, diff, stderr));
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// `--check` shows a hostile file in the directory (a name and text holding terminal escapes)
@@ -398,7 +390,6 @@ fn check_escapes_what_the_directory_holds() {
         "{}",
         check.stdout
     );
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// A marker that is a link (to `/dev/zero`, say) is not read: `--check` ends at once, and `-o`
@@ -424,7 +415,6 @@ fn a_marker_link_is_not_followed() {
     let write = run_case(&work, &args);
     assert_eq!(write.code, 1);
     assert!(write.stderr.contains("oam::E052"), "{}", write.stderr);
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// `oam render . -o out` twice: the second run does not read `out/` back as input. Naming an
@@ -446,7 +436,6 @@ fn output_inside_the_inputs_is_not_read() {
         "{}",
         named.stderr
     );
-    let _ = fs::remove_dir_all(&work);
 }
 
 /// `-o` naming a link to a directory writes through the link: the link stays a link, and the
@@ -472,5 +461,4 @@ fn output_through_a_link_keeps_the_link() {
         before,
         "the new output is behind the link"
     );
-    let _ = fs::remove_dir_all(&work);
 }

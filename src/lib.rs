@@ -71,3 +71,11 @@ pub use project::{
 };
 pub use render::RenderOptions;
 pub use yaml_writer::to_yaml;
+
+/// The stack, in bytes, of the threads oam starts (the command line runs on one too), and what
+/// a thread calling the library needs when [`Budgets::max_depth`] is raised above its default.
+/// Input nested 1,000 levels deep, the most that budget allows, needed 5.0 MiB in a release
+/// build and 40 MiB in a debug build; at the default depth, 335 KiB and 2.5 MiB, so a debug
+/// build of oam needs more than the 2 MiB of a thread Rust starts (docs/reliability.md).
+/// Untouched, a stack costs address space, not memory.
+pub const STACK_SIZE: usize = 256 << 20;

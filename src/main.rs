@@ -14,6 +14,22 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // On a thread of oam's own stack size, like its workers: how deep an input may nest must
+    // not depend on the system's default stack or on which thread takes which app.
+    let cli = std::thread::Builder::new()
+        .stack_size(oam::STACK_SIZE)
+        .spawn(run);
+    let code = match cli {
+        Ok(handle) => handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        // The system refused the thread: the main thread's stack serves.
+        Err(_) => run(),
+    };
+    ExitCode::from(code)
+}
+
+fn run() -> u8 {
     let colour =
         io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
@@ -29,5 +45,5 @@ fn main() -> ExitCode {
             .flatten(),
         threads: std::env::var_os("OAM_THREADS"),
     };
-    ExitCode::from(oam::run(std::env::args_os(), &mut env))
+    oam::run(std::env::args_os(), &mut env)
 }

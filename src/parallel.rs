@@ -102,7 +102,15 @@ pub(crate) fn map_owned<T: Send, R: Send>(
         // loading, dropped once rendered) is freed more often by the thread that allocated
         // it; a spawned thread's heap is abandoned when it ends, and every later free into it
         // takes mimalloc's slower path for blocks of another thread.
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(worker)).collect();
+        // A thread the system refuses leaves its blocks to the others.
+        let handles: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(crate::STACK_SIZE)
+                    .spawn_scoped(scope, worker)
+                    .ok()
+            })
+            .collect();
         let mut done = vec![worker()];
         done.extend(
             handles

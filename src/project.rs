@@ -56,10 +56,18 @@ impl Budgets {
         self
     }
 
-    /// Deepest nesting of lists and mappings (default 64).
+    /// The most [`Budgets::max_depth`] can be raised to.
+    pub const MAX_DEPTH: usize = 1_000;
+
+    /// Deepest nesting of lists and mappings (default 64, at most [`Budgets::MAX_DEPTH`]: a
+    /// larger value is taken as that). Each level is a level of recursion in the YAML reader,
+    /// JSON Schema and the templates; past the default (and at it, in a debug build of oam),
+    /// call from a thread with a stack of [`STACK_SIZE`](crate::STACK_SIZE), as oam's own
+    /// threads have.
     #[must_use]
     pub fn max_depth(mut self, depth: usize) -> Self {
-        self.load.max_depth = depth;
+        self.load.max_depth = depth.min(Self::MAX_DEPTH);
+        self.templates.max_depth = self.load.max_depth;
         self
     }
 

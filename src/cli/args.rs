@@ -146,8 +146,9 @@ pub(crate) struct BudgetArgs {
     /// Most YAML documents in one file
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub(crate) max_documents: usize,
-    /// Deepest nesting of lists and mappings
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    /// Deepest nesting of lists and mappings (at most 1000)
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=crate::Budgets::MAX_DEPTH as u64))]
     pub(crate) max_depth: usize,
     /// Most YAML values (scalars, lists and mappings) in one file
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]

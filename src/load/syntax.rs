@@ -138,7 +138,14 @@ fn depth(budgets: &Budgets) -> (String, String) {
             "lists and mappings nested more than {} levels deep",
             budgets.max_depth
         ),
-        "flatten the value, or raise the limit with --max-depth if the file is genuine".to_owned(),
+        if budgets.max_depth < crate::Budgets::MAX_DEPTH {
+            format!(
+                "flatten the value, or raise the limit with --max-depth (at most {}) if the file is genuine",
+                crate::Budgets::MAX_DEPTH
+            )
+        } else {
+            "flatten the value: no genuine manifest nests this deep".to_owned()
+        },
     )
 }
 

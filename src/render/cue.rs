@@ -111,8 +111,13 @@ pub(super) fn render(
             return (None, 0);
         }
     };
+    // Nesting past the default depth of input is nesting the evaluation must follow too.
+    let deeper = limits
+        .max_depth
+        .saturating_sub(TemplateLimits::default().max_depth);
     let budget = cue::Budget {
         steps: limits.fuel.saturating_mul(4),
+        depth: cue::Budget::default().depth + deeper,
         ..cue::Budget::default()
     };
     let mut run = Run {
@@ -487,7 +492,7 @@ fn diagnostic(
         ),
         cue::ErrorKind::Budget => (
             Code::CueEvaluation,
-            "the evaluation passed a budget oam sets for one use (steps: 4 × --max-template-fuel; values, nesting and built text: fixed): look for a structural cycle, a comprehension that grows without end, hundreds of different regular expressions, or searches of long text",
+            "the evaluation passed a budget oam sets for one use (steps: 4 × --max-template-fuel; nesting: 400, plus what --max-depth adds past 64; values and built text: fixed): look for a structural cycle, a comprehension that grows without end, hundreds of different regular expressions, or searches of long text",
         ),
         cue::ErrorKind::Function => (
             Code::CueEvaluation,

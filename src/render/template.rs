@@ -44,6 +44,9 @@ pub(crate) struct Templates {
     run: budget::Limits,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
+    /// What a use's output is read within: the input's depth, since what a template copies
+    /// from its parameters is as deep as they are.
+    output_budgets: Budgets,
 }
 
 /// What one use of a template may cost (`--max-template-fuel`, `--max-template-output`): far
@@ -58,6 +61,8 @@ pub(crate) struct TemplateLimits {
     pub(crate) run_bytes: usize,
     /// The fuel of every use of a run together; by default some per byte of input.
     pub(crate) run_fuel: Option<u64>,
+    /// Nesting of input (`--max-depth`), which a use's output and a CUE evaluation follow.
+    pub(crate) max_depth: usize,
 }
 
 impl Default for TemplateLimits {
@@ -67,6 +72,7 @@ impl Default for TemplateLimits {
             output_bytes: 4 * 1024 * 1024,
             run_bytes: 1024 * 1024 * 1024,
             run_fuel: None,
+            max_depth: Budgets::default().max_depth,
         }
     }
 }
@@ -258,6 +264,10 @@ impl Templates {
             output_bytes: limits.output_bytes,
             run: budget::Limits::of(limits.run_bytes, limits.run_fuel, sources.text_bytes()),
             native: !options.builtin_templates,
+            output_budgets: Budgets {
+                max_depth: limits.max_depth,
+                ..Budgets::default()
+            },
         }
     }
 
@@ -390,14 +400,31 @@ impl Templates {
             return None;
         }
         let text = into_text(out.text);
+        self.read_rendered(text, site, template, allow_patch, sources, diags)
+    }
+
+    /// A use's rendered text as objects (and patches); where it is not that, the text becomes a
+    /// source of its own, so that the diagnostics show the author what the template produced.
+    fn read_rendered(
+        &self,
+        text: String,
+        site: &Use<'_>,
+        template: &Template,
+        allow_patch: bool,
+        sources: &mut Sources,
+        diags: &mut Diagnostics,
+    ) -> Option<Output> {
+        let definition = site.definition;
         if let Some(output) = read_json_output(&text, allow_patch) {
             return Some(output);
         }
         let mut scratch = Diagnostics::default();
-        if let Some(output) = read_output(FileId(u32::MAX), &text, allow_patch, &mut scratch) {
+        let budgets = &self.output_budgets;
+        if let Some(output) =
+            read_output(FileId(u32::MAX), &text, allow_patch, budgets, &mut scratch)
+        {
             return Some(output);
         }
-        // Show the author what the template produced: the output becomes a source of its own.
         let name = format!(
             "<output of {} `{}` for {}>",
             definition.kind.as_str(),
@@ -406,7 +433,13 @@ impl Templates {
         );
         let file = sources.add(name, text, false);
         let mut problems = Diagnostics::default();
-        read_output(file, &sources.get(file).text, allow_patch, &mut problems);
+        read_output(
+            file,
+            &sources.get(file).text,
+            allow_patch,
+            budgets,
+            &mut problems,
+        );
         for problem in problems.into_sorted() {
             let mut d = Diagnostic::new(
                 Code::TemplateOutput,
@@ -537,9 +570,10 @@ fn read_output(
     file: FileId,
     text: &str,
     allow_patch: bool,
+    budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Option<Output> {
-    let nodes = load::parse_yaml(file, text, &Budgets::default(), diags);
+    let nodes = load::parse_yaml(file, text, budgets, diags);
     if diags.has_errors() {
         return None; // a YAML error: its message reads "invalid YAML: …"
     }

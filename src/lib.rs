@@ -29,7 +29,9 @@
 //! Problems are [`Diagnostics`]: data ([`Diagnostic`], with codes, files, byte ranges, lines and
 //! columns) that is also written for people (miette reports), tools (JSON lines), code scanning
 //! (SARIF 2.1.0) and GitHub Actions. The library never prints, panics on input, or reads the
-//! environment; [`run`] is the command line, written against this API alone.
+//! environment; [`run`] is the command line, written against this API alone. The calling thread
+//! takes part in the work, and each level of an input's nesting is a level of recursion: see
+//! [`STACK_SIZE`] for the stack a call needs.
 //!
 //! # Inside
 //! The pipeline, one module a stage; data flows one way:

@@ -347,7 +347,7 @@ mod tests {
     /// deepest inputs needs more than a test thread's in a debug build.
     fn on_a_large_stack(f: impl FnOnce() + Send) {
         std::thread::scope(|scope| {
-            let thread = std::thread::Builder::new().stack_size(64 << 20);
+            let thread = std::thread::Builder::new().stack_size(crate::STACK_SIZE);
             let joined = thread.spawn_scoped(scope, f).expect("a thread").join();
             if let Err(panic) = joined {
                 std::panic::resume_unwind(panic);

@@ -7,6 +7,8 @@
 //!   memory (GNU time), against the bytes of output;
 //! - the floor: every input parsed with the same YAML library and every rendered object
 //!   written with oam's YAML writer, both on two threads, nothing else;
+//! - the files floor: the files `-o` wrote, written again by a plain loop on two threads (what
+//!   the system's file creation costs), and `-o` against stdout plus that;
 //! - the library's steps in-process (load, check, render, emit), through the public API.
 //!
 //! It reports ratios, never absolute targets: growth for 10× the apps, memory ÷ output,
@@ -202,6 +204,45 @@ fn floor(texts: &[String], objects: &[serde_json::Value]) -> Duration {
     started.elapsed()
 }
 
+/// The files floor: `files` (paths relative to `root`, and their bytes) written by a plain loop
+/// on two threads in contiguous slices, each folder made when its first file comes, each file
+/// created, written and closed, as `-o` does; what the system's file creation costs, with none
+/// of oam's work. The tree is removed before and after, untimed.
+fn files_floor(root: &Path, files: &[(PathBuf, Vec<u8>)]) -> Duration {
+    let _ = std::fs::remove_dir_all(root);
+    let started = Instant::now();
+    let chunk = files.len().div_ceil(THREADS).max(1);
+    std::thread::scope(|scope| {
+        for part in files.chunks(chunk) {
+            scope.spawn(move || {
+                let mut folder: Option<&Path> = None;
+                for (path, bytes) in part {
+                    if folder != path.parent() {
+                        folder = path.parent();
+                        std::fs::create_dir_all(root.join(folder.unwrap_or(Path::new(""))))
+                            .expect("a folder of the files floor");
+                    }
+                    std::fs::write(root.join(path), bytes).expect("a file of the files floor");
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(root);
+    elapsed
+}
+
+/// Every file under `dir`, relative to it, with its bytes.
+fn tree_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .filter_map(|path| {
+            let bytes = std::fs::read(&path).ok()?;
+            Some((path.strip_prefix(dir).ok()?.to_path_buf(), bytes))
+        })
+        .collect()
+}
+
 /// The library's steps on `dir`, timed: load (read, parse, lower), check, render, emit.
 fn steps(dir: &Path) -> [Duration; 4] {
     let threads = NonZeroUsize::new(THREADS).expect("positive");
@@ -263,6 +304,9 @@ struct Size {
     texts: Vec<String>,
     objects: Vec<serde_json::Value>,
     floors: Vec<Duration>,
+    /// What `-o` wrote, for the files floor (read after the first `-o`).
+    tree: Vec<(PathBuf, Vec<u8>)>,
+    files_floors: Vec<Duration>,
     stdouts: Vec<Run>,
     dirs: Vec<Run>,
     checks: Vec<Run>,
@@ -280,6 +324,8 @@ impl Size {
             texts,
             objects,
             floors: Vec::new(),
+            tree: Vec::new(),
+            files_floors: Vec::new(),
             stdouts: Vec::new(),
             dirs: Vec::new(),
             checks: Vec::new(),
@@ -301,11 +347,26 @@ impl Size {
         let _ = std::fs::remove_dir_all(&self.out);
         let dir = timed(binary, &["render", self.input.as_str(), "-o", out.as_str()]);
         self.dirs.push(dir.expect("oam render -o"));
+        if self.tree.is_empty() {
+            self.tree = tree_of(&self.out);
+        }
+        let files = self.out.with_extension("files-floor");
+        self.files_floors.push(files_floor(&files, &self.tree));
         let check = timed(
             binary,
             &["render", self.input.as_str(), "--check", out.as_str()],
         );
         self.checks.push(check.expect("oam render --check"));
+    }
+
+    /// Each round's stdout time plus its files floor: what `-o` would take if writing the
+    /// files cost it only what the plain loop pays the system.
+    fn stdouts_and_files(&self) -> Vec<Duration> {
+        walls(&self.stdouts)
+            .into_iter()
+            .zip(&self.files_floors)
+            .map(|(stdout, files)| stdout + *files)
+            .collect()
     }
 
     fn print_row(&self, layout: &str) {
@@ -315,7 +376,7 @@ impl Size {
             summary(&self.checks),
         );
         println!(
-            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} | {} | {:.0} | {:.2} |",
+            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} | {} | {:.2} | {} | {:.0} | {:.2} |",
             self.apps,
             mib(stdout.output),
             secs(stdout.wall),
@@ -326,6 +387,8 @@ impl Size {
             secs(dir.wall),
             mib(dir.peak),
             ratio_of_rounds(&walls(&self.dirs), &walls(&self.stdouts)),
+            secs(median(self.files_floors.clone())),
+            ratio_of_rounds(&walls(&self.dirs), &self.stdouts_and_files()),
             secs(check.wall),
             mib(check.peak),
             ratio_of_rounds(&walls(&self.checks), &walls(&self.stdouts)),
@@ -381,9 +444,9 @@ fn main() {
         "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds; a round runs every size, each the floor, stdout, -o and --check in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
     );
     println!(
-        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout | --check s | --check peak | --check ÷ stdout |"
+        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout | files floor s | -o ÷ (stdout + files floor) | --check s | --check peak | --check ÷ stdout |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (layout, per_file) in [("1 a file", 1), ("100 a file", MANY)] {
         let mut measured: Vec<Size> = sizes
             .iter()

@@ -44,9 +44,6 @@ pub(crate) struct Templates {
     run: budget::Limits,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
-    /// What a use's output is read within: the input's depth, since what a template copies
-    /// from its parameters is as deep as they are.
-    output_budgets: Budgets,
 }
 
 /// What one use of a template may cost (`--max-template-fuel`, `--max-template-output`): far
@@ -264,10 +261,6 @@ impl Templates {
             output_bytes: limits.output_bytes,
             run: budget::Limits::of(limits.run_bytes, limits.run_fuel, sources.text_bytes()),
             native: !options.builtin_templates,
-            output_budgets: Budgets {
-                max_depth: limits.max_depth,
-                ..Budgets::default()
-            },
         }
     }
 
@@ -419,7 +412,11 @@ impl Templates {
             return Some(output);
         }
         let mut scratch = Diagnostics::default();
-        let budgets = &self.output_budgets;
+        // Within the input's depth: what a template copies from its parameters is as deep.
+        let budgets = &Budgets {
+            max_depth: self.limits.max_depth,
+            ..Budgets::default()
+        };
         if let Some(output) =
             read_output(FileId(u32::MAX), &text, allow_patch, budgets, &mut scratch)
         {

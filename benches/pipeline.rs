@@ -9,6 +9,8 @@
 //!   written with oam's YAML writer, both on two threads, nothing else;
 //! - the files floor: the files `-o` wrote, written again by a plain loop on two threads (what
 //!   the system's file creation costs), and `-o` against stdout plus that;
+//! - `--check` against what `-o` wrote, and `-o` into it again (a CI job's check of, and
+//!   render into, its committed output);
 //! - the library's steps in-process (load, check, render, emit), through the public API.
 //!
 //! It reports ratios, never absolute targets: growth for 10× the apps, memory ÷ output,
@@ -310,6 +312,8 @@ struct Size {
     stdouts: Vec<Run>,
     dirs: Vec<Run>,
     checks: Vec<Run>,
+    /// `-o` again into the tree `-o` wrote: a CI job's render into its committed output.
+    agains: Vec<Run>,
 }
 
 impl Size {
@@ -329,6 +333,7 @@ impl Size {
             stdouts: Vec::new(),
             dirs: Vec::new(),
             checks: Vec::new(),
+            agains: Vec::new(),
         }
     }
 
@@ -337,8 +342,8 @@ impl Size {
     }
 
     /// One round: the floor, the CLI to stdout, the CLI with `-o`, then `--check` against
-    /// what `-o` wrote (a CI job's check of committed output, with no drift), one after the
-    /// other.
+    /// what `-o` wrote (a CI job's check of committed output, with no drift), then `-o` into
+    /// it again (a CI job's render into committed output), one after the other.
     fn round(&mut self, binary: &Path) {
         let out = self.out.to_string_lossy().into_owned();
         self.floors.push(floor(&self.texts, &self.objects));
@@ -357,6 +362,8 @@ impl Size {
             &["render", self.input.as_str(), "--check", out.as_str()],
         );
         self.checks.push(check.expect("oam render --check"));
+        let again = timed(binary, &["render", self.input.as_str(), "-o", out.as_str()]);
+        self.agains.push(again.expect("oam render -o again"));
     }
 
     /// Each round's stdout time plus its files floor: what `-o` would take if writing the
@@ -370,13 +377,14 @@ impl Size {
     }
 
     fn print_row(&self, layout: &str) {
-        let (stdout, dir, check) = (
+        let (stdout, dir, check, again) = (
             summary(&self.stdouts),
             summary(&self.dirs),
             summary(&self.checks),
+            summary(&self.agains),
         );
         println!(
-            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} | {} | {:.2} | {} | {:.0} | {:.2} |",
+            "| {layout} | {} | {:.1} | {} | {:.0} | {:.1} | {} | {:.2} | {} | {:.0} | {:.2} | {} | {:.2} | {} | {:.0} | {:.2} | {} | {:.2} |",
             self.apps,
             mib(stdout.output),
             secs(stdout.wall),
@@ -392,6 +400,8 @@ impl Size {
             secs(check.wall),
             mib(check.peak),
             ratio_of_rounds(&walls(&self.checks), &walls(&self.stdouts)),
+            secs(again.wall),
+            ratio_of_rounds(&walls(&self.agains), &walls(&self.stdouts)),
         );
     }
 }
@@ -441,12 +451,12 @@ fn main() {
     );
     let scratch = std::env::temp_dir().join(format!("oam-bench-{}", std::process::id()));
     println!(
-        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds; a round runs every size, each the floor, stdout, -o and --check in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
+        "v1beta1 apps, {THREADS} threads; times in seconds (median of {RUNS} rounds; a round runs every size, each the floor, stdout, -o, --check and -o again into what -o wrote, in turn), memory in MiB (peak of {RUNS}); ratios are medians of the rounds' ratios\n"
     );
     println!(
-        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout | files floor s | -o ÷ (stdout + files floor) | --check s | --check peak | --check ÷ stdout |"
+        "| layout | apps | output MiB | stdout s | stdout peak | peak ÷ output | floor s | stdout ÷ floor | -o s | -o peak | -o ÷ stdout | files floor s | -o ÷ (stdout + files floor) | --check s | --check peak | --check ÷ stdout | -o again s | -o again ÷ stdout |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (layout, per_file) in [("1 a file", 1), ("100 a file", MANY)] {
         let mut measured: Vec<Size> = sizes
             .iter()

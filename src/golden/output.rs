@@ -462,3 +462,152 @@ fn output_through_a_link_keeps_the_link() {
         "the new output is behind the link"
     );
 }
+
+/// Six components, each a ConfigMap whose data is a letter; the last one's is `last`.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn six_config_maps(last: &str) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
+    for (n, data) in ["a", "b", "c", "d", "e", last].iter().enumerate() {
+        let _ = write!(
+            text,
+            "apiVersion: core.oam.dev/v1alpha2\nkind: Component\nmetadata:\n  name: c{n}\nspec:\n  workload:\n    apiVersion: v1\n    kind: ConfigMap\n    data: {{key: {data}}}\n---\n"
+        );
+    }
+    text.push_str("apiVersion: core.oam.dev/v1alpha2\nkind: ApplicationConfiguration\nmetadata:\n  name: site\nspec:\n  components:\n");
+    for n in 0..6 {
+        let _ = writeln!(text, "    - componentName: c{n}");
+    }
+    text
+}
+
+/// Each file oam wrote under `out`: its inode, number of names and mode.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn file_identities(out: &Path) -> std::collections::BTreeMap<String, (u64, u64, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    read_tree(out)
+        .into_keys()
+        .filter(|k| k != ".oam-rendered")
+        .map(|k| {
+            let m = fs::symlink_metadata(out.join(&k)).expect("a rendered file");
+            (k, (m.ino(), m.nlink(), m.mode()))
+        })
+        .collect()
+}
+
+/// `site/configmap-c<n>.yaml`.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn config_map(n: usize) -> String {
+    format!("site/configmap-c{n}.yaml")
+}
+
+/// A re-render takes over the files it would write unchanged (the same file, by a hard link)
+/// and writes the rest afresh: a file edited to other bytes of the same size, one with another
+/// mode, one with a second name elsewhere (left as it was), and a link or a pipe put where
+/// oam's file was (neither followed nor waited on).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+#[test]
+fn unchanged_files_are_taken_over() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+    let work = scratch("unchanged");
+    let out = work.join("out");
+    let files = || file_identities(&out);
+    let name = config_map;
+    let args = strings(&["render", "app.yaml", "-o", "out"]);
+    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
+    assert_eq!(run_case(&work, &args).code, 0);
+    let (tree, first) = (read_tree(&out), files());
+    assert_eq!(first.len(), 8, "{first:?}");
+    let again = run_case(&work, &args);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(read_tree(&out), tree);
+    assert_eq!(files(), first, "every file is the same file, with one name");
+
+    let edited = fs::read_to_string(out.join(name(0)))
+        .expect("read")
+        .replace("key: a", "key: z");
+    fs::write(out.join(name(0)), edited).expect("edit a file, same size");
+    fs::set_permissions(out.join(name(1)), fs::Permissions::from_mode(0o600)).expect("chmod");
+    let second_name = work.join("second-name.yaml");
+    fs::hard_link(out.join(name(2)), &second_name).expect("a second name");
+    let outside = work.join("outside.yaml");
+    fs::copy(out.join(name(3)), &outside).expect("copy out");
+    fs::remove_file(out.join(name(3))).expect("remove");
+    symlink(&outside, out.join(name(3))).expect("a link with the same bytes");
+    fs::remove_file(out.join(name(4))).expect("remove");
+    // Where `mkfifo` is missing the file is just gone, which a run must also mend.
+    let _ = std::process::Command::new("mkfifo")
+        .arg(out.join(name(4)))
+        .status();
+    let tampered = run_case(&work, &args);
+    assert_eq!(tampered.code, 0, "{}", tampered.stderr);
+    assert_eq!(read_tree(&out), tree, "every file holds what oam writes");
+    let now = files();
+    // Written afresh: each holds oam's bytes (above) in a regular file of oam's mode with one
+    // name. (Inode numbers cannot show it: a removed file's number is free for a new one.)
+    for n in 0..5 {
+        assert!(
+            fs::symlink_metadata(out.join(name(n))).is_ok_and(|m| m.is_file()),
+            "{n} is a regular file"
+        );
+        assert_eq!(
+            (now[&name(n)].1, now[&name(n)].2),
+            (1, first[&name(n)].2),
+            "{n}"
+        );
+    }
+    assert_eq!(
+        now[&name(5)],
+        first[&name(5)],
+        "an untouched file is taken over"
+    );
+    assert_eq!(fs::metadata(&second_name).expect("kept").nlink(), 1);
+    assert_eq!(
+        fs::read(&second_name).expect("read"),
+        tree[&name(2)].as_bytes(),
+        "the file with a second name is left as it was"
+    );
+    assert!(fs::symlink_metadata(&outside).is_ok_and(|m| m.is_file()));
+
+    // One component changed: its file is new, the others are the same files.
+    fs::write(work.join("app.yaml"), six_config_maps("g")).expect("write app");
+    assert_eq!(run_case(&work, &args).code, 0);
+    let changed = files();
+    for n in 0..5 {
+        assert_eq!(changed[&name(n)], now[&name(n)], "{n}");
+    }
+    assert_ne!(changed[&name(5)].0, now[&name(5)].0);
+}
+
+/// A file replaced between its comparison and its link is not taken; a write that fails
+/// halfway leaves the old output whole, each file with one name.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+#[test]
+fn a_raced_or_failed_take_leaves_the_old_output() {
+    let work = scratch("unchanged-raced");
+    let out = work.join("out");
+    let args = strings(&["render", "app.yaml", "-o", "out"]);
+    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
+    assert_eq!(run_case(&work, &args).code, 0);
+    let before_race = read_tree(&out);
+    let raced = with_fault(Fault::ReplaceBeforeLink, || run_case(&work, &args));
+    assert_eq!(raced.code, 0, "{}", raced.stderr);
+    let replaced = file_identities(&out);
+    assert_eq!(
+        read_tree(&out),
+        before_race,
+        "a file replaced in a race is not taken"
+    );
+    assert!(replaced.values().all(|v| v.1 == 1), "{replaced:?}");
+
+    fs::write(work.join("app.yaml"), six_config_maps("g")).expect("write app");
+    let failed = with_fault(Fault::Write(7), || run_case(&work, &args));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert_eq!(read_tree(&out), before_race, "the old output is intact");
+    assert_eq!(
+        file_identities(&out),
+        replaced,
+        "each old file with one name, as it was"
+    );
+    assert!(siblings(&work).is_empty(), "{:?}", siblings(&work));
+}

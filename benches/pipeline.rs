@@ -281,8 +281,9 @@ fn objects(dir: &Path) -> Vec<serde_json::Value> {
 }
 
 /// Where `-o` writes: a RAM-backed file system when there is one (`/dev/shm`), so the figure is
-/// oam's own work; on this project's virtual disks the same writes take 0.2–4.7 s for 5,000
-/// small files depending on what the disk did before (docs/performance.md).
+/// oam's own work; on this project's virtual disk (ext4 without a journal, which passes over
+/// every inode freed in the last minutes each time it allocates one) creating files slows
+/// with what was removed before, the bench's own trees included (docs/performance.md).
 /// `OAM_BENCH_OUT` chooses another folder.
 fn output_root() -> PathBuf {
     std::env::var_os("OAM_BENCH_OUT").map_or_else(

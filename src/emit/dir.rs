@@ -9,13 +9,16 @@
 //! point leaves DIR whole; the next run removes the siblings it left. Only paths oam recorded in
 //! its marker, or that do not exist, are ever written: a user's file in the way is an error.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::{IoSlice, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::{FileText, Tree};
 use crate::diag::{Code, Diagnostic, printable};
+use unchanged::{Unchanged, Worker};
+
+mod unchanged;
 
 /// The file oam writes at the root of an output directory: the paths it wrote, one a line.
 pub(crate) const MARKER: &str = ".oam-rendered";
@@ -420,7 +423,7 @@ fn stage(
     let unchanged = Unchanged::new(target, staging, previous);
     let written = crate::parallel::map_slices(&listed, |slice| {
         let mut made: Option<&str> = None;
-        let mut buffer = Vec::new();
+        let mut worker = Worker::default();
         slice.iter().try_for_each(|(index, (path, content))| {
             if let Some((folder, _)) = path.rsplit_once('/') {
                 if made != Some(folder) {
@@ -432,7 +435,7 @@ fn stage(
                 return Err(std::io::Error::other("injected write failure"));
             }
             let staged = staging.join(path);
-            if unchanged.take(path, &staged, content, &mut buffer)? {
+            if unchanged.take(path, &staged, content, &mut worker)? {
                 return Ok(());
             }
             write_file(&staged, content)
@@ -477,146 +480,6 @@ fn stage(
         }
     }
     Ok(())
-}
-
-/// The files oam wrote in the old tree, which the new tree takes over by a hard link where
-/// they hold what oam would write now, byte for byte: nothing is created or written for them,
-/// and removing the old tree frees nothing. A re-render that changes little costs the disk
-/// little (no inode allocated, no block written back), and unchanged files keep their inode
-/// and modification time. The old file is never written to: one that differs in any way, or
-/// that has another name elsewhere, is left alone and a new file written.
-struct Unchanged<'a> {
-    old: &'a Path,
-    written: HashSet<&'a str>,
-    /// Owner, group and permissions of a file oam creates now (those of the staged marker):
-    /// an old file differing in any of them is written afresh, as it would have been.
-    /// `None` where the system gives no way to check (then nothing is taken over).
-    fresh: Option<Stamp>,
-    #[cfg(test)]
-    replace_before_link: bool,
-}
-
-impl<'a> Unchanged<'a> {
-    fn new(old: &'a Path, staging: &Path, previous: &'a [String]) -> Self {
-        Unchanged {
-            old,
-            written: previous.iter().map(String::as_str).collect(),
-            fresh: fs::symlink_metadata(staging.join(MARKER))
-                .ok()
-                .and_then(|meta| stamp(&meta)),
-            #[cfg(test)]
-            replace_before_link: fault(|f| matches!(f, Fault::ReplaceBeforeLink)),
-        }
-    }
-
-    /// Whether the old file at `path` now also stands at `staged`. `Err` only when a link made
-    /// to it could not be taken back (a write through it would change the old tree).
-    fn take(
-        &self,
-        path: &str,
-        staged: &Path,
-        content: &FileText<'_>,
-        buffer: &mut Vec<u8>,
-    ) -> std::io::Result<bool> {
-        let Some(fresh) = self.fresh else {
-            return Ok(false);
-        };
-        if !self.written.contains(path) {
-            return Ok(false);
-        }
-        let (head, body) = (content.head.as_bytes(), content.body.as_bytes());
-        let size = head.len() + body.len();
-        let fits = |meta: &fs::Metadata, names: u64| {
-            meta.is_file()
-                && u64::try_from(size).is_ok_and(|size| meta.len() == size)
-                && stamp(meta) == Some(fresh)
-                && identity(meta).is_some_and(|(_, _, links)| links == names)
-        };
-        let same_file = |a: &fs::Metadata, b: &fs::Metadata| {
-            let file =
-                |meta: &fs::Metadata| identity(meta).map(|(device, inode, _)| (device, inode));
-            file(a) == file(b)
-        };
-        // A look at the name first, so that a file of another size costs one call and a pipe
-        // or device in its place is never opened; then the bytes, through the file opened.
-        let old = self.old.join(path);
-        let Ok(named) = fs::symlink_metadata(&old) else {
-            return Ok(false);
-        };
-        let unchanged = fits(&named, 1)
-            && open_regular(&old).is_ok_and(|mut file| {
-                buffer.clear();
-                buffer.resize(size, 0);
-                file.metadata()
-                    .is_ok_and(|opened| fits(&opened, 1) && same_file(&opened, &named))
-                    && file.read_exact(buffer).is_ok()
-                    && buffer[..head.len()] == *head
-                    && buffer[head.len()..] == *body
-            });
-        #[cfg(test)]
-        if unchanged && self.replace_before_link {
-            let mut other = fs::read(&old)?;
-            other[0] ^= 1;
-            let aside = old.with_extension("replaced");
-            fs::write(&aside, other)?;
-            fs::rename(&aside, &old)?;
-        }
-        if !unchanged || fs::hard_link(&old, staged).is_err() {
-            return Ok(false);
-        }
-        // The name may have changed hands since it was read: keep the link only if it is the
-        // file compared.
-        let linked = fs::symlink_metadata(staged)
-            .is_ok_and(|meta| fits(&meta, 2) && same_file(&meta, &named));
-        if !linked {
-            fs::remove_file(staged)?;
-        }
-        Ok(linked)
-    }
-}
-
-/// Owner, group and permission bits of a file.
-type Stamp = (u32, u32, u32);
-
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-#[allow(clippy::unnecessary_wraps, reason = "`None` on other systems")]
-fn stamp(meta: &fs::Metadata) -> Option<Stamp> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.uid(), meta.gid(), meta.mode() & 0o7777))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn stamp(_: &fs::Metadata) -> Option<Stamp> {
-    None
-}
-
-/// Device, inode and number of names of a file.
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-#[allow(clippy::unnecessary_wraps, reason = "`None` on other systems")]
-fn identity(meta: &fs::Metadata) -> Option<(u64, u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino(), meta.nlink()))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn identity(_: &fs::Metadata) -> Option<(u64, u64, u64)> {
-    None
-}
-
-/// Opens a file to read without following a link and without waiting on a pipe or device
-/// put there in a race.
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn open_regular(path: &Path) -> std::io::Result<fs::File> {
-    use rustix::fs::{Mode, OFlags, open};
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    open(path, flags, Mode::empty())
-        .map(fs::File::from)
-        .map_err(std::io::Error::from)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn open_regular(_: &Path) -> std::io::Result<fs::File> {
-    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
 /// A second name for a user's entry in the new tree: a hard link (the same file, whatever it

@@ -611,3 +611,41 @@ fn a_raced_or_failed_take_leaves_the_old_output() {
     );
     assert!(siblings(&work).is_empty(), "{:?}", siblings(&work));
 }
+
+/// A link committed in the old tree where an app folder was, pointing outside it at files with
+/// exactly oam's bytes, and a marker listing it all: nothing outside is taken, linked or
+/// changed; the new tree has a real folder of new files.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+#[test]
+fn a_linked_folder_in_the_old_tree_is_not_followed() {
+    use std::os::unix::fs::{MetadataExt, symlink};
+    let work = scratch("unchanged-linked-folder");
+    let out = work.join("out");
+    let args = strings(&["render", "app.yaml", "-o", "out"]);
+    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
+    assert_eq!(run_case(&work, &args).code, 0);
+    let tree = read_tree(&out);
+    let outside = work.join("outside");
+    fs::rename(out.join("site"), &outside).expect("move the app folder out");
+    symlink(&outside, out.join("site")).expect("a link in its place");
+    let mut marker = fs::read_to_string(out.join(".oam-rendered")).expect("read the marker");
+    marker.push_str("site\n");
+    fs::write(out.join(".oam-rendered"), marker).expect("list the link too");
+    let outside_before = read_tree(&outside);
+
+    let again = run_case(&work, &args);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(read_tree(&out), tree);
+    assert!(fs::symlink_metadata(out.join("site")).is_ok_and(|m| m.is_dir()));
+    assert_eq!(
+        read_tree(&outside),
+        outside_before,
+        "nothing outside changed"
+    );
+    for file in outside_before.keys() {
+        let names = fs::metadata(outside.join(file))
+            .expect("still there")
+            .nlink();
+        assert_eq!(names, 1, "{file} was given no second name");
+    }
+}

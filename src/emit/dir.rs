@@ -1,8 +1,9 @@
 //! Writing the tree of `layout` at `-o DIR`, so that the directory Argo CD or Flux applies is
 //! always whole: the old tree or the new one, never a mix, never missing.
 //!
-//! The new tree is built in a hidden sibling, `.DIR.oam-new-<pid>`: oam's files, plus a hard
-//! link to every entry the user keeps in DIR (so files, links, pipes and folder modes stay as
+//! The new tree is built in a hidden sibling, `.DIR.oam-new-<pid>`: oam's files (a hard link to
+//! the old one where oam would write it unchanged, `unchanged`), plus a hard link to every
+//! entry the user keeps in DIR (so files, links, pipes and folder modes stay as
 //! they are, nothing is copied or opened, and the user's data has a name in DIR at every
 //! instant). The two are then swapped in one step (`renameat2(RENAME_EXCHANGE)` on Linux, its
 //! equivalent on macOS; elsewhere two renames), and the old tree removed. A run killed at any

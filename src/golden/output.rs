@@ -481,6 +481,18 @@ fn six_config_maps(last: &str) -> String {
     text
 }
 
+/// A scratch folder named `name` with the six ConfigMaps rendered into its `out`, and the
+/// arguments that did it.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn rendered_config_maps(name: &str) -> (super::Scratch, Vec<String>) {
+    let work = scratch(name);
+    let args = strings(&["render", "app.yaml", "-o", "out"]);
+    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
+    let first = run_case(&work, &args);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    (work, args)
+}
+
 /// Each file oam wrote under `out`: its inode, number of names and mode.
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 fn file_identities(out: &Path) -> std::collections::BTreeMap<String, (u64, u64, u32)> {
@@ -509,13 +521,10 @@ fn config_map(n: usize) -> String {
 #[test]
 fn unchanged_files_are_taken_over() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
-    let work = scratch("unchanged");
+    let (work, args) = rendered_config_maps("unchanged");
     let out = work.join("out");
     let files = || file_identities(&out);
     let name = config_map;
-    let args = strings(&["render", "app.yaml", "-o", "out"]);
-    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
-    assert_eq!(run_case(&work, &args).code, 0);
     let (tree, first) = (read_tree(&out), files());
     assert_eq!(first.len(), 8, "{first:?}");
     let again = run_case(&work, &args);
@@ -584,11 +593,8 @@ fn unchanged_files_are_taken_over() {
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 #[test]
 fn a_raced_or_failed_take_leaves_the_old_output() {
-    let work = scratch("unchanged-raced");
+    let (work, args) = rendered_config_maps("unchanged-raced");
     let out = work.join("out");
-    let args = strings(&["render", "app.yaml", "-o", "out"]);
-    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
-    assert_eq!(run_case(&work, &args).code, 0);
     let before_race = read_tree(&out);
     let raced = with_fault(Fault::ReplaceBeforeLink, || run_case(&work, &args));
     assert_eq!(raced.code, 0, "{}", raced.stderr);
@@ -619,11 +625,8 @@ fn a_raced_or_failed_take_leaves_the_old_output() {
 #[test]
 fn a_linked_folder_in_the_old_tree_is_not_followed() {
     use std::os::unix::fs::{MetadataExt, symlink};
-    let work = scratch("unchanged-linked-folder");
+    let (work, args) = rendered_config_maps("unchanged-linked-folder");
     let out = work.join("out");
-    let args = strings(&["render", "app.yaml", "-o", "out"]);
-    fs::write(work.join("app.yaml"), six_config_maps("f")).expect("write app");
-    assert_eq!(run_case(&work, &args).code, 0);
     let tree = read_tree(&out);
     let outside = work.join("outside");
     fs::rename(out.join("site"), &outside).expect("move the app folder out");

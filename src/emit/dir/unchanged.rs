@@ -38,8 +38,9 @@ mod by_link {
         written: HashSet<&'a str>,
         /// The staged marker's status: the owner, group and mode a file oam creates now gets.
         fresh: Option<Stat>,
+        /// A test's race (read here, on the calling thread: the fault is thread-local).
         #[cfg(test)]
-        old: &'a Path,
+        replace_before_link: Option<&'a Path>,
     }
 
     /// What one worker keeps between files: a buffer for old bytes, and the old folder it
@@ -92,7 +93,10 @@ mod by_link {
                 written: previous.iter().map(String::as_str).collect(),
                 fresh: statat(CWD, staging.join(MARKER), AtFlags::SYMLINK_NOFOLLOW).ok(),
                 #[cfg(test)]
-                old,
+                replace_before_link: crate::emit::dir::fault(|f| {
+                    matches!(f, crate::emit::dir::Fault::ReplaceBeforeLink)
+                })
+                .then_some(old),
             }
         }
 
@@ -146,12 +150,8 @@ mod by_link {
                         && buffer[head.len()..] == *body
                 });
             #[cfg(test)]
-            if unchanged
-                && crate::emit::dir::fault(|f| {
-                    matches!(f, crate::emit::dir::Fault::ReplaceBeforeLink)
-                })
-            {
-                replace(&self.old.join(path))?;
+            if let Some(old) = self.replace_before_link.filter(|_| unchanged) {
+                replace(&old.join(path))?;
             }
             if !unchanged || linkat(dir, name, CWD, staged, AtFlags::empty()).is_err() {
                 return Ok(false);

@@ -850,7 +850,8 @@ impl Rendered {
 
     /// Writes the tree into `dir` (relative to the loader's base directory), whole or not at
     /// all: files the user put there are never overwritten, and a run that is killed leaves
-    /// the old tree or the new one.
+    /// the old tree or the new one. A file oam wrote there before and would write unchanged is
+    /// kept (the same file, linked into the new tree) on Linux and macOS.
     ///
     /// # Errors
     /// The warnings so far and the reason nothing was written (a file in the way, a directory

@@ -420,7 +420,7 @@ fn print_growth(layout: &str, small: &Size, large: &Size) {
     #[allow(clippy::cast_precision_loss)]
     let grow = |a: &[Run], b: &[Run]| summary(b).peak as f64 / summary(a).peak as f64;
     println!(
-        "\n{layout}, {} → {} apps: stdout time × {:.2} (CPU × {:.2}), memory × {:.2}; -o time × {:.2} (CPU × {:.2}), memory × {:.2}; --check time × {:.2} (CPU × {:.2}), memory × {:.2}",
+        "\n{layout}, {} → {} apps: stdout time × {:.2} (CPU × {:.2}), memory × {:.2}; -o time × {:.2} (CPU × {:.2}), memory × {:.2}; --check time × {:.2} (CPU × {:.2}), memory × {:.2}; -o again time × {:.2} (CPU × {:.2}), memory × {:.2}",
         small.apps,
         large.apps,
         ratio_of_rounds(&walls(&large.stdouts), &walls(&small.stdouts)),
@@ -432,6 +432,9 @@ fn print_growth(layout: &str, small: &Size, large: &Size) {
         ratio_of_rounds(&walls(&large.checks), &walls(&small.checks)),
         ratio_of_rounds(&cpus(&large.checks), &cpus(&small.checks)),
         grow(&small.checks, &large.checks),
+        ratio_of_rounds(&walls(&large.agains), &walls(&small.agains)),
+        ratio_of_rounds(&cpus(&large.agains), &cpus(&small.agains)),
+        grow(&small.agains, &large.agains),
     );
 }
 

@@ -418,22 +418,21 @@ impl Drop for Size {
 /// round runs both sizes, seconds apart), peak memory as the ratio of the highest peaks.
 fn print_growth(layout: &str, small: &Size, large: &Size) {
     #[allow(clippy::cast_precision_loss)]
-    let grow = |a: &[Run], b: &[Run]| summary(b).peak as f64 / summary(a).peak as f64;
+    let grow = |a: &[Run], b: &[Run]| {
+        format!(
+            "time × {:.2} (CPU × {:.2}), memory × {:.2}",
+            ratio_of_rounds(&walls(b), &walls(a)),
+            ratio_of_rounds(&cpus(b), &cpus(a)),
+            summary(b).peak as f64 / summary(a).peak as f64
+        )
+    };
     println!(
-        "\n{layout}, {} → {} apps: stdout time × {:.2} (CPU × {:.2}), memory × {:.2}; -o time × {:.2} (CPU × {:.2}), memory × {:.2}; --check time × {:.2} (CPU × {:.2}), memory × {:.2}; -o again time × {:.2} (CPU × {:.2}), memory × {:.2}",
+        "\n{layout}, {} → {} apps: stdout {}; -o {}; --check {}; -o again {}",
         small.apps,
         large.apps,
-        ratio_of_rounds(&walls(&large.stdouts), &walls(&small.stdouts)),
-        ratio_of_rounds(&cpus(&large.stdouts), &cpus(&small.stdouts)),
         grow(&small.stdouts, &large.stdouts),
-        ratio_of_rounds(&walls(&large.dirs), &walls(&small.dirs)),
-        ratio_of_rounds(&cpus(&large.dirs), &cpus(&small.dirs)),
         grow(&small.dirs, &large.dirs),
-        ratio_of_rounds(&walls(&large.checks), &walls(&small.checks)),
-        ratio_of_rounds(&cpus(&large.checks), &cpus(&small.checks)),
         grow(&small.checks, &large.checks),
-        ratio_of_rounds(&walls(&large.agains), &walls(&small.agains)),
-        ratio_of_rounds(&cpus(&large.agains), &cpus(&small.agains)),
         grow(&small.agains, &large.agains),
     );
 }

@@ -422,10 +422,12 @@ fn stage(
     let listed: Vec<(usize, (&String, &FileText<'_>))> = files.iter().enumerate().collect();
     let failing = failing_write();
     let unchanged = Unchanged::new(target, staging, previous);
+    // Each slice also lists its paths for the marker (60,000 lines at 10,000 apps).
     let written = crate::parallel::map_slices(&listed, |slice| {
         let mut made: Option<&str> = None;
         let mut worker = Worker::default();
-        slice.iter().try_for_each(|(index, (path, content))| {
+        let mut listing = String::new();
+        for (index, (path, content)) in slice {
             if let Some((folder, _)) = path.rsplit_once('/') {
                 if made != Some(folder) {
                     fs::create_dir_all(staging.join(folder))?;
@@ -436,18 +438,18 @@ fn stage(
                 return Err(std::io::Error::other("injected write failure"));
             }
             let staged = staging.join(path);
-            if unchanged.take(path, &staged, content, &mut worker)? {
-                return Ok(());
+            if !unchanged.take(path, &staged, content, &mut worker)? {
+                write_file(&staged, content)?;
             }
-            write_file(&staged, content)
-        })
+            listing.push_str(path);
+            listing.push('\n');
+        }
+        Ok(listing)
     });
-    written.into_iter().collect::<std::io::Result<()>>()?;
-    let listing = files.keys().fold(String::new(), |mut text, k| {
-        text.push_str(k);
-        text.push('\n');
-        text
-    });
+    let listing = written
+        .into_iter()
+        .collect::<std::io::Result<Vec<String>>>()?
+        .concat();
     fs::write(staging.join(MARKER), listing)?;
     // Folder modes last, deepest first (a read-only folder is written into first): every
     // folder that was in the old tree keeps its mode (a 0700 folder stays 0700). Only the

@@ -78,7 +78,6 @@ pub(crate) fn layout<'a>(
         };
         listed[slot].1.push(index);
     }
-    let heads = headers(objects, sources);
     // A root file may not take a folder's name; an app folder's files only clash among
     // themselves, so the folders are named on every core.
     let root_reserved = reserved_names(
@@ -95,6 +94,7 @@ pub(crate) fn layout<'a>(
             &folder_reserved
         };
         let names = file_names(objects, members, reserved);
+        let heads = headers(objects, members, sources);
         let prefix = if folder.is_empty() {
             String::new()
         } else {
@@ -103,9 +103,10 @@ pub(crate) fn layout<'a>(
         let mut entries: Vec<(String, FileText<'a>)> = members
             .iter()
             .zip(&names)
-            .map(|(&index, name)| {
+            .zip(heads)
+            .map(|((&index, name), head)| {
                 let text = FileText {
-                    head: Arc::clone(&heads[index]),
+                    head,
                     body: Cow::Borrowed(objects[index].yaml.as_str()),
                 };
                 (format!("{prefix}{name}"), text)
@@ -152,42 +153,28 @@ pub(crate) fn layout<'a>(
     entries.into_iter().collect()
 }
 
-/// Each object's header: made once per list of source files (a component's objects share
-/// theirs); empty without `sources`. The lists are told apart on one thread, by address, and
-/// their headers written on every core (10,000 of them at 10,000 apps).
-fn headers(objects: &[Object], sources: Option<&Sources>) -> Vec<Arc<str>> {
+/// The headers of the objects `members` of one folder: made once per list of source files (a
+/// component's objects come together and share theirs); empty without `sources`.
+fn headers(objects: &[Object], members: &[usize], sources: Option<&Sources>) -> Vec<Arc<str>> {
     let empty: Arc<str> = Arc::from("");
     let Some(sources) = sources else {
-        return vec![empty; objects.len()];
+        return vec![empty; members.len()];
     };
-    let mut lists: Vec<&[FileId]> = Vec::new();
-    let mut slot_of: HashMap<*const [FileId], usize> = HashMap::new();
-    // A component's objects come together: the previous object's list is the likely one.
-    let mut last: Option<(*const [FileId], usize)> = None;
-    let slots: Vec<usize> = objects
+    let mut last: Option<(*const [FileId], Arc<str>)> = None;
+    members
         .iter()
-        .map(|object| {
-            let files = &object.placement.sources;
+        .map(|&index| {
+            let files = &objects[index].placement.sources;
             let key = Arc::as_ptr(files);
-            match last {
-                Some((seen, slot)) if std::ptr::eq(seen, key) => slot,
+            match &last {
+                Some((seen, head)) if std::ptr::eq(*seen, key) => Arc::clone(head),
                 _ => {
-                    let slot = *slot_of.entry(key).or_insert_with(|| {
-                        lists.push(files);
-                        lists.len() - 1
-                    });
-                    last = Some((key, slot));
-                    slot
+                    let head: Arc<str> = Arc::from(header(files, sources));
+                    last = Some((key, Arc::clone(&head)));
+                    head
                 }
             }
         })
-        .collect();
-    let made = crate::parallel::map(&lists, crate::parallel::threads(), |files| {
-        Arc::<str>::from(header(files, sources))
-    });
-    slots
-        .into_iter()
-        .map(|slot| Arc::clone(&made[slot]))
         .collect()
 }
 

@@ -10,7 +10,7 @@
 //! point leaves DIR whole; the next run removes the siblings it left. Only paths oam recorded in
 //! its marker, or that do not exist, are ever written: a user's file in the way is an error.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::{IoSlice, Read, Write};
 use std::path::{Path, PathBuf};
@@ -91,9 +91,12 @@ pub(crate) fn write_dir(
     let mut warnings = Vec::new();
     recover(&target, &parent, &base, &mut warnings);
     let previous = previous_files(&target, &shown, options)?;
+    // What oam wrote last time, looked up to tell the user's entries from oam's and to take
+    // unchanged files over.
+    let written: HashSet<&str> = previous.iter().flatten().map(String::as_str).collect();
     let user = match &previous {
-        Some(written) => {
-            user_entries(&target, written).map_err(|e| failed(e, "the output is unchanged"))?
+        Some(_) => {
+            user_entries(&target, &written).map_err(|e| failed(e, "the output is unchanged"))?
         }
         None => Vec::new(),
     };
@@ -110,14 +113,7 @@ pub(crate) fn write_dir(
         .with_help("move or rename your files (nothing was changed), or pass --force to let oam replace them"));
     }
     let staging = parent.join(format!(".{base}.oam-new-{}", std::process::id()));
-    let staged = stage(
-        &staging,
-        &target,
-        files,
-        previous.as_deref().unwrap_or_default(),
-        &user,
-        &clashes,
-    );
+    let staged = stage(&staging, &target, files, &written, &user, &clashes);
     #[cfg(test)]
     if staged.is_ok() && fault(|f| matches!(f, Fault::KillBeforeSwap)) {
         return Ok(warnings);
@@ -326,12 +322,11 @@ fn is_replaced(entry: &UserEntry, replaced: &[&str]) -> bool {
 
 /// Entries under `root` that oam did not write (per its marker). Folders count when they hold
 /// nothing oam wrote: an app folder oam no longer writes is pruned, a folder of the user's stays.
-fn user_entries(root: &Path, written: &[String]) -> std::io::Result<Vec<UserEntry>> {
+fn user_entries(root: &Path, written: &HashSet<&str>) -> std::io::Result<Vec<UserEntry>> {
     let oam_folders: BTreeSet<&str> = written
         .iter()
         .flat_map(|path| path.match_indices('/').map(move |(at, _)| &path[..at]))
         .collect();
-    let written: BTreeSet<&str> = written.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -385,13 +380,13 @@ fn write_file(path: &Path, content: &FileText<'_>) -> std::io::Result<()> {
 }
 
 /// Builds the new tree at `staging`: the user's folders (with their modes) and links to their
-/// other entries, then oam's files (unchanged ones taken over from the old tree, `previous`
+/// other entries, then oam's files (unchanged ones taken over from the old tree, `written`
 /// being what oam wrote there), then the marker.
 fn stage(
     staging: &Path,
     target: &Path,
     files: &Tree<'_>,
-    previous: &[String],
+    written: &HashSet<&str>,
     user: &[UserEntry],
     replaced: &[&str],
 ) -> std::io::Result<()> {
@@ -421,7 +416,7 @@ fn stage(
     // `-o` at 10,000 apps.
     let listed: Vec<(usize, (&String, &FileText<'_>))> = files.iter().enumerate().collect();
     let failing = failing_write();
-    let unchanged = Unchanged::new(target, staging, previous);
+    let unchanged = Unchanged::new(target, staging, written);
     // Each slice also lists its paths for the marker (60,000 lines at 10,000 apps).
     let written = crate::parallel::map_slices(&listed, |slice| {
         let mut made: Option<&str> = None;

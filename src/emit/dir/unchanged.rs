@@ -35,7 +35,7 @@ mod by_link {
     pub(in crate::emit::dir) struct Unchanged<'a> {
         /// The old tree, opened; `None` when there is none (nothing to take).
         root: Option<OwnedFd>,
-        written: HashSet<&'a str>,
+        written: &'a HashSet<&'a str>,
         /// The staged marker's status: the owner, group and mode a file oam creates now gets.
         fresh: Option<Stat>,
         /// A test's race (read here, on the calling thread: the fault is thread-local).
@@ -81,16 +81,16 @@ mod by_link {
         pub(in crate::emit::dir) fn new(
             old: &'a Path,
             staging: &Path,
-            previous: &'a [String],
+            written: &'a HashSet<&'a str>,
         ) -> Self {
             let directory = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
             Unchanged {
-                root: if previous.is_empty() {
+                root: if written.is_empty() {
                     None
                 } else {
                     open(old, directory, Mode::empty()).ok()
                 },
-                written: previous.iter().map(String::as_str).collect(),
+                written,
                 fresh: statat(CWD, staging.join(MARKER), AtFlags::SYMLINK_NOFOLLOW).ok(),
                 #[cfg(test)]
                 replace_before_link: crate::emit::dir::fault(|f| {
@@ -185,6 +185,7 @@ mod by_link {
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod written_anew {
+    use std::collections::HashSet;
     use std::path::Path;
 
     use super::FileText;
@@ -195,7 +196,7 @@ mod written_anew {
     pub(in crate::emit::dir) struct Worker;
 
     impl Unchanged {
-        pub(in crate::emit::dir) fn new(_: &Path, _: &Path, _: &[String]) -> Self {
+        pub(in crate::emit::dir) fn new(_: &Path, _: &Path, _: &HashSet<&str>) -> Self {
             Unchanged
         }
 

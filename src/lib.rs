@@ -29,9 +29,10 @@
 //! Problems are [`Diagnostics`]: data ([`Diagnostic`], with codes, files, byte ranges, lines and
 //! columns) that is also written for people (miette reports), tools (JSON lines), code scanning
 //! (SARIF 2.1.0) and GitHub Actions. The library never prints, panics on input, or reads the
-//! environment; [`run`] is the command line, written against this API alone. The calling thread
-//! takes part in the work, and each level of an input's nesting is a level of recursion: see
-//! [`STACK_SIZE`] for the stack a call needs.
+//! environment; [`run`] is the command line, written against this API alone, and
+//! [`MemoryWatch`] the backstop it starts against memory that no budget counts ahead. The
+//! calling thread takes part in the work, and each level of an input's nesting is a level of
+//! recursion: see [`STACK_SIZE`] for the stack a call needs.
 //!
 //! # Inside
 //! The pipeline, one module a stage; data flows one way:
@@ -71,7 +72,7 @@ pub use project::{
     AppInfo, Budgets, Checked, DefinitionInfo, DefinitionsFormat, Dependency, Drift, ExplainFormat,
     Format, GraphFormat, Loader, Object, Project, Rendered, WriteOptions,
 };
-pub use render::RenderOptions;
+pub use render::{MemoryWatch, RenderOptions};
 pub use yaml_writer::to_yaml;
 
 /// The stack, in bytes, of the threads oam starts (the command line runs on one too), and what

@@ -177,3 +177,81 @@ fn the_library_renders_input_nested_as_deep_as_allowed() {
         .expect("no overflow");
     assert_eq!(refused, Err("oam::E007"));
 }
+
+/// A template that outgrows memory, where no budget counts the work (minijinja materialises a
+/// list doubled past 32 levels without charging fuel), stops with `oam::E056` at the template,
+/// exit 1, and `-o` changes nothing.
+#[test]
+fn a_template_that_outgrows_max_memory_stops_at_the_template() {
+    let work = std::env::temp_dir().join(format!("oam-cli-memory-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(work.join("in")).expect("scratch folder");
+    let app = "\
+apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: doubling}
+spec:
+  schematic:
+    jinja:
+      template: |
+        {% set ns = namespace(l=[1]) %}
+        {% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: {{ context.name }}}
+        data: {a: \"{{ ns.l | length }}\"}
+---
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: bomb}
+spec:
+  components:
+    - {name: one, type: doubling}
+";
+    std::fs::write(work.join("in/app.yaml"), app).expect("write");
+    std::fs::create_dir_all(work.join("out")).expect("an empty output folder");
+    let input = work.join("in").to_string_lossy().into_owned();
+    let out = work.join("out").to_string_lossy().into_owned();
+    for args in [
+        vec!["render", &input],
+        vec!["render", &input, "-o", &out, "--diagnostics", "json"],
+    ] {
+        let run = Command::new(OAM)
+            .args(&args)
+            .args(["--max-memory", "100000000"])
+            .output()
+            .expect("run oam");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        if stderr.contains("cannot be watched on this system") {
+            eprintln!("skipped: this system does not tell a process's resident memory");
+            return;
+        }
+        assert_eq!(run.status.code(), Some(1), "{args:?}:\n{stderr}");
+        for expected in [
+            "oam::E056",
+            "budget of 100000000 bytes",
+            "ComponentDefinition `doubling`",
+            "app.yaml",
+        ] {
+            assert!(
+                stderr.contains(expected),
+                "{args:?}: no {expected}:\n{stderr}"
+            );
+        }
+        assert!(
+            run.stdout.is_empty(),
+            "{args:?}: nothing rendered is printed"
+        );
+    }
+    let entries: Vec<_> = std::fs::read_dir(&work)
+        .expect("the scratch folder")
+        .map(|e| e.expect("an entry").file_name())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        2,
+        "no sibling of the output left: {entries:?}"
+    );
+    assert_eq!(std::fs::read_dir(work.join("out")).expect("out").count(), 0);
+    let _ = std::fs::remove_dir_all(&work);
+}

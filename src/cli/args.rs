@@ -50,6 +50,22 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
 }
 
+impl Command {
+    /// The budgets of a command that reads input.
+    pub(crate) fn budgets(&self) -> Option<&BudgetArgs> {
+        let sources = match self {
+            Command::Render(args) => &args.input.sources,
+            Command::Check(args) => &args.sources,
+            Command::Defs(args) => &args.sources,
+            Command::Explain(args) => &args.sources,
+            Command::Graph(args) => &args.input.sources,
+            Command::Diff(args) => &args.sources,
+            Command::Completions(_) => return None,
+        };
+        Some(&sources.budgets)
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct GraphArgs {
     #[command(flatten)]
@@ -170,6 +186,10 @@ pub(crate) struct BudgetArgs {
     /// steps are one) [default: 200 per byte of input, at least 50,000,000]
     #[arg(long, value_name = "N")]
     pub(crate) max_run_fuel: Option<u64>,
+    /// Most memory the oam process may hold, in bytes: past it the run stops with oam::E056
+    /// (a backstop, watched on Linux) [default: 4 GiB]
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_memory: Option<u64>,
 }
 
 impl BudgetArgs {

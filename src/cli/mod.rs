@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::{
-    DiagnosticFormat, Diagnostics, Format, Loader, Project, RenderOptions, Rendered, WriteOptions,
+    DiagnosticFormat, Diagnostics, Format, Loader, MemoryWatch, Project, RenderOptions, Rendered,
+    WriteOptions,
 };
 use args::{
     Cli, Command, CompletionsArgs, DefinitionArgs, DefsArgs, DiffArgs, ExplainArgs, GraphArgs,
@@ -35,6 +36,10 @@ pub struct Env<'a> {
     pub width: Option<usize>,
     /// `OAM_THREADS`, as set in the environment: worker threads.
     pub threads: Option<OsString>,
+    /// Watch the process's memory against `--max-memory` and, past it, write the diagnostic to
+    /// the standard error's descriptor and exit the process with code 1 ([`crate::MemoryWatch`]):
+    /// for a process that is the run, as the `oam` binary's is.
+    pub watch_memory: bool,
 }
 
 /// Runs the command line. Returns the exit code: 0 success, 1 invalid input, 2 bad usage.
@@ -64,12 +69,22 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
             return 2;
         }
     };
+    let watch = match cli.command.budgets().filter(|_| env.watch_memory) {
+        Some(budgets) => match watch_memory(budgets.max_memory, cli.diagnostics, env.colour) {
+            Ok(watch) => watch,
+            Err(problem) => {
+                let _ = writeln!(env.stderr, "error: {problem}");
+                return 2;
+            }
+        },
+        None => None,
+    };
     let mut out = Out {
         env,
         format: cli.diagnostics,
         threads,
     };
-    match cli.command {
+    let code = match cli.command {
         Command::Render(args) => render_command(&args, &mut out),
         Command::Check(args) => {
             let options = RenderOptions::default().keep_values(false);
@@ -83,8 +98,48 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
         Command::Graph(args) => graph_command(&args, &mut out),
         Command::Diff(args) => diff_command(&args, &mut out),
         Command::Completions(args) => completions_command(&args, out.env),
+    };
+    drop(watch);
+    code
+}
+
+/// `--max-memory` when none is given: far above real runs (100,000 apps peak at about 750 MiB).
+const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
+
+/// Starts the memory watch of the run. A limit that cannot be watched here is refused when
+/// given, never ignored.
+fn watch_memory(
+    limit: Option<u64>,
+    format: DiagnosticFormat,
+    colour: bool,
+) -> Result<Option<MemoryWatch>, String> {
+    let watch = MemoryWatch::start(limit.unwrap_or(DEFAULT_MAX_MEMORY), move |found| {
+        // The run's thread holds standard error's lock and may never let it go.
+        write_unlocked(found.report(format, colour).as_bytes());
+        std::process::exit(1);
+    });
+    match (watch, limit) {
+        (None, Some(_)) => Err(
+            "--max-memory cannot be watched on this system (it is on Linux); leave it out".into(),
+        ),
+        (watch, _) => Ok(watch),
     }
 }
+
+/// Writes to standard error's descriptor, without its lock.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn write_unlocked(mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        match rustix::io::retry_on_intr(|| rustix::io::write(rustix::stdio::stderr(), bytes)) {
+            Ok(written) if written > 0 => bytes = &bytes[written..],
+            _ => return,
+        }
+    }
+}
+
+/// Elsewhere the watch does not start.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn write_unlocked(_: &[u8]) {}
 
 /// `OAM_THREADS`: a positive number, or unset. A setting that is not honoured is refused,
 /// never ignored.

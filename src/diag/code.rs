@@ -123,6 +123,8 @@ pub(crate) enum Code {
     OutputClash,
     /// The rendered output of a run exceeds its budget.
     OutputBudget,
+    /// The process's memory passed `--max-memory` (the memory watch's backstop).
+    MemoryBudget,
     /// A scope that does not allow overlap holds a component that another scope of its kind holds.
     ScopeOverlap,
     /// A field oam does not know; often a typo.
@@ -202,6 +204,7 @@ impl Code {
         Code::OutputDrift,
         Code::OutputClash,
         Code::OutputBudget,
+        Code::MemoryBudget,
         Code::ScopeOverlap,
         Code::UnknownField,
         Code::TraitWithoutDefinition,
@@ -272,6 +275,7 @@ impl Code {
             Code::OutputDrift => "oam::E053",
             Code::OutputClash => "oam::E054",
             Code::OutputBudget => "oam::E055",
+            Code::MemoryBudget => "oam::E056",
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
             Code::RuntimeValue => "oam::W004",

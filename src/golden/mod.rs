@@ -49,6 +49,7 @@ fn run_case(dir: &Path, args: &[String]) -> Outcome {
         colour: false,
         width: None,
         threads: None,
+        watch_memory: false,
     };
     let code = crate::run(
         std::iter::once("oam".to_owned()).chain(args.iter().cloned()),

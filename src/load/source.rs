@@ -61,6 +61,12 @@ impl Sources {
     /// A fork sharing every file of a frozen `Sources`, in O(1), for a worker that may add some.
     pub(crate) fn fork(&self) -> Sources {
         debug_assert!(self.own.is_empty(), "freeze before forking");
+        self.frozen_part()
+    }
+
+    /// The files forks share, without those this one added: what a span of the model points
+    /// into, kept past the fork (O(1)).
+    pub(crate) fn frozen_part(&self) -> Sources {
         Sources {
             shared: Arc::clone(&self.shared),
             own: Vec::new(),

@@ -11,6 +11,7 @@ mod cue;
 mod data;
 mod json_view;
 mod labels;
+mod memory;
 mod names;
 mod native;
 mod patch;
@@ -29,6 +30,7 @@ use crate::load::{FileId, Sources};
 use crate::model::{Model, field, metadata_field};
 use budget::Meter;
 
+pub use memory::MemoryWatch;
 pub(crate) use template::{TemplateLimits, Templates};
 
 /// Where a rendered object belongs and where it came from. The app's name and the file list

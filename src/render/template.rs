@@ -21,6 +21,7 @@ use crate::load::{self, Budgets, FileId, NodeValue, Origin, Sources};
 use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
 
 use super::budget::{self, Meter, Spent};
+use super::memory::Rendering;
 
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
 const RECURSION_LIMIT: usize = 64;
@@ -338,6 +339,12 @@ impl Templates {
             return Some(output);
         }
         if let Some(template) = &definition.cue {
+            let _rendering = Rendering::start(
+                definition,
+                first_line(&template.text),
+                &site.used_by,
+                sources,
+            );
             let (output, fuel) =
                 super::cue::render(site, template, allow_patch, self.limits, sources, diags);
             // What a CUE template rendered counts like any text; a failed use, what it spent.
@@ -364,7 +371,9 @@ impl Templates {
             limit: self.output_bytes,
             exceeded: false,
         };
+        let rendering = Rendering::start(definition, first_line(template), &site.used_by, sources);
         let rendered = compiled.render_captured_to(context, &mut out);
+        drop(rendering);
         // A use that failed is charged its whole fuel: minijinja does not say what it spent.
         let fuel = rendered.as_ref().map_or(self.limits.fuel, |captured| {
             captured.state().fuel_levels().map_or(0, |(spent, _)| spent)

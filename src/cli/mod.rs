@@ -103,7 +103,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
     code
 }
 
-/// `--max-memory` when none is given: far above real runs (100,000 apps peak at about 750 MiB).
+/// `--max-memory` when none is given: in step with `--max-output-bytes`' 1 GiB, since a run
+/// peaks at 2.6-4 times its output (100,000 apps at about 750 MiB).
 const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
 
 /// Starts the memory watch of the run. A limit that cannot be watched here is refused when

@@ -2,9 +2,9 @@
 //! template is bounded by its fuel and output and every run by its budgets, but minijinja 3.1
 //! materialises a list concatenated more than 32 levels deep without charging fuel, so
 //! `{% set ns.l = ns.l + ns.l %}` forty times asks for 2^40 values, and the engine gives oam no
-//! hook to stop it. The watch reads the process's resident memory every few milliseconds and,
-//! past a limit, hands its caller a diagnostic that names the template uses in flight; the
-//! command line reports it and exits, since the thread that allocates cannot be stopped.
+//! hook to stop it. The watch reads the process's resident memory every 10 ms and, past a
+//! limit, hands its caller a diagnostic that names the template uses in flight; the command
+//! line reports it and exits, since the thread that allocates cannot be stopped.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -23,7 +23,7 @@ static IN_FLIGHT: Mutex<Vec<InFlight>> = Mutex::new(Vec::new());
 
 struct InFlight {
     thread: ThreadId,
-    /// `component definition `web``.
+    /// ``ComponentDefinition `web` ``.
     definition: String,
     /// The first line of its template.
     template: Span,
@@ -68,7 +68,7 @@ impl Drop for Rendering {
 
 /// Watches this process's resident memory (see [`MemoryWatch::start`]); stops when dropped.
 ///
-/// A backstop for what no [`Budgets`](crate::Budgets) bound bounds ahead: a minijinja template
+/// A backstop for work no [`Budgets`](crate::Budgets) limit counts ahead: a minijinja template
 /// can build a list in a loop faster than fuel is charged for it. Meant for a program whose
 /// process is the run, as the `oam` command's is; the command line starts one for every run
 /// (`--max-memory`).

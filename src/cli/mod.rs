@@ -83,11 +83,12 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
         env,
         format: cli.diagnostics,
         threads,
+        watch,
     };
-    let code = match cli.command {
+    match cli.command {
         Command::Render(args) => render_command(&args, &mut out),
         Command::Check(args) => {
-            let options = RenderOptions::default().keep_values(false);
+            let options = out.watched(RenderOptions::default().keep_values(false));
             let result = out
                 .load(&args, &[])
                 .and_then(|project| project.render(&options));
@@ -98,9 +99,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
         Command::Graph(args) => graph_command(&args, &mut out),
         Command::Diff(args) => diff_command(&args, &mut out),
         Command::Completions(args) => completions_command(&args, out.env),
-    };
-    drop(watch);
-    code
+    }
 }
 
 /// `--max-memory` when none is given: in step with `--max-output-bytes`' 1 GiB, since a run
@@ -162,9 +161,19 @@ struct Out<'e, 'a> {
     env: &'e mut Env<'a>,
     format: DiagnosticFormat,
     threads: Option<NonZeroUsize>,
+    /// The run's memory watch (`--max-memory`), stopped when the run ends.
+    watch: Option<MemoryWatch>,
 }
 
 impl Out<'_, '_> {
+    /// `options`, with the renders' template uses named in the memory watch's report.
+    fn watched(&self, options: RenderOptions) -> RenderOptions {
+        match &self.watch {
+            Some(watch) => options.watched_by(watch),
+            None => options,
+        }
+    }
+
     fn loader(&self, paths: &[String], sources: &DefinitionArgs) -> Loader {
         let mut loader = Loader::new()
             .base_dir(&self.env.cwd)
@@ -263,10 +272,12 @@ fn render_command(args: &RenderArgs, out: &mut Out<'_, '_>) -> u8 {
     // Every output is written from the objects' text, JSON's written as they are rendered:
     // values kept to the end would take about nine times the memory.
     let to_stdout = args.output.is_none() && args.check.is_none();
-    let options = flags
-        .options()
-        .keep_values(false)
-        .prepare_json(to_stdout && args.format == Format::Json);
+    let options = out.watched(
+        flags
+            .options()
+            .keep_values(false)
+            .prepare_json(to_stdout && args.format == Format::Json),
+    );
     let rendered = out
         .load(&args.input, &flags.apps)
         .and_then(|project| project.render(&options));
@@ -307,7 +318,7 @@ fn diff_command(args: &DiffArgs, out: &mut Out<'_, '_>) -> u8 {
             sources: args.sources.clone(),
             run: args.run.clone(),
         };
-        let options = args.flags.options().keep_values(false);
+        let options = out.watched(args.flags.options().keep_values(false));
         let rendered = out
             .load(&input, &args.flags.apps)
             .and_then(|project| project.render(&options));

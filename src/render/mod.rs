@@ -212,6 +212,8 @@ pub struct RenderOptions {
     pub(crate) drop_values: bool,
     /// Without values, write each object's item of the JSON stream as it is rendered.
     pub(crate) prepare_json: bool,
+    /// Template uses note themselves here while they render, for a memory watch's report.
+    pub(crate) in_flight: Option<Arc<memory::InFlight>>,
 }
 
 impl RenderOptions {
@@ -264,6 +266,14 @@ impl RenderOptions {
     #[must_use]
     pub fn builtin_templates(mut self, templates: bool) -> Self {
         self.builtin_templates = templates;
+        self
+    }
+
+    /// Name the template uses in flight in `watch`'s report, should memory pass its limit
+    /// (default: the render is not watched; the command line gives each render its watch).
+    #[must_use]
+    pub fn watched_by(mut self, watch: &MemoryWatch) -> Self {
+        self.in_flight = Some(Arc::clone(&watch.in_flight));
         self
     }
 

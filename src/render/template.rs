@@ -21,7 +21,7 @@ use crate::load::{self, Budgets, FileId, NodeValue, Origin, Sources};
 use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
 
 use super::budget::{self, Meter, Spent};
-use super::memory::Rendering;
+use super::memory::{InFlight, Rendering};
 
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
 const RECURSION_LIMIT: usize = 64;
@@ -45,6 +45,8 @@ pub(crate) struct Templates {
     run: budget::Limits,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
+    /// Where uses note themselves while they render, when a memory watch looks on.
+    in_flight: Option<Arc<InFlight>>,
 }
 
 /// What one use of a template may cost (`--max-template-fuel`, `--max-template-output`): far
@@ -262,7 +264,20 @@ impl Templates {
             output_bytes: limits.output_bytes,
             run: budget::Limits::of(limits.run_bytes, limits.run_fuel, sources.text_bytes()),
             native: !options.builtin_templates,
+            in_flight: options.in_flight.clone(),
         }
+    }
+
+    /// Notes a use of `template` as in flight until the guard is dropped, when watched.
+    fn note<'a>(
+        &'a self,
+        definition: &Definition,
+        template: &Template,
+        site: &Use<'_>,
+        sources: &Sources,
+    ) -> Option<Rendering<'a>> {
+        let in_flight = self.in_flight.as_deref()?;
+        Some(in_flight.start(definition, first_line(template), &site.used_by, sources))
     }
 
     /// The run's budgets.
@@ -339,12 +354,7 @@ impl Templates {
             return Some(output);
         }
         if let Some(template) = &definition.cue {
-            let _rendering = Rendering::start(
-                definition,
-                first_line(&template.text),
-                &site.used_by,
-                sources,
-            );
+            let _rendering = self.note(definition, &template.text, site, sources);
             let (output, fuel) =
                 super::cue::render(site, template, allow_patch, self.limits, sources, diags);
             // What a CUE template rendered counts like any text; a failed use, what it spent.
@@ -371,7 +381,7 @@ impl Templates {
             limit: self.output_bytes,
             exceeded: false,
         };
-        let rendering = Rendering::start(definition, first_line(template), &site.used_by, sources);
+        let rendering = self.note(definition, template, site, sources);
         let rendered = compiled.render_captured_to(context, &mut out);
         drop(rendering);
         // A use that failed is charged its whole fuel: minijinja does not say what it spent.

@@ -30,7 +30,7 @@
 //! columns) that is also written for people (miette reports), tools (JSON lines), code scanning
 //! (SARIF 2.1.0) and GitHub Actions. The library never prints, panics on input, or reads the
 //! environment; [`run`] is the command line, written against this API alone, and
-//! [`MemoryWatch`] the backstop it starts against memory that no budget counts ahead. The
+//! [`Watchdog`] the backstop it starts against work that no budget counts ahead. The
 //! calling thread takes part in the work, and each level of an input's nesting is a level of
 //! recursion: see [`STACK_SIZE`] for the stack a call needs.
 //!
@@ -72,7 +72,7 @@ pub use project::{
     AppInfo, Budgets, Checked, DefinitionInfo, DefinitionsFormat, Dependency, Drift, ExplainFormat,
     Format, GraphFormat, Loader, Object, Project, Rendered, WriteOptions,
 };
-pub use render::{MemoryWatch, RenderOptions};
+pub use render::{RenderOptions, Watchdog, WatchdogLimits};
 pub use yaml_writer::to_yaml;
 
 /// The stack, in bytes, of the threads oam starts (the command line runs on one too), and what

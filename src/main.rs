@@ -44,7 +44,7 @@ fn run() -> u8 {
             .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
             .flatten(),
         threads: std::env::var_os("OAM_THREADS"),
-        watch_memory: true,
+        watchdog: true,
     };
     oam::run(std::env::args_os(), &mut env)
 }

@@ -178,72 +178,75 @@ fn the_library_renders_input_nested_as_deep_as_allowed() {
     assert_eq!(refused, Err("oam::E007"));
 }
 
-/// A template that outgrows memory, where no budget counts the work (minijinja materialises a
-/// list doubled past 32 levels without charging fuel), stops with `oam::E056` at the template,
-/// exit 1, and `-o` changes nothing.
-#[test]
-fn a_template_that_outgrows_max_memory_stops_at_the_template() {
-    let work = std::env::temp_dir().join(format!("oam-cli-memory-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(work.join("in")).expect("scratch folder");
-    let app = "\
+/// A definition whose template does `work`, in an app that uses it: (the input folder, an
+/// empty output folder) in a scratch folder of its own.
+fn runaway(name: &str, work: &str) -> (std::path::PathBuf, String, String) {
+    let scratch = std::env::temp_dir().join(format!("oam-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(scratch.join("in")).expect("scratch folder");
+    std::fs::create_dir_all(scratch.join("out")).expect("an empty output folder");
+    let app = format!(
+        "\
 apiVersion: core.oam.dev/v1beta1
 kind: ComponentDefinition
-metadata: {name: doubling}
+metadata: {{name: runaway}}
 spec:
   schematic:
     jinja:
       template: |
-        {% set ns = namespace(l=[1]) %}
-        {% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}
+        {{% set ns = namespace(l=[1]) %}}
+        {work}
         apiVersion: v1
         kind: ConfigMap
-        metadata: {name: {{ context.name }}}
-        data: {a: \"{{ ns.l | length }}\"}
+        metadata: {{name: {{{{ context.name }}}}}}
+        data: {{a: \"{{{{ ns.l | length }}}}\"}}
 ---
 apiVersion: core.oam.dev/v1beta1
 kind: Application
-metadata: {name: bomb}
+metadata: {{name: runaway}}
 spec:
   components:
-    - {name: one, type: doubling}
-";
-    std::fs::write(work.join("in/app.yaml"), app).expect("write");
-    std::fs::create_dir_all(work.join("out")).expect("an empty output folder");
-    let input = work.join("in").to_string_lossy().into_owned();
-    let out = work.join("out").to_string_lossy().into_owned();
+    - {{name: one, type: runaway}}
+"
+    );
+    std::fs::write(scratch.join("in/app.yaml"), app).expect("write");
+    let input = scratch.join("in").to_string_lossy().into_owned();
+    let out = scratch.join("out").to_string_lossy().into_owned();
+    (scratch, input, out)
+}
+
+/// Runs `oam render` on a runaway template with `limit`, to stdout and with `-o`: each stops
+/// with exit 1 and every `expected` text, prints nothing, and leaves the output folder empty
+/// with no sibling. Where the system has no watchdog, the test says so and skips.
+fn stops_with(name: &str, work: &str, limit: [&str; 2], expected: &[&str]) {
+    let (scratch, input, out) = runaway(name, work);
     for args in [
         vec!["render", &input],
         vec!["render", &input, "-o", &out, "--diagnostics", "json"],
     ] {
         let run = Command::new(OAM)
             .args(&args)
-            .args(["--max-memory", "100000000"])
+            .args(limit)
             .output()
             .expect("run oam");
         let stderr = String::from_utf8_lossy(&run.stderr);
         if stderr.contains("cannot be watched on this system") {
-            eprintln!("skipped: this system does not tell a process's resident memory");
+            eprintln!("skipped: this system has no watchdog");
             return;
         }
         assert_eq!(run.status.code(), Some(1), "{args:?}:\n{stderr}");
-        for expected in [
-            "oam::E056",
-            "budget of 100000000 bytes",
-            "ComponentDefinition `doubling`",
-            "app.yaml",
-        ] {
-            assert!(
-                stderr.contains(expected),
-                "{args:?}: no {expected}:\n{stderr}"
-            );
+        for text in expected
+            .iter()
+            .chain(&["ComponentDefinition `runaway`", "app.yaml"])
+        {
+            assert!(stderr.contains(text), "{args:?}: no {text}:\n{stderr}");
         }
         assert!(
             run.stdout.is_empty(),
             "{args:?}: nothing rendered is printed"
         );
     }
-    let entries: Vec<_> = std::fs::read_dir(&work)
+    let entries: Vec<_> = std::fs::read_dir(&scratch)
         .expect("the scratch folder")
         .map(|e| e.expect("an entry").file_name())
         .collect();
@@ -252,6 +255,33 @@ spec:
         2,
         "no sibling of the output left: {entries:?}"
     );
-    assert_eq!(std::fs::read_dir(work.join("out")).expect("out").count(), 0);
-    let _ = std::fs::remove_dir_all(&work);
+    assert_eq!(
+        std::fs::read_dir(scratch.join("out")).expect("out").count(),
+        0
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// A template that outgrows memory, where no budget counts the work (minijinja materialises a
+/// list doubled past 32 levels without charging fuel), stops with `oam::E056` at the template.
+#[test]
+fn a_template_that_outgrows_max_memory_stops_at_the_template() {
+    stops_with(
+        "memory",
+        "{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}",
+        ["--max-memory", "100000000"],
+        &["oam::E056", "budget of 100000000 bytes"],
+    );
+}
+
+/// A template that works past its time in no memory (a list doubled 32 times stays lazy, and
+/// writing it out as text is not charged fuel) stops with `oam::E057` at the template.
+#[test]
+fn a_template_that_runs_past_max_template_time_stops_at_the_template() {
+    stops_with(
+        "time",
+        "{% for i in range(32) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{% set s = ns.l ~ \"\" %}",
+        ["--max-template-time", "1"],
+        &["oam::E057", "ran more than 1 s"],
+    );
 }

@@ -15,8 +15,8 @@ pub fn run_in(cwd: &Path, args: &[&str], input: &[u8]) -> (u8, String, String) {
         colour: false,
         width: None,
         threads: None,
-        // The fuzzer is one process for every input: a watch would end it.
-        watch_memory: false,
+        // The fuzzer is one process for every input: a watchdog would end it.
+        watchdog: false,
     };
     let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();

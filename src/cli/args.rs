@@ -190,6 +190,10 @@ pub(crate) struct BudgetArgs {
     /// (a backstop, watched on Linux) [default: 4 GiB]
     #[arg(long, value_name = "BYTES")]
     pub(crate) max_memory: Option<u64>,
+    /// Most CPU seconds one use of a template may spend after its first: past it the run stops
+    /// with oam::E057 (a backstop for work fuel does not count, watched on Linux) [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) max_template_time: Option<u64>,
 }
 
 impl BudgetArgs {

@@ -8,12 +8,13 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
 use crate::{
-    DiagnosticFormat, Diagnostics, Format, Loader, MemoryWatch, Project, RenderOptions, Rendered,
-    WriteOptions,
+    DiagnosticFormat, Diagnostics, Format, Loader, Project, RenderOptions, Rendered, Watchdog,
+    WatchdogLimits, WriteOptions,
 };
 use args::{
     Cli, Command, CompletionsArgs, DefinitionArgs, DefsArgs, DiffArgs, ExplainArgs, GraphArgs,
@@ -37,9 +38,9 @@ pub struct Env<'a> {
     /// `OAM_THREADS`, as set in the environment: worker threads.
     pub threads: Option<OsString>,
     /// Watch the process's memory against `--max-memory` and, past it, write the diagnostic to
-    /// the standard error's descriptor and exit the process with code 1 ([`crate::MemoryWatch`]):
+    /// the standard error's descriptor and exit the process with code 1 ([`crate::Watchdog`]):
     /// for a process that is the run, as the `oam` binary's is.
-    pub watch_memory: bool,
+    pub watchdog: bool,
 }
 
 /// Runs the command line. Returns the exit code: 0 success, 1 invalid input, 2 bad usage.
@@ -69,8 +70,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
             return 2;
         }
     };
-    let watch = match cli.command.budgets().filter(|_| env.watch_memory) {
-        Some(budgets) => match watch_memory(budgets.max_memory, cli.diagnostics, env.colour) {
+    let watch = match cli.command.budgets().filter(|_| env.watchdog) {
+        Some(budgets) => match watchdog(budgets, cli.diagnostics, env.colour) {
             Ok(watch) => watch,
             Err(problem) => {
                 let _ = writeln!(env.stderr, "error: {problem}");
@@ -106,21 +107,35 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mu
 /// peaks at 2.6-4 times its output (100,000 apps at about 750 MiB).
 const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
 
-/// Starts the memory watch of the run. A limit that cannot be watched here is refused when
-/// given, never ignored.
-fn watch_memory(
-    limit: Option<u64>,
+/// `--max-template-time` when none is given: a use that spends its whole fuel takes about 2 s.
+const DEFAULT_MAX_TEMPLATE_SECONDS: u64 = 30;
+
+/// Starts the run's watchdog. A limit that cannot be watched here is refused when given, never
+/// ignored.
+fn watchdog(
+    budgets: &args::BudgetArgs,
     format: DiagnosticFormat,
     colour: bool,
-) -> Result<Option<MemoryWatch>, String> {
-    let watch = MemoryWatch::start(limit.unwrap_or(DEFAULT_MAX_MEMORY), move |found| {
+) -> Result<Option<Watchdog>, String> {
+    let limits = WatchdogLimits {
+        memory: budgets.max_memory.unwrap_or(DEFAULT_MAX_MEMORY),
+        template_time: Duration::from_secs(
+            budgets
+                .max_template_time
+                .unwrap_or(DEFAULT_MAX_TEMPLATE_SECONDS),
+        ),
+    };
+    let watch = Watchdog::start(limits, move |found| {
         // The run's thread holds standard error's lock and may never let it go.
         write_unlocked(found.report(format, colour).as_bytes());
         std::process::exit(1);
     });
-    match (watch, limit) {
-        (None, Some(_)) => Err(
-            "--max-memory cannot be watched on this system (it is on Linux); leave it out".into(),
+    let given = budgets.max_memory.is_some() || budgets.max_template_time.is_some();
+    match (watch, given) {
+        (None, true) => Err(
+            "--max-memory and --max-template-time cannot be watched on this \
+                             system (they are on Linux); leave them out"
+                .into(),
         ),
         (watch, _) => Ok(watch),
     }
@@ -161,12 +176,12 @@ struct Out<'e, 'a> {
     env: &'e mut Env<'a>,
     format: DiagnosticFormat,
     threads: Option<NonZeroUsize>,
-    /// The run's memory watch (`--max-memory`), stopped when the run ends.
-    watch: Option<MemoryWatch>,
+    /// The run's watchdog (`--max-memory`, `--max-template-time`), stopped when the run ends.
+    watch: Option<Watchdog>,
 }
 
 impl Out<'_, '_> {
-    /// `options`, with the renders' template uses named in the memory watch's report.
+    /// `options`, with the renders' template uses named in the watchdog's report.
     fn watched(&self, options: RenderOptions) -> RenderOptions {
         match &self.watch {
             Some(watch) => options.watched_by(watch),

@@ -123,8 +123,10 @@ pub(crate) enum Code {
     OutputClash,
     /// The rendered output of a run exceeds its budget.
     OutputBudget,
-    /// The process's memory passed `--max-memory` (the memory watch's backstop).
+    /// The process's memory passed `--max-memory` (the watchdog's backstop).
     MemoryBudget,
+    /// A template use ran past `--max-template-time` (the watchdog's backstop).
+    TemplateTime,
     /// A scope that does not allow overlap holds a component that another scope of its kind holds.
     ScopeOverlap,
     /// A field oam does not know; often a typo.
@@ -205,6 +207,7 @@ impl Code {
         Code::OutputClash,
         Code::OutputBudget,
         Code::MemoryBudget,
+        Code::TemplateTime,
         Code::ScopeOverlap,
         Code::UnknownField,
         Code::TraitWithoutDefinition,
@@ -276,6 +279,7 @@ impl Code {
             Code::OutputClash => "oam::E054",
             Code::OutputBudget => "oam::E055",
             Code::MemoryBudget => "oam::E056",
+            Code::TemplateTime => "oam::E057",
             Code::UnknownField => "oam::W001",
             Code::TraitWithoutDefinition => "oam::W002",
             Code::RuntimeValue => "oam::W004",

@@ -106,7 +106,7 @@ fn budgets_bound_input_before_it_is_read() {
         colour: false,
         width: None,
         threads: None,
-        watch_memory: false,
+        watchdog: false,
     };
     let code = crate::run(["oam", "check", "-", "--max-file-bytes", "4096"], &mut env);
     assert_eq!(code, 1);

@@ -49,7 +49,7 @@ fn run_case(dir: &Path, args: &[String]) -> Outcome {
         colour: false,
         width: None,
         threads: None,
-        watch_memory: false,
+        watchdog: false,
     };
     let code = crate::run(
         std::iter::once("oam".to_owned()).chain(args.iter().cloned()),

@@ -11,12 +11,12 @@ mod cue;
 mod data;
 mod json_view;
 mod labels;
-mod memory;
 mod names;
 mod native;
 mod patch;
 mod template;
 mod traits;
+mod watchdog;
 mod workload;
 
 use std::collections::HashMap;
@@ -30,8 +30,8 @@ use crate::load::{FileId, Sources};
 use crate::model::{Model, field, metadata_field};
 use budget::Meter;
 
-pub use memory::MemoryWatch;
 pub(crate) use template::{TemplateLimits, Templates};
+pub use watchdog::{Watchdog, WatchdogLimits};
 
 /// Where a rendered object belongs and where it came from. The app's name and the file list
 /// are shared by every object of an app or component.
@@ -212,8 +212,8 @@ pub struct RenderOptions {
     pub(crate) drop_values: bool,
     /// Without values, write each object's item of the JSON stream as it is rendered.
     pub(crate) prepare_json: bool,
-    /// Template uses note themselves here while they render, for a memory watch's report.
-    pub(crate) in_flight: Option<Arc<memory::InFlight>>,
+    /// Template uses note themselves here while they render, for a watchdog's report.
+    pub(crate) in_flight: Option<Arc<watchdog::InFlight>>,
 }
 
 impl RenderOptions {
@@ -272,7 +272,7 @@ impl RenderOptions {
     /// Name the template uses in flight in `watch`'s report, should memory pass its limit
     /// (default: the render is not watched; the command line gives each render its watch).
     #[must_use]
-    pub fn watched_by(mut self, watch: &MemoryWatch) -> Self {
+    pub fn watched_by(mut self, watch: &Watchdog) -> Self {
         self.in_flight = Some(Arc::clone(&watch.in_flight));
         self
     }

@@ -21,7 +21,7 @@ use crate::load::{self, Budgets, FileId, NodeValue, Origin, Sources};
 use crate::model::{Definition, KubeTemplate, Model, Template, fieldpath};
 
 use super::budget::{self, Meter, Spent};
-use super::memory::{InFlight, Rendering};
+use super::watchdog::{InFlight, Rendering};
 
 /// Nesting of macro calls and blocks; deep recursion would exhaust the stack first.
 const RECURSION_LIMIT: usize = 64;
@@ -45,7 +45,7 @@ pub(crate) struct Templates {
     run: budget::Limits,
     /// Built-ins that have one take their native renderer (`super::native`).
     native: bool,
-    /// Where uses note themselves while they render, when a memory watch looks on.
+    /// Where uses note themselves while they render, when a watchdog looks on.
     in_flight: Option<Arc<InFlight>>,
 }
 

@@ -142,7 +142,7 @@ fn watchdog(
 }
 
 /// Writes to standard error's descriptor, without its lock.
-#[cfg(any(target_os = "linux", target_os = "macos"))]
+#[cfg(target_os = "linux")]
 fn write_unlocked(mut bytes: &[u8]) {
     while !bytes.is_empty() {
         match rustix::io::retry_on_intr(|| rustix::io::write(rustix::stdio::stderr(), bytes)) {
@@ -152,8 +152,8 @@ fn write_unlocked(mut bytes: &[u8]) {
     }
 }
 
-/// Elsewhere the watch does not start.
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+/// Elsewhere the watchdog does not start.
+#[cfg(not(target_os = "linux"))]
 fn write_unlocked(_: &[u8]) {}
 
 /// `OAM_THREADS`: a positive number, or unset. A setting that is not honoured is refused,

@@ -269,8 +269,9 @@ impl RenderOptions {
         self
     }
 
-    /// Name the template uses in flight in `watch`'s report, should memory pass its limit
-    /// (default: the render is not watched; the command line gives each render its watch).
+    /// Note the template uses in flight for `watch`: its report names them, and it reads the
+    /// CPU time of one that runs long (default: the render is not watched; the command line
+    /// gives each render its watchdog).
     #[must_use]
     pub fn watched_by(mut self, watch: &Watchdog) -> Self {
         self.in_flight = Some(Arc::clone(&watch.in_flight));

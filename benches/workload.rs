@@ -93,9 +93,7 @@ fn app(dialect: &str, i: usize) -> String {
 }
 
 fn application(i: usize, replicas: usize) -> String {
-    let mut text = String::new();
-    let _ = write!(
-        text,
+    format!(
         "---
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -124,14 +122,11 @@ spec:
           properties: {{name: team-{team}}}
 ",
         team = i % 7
-    );
-    text
+    )
 }
 
 fn application_configuration(i: usize, replicas: usize) -> String {
-    let mut text = String::new();
-    let _ = write!(
-        text,
+    format!(
         "---
 apiVersion: core.oam.dev/v1alpha2
 kind: Component
@@ -182,14 +177,11 @@ spec:
         - trait: {{apiVersion: core.oam.dev/v1alpha2, kind: ManualScalerTrait, spec: {{replicaCount: {replicas}}}}}
         - trait: {{name: hpa, properties: {{min: {replicas}, max: 10}}}}
 "
-    );
-    text
+    )
 }
 
 fn rudr_application_configuration(i: usize, replicas: usize) -> String {
-    let mut text = String::new();
-    let _ = write!(
-        text,
+    format!(
         "---
 apiVersion: core.oam.dev/v1alpha1
 kind: ComponentSchematic
@@ -232,8 +224,7 @@ spec:
         - name: auto-scaler
           properties: {{minimum: {replicas}, maximum: 10, cpu: 80}}
 "
-    );
-    text
+    )
 }
 
 /// The Kustomize equivalent of `n` v1beta1 apps: one base (the four objects) and an overlay

@@ -33,11 +33,9 @@ fn run() -> u8 {
     let colour =
         io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let (mut stdin, mut stdout, mut stderr) =
+        (io::stdin().lock(), io::stdout().lock(), io::stderr().lock());
     let mut env = oam::Env {
-        cwd,
-        stdin: &mut io::stdin().lock(),
-        stdout: &mut io::stdout().lock(),
-        stderr: &mut io::stderr().lock(),
         colour,
         width: io::stdout()
             .is_terminal()
@@ -45,6 +43,7 @@ fn run() -> u8 {
             .flatten(),
         threads: std::env::var_os("OAM_THREADS"),
         watchdog: true,
+        ..oam::Env::new(cwd, &mut stdin, &mut stdout, &mut stderr)
     };
     oam::run(std::env::args_os(), &mut env)
 }

@@ -476,6 +476,38 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     }
 }
 
+/// The command line runs inside another program too, on its streams and in its folder: the
+/// same exit codes, output and diagnostics as the binary, and nothing printed elsewhere.
+#[test]
+fn the_command_line_runs_in_process() {
+    let run = |args: &[&str], input: &str| {
+        let (mut stdin, mut stdout, mut stderr) = (input.as_bytes(), Vec::new(), Vec::new());
+        let mut env = oam::Env::new(scratch("in-process"), &mut stdin, &mut stdout, &mut stderr);
+        let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8");
+        (code, text(stdout), text(stderr))
+    };
+    let (code, stdout, stderr) = run(&["render", "-"], APP);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(stdout.contains("kind: Deployment\n") && stdout.contains("  replicas: 2\n"));
+
+    let (code, stdout, stderr) = run(&["check", "-"], BAD_APP);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("oam::E") && stderr.contains("webservise"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour unless asked: {stderr}"
+    );
+
+    let (code, _, stderr) = run(&["render", "--no-such-flag"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--no-such-flag"), "{stderr}");
+}
+
 /// The CLI is a client of the public API: every `crate::` path in src/cli names an item that
 /// src/lib.rs re-exports publicly.
 #[test]

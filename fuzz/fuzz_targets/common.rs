@@ -7,17 +7,8 @@ use std::path::Path;
 pub fn run_in(cwd: &Path, args: &[&str], input: &[u8]) -> (u8, String, String) {
     let mut stdin = input;
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut env = oam::Env {
-        cwd: cwd.to_path_buf(),
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-        width: None,
-        threads: None,
-        // The fuzzer is one process for every input: a watchdog would end it.
-        watchdog: false,
-    };
+    // Without a watchdog: the fuzzer is one process for every input, which it would end.
+    let mut env = oam::Env::new(cwd.to_path_buf(), &mut stdin, &mut stdout, &mut stderr);
     let code = oam::run(std::iter::once("oam").chain(args.iter().copied()), &mut env);
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
     (code, text(stdout), text(stderr))

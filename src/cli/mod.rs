@@ -43,6 +43,28 @@ pub struct Env<'a> {
     pub watchdog: bool,
 }
 
+impl<'a> Env<'a> {
+    /// A run inside another program: plain text, no terminal width, the default threads, no
+    /// watchdog (it would exit the program). Set the other fields to change that.
+    pub fn new(
+        cwd: PathBuf,
+        stdin: &'a mut dyn Read,
+        stdout: &'a mut dyn Write,
+        stderr: &'a mut dyn Write,
+    ) -> Self {
+        Env {
+            cwd,
+            stdin,
+            stdout,
+            stderr,
+            colour: false,
+            width: None,
+            threads: None,
+            watchdog: false,
+        }
+    }
+}
+
 /// Runs the command line. Returns the exit code: 0 success, 1 invalid input, 2 bad usage.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, env: &mut Env<'_>) -> u8 {
     let cli = match Cli::try_parse_from(args) {

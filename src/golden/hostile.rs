@@ -98,16 +98,7 @@ fn budgets_bound_input_before_it_is_read() {
 
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut endless = std::io::repeat(b'a');
-    let mut env = crate::Env {
-        cwd: work.to_path_buf(),
-        stdin: &mut endless,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-        width: None,
-        threads: None,
-        watchdog: false,
-    };
+    let mut env = crate::Env::new(work.to_path_buf(), &mut endless, &mut stdout, &mut stderr);
     let code = crate::run(["oam", "check", "-", "--max-file-bytes", "4096"], &mut env);
     assert_eq!(code, 1);
     assert!(String::from_utf8_lossy(&stderr).contains("oam::E007"));

@@ -41,16 +41,7 @@ struct Outcome {
 fn run_case(dir: &Path, args: &[String]) -> Outcome {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut stdin: &[u8] = b"";
-    let mut env = Env {
-        cwd: dir.to_path_buf(),
-        stdin: &mut stdin,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        colour: false,
-        width: None,
-        threads: None,
-        watchdog: false,
-    };
+    let mut env = Env::new(dir.to_path_buf(), &mut stdin, &mut stdout, &mut stderr);
     let code = crate::run(
         std::iter::once("oam".to_owned()).chain(args.iter().cloned()),
         &mut env,

@@ -2,7 +2,7 @@
 //! Scope and (v1beta1) Component definitions share one shape, with a few fields per kind.
 
 use super::fields::Fields;
-use super::{Definition, DefinitionKind, GroupKind, Model, Text, crd_name_of};
+use super::{App, AppComponent, Definition, DefinitionKind, GroupKind, Model, Text, crd_name_of};
 use crate::diag::Diagnostics;
 use crate::load::Document;
 
@@ -23,6 +23,20 @@ pub(super) struct Metadata {
     pub(super) namespace: Option<String>,
     pub(super) labels: Vec<(String, String)>,
     pub(super) annotations: Vec<(String, String)>,
+}
+
+impl Metadata {
+    /// The app these are the metadata of; `kind` as the user wrote it, for messages.
+    pub(super) fn into_app(self, kind: &'static str, components: Vec<AppComponent>) -> App {
+        App {
+            kind,
+            name: self.name,
+            namespace: self.namespace,
+            labels: self.labels,
+            annotations: self.annotations,
+            components,
+        }
+    }
 }
 
 fn metadata(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<Metadata> {

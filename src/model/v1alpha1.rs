@@ -13,7 +13,7 @@ use super::definition::{metadata_and_spec, metadata_name};
 use super::fields::Fields;
 use super::schematic::{self, Declared, declared_schema};
 use super::{
-    App, AppComponent, Component, ComponentRef, Crd, Definition, DefinitionKind, GroupKind, Model,
+    AppComponent, Component, ComponentRef, Crd, Definition, DefinitionKind, GroupKind, Model,
     PARAMETER_TYPES, Parameter, ParameterValue, ScopeKind, ScopeObject, ScopeRef, Text,
     TraitBinding, parameter_type_accepts,
 };
@@ -394,14 +394,9 @@ fn lower_app(
         components.push(entry);
     }
     spec.finish(diags);
-    model.apps.push(App {
-        kind: "ApplicationConfiguration",
-        name: metadata.name,
-        namespace: metadata.namespace,
-        labels: metadata.labels,
-        annotations: metadata.annotations,
-        components,
-    });
+    model
+        .apps
+        .push(metadata.into_app("ApplicationConfiguration", components));
     true
 }
 

@@ -156,14 +156,7 @@ fn lower_app(root: &mut Fields<'_>, diags: &mut Diagnostics) -> Option<App> {
     let (metadata, mut spec) = metadata_and_spec(root, diags)?;
     let components = spec.list_of("components", diags, lower_app_component);
     spec.finish(diags);
-    Some(App {
-        kind: "ApplicationConfiguration",
-        name: metadata.name,
-        namespace: metadata.namespace,
-        labels: metadata.labels,
-        annotations: metadata.annotations,
-        components,
-    })
+    Some(metadata.into_app("ApplicationConfiguration", components))
 }
 
 fn lower_app_component(node: &Node, diags: &mut Diagnostics) -> Option<AppComponent> {

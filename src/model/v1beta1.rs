@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::definition::{self, metadata_and_spec};
+use super::definition::{self, Metadata, metadata_and_spec};
 use super::fields::{Fields, wrong_type};
 use super::{
     App, AppComponent, Component, ComponentRef, DataInput, DataOutput, InputTarget, Model,
@@ -168,14 +168,14 @@ fn lower_application(
             );
         }
     }
-    Some(App {
-        kind: "Application",
-        name: metadata.name,
-        namespace,
-        labels: metadata.labels,
-        annotations: metadata.annotations,
-        components: entries.into_iter().map(into_app_component).collect(),
-    })
+    let components = entries.into_iter().map(into_app_component).collect();
+    Some(
+        Metadata {
+            namespace,
+            ..metadata
+        }
+        .into_app("Application", components),
+    )
 }
 
 fn lower_entry<'n>(node: &'n Node, diags: &mut Diagnostics) -> Option<Entry<'n>> {

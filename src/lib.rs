@@ -32,7 +32,8 @@
 //! environment; [`run`] is the command line, written against this API alone, and
 //! [`Watchdog`] the backstop it starts against work that no budget counts ahead. The
 //! calling thread takes part in the work, and each level of an input's nesting is a level of
-//! recursion: see [`STACK_SIZE`] for the stack a call needs.
+//! recursion: a call whose thread has too little stack for the depth its budgets allow does
+//! its work on a stack of [`STACK_SIZE`] instead, so any thread may call.
 //!
 //! # Inside
 //! The pipeline, one module a stage; data flows one way:
@@ -75,10 +76,10 @@ pub use project::{
 pub use render::{RenderOptions, Watchdog, WatchdogLimits};
 pub use yaml_writer::to_yaml;
 
-/// The stack, in bytes, of the threads oam starts (the command line runs on one too), and what
-/// a thread calling the library needs when [`Budgets::max_depth`] is raised above its default.
-/// Input nested 1,000 levels deep, the most that budget allows, needed 5.0 MiB in a release
-/// build and 40 MiB in a debug build; at the default depth, 335 KiB and 2.5 MiB, so a debug
-/// build of oam needs more than the 2 MiB of a thread Rust starts (docs/reliability.md).
-/// Untouched, a stack costs address space, not memory.
+/// The stack, in bytes, of the threads oam starts, and of the stack a call moves its work to
+/// when its thread has too little for [`Budgets::max_depth`]. Input nested 1,000 levels deep,
+/// the most that budget allows, needed 4.8 MiB in a release build and 39 MiB in a debug
+/// build; at the default depth, 880 KiB and 2.5 MiB, more than the 2 MiB of a thread Rust
+/// starts in a debug build (docs/reliability.md). Untouched, a stack costs address space, not
+/// memory.
 pub const STACK_SIZE: usize = 256 << 20;

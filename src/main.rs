@@ -14,19 +14,9 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // On a thread of oam's own stack size, like its workers: how deep an input may nest must
-    // not depend on the system's default stack or on which thread takes which app.
-    let cli = std::thread::Builder::new()
-        .stack_size(oam::STACK_SIZE)
-        .spawn(run);
-    let code = match cli {
-        Ok(handle) => handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        // The system refused the thread: the main thread's stack serves.
-        Err(_) => run(),
-    };
-    ExitCode::from(code)
+    // Any thread will do: each call of the library makes room on the stack for the depth the
+    // run allows.
+    ExitCode::from(run())
 }
 
 fn run() -> u8 {

@@ -19,7 +19,7 @@ use crate::diag::export::{Diagnostics, Label};
 use crate::diag::{self, Code, Diagnostic, did_you_mean, printable};
 use crate::load::{self, Sources};
 use crate::model::{self, Model};
-use crate::parallel::with_threads;
+use crate::parallel::{with_stack_for, with_threads};
 use crate::render::{self, RenderOptions, TemplateLimits};
 use crate::{check, describe, emit};
 
@@ -61,9 +61,8 @@ impl Budgets {
 
     /// Deepest nesting of lists and mappings (default 64, at most [`Budgets::MAX_DEPTH`]: a
     /// larger value is taken as that). Each level is a level of recursion in the YAML reader,
-    /// JSON Schema and the templates; past the default (and at it, in a debug build of oam),
-    /// call from a thread with a stack of [`STACK_SIZE`](crate::STACK_SIZE), as oam's own
-    /// threads have.
+    /// JSON Schema and the templates; a call whose thread has too little stack for it does its
+    /// work on a stack of [`STACK_SIZE`](crate::STACK_SIZE), so any thread may call.
     #[must_use]
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.load.max_depth = depth.min(Self::MAX_DEPTH);
@@ -261,7 +260,9 @@ impl Loader {
     /// # Errors
     /// As [`Loader::load`].
     pub fn load_with_stdin(&self, stdin: &mut dyn Read) -> Result<Project, Diagnostics> {
-        with_threads(self.threads, || self.load_inner(stdin))
+        call(self.threads, self.templates.max_depth, || {
+            self.load_inner(stdin)
+        })
     }
 
     fn load_inner(&self, stdin: &mut dyn Read) -> Result<Project, Diagnostics> {
@@ -422,7 +423,9 @@ impl Project {
     /// The definitions as `oam defs` shows them: a table (descriptions cut to `width` columns
     /// when given), JSON or YAML.
     pub fn describe_definitions(&self, format: DefinitionsFormat, width: Option<usize>) -> String {
-        describe::defs(&self.model, &self.sources, format, width)
+        with_stack_for(self.templates.max_depth, || {
+            describe::defs(&self.model, &self.sources, format, width)
+        })
     }
 
     /// The definitions by name, kind and description, as `oam explain` with no name shows.
@@ -435,7 +438,10 @@ impl Project {
     /// # Errors
     /// `oam::E028` when no definition has that name or alias.
     pub fn explain(&self, name: &str, format: ExplainFormat) -> Result<String, Diagnostics> {
-        if let Some(text) = describe::explain(&self.model, &self.sources, name, format) {
+        let explained = with_stack_for(self.templates.max_depth, || {
+            describe::explain(&self.model, &self.sources, name, format)
+        });
+        if let Some(text) = explained {
             return Ok(text);
         }
         let names = self.model.definitions.iter().map(|d| d.name.value.as_str());
@@ -460,7 +466,9 @@ impl Project {
     /// Every problem found, when one is an error; `oam::E008` when the inputs hold no objects.
     pub fn check(&self) -> Result<Checked<'_>, Diagnostics> {
         let mut found = self.found_with_input()?;
-        let checked = check::check(&self.model, &mut found);
+        let checked = with_stack_for(self.templates.max_depth, || {
+            check::check(&self.model, &mut found)
+        });
         let found = self.stop(found, &self.sources)?;
         Ok(Checked {
             project: self,
@@ -479,8 +487,8 @@ impl Project {
     /// What [`Project::check`] finds when it finds an error; else what [`Checked::render`]
     /// finds.
     pub fn render(self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
-        let threads = self.threads;
-        with_threads(threads, move || self.render_apps(options))
+        let (threads, depth) = (self.threads, self.templates.max_depth);
+        call(threads, depth, move || self.render_apps(options))
     }
 
     fn render_apps(mut self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
@@ -549,6 +557,7 @@ impl Project {
             sources,
             found,
             threads: self.threads,
+            max_depth: self.templates.max_depth,
             base_dir: self.base_dir.clone(),
         }
     }
@@ -574,6 +583,12 @@ impl Project {
     ) -> Result<diag::Diagnostics, Diagnostics> {
         stop(found, self.strict, sources)
     }
+}
+
+/// A public call's work: on the caller's threads, and on a stack with room for input nested
+/// `depth` levels.
+fn call<R>(threads: Option<NonZeroUsize>, depth: usize, work: impl FnOnce() -> R) -> R {
+    with_threads(threads, || with_stack_for(depth, work))
 }
 
 /// `found`, or every diagnostic as the error when one is an error (warnings too, `strict`):
@@ -653,7 +668,7 @@ impl Checked<'_> {
     /// two objects with one name).
     pub fn render(&self, options: &RenderOptions) -> Result<Rendered, Diagnostics> {
         let project = self.project;
-        with_threads(project.threads, || {
+        call(project.threads, project.templates.max_depth, || {
             let options = project.render_options(options);
             let mut sources = project.sources.fork();
             let mut found = self.found.clone();
@@ -679,6 +694,8 @@ pub struct Rendered {
     sources: Sources,
     found: diag::Diagnostics,
     threads: Option<NonZeroUsize>,
+    /// The project's `--max-depth`: reading an object back from its YAML recurses as deep.
+    max_depth: usize,
     base_dir: PathBuf,
 }
 
@@ -687,13 +704,14 @@ pub struct Rendered {
 pub struct Object<'r> {
     object: &'r render::Object,
     sources: &'r Sources,
+    max_depth: usize,
 }
 
 impl<'r> Object<'r> {
     /// The object as a value: borrowed when the render kept values (the default), else read
     /// back from its YAML (see [`RenderOptions::keep_values`]).
     pub fn value(&self) -> Cow<'r, Value> {
-        self.object.value()
+        with_stack_for(self.max_depth, || self.object.value())
     }
 
     /// The object as oam writes it: one YAML document, without the `---` separator.
@@ -789,19 +807,22 @@ impl Rendered {
         self.objects.iter().map(|object| Object {
             object,
             sources: &self.sources,
+            max_depth: self.max_depth,
         })
     }
 
     /// The objects themselves, in output order (without copying them when the render kept
     /// values).
     pub fn into_values(self) -> Vec<Value> {
-        self.objects
-            .into_iter()
-            .map(|mut o| match o.value.take() {
-                Some(value) => value,
-                None => o.value().into_owned(),
-            })
-            .collect()
+        with_stack_for(self.max_depth, || {
+            self.objects
+                .into_iter()
+                .map(|mut o| match o.value.take() {
+                    Some(value) => value,
+                    None => o.value().into_owned(),
+                })
+                .collect()
+        })
     }
 
     /// The warnings found so far.
@@ -827,7 +848,9 @@ impl Rendered {
         format: Format,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
-        with_threads(self.threads, || emit::stream(&self.objects, format, out))
+        call(self.threads, self.max_depth, || {
+            emit::stream(&self.objects, format, out)
+        })
     }
 
     /// The tree [`Rendered::write_dir`] writes, relative path → content: `<app>/<kind>-<name>.yaml`

@@ -1,6 +1,7 @@
 //! The binary's own behaviour where the in-process harness cannot reach: environment variables
 //! (the process environment is shared by every test thread) and argument conflicts.
 
+use std::path::Path;
 use std::process::Command;
 
 const OAM: &str = env!("CARGO_BIN_EXE_oam");
@@ -88,11 +89,23 @@ fn nested_input(depth: usize) -> [(&'static str, String); 2] {
     [("definitions.yaml", definitions), ("app.yaml", app)]
 }
 
+/// `oam`, its main thread's stack cut to 1 MiB where a shell can (the default is 8 MiB).
+fn with_a_small_main_stack() -> Command {
+    if Path::new("/bin/sh").exists() {
+        let mut shell = Command::new("/bin/sh");
+        shell.args(["-c", "ulimit -s 1024 && exec \"$0\" \"$@\"", OAM]);
+        shell
+    } else {
+        Command::new(OAM)
+    }
+}
+
 /// Input nested as deep as `--max-depth` allows (1,000) goes through every stage that recurses
-/// and renders, on every path of the command line, never overflowing a stack: the CLI and its
-/// workers run on threads of `oam::STACK_SIZE` whatever the system's default (on the main
-/// thread, with a 2 MiB stack, input past about 3,260 levels overflowed in a release build,
-/// and a schema of 64 properties, 130 levels, in a debug build). Deeper is a usage error.
+/// and renders, on every path of the command line, never overflowing a stack, with the main
+/// thread's stack cut to 1 MiB (`ulimit -s` where there is a shell): each call of the library
+/// makes the room it needs (on a 2 MiB stack, input past about 3,260 levels overflowed in a
+/// release build, and a schema of 64 properties, 130 levels, in a debug build). Deeper is a
+/// usage error.
 #[test]
 fn input_nested_as_deep_as_allowed_renders_on_every_path() {
     let work = std::env::temp_dir().join(format!("oam-cli-deep-{}", std::process::id()));
@@ -112,7 +125,7 @@ fn input_nested_as_deep_as_allowed_renders_on_every_path() {
         vec!["check", &input],
         vec!["explain", "deep", &input],
     ] {
-        let run = Command::new(OAM)
+        let run = with_a_small_main_stack()
             .args(&args)
             .args(["--max-depth", &limit])
             .output()
@@ -133,37 +146,63 @@ fn input_nested_as_deep_as_allowed_renders_on_every_path() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
-/// The library on a thread of `oam::STACK_SIZE`, as its documentation asks of a caller that
-/// raises `max_depth`: the same input, nested as deep as allowed, renders (on one thread and on
-/// two, so that the calling thread and a worker each take a deep app).
+/// A thread this small calls the library: each call makes room on the stack for the depth
+/// its budgets allow (in a debug build a test's own 2 MiB thread overflowed at the default).
+const SMALL_STACK: usize = 256 << 10;
+
+/// The library on a small thread, at the default depth and as deep as allowed: input nested
+/// that deep loads, explains, checks and renders, and every object reads back from its YAML
+/// (on one thread and on two, so that the calling thread and a worker each take a deep app).
 #[test]
-fn the_library_renders_input_nested_as_deep_as_allowed() {
-    for threads in [1, 2] {
+fn the_library_renders_input_nested_as_deep_as_allowed_on_any_thread() {
+    for (depth, threads) in [
+        (64, 1),
+        (oam::Budgets::MAX_DEPTH, 1),
+        (oam::Budgets::MAX_DEPTH, 2),
+    ] {
         let rendered = std::thread::Builder::new()
-            .stack_size(oam::STACK_SIZE)
+            .stack_size(SMALL_STACK)
             .spawn(move || {
-                let most = oam::Budgets::MAX_DEPTH;
                 let mut loader = oam::Loader::new()
-                    .budgets(oam::Budgets::default().max_depth(most + 1))
+                    .budgets(oam::Budgets::default().max_depth(depth))
                     .threads(std::num::NonZeroUsize::new(threads).expect("threads"));
-                for (name, text) in nested_input(most) {
+                for (name, text) in nested_input(depth) {
                     loader = loader.source(name, text);
                 }
-                loader
-                    .load()
-                    .and_then(|p| p.check()?.render(&oam::RenderOptions::default()))
-                    .map(|r| r.objects().count())
-                    .map_err(|d| d.to_string())
+                let project = loader.load().map_err(|d| d.to_string())?;
+                let explained = project.explain("deep", oam::ExplainFormat::Markdown);
+                let listed = project.describe_definitions(oam::DefinitionsFormat::Json, None);
+                let options = oam::RenderOptions::default().keep_values(false);
+                let rendered = project
+                    .check()
+                    .and_then(|checked| checked.render(&options))
+                    .map_err(|d| d.to_string())?;
+                let json = rendered.to_stream(oam::Format::Json);
+                let read_back: usize = rendered
+                    .objects()
+                    .map(|o| o.value().to_string().len())
+                    .sum();
+                let values = rendered.into_values().len();
+                Ok::<_, String>((
+                    explained.is_ok(),
+                    listed.len() > 1000,
+                    json.len() > read_back,
+                    values,
+                ))
             })
             .expect("a thread")
             .join()
             .expect("no overflow");
-        assert_eq!(rendered, Ok(4), "{threads} threads");
+        assert_eq!(
+            rendered,
+            Ok((true, true, true, 4)),
+            "depth {depth}, {threads} threads"
+        );
     }
     // A larger budget is taken as the most allowed.
     let deeper = format!("a: {}\n", nested(oam::Budgets::MAX_DEPTH + 1, "1"));
     let refused = std::thread::Builder::new()
-        .stack_size(oam::STACK_SIZE)
+        .stack_size(SMALL_STACK)
         .spawn(move || {
             oam::Loader::new()
                 .budgets(oam::Budgets::default().max_depth(usize::MAX))

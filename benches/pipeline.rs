@@ -581,7 +581,9 @@ fn large_inputs(scratch: &Path, binary: &Path) {
 }
 
 /// 10,000 apps one a file with KubeVela's own CUE `webservice` and `worker` (from
-/// ../shared/corpus, when it is there) against the same apps with oam's minijinja built-ins.
+/// ../shared/corpus, when it is there) against the same apps with oam's built-ins, rendered
+/// natively (the default) and through their minijinja templates (issue #16's baseline: the
+/// same definitions given with `-d`, which takes them out of the native path).
 fn cue_templates(scratch: &Path, binary: &Path) {
     let definitions = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/kubevela-head/vela-templates/definitions/internal/component");
@@ -603,7 +605,16 @@ fn cue_templates(scratch: &Path, binary: &Path) {
         .join("worker.cue")
         .to_string_lossy()
         .into_owned();
+    let templates = scratch.join("builtin-templates.yaml");
+    std::fs::write(
+        &templates,
+        builtin_component_definitions(&["webservice", "worker"]),
+    )
+    .expect("write the built-in templates");
+    let templates = templates.to_string_lossy().into_owned();
     let builtin = measure(binary, &["render", &input]).expect("oam render");
+    let jinja = measure(binary, &["render", &input, "-d", &templates])
+        .expect("oam render with the built-ins' templates");
     let cue = measure(
         binary,
         &["render", &input, "-d", &webservice, "-d", &worker],
@@ -611,14 +622,36 @@ fn cue_templates(scratch: &Path, binary: &Path) {
     .expect("oam render with CUE definitions");
     println!(
         "
-10,000 apps one a file (20,000 components), webservice and worker as oam's built-ins (rendered natively): {} s, {:.0} MiB; as KubeVela's CUE definitions: {} s, {:.0} MiB; CUE ÷ built-in {:.2}",
+10,000 apps one a file (20,000 components), webservice and worker as oam's built-ins: rendered natively {} s, {:.0} MiB; through their minijinja templates {} s, {:.0} MiB; as KubeVela's CUE definitions: {} s, {:.0} MiB; CUE ÷ minijinja {:.2}, CUE ÷ native {:.2}",
         secs(builtin.wall),
         mib(builtin.peak),
+        secs(jinja.wall),
+        mib(jinja.peak),
         secs(cue.wall),
         mib(cue.peak),
+        ratio(cue.wall, jinja.wall),
         ratio(cue.wall, builtin.wall),
     );
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&templates);
+}
+
+/// oam's built-in ComponentDefinitions of these names, as a `v1/List` of the items of
+/// src/model/builtins/v1beta1.yaml (one item a `  - apiVersion:` line there).
+fn builtin_component_definitions(names: &[&str]) -> String {
+    let library = include_str!("../src/model/builtins/v1beta1.yaml");
+    let mut list = String::from("apiVersion: v1\nkind: List\nitems:");
+    let mut found = 0;
+    for item in library.split("\n  - apiVersion:").skip(1) {
+        let is_named = |name: &&str| item.contains(&format!("\n      name: {name}\n"));
+        if item.contains("\n    kind: ComponentDefinition\n") && names.iter().any(is_named) {
+            list.push_str("\n  - apiVersion:");
+            list.push_str(item);
+            found += 1;
+        }
+    }
+    assert_eq!(found, names.len(), "{names:?} in the library");
+    list
 }
 
 /// `kubectl kustomize` on the equivalent of 1,000 v1beta1 apps, against `oam render` on them.

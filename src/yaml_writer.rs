@@ -21,15 +21,20 @@ const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 /// ```
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
+    write_yaml(&mut out, value);
+    out
+}
+
+/// [`to_yaml`], appended to `out`.
+pub(crate) fn write_yaml(out: &mut String, value: &Value) {
     match value {
-        Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0, true, false),
-        Value::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
+        Value::Object(map) if !map.is_empty() => write_map(out, map, 0, true, false),
+        Value::Array(items) if !items.is_empty() => write_list(out, items, 0),
         scalar => {
-            write_scalar(&mut out, scalar, 0);
+            write_scalar(out, scalar, 0);
             out.push('\n');
         }
     }
-    out
 }
 
 /// Where a top-level key goes: `apiVersion`, `kind`, `metadata`, `spec`, then the rest.

@@ -41,16 +41,18 @@ pub(crate) struct Key {
 impl Node {
     /// The value without spans, as rendering works on it.
     pub(crate) fn to_value(&self) -> Value {
+        // `str::to_owned`, not `to_string`: a boxed str's `to_string` goes through the
+        // formatter, growing its string a piece at a time.
         match &self.value {
             NodeValue::Null => Value::Null,
             NodeValue::Bool(b) => Value::Bool(*b),
             NodeValue::Number(n) => Value::Number(n.clone()),
-            NodeValue::String(s) => Value::String(s.to_string()),
+            NodeValue::String(s) => Value::String(str::to_owned(s)),
             NodeValue::List(items) => Value::Array(items.iter().map(Node::to_value).collect()),
             NodeValue::Map(entries) => Value::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.text.to_string(), v.to_value()))
+                    .map(|(k, v)| (str::to_owned(&k.text), v.to_value()))
                     .collect::<Map<_, _>>(),
             ),
         }

@@ -83,7 +83,7 @@ impl<'n> Fields<'n> {
         let node = self.node(key)?;
         if let NodeValue::String(s) = &node.value {
             Some(Text {
-                value: s.to_string(),
+                value: str::to_owned(s),
                 span: node.span,
             })
         } else {
@@ -172,15 +172,17 @@ impl<'n> Fields<'n> {
 
     /// A list of strings.
     pub(crate) fn strings(&mut self, key: &'static str, diags: &mut Diagnostics) -> Vec<Text> {
-        let path = self.path(key);
         let mut out = Vec::new();
         for item in self.list(key, diags) {
             match &item.value {
                 NodeValue::String(s) => out.push(Text {
-                    value: s.to_string(),
+                    value: str::to_owned(s),
                     span: item.span,
                 }),
-                _ => diags.push(wrong_type(item, &format!("an item of {path}"), "a string")),
+                _ => {
+                    let path = self.path(key);
+                    diags.push(wrong_type(item, &format!("an item of {path}"), "a string"));
+                }
             }
         }
         out
@@ -202,7 +204,7 @@ impl<'n> Fields<'n> {
         let mut out = Vec::new();
         for (k, v) in entries {
             match &v.value {
-                NodeValue::String(s) => out.push((k.text.to_string(), s.to_string())),
+                NodeValue::String(s) => out.push((str::to_owned(&k.text), str::to_owned(s))),
                 _ => diags.push(
                     wrong_type(v, &format!("{}.{}", self.path(key), k.text), "a string").with_help(
                         "label and annotation values are strings: quote numbers and booleans",

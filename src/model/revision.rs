@@ -15,11 +15,8 @@ impl Component {
         if let Some(stored) = &self.stored_revision {
             return stored.clone();
         }
-        format!(
-            "{}-{}",
-            self.name.value,
-            &format!("{:016x}", self.spec_hash)[..10]
-        )
+        // The hash's first ten hex digits: its top 40 bits.
+        format!("{}-{:010x}", self.name.value, self.spec_hash >> 24)
     }
 }
 

@@ -227,7 +227,7 @@ fn lower_scopes(node: &Node) -> Vec<ScopeRef> {
         .filter_map(|(key, value)| {
             Some(ScopeRef {
                 kind: ScopeKind::Definition(Text {
-                    value: key.text.to_string(),
+                    value: str::to_owned(&key.text),
                     span: key.span,
                 }),
                 name: Text {
@@ -685,7 +685,7 @@ fn merge(base: Option<Node>, patch: &Node) -> Node {
             let mut at: HashMap<String, usize> = merged
                 .iter()
                 .enumerate()
-                .map(|(i, (k, _))| (k.text.to_string(), i))
+                .map(|(i, (k, _))| (str::to_owned(&k.text), i))
                 .rev()
                 .collect();
             for (key, value) in changes {
@@ -698,7 +698,7 @@ fn merge(base: Option<Node>, patch: &Node) -> Node {
                         *existing = merge(Some(existing.clone()), value);
                     }
                     None => {
-                        at.insert(key.text.to_string(), merged.len());
+                        at.insert(str::to_owned(&key.text), merged.len());
                         merged.push((key.clone(), value.clone()));
                     }
                 }

@@ -96,9 +96,7 @@ impl Object {
                 *end = identity.len() as u32;
             }
         }
-        let mut yaml = crate::yaml_writer::to_yaml(&value);
-        // The text is kept to the end of the run: its growth slack would be up to half of it.
-        yaml.shrink_to_fit();
+        let yaml = yaml_text(&value);
         let json = (keep == Keep::Json).then(|| {
             let mut item = Vec::new();
             crate::json_writer::list_item(&value, &mut item);
@@ -113,6 +111,25 @@ impl Object {
             placement,
         }))
     }
+}
+
+/// An object's YAML, allocated once at its exact length. It is written into a buffer each
+/// thread keeps for the purpose, so that the text does not grow (and move) a step at a time;
+/// the text is kept to the end of the run, so it must not carry the growth's spare room either.
+fn yaml_text(value: &Value) -> String {
+    /// A buffer grown past this by one large object is not kept for the next.
+    const KEPT: usize = 1 << 20;
+    thread_local! {
+        static SCRATCH: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+    }
+    let mut scratch = SCRATCH.take();
+    scratch.clear();
+    crate::yaml_writer::write_yaml(&mut scratch, value);
+    let text = scratch.as_str().to_owned();
+    if scratch.capacity() <= KEPT {
+        SCRATCH.set(scratch);
+    }
+    text
 }
 
 impl std::ops::Deref for Object {
@@ -628,7 +645,7 @@ fn render_scopes(
                         "workloads": references,
                     })),
                     workload: None,
-                    used_by: format!("scope `{}`", scope.name.value),
+                    used_by: template::UsedBy::Scope(&scope.name.value),
                 };
                 let Some(output) = templates.render(&site, false, meter, sources, diags) else {
                     continue;

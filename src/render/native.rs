@@ -566,7 +566,7 @@ fn hpa(parameter: &Object, workload: &Value, items: &mut u64) -> Option<Value> {
 mod tests {
     use serde_json::{Value, json};
 
-    use super::super::template::{TemplateLimits, Templates, Use, UseContext};
+    use super::super::template::{TemplateLimits, Templates, Use, UseContext, UsedBy};
     use crate::check::{ParameterUse, Schemas};
     use crate::diag::{Diagnostics, Span};
     use crate::load::{FileId, Sources};
@@ -691,7 +691,7 @@ mod tests {
             source: None,
             context: shop_web(),
             workload: workload.map(|w| std::sync::Arc::new(w.clone())),
-            used_by: "component `web`".to_owned(),
+            used_by: UsedBy::Component("web"),
         }
     }
 

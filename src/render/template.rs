@@ -131,7 +131,27 @@ pub(super) struct Use<'a> {
     /// shared, not copied, and converted for a template only as far as it reads it.
     pub(super) workload: Option<Arc<Value>>,
     /// Names the use in messages and in the name of a broken output: `component \`web\``.
-    pub(super) used_by: String,
+    pub(super) used_by: UsedBy<'a>,
+}
+
+/// Who a template is used for, written out only when a message needs it: most uses never do.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum UsedBy<'a> {
+    Component(&'a str),
+    Trait { kind: &'a str, component: &'a str },
+    Scope(&'a str),
+}
+
+impl std::fmt::Display for UsedBy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsedBy::Component(name) => write!(f, "component `{name}`"),
+            UsedBy::Trait { kind, component } => {
+                write!(f, "trait `{kind}` of component `{component}`")
+            }
+            UsedBy::Scope(name) => write!(f, "scope `{name}`"),
+        }
+    }
 }
 
 /// What a template sees as `context`.
@@ -277,7 +297,7 @@ impl Templates {
         sources: &Sources,
     ) -> Option<Rendering<'a>> {
         let in_flight = self.in_flight.as_deref()?;
-        Some(in_flight.start(definition, first_line(template), &site.used_by, sources))
+        Some(in_flight.start(definition, first_line(template), site.used_by, sources))
     }
 
     /// The run's budgets.

@@ -96,10 +96,10 @@ pub(super) fn render<'m>(
                     source: bound_trait.binding.parameters_node.as_ref(),
                     context: context.template_context(&default_name, Some(outputs)),
                     workload: Some(Arc::clone(&workload)),
-                    used_by: format!(
-                        "trait `{}` of component `{}`",
-                        bound_trait.type_name, bound.component.name.value
-                    ),
+                    used_by: template::UsedBy::Trait {
+                        kind: &bound_trait.type_name,
+                        component: &bound.component.name.value,
+                    },
                 };
                 let rendered = context
                     .templates
@@ -115,7 +115,7 @@ pub(super) fn render<'m>(
                     component_names,
                     definition,
                     &output,
-                    &site.used_by,
+                    site.used_by,
                 ) {
                     diags.push(*d);
                     ok = false;
@@ -167,7 +167,7 @@ fn apply_patches(
     names: &[Option<String>],
     definition: &Definition,
     output: &template::Output,
-    used_by: &str,
+    used_by: template::UsedBy<'_>,
 ) -> Result<(), Box<Diagnostic>> {
     for p in &output.patches {
         patch::merge(&mut component[0], p, &definition.merge_keys);
@@ -242,7 +242,11 @@ fn patch_outputs(
 }
 
 /// A CUE trait's patch that does not unify with the workload (KubeVela refuses it too).
-fn cue_patch_conflict(definition: &Definition, used_by: &str, conflict: &str) -> Diagnostic {
+fn cue_patch_conflict(
+    definition: &Definition,
+    used_by: template::UsedBy<'_>,
+    conflict: &str,
+) -> Diagnostic {
     let span = definition
         .cue
         .as_ref()

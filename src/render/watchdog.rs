@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
+use super::template::UsedBy;
 use crate::diag::{self, Code, Diagnostic, Span};
 use crate::load::Sources;
 use crate::model::Definition;
@@ -69,7 +70,7 @@ impl InFlight {
         &self,
         definition: &Definition,
         template: Span,
-        used_by: &str,
+        used_by: UsedBy<'_>,
         sources: &Sources,
     ) -> Rendering<'_> {
         let thread = thread::current().id();
@@ -80,7 +81,7 @@ impl InFlight {
             cpu_from: None,
             definition: format!("{} `{}`", definition.kind.as_str(), definition.name.value),
             template,
-            used_by: used_by.to_owned(),
+            used_by: used_by.to_string(),
             sources: sources.frozen_part(),
         });
         Rendering(self, thread)

@@ -116,7 +116,7 @@ pub(super) fn render_component(
                 source: bound.component.workload_node.get("spec"),
                 context: context.template_context(&name, None),
                 workload: None,
-                used_by: format!("component `{}`", bound.component.name.value),
+                used_by: template::UsedBy::Component(&bound.component.name.value),
             };
             let output = context
                 .templates

@@ -20,6 +20,13 @@ fn main() -> ExitCode {
 }
 
 fn run() -> u8 {
+    // Into a pipe (`oam render | kubectl apply -f -`), the stream is the run's last step, on one
+    // core: the 28 MB of 10,000 apps went into `| cat` in 17-32 ms through the pipe's default
+    // 64 KiB, in 11-12 ms through 1 MiB (the most Linux gives an unprivileged process by
+    // default). Standard output that is not a pipe, or a pipe the system will not grow, is
+    // left as it is.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::pipe::fcntl_setpipe_size(rustix::stdio::stdout(), 1 << 20);
     let colour =
         io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());

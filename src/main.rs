@@ -40,6 +40,7 @@ fn run() -> u8 {
             .flatten(),
         threads: std::env::var_os("OAM_THREADS"),
         watchdog: true,
+        exits_after_run: true,
         ..oam::Env::new(cwd, &mut stdin, &mut stdout, &mut stderr)
     };
     oam::run(std::env::args_os(), &mut env)

@@ -50,7 +50,8 @@ pub struct Env<'a> {
 
 impl<'a> Env<'a> {
     /// A run inside another program: plain text, no terminal width, the default threads, no
-    /// watchdog (it would exit the program), everything freed when the run returns. Set the other fields to change that.
+    /// watchdog (it would exit the program), everything freed when the run returns. Set the
+    /// other fields to change that.
     pub fn new(
         cwd: PathBuf,
         stdin: &'a mut dyn Read,

@@ -140,19 +140,19 @@ trait Scratch: Default {
 
 impl Scratch for String {
     fn clear(&mut self) {
-        self.clear();
+        String::clear(self);
     }
     fn capacity(&self) -> usize {
-        self.capacity()
+        String::capacity(self)
     }
 }
 
 impl Scratch for Vec<u8> {
     fn clear(&mut self) {
-        self.clear();
+        Vec::clear(self);
     }
     fn capacity(&self) -> usize {
-        self.capacity()
+        Vec::capacity(self)
     }
 }
 

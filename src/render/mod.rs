@@ -112,10 +112,7 @@ impl Object {
 
 /// An object's YAML, allocated once at its length (see [`in_scratch`]).
 fn yaml_text(value: &Value) -> String {
-    thread_local! {
-        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
-    }
-    in_scratch(&SCRATCH, |text| {
+    in_scratch(|text| {
         crate::yaml_writer::write_yaml(text, value);
         text.as_str().to_owned()
     })
@@ -123,54 +120,29 @@ fn yaml_text(value: &Value) -> String {
 
 /// An object's item of the JSON stream, allocated once at its length (see [`in_scratch`]).
 fn json_item(value: &Value) -> Box<str> {
-    thread_local! {
-        static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-    }
-    in_scratch(&SCRATCH, |item| {
-        crate::json_writer::list_item(value, item);
-        Box::from(std::str::from_utf8(item).unwrap_or_default())
+    in_scratch(|text| {
+        let mut item = std::mem::take(text).into_bytes();
+        crate::json_writer::list_item(value, &mut item);
+        *text = String::from_utf8(item).unwrap_or_default();
+        Box::from(text.as_str())
     })
 }
 
-/// A buffer [`in_scratch`] keeps.
-trait Scratch: Default {
-    fn clear(&mut self);
-    fn capacity(&self) -> usize;
-}
-
-impl Scratch for String {
-    fn clear(&mut self) {
-        String::clear(self);
-    }
-    fn capacity(&self) -> usize {
-        String::capacity(self)
-    }
-}
-
-impl Scratch for Vec<u8> {
-    fn clear(&mut self) {
-        Vec::clear(self);
-    }
-    fn capacity(&self) -> usize {
-        Vec::capacity(self)
-    }
-}
-
-/// `write` into the thread's `buffer`, emptied, which returns the copy it keeps. An object's
-/// texts are kept to the end of the run: written into a text of their own, they grew (and
-/// moved) a step at a time, and kept growth's spare room, which shrinking did not give back
-/// (mimalloc keeps a block shrunk by less than half); 10,000 apps peaked 4-8 % higher.
-fn in_scratch<B: Scratch, T>(
-    buffer: &'static std::thread::LocalKey<Cell<B>>,
-    write: impl FnOnce(&mut B) -> T,
-) -> T {
+/// `write` into the thread's text buffer, emptied, which returns the copy it keeps. An
+/// object's texts are kept to the end of the run: written into a text of their own, they grew
+/// (and moved) a step at a time, and kept growth's spare room, which shrinking did not give
+/// back (mimalloc keeps a block shrunk by less than half); 10,000 apps peaked 4-8 % higher.
+fn in_scratch<T>(write: impl FnOnce(&mut String) -> T) -> T {
     /// A buffer grown past this by one large object is not kept for the next.
     const KEPT: usize = 1 << 20;
-    let mut scratch = buffer.take();
+    thread_local! {
+        static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+    }
+    let mut scratch = SCRATCH.take();
     scratch.clear();
     let copy = write(&mut scratch);
     if scratch.capacity() <= KEPT {
-        buffer.set(scratch);
+        SCRATCH.set(scratch);
     }
     copy
 }

@@ -57,15 +57,21 @@ pub(crate) fn sort(objects: &mut [Object], app_order: &[String]) {
             .collect::<Vec<_>>()
     })
     .concat();
+    // Objects come grouped by app, in app order: a stable sort by app alone finds one run and
+    // costs a pass, and each app's few objects are then sorted on the whole key. Both sorts are
+    // stable, so this is the stable sort on the whole key, at a fraction of its comparisons.
     let mut order: Vec<usize> = (0..objects.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&objects[a], &objects[b]);
-        ranks[a]
-            .cmp(&ranks[b])
-            .then_with(|| x.kind().cmp(y.kind()))
-            .then_with(|| x.name().cmp(y.name()))
-            .then_with(|| x.namespace().cmp(y.namespace()))
-    });
+    order.sort_by_key(|&i| ranks[i].0);
+    for app in order.chunk_by_mut(|&a, &b| ranks[a].0 == ranks[b].0) {
+        app.sort_by(|&a, &b| {
+            let (x, y) = (&objects[a], &objects[b]);
+            ranks[a]
+                .cmp(&ranks[b])
+                .then_with(|| x.kind().cmp(y.kind()))
+                .then_with(|| x.name().cmp(y.name()))
+                .then_with(|| x.namespace().cmp(y.namespace()))
+        });
+    }
     // Apply the permutation in place, cycle by cycle.
     let mut placed = vec![false; order.len()];
     for start in 0..order.len() {

@@ -2,6 +2,7 @@
 //! File names come from untrusted pull requests, so a name that could end a comment line or
 //! steer a terminal is refused, and only regular files are ever read.
 
+use std::ffi::OsStr;
 use std::fs::FileType;
 use std::path::{Component, Path, PathBuf};
 
@@ -103,9 +104,11 @@ fn walk(base: &Path, root: &Path, inputs: &mut Vec<Input>, refused: &mut Vec<Dia
             if e.file_name().to_string_lossy().starts_with('.') {
                 return false;
             }
-            let relative = e.path().strip_prefix(base).unwrap_or(e.path());
-            if let Some(diagnostic) = unsafe_name(relative) {
-                unsafe_names.push(diagnostic);
+            // The folders above were checked as they were entered (the root with the path
+            // given): only the entry's own name is new.
+            if let Some(problem) = name_problem(e.file_name()) {
+                let relative = e.path().strip_prefix(base).unwrap_or(e.path());
+                unsafe_names.push(unsafe_path(relative, problem));
                 return false;
             }
             !(e.file_type().is_dir() && is_output_dir(e.path()))
@@ -139,30 +142,34 @@ fn is_output_dir(dir: &Path) -> bool {
 
 /// A path with a control, line-break or bidi character in any component, or not UTF-8.
 fn unsafe_name(path: &Path) -> Option<Diagnostic> {
-    for component in path.components() {
+    path.components().find_map(|component| {
         let Component::Normal(part) = component else {
-            continue;
+            return None;
         };
-        let text = part.to_string_lossy();
-        let problem = if part.to_str().is_none() {
-            "is not valid UTF-8"
-        } else if text.chars().any(is_unsafe_char) {
-            "holds a control, line-break or bidirectional character"
-        } else {
-            continue;
-        };
-        return Some(
-            Diagnostic::unlocated(
-                Code::UnsafeFileName,
-                format!(
-                    "the path `{}` {problem}, so it is not read",
-                    printable(&path.to_string_lossy())
-                ),
-            )
-            .with_help("rename the file or folder: such a name could forge lines in diagnostics and in the headers of rendered files"),
-        );
+        name_problem(part).map(|problem| unsafe_path(path, problem))
+    })
+}
+
+/// What is wrong with one file or folder name, if anything.
+fn name_problem(name: &OsStr) -> Option<&'static str> {
+    match name.to_str() {
+        None => Some("is not valid UTF-8"),
+        Some(text) if text.chars().any(is_unsafe_char) => {
+            Some("holds a control, line-break or bidirectional character")
+        }
+        Some(_) => None,
     }
-    None
+}
+
+fn unsafe_path(path: &Path, problem: &str) -> Diagnostic {
+    Diagnostic::unlocated(
+        Code::UnsafeFileName,
+        format!(
+            "the path `{}` {problem}, so it is not read",
+            printable(&path.to_string_lossy())
+        ),
+    )
+    .with_help("rename the file or folder: such a name could forge lines in diagnostics and in the headers of rendered files")
 }
 
 fn special_file(shown: &str, file_type: FileType) -> Diagnostic {

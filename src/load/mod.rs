@@ -80,7 +80,7 @@ pub(crate) struct Inputs {
 }
 
 /// Built-in definitions, embedded in the binary: (shown name, text).
-const BUILTINS: &[(&str, &str)] = &[
+pub(super) const BUILTINS: &[(&str, &str)] = &[
     (
         "<builtin>/v1alpha1.yaml",
         include_str!("../model/builtins/v1alpha1.yaml"),

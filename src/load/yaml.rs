@@ -228,22 +228,13 @@ impl<'a> Converter<'a> {
         let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
         let mut seen: HashMap<Box<str>, Span> = HashMap::new();
         for (key, value) in entries {
-            let text = match key.value {
-                NodeValue::String(s) => s,
-                NodeValue::Number(n) => self.key_text(key.span, &n.to_string()),
-                NodeValue::Bool(b) => self.key_text(key.span, &b.to_string()),
-                NodeValue::Null => self.key_text(key.span, "null"),
-                NodeValue::List(_) | NodeValue::Map(_) => {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::WrongType,
-                            key.span,
-                            "a mapping key must be a scalar",
-                        )
+            // Scalar keys are text already (`key`): only a collection is left.
+            let NodeValue::String(text) = key.value else {
+                self.diags.push(
+                    Diagnostic::new(Code::WrongType, key.span, "a mapping key must be a scalar")
                         .with_help("Kubernetes objects have string keys; quote the key"),
-                    );
-                    continue;
-                }
+                );
+                continue;
             };
             let first = if out.len() < 16 {
                 out.iter()
@@ -287,7 +278,10 @@ impl<'a> Converter<'a> {
     }
 
     fn convert_key(&mut self, raw: Spanned<RawNode>) -> Node {
-        self.as_key(|converter| converter.convert(raw))
+        let defined = &raw.defined;
+        let written = self.span(self.start(defined), defined.span().byte_len().unwrap_or(0));
+        let node = self.as_key(|converter| converter.convert(raw));
+        self.key(node, written)
     }
 
     /// `convert` run on a mapping key: a key is converted like a value, except that a plain
@@ -299,8 +293,22 @@ impl<'a> Converter<'a> {
         node
     }
 
-    /// The text of a key that YAML read as a boolean, number or null: as written when it is
-    /// plain (`on` stays `on`, `0755` stays `0755`), so no two keys collapse into one.
+    /// A mapping key as text. A key YAML read as a boolean, number or null keeps the text it
+    /// is written with where that is plain (`on` stays `on`, `0755` stays `0755`), so no two
+    /// keys collapse into one; `written` is where it is written, which for a key reached
+    /// through an alias is not where the node stands (the alias).
+    #[inline]
+    pub(super) fn key(&self, mut node: Node, written: Span) -> Node {
+        let read = match &node.value {
+            NodeValue::Number(n) => n.to_string(),
+            NodeValue::Bool(b) => b.to_string(),
+            NodeValue::Null => "null".to_owned(),
+            _ => return node,
+        };
+        node.value = NodeValue::String(self.key_text(written, &read));
+        node
+    }
+
     fn key_text(&self, span: Span, read: &str) -> Box<str> {
         let source = self.text[span.start as usize..span.end as usize].trim();
         match source.chars().next() {
@@ -358,7 +366,7 @@ impl<'a> Converter<'a> {
         );
     }
 
-    fn collection_span(&self, start: u32, last_end: Option<u32>) -> Span {
+    pub(super) fn collection_span(&self, start: u32, last_end: Option<u32>) -> Span {
         let end = last_end.unwrap_or(start + 1).min(self.text.len() as u32);
         Span::new(self.file, start, end)
     }

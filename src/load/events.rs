@@ -153,16 +153,16 @@ const RATIO_MIN_ALIASES: usize = 50;
 const RATIO_PER_ANCHOR: usize = 5;
 
 /// How many of a kind were read, in the file and in its current document.
-#[derive(Default, Clone, Copy)]
+#[derive(Default)]
 struct Tally {
     file: usize,
     document: usize,
 }
 
 impl Tally {
-    fn add(&mut self, n: usize) {
-        self.file += n;
-        self.document += n;
+    fn one_more(&mut self) {
+        self.file += 1;
+        self.document += 1;
     }
 }
 
@@ -283,7 +283,7 @@ impl<'a> Reader<'_, 'a> {
 
     /// An anchor defined: counted, and unknown to aliases until its node is read whole.
     fn define(&mut self, anchor: usize) -> Option<()> {
-        self.anchors.add(1);
+        self.anchors.one_more();
         if self.anchors.file > self.limits.anchors {
             return None;
         }
@@ -415,12 +415,12 @@ impl<'a> Reader<'_, 'a> {
         if !is_key {
             return self.place(node, at, None);
         }
-        // Most keys are plain text, which needs nothing more.
-        let text = matches!(node.value, NodeValue::String(_));
-        if style != ScalarStyle::Plain || !text {
+        // Most keys are read as text, which needs nothing more.
+        let read_as_text = matches!(node.value, NodeValue::String(_));
+        if style != ScalarStyle::Plain || !read_as_text {
             self.odd_keys += 1;
         }
-        let node = if text {
+        let node = if read_as_text {
             node
         } else {
             self.converter.key(node, written)
@@ -430,7 +430,7 @@ impl<'a> Reader<'_, 'a> {
 
     /// The node of anchor `anchor` again, for an alias standing at `at`.
     fn replay(&mut self, anchor: usize, at: Span) -> Option<()> {
-        self.aliases.add(1);
+        self.aliases.one_more();
         let too_many = |aliases: usize, anchors: usize| {
             aliases >= RATIO_MIN_ALIASES && aliases > RATIO_PER_ANCHOR * anchors
         };

@@ -626,7 +626,7 @@ fn is_one_of(text: &str, words: &[&str]) -> bool {
 
 /// What an untagged scalar is, as serde-saphyr reads it for a value of any type (YAML 1.1
 /// booleans, YAML 1.2 numbers, legacy octal), or `None` when that is not certain here.
-fn resolve(text: String, style: ScalarStyle) -> Option<Scalar> {
+pub(super) fn resolve(text: String, style: ScalarStyle) -> Option<Scalar> {
     if style != ScalarStyle::Plain {
         return Some(Scalar::String(text));
     }
@@ -715,6 +715,7 @@ pub(super) fn assert_same_as_serde_saphyr(
 mod tests {
     use std::path::{Path, PathBuf};
 
+    use super::super::block;
     use super::super::yaml::{Converter, Node, NodeValue, read_with_serde_saphyr};
     use super::read;
     use crate::diag::{Diagnostic, Diagnostics};
@@ -739,8 +740,10 @@ mod tests {
         (events, (nodes, diags.into_sorted()))
     }
 
-    /// Whether the events reader took `text`; panics if it read it otherwise than serde-saphyr.
+    /// Whether the events reader took `text`; panics if it read it otherwise than serde-saphyr,
+    /// or if the block reader took it and read it otherwise than the YAML reader.
     fn agree(text: &str, what: &dyn std::fmt::Display) -> bool {
+        block_took(text);
         let (events, serde_saphyr) = both(text);
         let Some(events) = events else {
             return false;
@@ -750,6 +753,17 @@ mod tests {
             "the readers differ on {what}:\n{text}"
         );
         true
+    }
+
+    /// Whether the block reader (`super::super::block`) took `text`; panics if it read it
+    /// otherwise than the YAML reader, or took what that refuses.
+    fn block_took(text: &str) -> bool {
+        let budgets = Budgets::default();
+        let documents = block::documents(text, &budgets);
+        if let Some(documents) = &documents {
+            block::assert_same_as_the_yaml_reader(text, &budgets, documents);
+        }
+        documents.is_some()
     }
 
     /// `f` on a thread with a large stack: serde-saphyr's recursion through the fuzzers'
@@ -818,6 +832,12 @@ mod tests {
                 agree(text, &path.display());
             }
         });
+        // The block reader takes the project's files written as templates write (119 of 278).
+        let block = yaml.iter().filter(|(_, text)| block_took(text)).count();
+        assert!(
+            block * 3 >= yaml.len(),
+            "the block reader took {block} files"
+        );
     }
 
     /// The upstream files (KubeVela, Crossplane, rudr and others, unchanged).

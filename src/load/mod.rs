@@ -3,6 +3,7 @@
 //! span-carrying nodes, within budgets. Every document keeps its file and span. This stage knows
 //! nothing of OAM beyond telling its API group and versions apart.
 
+mod block;
 mod classify;
 mod discover;
 mod events;
@@ -10,6 +11,7 @@ mod source;
 mod syntax;
 mod yaml;
 
+pub(crate) use block::read_block_yaml;
 pub(crate) use classify::{Document, OAM_GROUP, Origin};
 pub(crate) use discover::Input;
 pub(crate) use source::{FileId, SourceFile, Sources};

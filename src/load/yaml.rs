@@ -97,6 +97,22 @@ pub(crate) fn parse(
     budgets: &Budgets,
     diags: &mut Diagnostics,
 ) -> Vec<Node> {
+    let nodes = read_nodes(file, text, budgets, diags);
+    // Fuzzing holds the block reader to this one on every text it takes.
+    #[cfg(fuzzing)]
+    if let Some(documents) = super::block::documents(text, budgets) {
+        super::block::assert_same_as_the_yaml_reader(text, budgets, &documents);
+    }
+    nodes
+}
+
+/// [`parse`]: from the parser's events, or by serde-saphyr where they do not settle it.
+pub(super) fn read_nodes(
+    file: FileId,
+    text: &str,
+    budgets: &Budgets,
+    diags: &mut Diagnostics,
+) -> Vec<Node> {
     let mut converter = Converter::new(file, text, diags);
     match super::events::read(&mut converter, budgets) {
         Some(nodes) => {

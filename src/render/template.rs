@@ -450,12 +450,17 @@ impl Templates {
         if let Some(output) = read_json_output(&text, allow_patch) {
             return Some(output);
         }
-        let mut scratch = Diagnostics::default();
         // Within the input's depth: what a template copies from its parameters is as deep.
         let budgets = &Budgets {
             max_depth: self.limits.max_depth,
             ..Budgets::default()
         };
+        if let Some(output) = load::read_block_yaml(&text, budgets)
+            .and_then(|documents| classify(documents, allow_patch))
+        {
+            return Some(output);
+        }
+        let mut scratch = Diagnostics::default();
         if let Some(output) =
             read_output(FileId(u32::MAX), &text, allow_patch, budgets, &mut scratch)
         {
@@ -566,10 +571,10 @@ fn kube_object(kube: &KubeTemplate, parameter: &Value, diags: &mut Diagnostics) 
 /// and means the same. `None` when any document is not JSON, or not what a template may
 /// render; the YAML path then reads (and reports) it.
 fn read_json_output(text: &str, allow_patch: bool) -> Option<Output> {
-    let mut output = Output::default();
     let mut documents = text.split("\n---\n").map(str::trim);
     let first = documents.next()?;
     let first = first.strip_prefix("---").map_or(first, str::trim_start);
+    let mut values = Vec::new();
     for document in std::iter::once(first).chain(documents) {
         if document.is_empty() {
             continue;
@@ -577,7 +582,17 @@ fn read_json_output(text: &str, allow_patch: bool) -> Option<Output> {
         if !document.starts_with('{') {
             return None;
         }
-        let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(document) else {
+        values.push(serde_json::from_str::<Value>(document).ok()?);
+    }
+    classify(values, allow_patch)
+}
+
+/// The documents a fast path read, as objects and patches; `None` for a document that is not
+/// what a template may render, which the YAML path then reports.
+fn classify(documents: Vec<Value>, allow_patch: bool) -> Option<Output> {
+    let mut output = Output::default();
+    for document in documents {
+        let Value::Object(mut object) = document else {
             return None;
         };
         if object.len() == 1 && object.contains_key("patch") {

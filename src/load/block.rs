@@ -234,18 +234,24 @@ fn key(content: &str) -> Option<(String, &str)> {
             Some(colon) => (&content[..colon], &content[colon + 1..]),
             None => (content.strip_suffix(':')?, ""),
         };
-        if !is_plain(text) || text == "<<" {
-            return None;
-        }
-        match resolve(text.to_owned(), ScalarStyle::Plain)? {
-            Scalar::String(text) => (text, after),
-            _ => return None, // a key YAML reads as a number or boolean keeps its text there
-        }
+        (plain_key(text)?, after)
     };
     if !(after.is_empty() || after.starts_with(' ')) || is_long_key(content, after) {
         return None;
     }
     Some((text, after.trim_start_matches(' ')))
+}
+
+/// A plain key's text, if YAML reads it as text and not as a merge key (the YAML reader keeps
+/// the text of a key that reads as a number or boolean, which this reader leaves to it).
+fn plain_key(text: &str) -> Option<String> {
+    if !is_plain(text) || text == "<<" {
+        return None;
+    }
+    match resolve(text.to_owned(), ScalarStyle::Plain)? {
+        Scalar::String(text) => Some(text),
+        _ => None,
+    }
 }
 
 /// Whether the key that starts `content` and ends before `after` is longer than this reader
@@ -323,66 +329,61 @@ fn flow<'t>(text: &'t str, reader: &mut Reader<'_>) -> Option<(Value, &'t str)> 
 
 /// The entries of a flow mapping after its `{`, and what follows its `}`.
 fn flow_map<'t>(text: &'t str, reader: &mut Reader<'_>) -> Option<(Value, &'t str)> {
-    reader.enter()?;
     let mut map = Map::new();
-    let mut rest = text.trim_start_matches(' ');
-    if let Some(after) = rest.strip_prefix('}') {
-        reader.open -= 1;
-        return Some((Value::Object(map), after));
-    }
-    loop {
+    let after = flow_entries(text, '}', reader, |rest, reader| {
         let (key, after) = if rest.starts_with(['"', '\'']) {
             let (key, after) = quoted(rest)?;
             (key, after.trim_start_matches(' ').strip_prefix(':')?)
         } else {
             let (key, after) = rest.split_once(": ")?;
-            if key.contains([',', '[', ']', '{', '}', ':']) || !is_plain(key) || key == "<<" {
+            if key.contains([',', '[', ']', '{', '}', ':']) {
                 return None;
             }
-            let Scalar::String(key) = resolve(key.to_owned(), ScalarStyle::Plain)? else {
-                return None;
-            };
-            (key, after)
+            (plain_key(key)?, after)
         };
         if is_long_key(rest, after) {
             return None;
         }
         reader.node()?;
         let (value, after) = flow(after, reader)?;
-        if map.insert(key, value).is_some() {
-            return None;
-        }
-        let after = after.trim_start_matches(' ');
-        if let Some(after) = after.strip_prefix('}') {
-            reader.open -= 1;
-            return Some((Value::Object(map), after));
-        }
-        rest = after.strip_prefix(',')?.trim_start_matches(' ');
-        if rest.starts_with('}') {
-            return None; // a trailing comma
-        }
-    }
+        map.insert(key, value).is_none().then_some(after)
+    })?;
+    Some((Value::Object(map), after))
 }
 
 /// The items of a flow list after its `[`, and what follows its `]`.
 fn flow_list<'t>(text: &'t str, reader: &mut Reader<'_>) -> Option<(Value, &'t str)> {
-    reader.enter()?;
     let mut items = Vec::new();
-    let mut rest = text.trim_start_matches(' ');
-    if let Some(after) = rest.strip_prefix(']') {
-        reader.open -= 1;
-        return Some((Value::Array(items), after));
-    }
-    loop {
+    let after = flow_entries(text, ']', reader, |rest, reader| {
         let (value, after) = flow(rest, reader)?;
         items.push(value);
-        let after = after.trim_start_matches(' ');
-        if let Some(after) = after.strip_prefix(']') {
+        Some(after)
+    })?;
+    Some((Value::Array(items), after))
+}
+
+/// The entries of a flow collection after its opening bracket, each read by `entry` (which
+/// returns what follows it), and what follows `close`.
+fn flow_entries<'t, 'r>(
+    text: &'t str,
+    close: char,
+    reader: &mut Reader<'r>,
+    mut entry: impl FnMut(&'t str, &mut Reader<'r>) -> Option<&'t str>,
+) -> Option<&'t str> {
+    reader.enter()?;
+    let mut rest = text.trim_start_matches(' ');
+    if let Some(after) = rest.strip_prefix(close) {
+        reader.open -= 1;
+        return Some(after);
+    }
+    loop {
+        let after = entry(rest, reader)?.trim_start_matches(' ');
+        if let Some(after) = after.strip_prefix(close) {
             reader.open -= 1;
-            return Some((Value::Array(items), after));
+            return Some(after);
         }
         rest = after.strip_prefix(',')?.trim_start_matches(' ');
-        if rest.starts_with(']') {
+        if rest.starts_with(close) {
             return None; // a trailing comma
         }
     }

@@ -520,6 +520,29 @@ patch: {\"metadata\":{\"labels\":{\"a\":\"b\"}}}
         assert_eq!(read(text), Some(expected));
     }
 
+    /// Corners of what the reader takes, each read as the YAML reader reads it.
+    #[test]
+    fn reads_the_corners_of_its_shape_as_the_yaml_reader_does() {
+        let texts = [
+            "a: {\"k\" : 1, 'l': 'm', o: \"\"}\n",
+            "a: it's\nb: x-y\nc: --\nd: a\"b\ne: b:c\nf: =\ng: <<\n",
+            "-key: 1\na:b: 2\n\"<<\": 3\n'on': 4\n",
+            "a: [ ]\nb: { }\nc: [{}, [[]], {d: [e]}]\n",
+            "a: \"\\u00e9\\/\\t\\\"\\\\\"\nb: '\\n'\n",
+            "a: ~\nb: Null\nc: yes\nd: 0.5\ne: -7\nf: 7.0\ng: 1.2.3\nh: 2024-01-01\n",
+            "a:\n  - b\n  -\n  - - c\n",
+            "- a\n- b: 1\n  c:\n  - d\n",
+        ];
+        let mut taken = 0;
+        for text in texts {
+            taken += usize::from(read(text).is_some());
+        }
+        // All but the list in a list on one line (`- - c`), which is left to the YAML reader. (So
+        // are a plain key YAML reads as a boolean, `n`, and a plain scalar whose type the YAML
+        // reader's rule leaves to serde-saphyr, `-a` or `007`.)
+        assert_eq!(taken, texts.len() - 1);
+    }
+
     /// What the reader leaves to the YAML reader: each text is YAML (or a YAML error) that
     /// the block shape does not cover.
     #[test]

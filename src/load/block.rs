@@ -47,12 +47,18 @@ pub(super) fn documents(text: &str, budgets: &Budgets) -> Option<Vec<Value>> {
         if content.is_empty() {
             continue;
         }
-        if line == "---" {
-            separators += 1;
-            documents.push(Vec::new());
-            continue;
+        // Markers and comments: only lines that start with `-`, `.` or `#` need a look.
+        if matches!(line.as_bytes()[0], b'-' | b'.' | b'#') {
+            if line == "---" {
+                separators += 1;
+                documents.push(Vec::new());
+                continue;
+            }
+            if line.starts_with("---") || line.starts_with("...") || line.starts_with('#') {
+                return None;
+            }
         }
-        if line.starts_with("---") || line.starts_with("...") || content.starts_with('#') {
+        if content.starts_with('#') {
             return None;
         }
         let indent = line.len() - content.len();
@@ -220,7 +226,8 @@ impl<'a> Reader<'a> {
 
 /// Whether a line's content is a list item: a dash alone or before a space.
 fn is_dash(content: &str) -> bool {
-    content == "-" || content.starts_with("- ")
+    let bytes = content.as_bytes();
+    bytes.first() == Some(&b'-') && bytes.get(1).is_none_or(|b| *b == b' ')
 }
 
 /// `key: rest` or `key:`: the key's text and the rest, spaces cut; `None` if `content` is not
@@ -230,7 +237,7 @@ fn key(content: &str) -> Option<(String, &str)> {
         let (text, after) = quoted(content)?;
         (text, after.strip_prefix(':')?)
     } else {
-        let (text, after) = match content.find(": ") {
+        let (text, after) = match colon_space(content) {
             Some(colon) => (&content[..colon], &content[colon + 1..]),
             None => (content.strip_suffix(':')?, ""),
         };
@@ -266,7 +273,10 @@ fn scalar_line(content: &str, reader: &mut Reader<'_>) -> Option<Value> {
         let (value, after) = flow(content, reader)?;
         return after.trim_start_matches(' ').is_empty().then_some(value);
     }
-    if content.contains(": ") || content.ends_with(':') || content.contains(['[', ']', '{', '}']) {
+    if content
+        .bytes()
+        .any(|b| matches!(b, b'[' | b']' | b'{' | b'}'))
+    {
         return None;
     }
     plain(content, reader)
@@ -301,7 +311,24 @@ fn is_plain(text: &str) -> bool {
         | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b' ' => false,
         _ => true,
     };
-    starts_well && !text.contains('#') && !text.contains(": ") && !text.ends_with([':', ' '])
+    starts_well
+        && !text.ends_with([':', ' '])
+        && colon_space(text).is_none()
+        && !text.as_bytes().contains(&b'#')
+}
+
+/// Where `: ` first stands in `text`.
+fn colon_space(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes[from..].iter().position(|&b| b == b':') {
+        let colon = from + at;
+        if bytes.get(colon + 1) == Some(&b' ') {
+            return Some(colon);
+        }
+        from = colon + 1;
+    }
+    None
 }
 
 /// A flow node at the start of `text`, and what follows it.
@@ -335,7 +362,8 @@ fn flow_map<'t>(text: &'t str, reader: &mut Reader<'_>) -> Option<(Value, &'t st
             let (key, after) = quoted(rest)?;
             (key, after.trim_start_matches(' ').strip_prefix(':')?)
         } else {
-            let (key, after) = rest.split_once(": ")?;
+            let colon = colon_space(rest)?;
+            let (key, after) = (&rest[..colon], &rest[colon + 2..]);
             if key.contains([',', '[', ']', '{', '}', ':']) {
                 return None;
             }

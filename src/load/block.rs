@@ -47,14 +47,14 @@ pub(super) fn documents(text: &str, budgets: &Budgets) -> Option<Vec<Value>> {
         if content.is_empty() {
             continue;
         }
-        // Markers and comments: only lines that start with `-`, `.` or `#` need a look.
-        if matches!(line.as_bytes()[0], b'-' | b'.' | b'#') {
+        // Document markers: only lines that start with `-` or `.` need a look.
+        if matches!(line.as_bytes()[0], b'-' | b'.') {
             if line == "---" {
                 separators += 1;
                 documents.push(Vec::new());
                 continue;
             }
-            if line.starts_with("---") || line.starts_with("...") || line.starts_with('#') {
+            if line.starts_with("---") || line.starts_with("...") {
                 return None;
             }
         }
@@ -137,17 +137,17 @@ impl<'a> Reader<'a> {
         if is_dash(content) {
             self.list(column)
         } else {
-            self.map(column, content)
+            self.map(column, key(content)?)
         }
     }
 
-    /// A block mapping whose first key starts `first`, at `column` of the line being read.
-    fn map(&mut self, column: usize, first: &'a str) -> Option<Value> {
+    /// A block mapping at `column` whose first key, read from the line being read, is `first`
+    /// (its text and what follows its colon).
+    fn map(&mut self, column: usize, first: (String, &'a str)) -> Option<Value> {
         self.enter()?;
         let mut map = Map::new();
-        let mut rest = first;
+        let (mut key, mut after) = first;
         loop {
-            let (key, after) = key(rest)?;
             self.node()?;
             let value = self.value_of(column, after)?;
             if map.insert(key, value).is_some() {
@@ -155,7 +155,7 @@ impl<'a> Reader<'a> {
             }
             match self.peek() {
                 Some(line) if line.indent == column && !is_dash(line.content) => {
-                    rest = line.content;
+                    (key, after) = self::key(line.content)?;
                 }
                 Some(line) if line.indent >= column => return None,
                 _ => break,
@@ -179,8 +179,8 @@ impl<'a> Reader<'a> {
                 self.nested(column)?
             } else if is_dash(item) {
                 return None; // a list in a list on one line
-            } else if key(item).is_some() {
-                self.map(item_column, item)?
+            } else if let Some(first) = key(item) {
+                self.map(item_column, first)?
             } else {
                 let value = scalar_line(item, self)?;
                 self.at += 1;
